@@ -1,0 +1,156 @@
+/* SPDX-License-Identifier: MIT OR GPL-2.0-only */
+/*
+ * ksml.h - public API of ksm_core: a KSM instance, its knobs, counters and
+ * scan, and (in vmem.h) the memory model whose address spaces it merges.
+ *
+ * Every function returning int returns 0 or a negative errno (KSML_E*),
+ * as the kernel does.  The instance holds what mm/ksm.c keeps in globals.
+ */
+#ifndef KSML_H
+#define KSML_H
+
+#include "ksm_platform.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct ksml;
+struct ksml_mm;
+
+/* run knob bits (KSM_RUN_*); OFFLINE is internal (memory hot-remove) */
+#define KSML_RUN_STOP 0u
+#define KSML_RUN_MERGE 1u
+#define KSML_RUN_UNMERGE 2u
+#define KSML_RUN_OFFLINE 4u
+
+/* defaults, as the kernel's */
+#define KSML_DEFAULT_PAGES_TO_SCAN 100u
+#define KSML_DEFAULT_SLEEP_MILLISECS 20u
+#define KSML_DEFAULT_MAX_PAGE_SHARING 256
+#define KSML_DEFAULT_PRUNE_MILLISECS 2000u
+
+/* sizeof(struct ksm_rmap_item) on a 64-bit kernel: enters the profit formulas */
+#define KSML_RMAP_ITEM_KERNEL_SIZE 64
+
+/* ablation/option switches beside the kernel-faithful default */
+enum ksml_index_mode {
+	KSML_INDEX_CONTENT = 0,	  /* the kernel: trees ordered by memcmp of contents */
+	KSML_INDEX_CHECKSUM = 1,  /* trees ordered by (checksum, contents) */
+};
+
+struct ksml_config {
+	/* run-time ops (clock, cpu time, frames); NULL = platform default */
+	const struct ksml_platform_ops *ops;
+	/* start the ksmd thread (else only ksml_scan_pages() scans) */
+	bool start_ksmd;
+	/*
+	 * no knob group registered: the kernel then sets run=MERGE, since
+	 * nobody could start ksmd otherwise
+	 */
+	bool no_knobs;
+	/* largest number of frames (memory pages) vmem may allocate; 0 = 1<<22 */
+	unsigned long max_frames;
+	enum ksml_index_mode index_mode;
+};
+
+int ksml_init(struct ksml **out, const struct ksml_config *cfg);
+void ksml_destroy(struct ksml *ksm);
+
+/*
+ * Run one ksmd batch of at most nr_pages in the caller, if ksmd should
+ * run (run has the MERGE bit and some mm is registered), under the thread
+ * mutex.  Returns the number of pages handed to cmp_and_merge_page.
+ */
+unsigned long ksml_scan_pages(struct ksml *ksm, unsigned long nr_pages);
+/*
+ * Run batches of pages_to_scan until full_scans has advanced by nr_scans
+ * (or max_batches ran, 0 = no limit).  Returns 0, or -KSML_EAGAIN if the
+ * limit was hit or nothing can be scanned.
+ */
+int ksml_scan_full(struct ksml *ksm, unsigned long nr_scans,
+		   unsigned long max_batches);
+
+/* ------------------------------------------------------------------ knobs
+ * One setter per knob with the kernel's validation and errno; the string
+ * interface (ksml_knob_*) is what sysfs and `ksmlab knob` use.
+ */
+int ksml_set_run(struct ksml *ksm, unsigned int run);
+int ksml_set_pages_to_scan(struct ksml *ksm, unsigned int v);
+int ksml_set_sleep_millisecs(struct ksml *ksm, unsigned int v);
+int ksml_set_merge_across_nodes(struct ksml *ksm, unsigned long v);
+int ksml_set_max_page_sharing(struct ksml *ksm, int v);
+int ksml_set_stable_node_chains_prune_millisecs(struct ksml *ksm, unsigned int v);
+int ksml_set_use_zero_pages(struct ksml *ksm, bool v);
+int ksml_set_smart_scan(struct ksml *ksm, bool v);
+int ksml_set_advisor_mode(struct ksml *ksm, unsigned int scan_time);
+int ksml_set_advisor_max_cpu(struct ksml *ksm, unsigned long v);
+int ksml_set_advisor_min_pages_to_scan(struct ksml *ksm, unsigned long v);
+int ksml_set_advisor_max_pages_to_scan(struct ksml *ksm, unsigned long v);
+int ksml_set_advisor_target_scan_time(struct ksml *ksm, unsigned long v);
+
+struct ksml_knob_info {
+	const char *name;
+	bool writable;
+};
+/* the knob table: same names and order of files as /sys/kernel/mm/ksm */
+int ksml_knob_count(void);
+const struct ksml_knob_info *ksml_knob_at(int idx);
+/* sysfs show: writes "value\n"; returns length or -errno */
+int ksml_knob_read(struct ksml *ksm, const char *name, char *buf, size_t size);
+/* sysfs store: parses as the kernel (kstrto*, trailing newline ok) */
+int ksml_knob_write(struct ksml *ksm, const char *name, const char *buf, size_t len);
+
+/* --------------------------------------------------------------- counters */
+struct ksml_counters {
+	unsigned long run;
+	unsigned long pages_to_scan;
+	unsigned long pages_scanned;
+	unsigned long pages_shared;
+	unsigned long pages_sharing;
+	unsigned long pages_unshared;
+	unsigned long pages_volatile;
+	unsigned long pages_skipped;
+	unsigned long full_scans;
+	unsigned long stable_node_chains;
+	unsigned long stable_node_dups;
+	long ksm_zero_pages;
+	long general_profit;
+	unsigned long rmap_items; /* ksm_rmap_items: not in sysfs */
+};
+void ksml_get_counters(struct ksml *ksm, struct ksml_counters *c);
+
+/* /proc/PID/ksm_stat of one address space */
+struct ksml_mm_stat {
+	unsigned long ksm_rmap_items;
+	long ksm_zero_pages;
+	unsigned long ksm_merging_pages;
+	long ksm_process_profit;
+	bool ksm_merge_any;
+	bool ksm_mergeable;
+};
+int ksml_mm_get_stat(struct ksml_mm *mm, struct ksml_mm_stat *st);
+
+/*
+ * Consistency check (fuzzers, tests): recount the counters from the
+ * structures and verify the invariants of the spec (tree order, flags,
+ * list order...).  Must be called quiescent (no ksmd batch running).
+ * Returns 0 or -KSML_EINVAL, writing a description into msg.
+ */
+int ksml_check_invariants(struct ksml *ksm, char *msg, size_t msg_size);
+
+/* memory hot-remove (the memory notifier): actions as the kernel's */
+enum ksml_mem_action { KSML_MEM_GOING_OFFLINE, KSML_MEM_OFFLINE, KSML_MEM_CANCEL_OFFLINE };
+int ksml_memory_notify(struct ksml *ksm, enum ksml_mem_action action,
+		       unsigned long start_pfn, unsigned long nr_pages);
+
+/* number of KSML_WARN_ON()s fired since start (all instances) */
+long ksml_warn_count(void);
+
+#ifdef __cplusplus
+}
+#endif
+
+#include "vmem.h"
+
+#endif /* KSML_H */

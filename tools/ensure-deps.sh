@@ -1,0 +1,45 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT OR GPL-2.0-only
+# ensure-deps.sh GROUP... - make sure the Debian packages a make target needs
+# are installed.  As root, missing ones are installed (apt-get update +
+# install); otherwise the script names exactly what is missing and fails.
+set -eu
+
+pkgs_for() {
+	case "$1" in
+	base) echo "make gcc libc6-dev pkg-config clang-14 libclang-rt-14-dev llvm-14 libnuma-dev numactl libxxhash-dev libcmocka-dev libhwloc-dev hwloc" ;;
+	fuzz) echo "clang-14 libclang-rt-14-dev llvm-14 lld-14 afl++" ;;
+	bench) echo "g++ libbenchmark-dev libbenchmark-tools valgrind python3-scipy python3-numpy python3-matplotlib gnuplot-nox hwloc libhwloc-dev numactl" ;;
+	kmod) echo "linux-headers-amd64 busybox-static qemu-system-x86 cpio kmod gcc-12 libc6-dev libnuma-dev" ;;
+	*) echo "ensure-deps: unknown group '$1'" >&2; exit 2 ;;
+	esac
+}
+
+want=""
+for g in "$@"; do want="$want $(pkgs_for "$g")"; done
+
+missing=""
+for p in $want; do
+	case " $missing " in *" $p "*) continue ;; esac
+	st=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
+	case "$st" in
+	*"install ok installed"*) ;;
+	*) missing="$missing $p" ;;
+	esac
+done
+
+[ -z "$missing" ] && exit 0
+
+if [ "$(id -u)" -ne 0 ]; then
+	echo "ksmlab: missing Debian packages:$missing" >&2
+	echo "ksmlab: run as root to have them installed, or: sudo apt-get install$missing" >&2
+	exit 1
+fi
+
+echo "ksmlab: installing missing Debian packages:$missing"
+export DEBIAN_FRONTEND=noninteractive
+lock="-o DPkg::Lock::Timeout=600"
+apt-get $lock update -q >/dev/null || { echo "ksmlab: apt-get update failed" >&2; exit 1; }
+# shellcheck disable=SC2086
+apt-get $lock install -y -q --no-install-recommends $missing >/dev/null ||
+	{ echo "ksmlab: apt-get install failed for:$missing" >&2; exit 1; }
