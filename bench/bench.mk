@@ -1,0 +1,68 @@
+# SPDX-License-Identifier: MIT OR GPL-2.0-only
+# bench/bench.mk - ksmlab's benchmarks (included by the top-level Makefile).
+#
+#   make bench                 all benchmarks, JSON + table + plots + report
+#                              under bench/results/ (< 15 min)
+#   make bench-build           only the binaries, in build/bench/
+#   make bench-compare BASE=<git rev>
+#                              regression gate of this tree against BASE:
+#                              U test on wall clock, callgrind Ir, counters
+#
+# Switches, each defined once:
+#   BENCH_HAVE_CORE=0|1  link the core's benchmarks (default: 1 when every
+#                        core source exists, so `make bench` works before)
+#   BENCH_QUICK=1        short run (smoke tests)
+#   BENCH_PAGES=N        pages per macro workload (default 65536 = 256 MiB)
+
+BB := $(B)/bench
+
+BENCH_MISSING := $(filter-out $(wildcard $(CORE_SRC)),$(CORE_SRC))
+BENCH_HAVE_CORE ?= $(if $(BENCH_MISSING)$(if $(USER_SRC),,none),0,1)
+BENCH_CORE_LIB := $(if $(filter 1,$(BENCH_HAVE_CORE)),$(LIB_A))
+
+BENCH_GIT := $(shell git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)$(shell \
+	git diff --quiet HEAD -- ksm_core bench 2>/dev/null || echo -dirty)
+BENCH_CFLAGS := $(CSTD) -O2 -g $(KWARN) -I$(CORE_DIR) -Ibench $(DEFS) $(PKG_CFLAGS) \
+	$(shell pkg-config --cflags hwloc 2>/dev/null) \
+	-DKSML_BENCH_HAVE_CORE=$(BENCH_HAVE_CORE)
+BENCH_CXXFLAGS := -std=c++11 -O2 -g -Wall -Wextra -Werror -Ibench
+BENCH_LIBS := -lbenchmark -lpthread $(shell pkg-config --libs hwloc 2>/dev/null || \
+	echo -lhwloc) $(PKG_LIBS)
+
+BENCH_BINS := $(BB)/bench_micro
+BENCH_HDRS := bench/gbench_c.h bench/bench_ctx.h $(if $(BENCH_CORE_LIB),$(CORE_HDR))
+
+.PHONY: bench bench-build bench-compare bench-ctx-force
+
+bench-build: $(BENCH_BINS)
+
+$(BB)/gbench_c.o: bench/gbench_c.cc bench/gbench_c.h
+	@mkdir -p $(BB)
+	$(CXX) $(BENCH_CXXFLAGS) -c $< -o $@
+
+# the context object records the commit and flags: rebuilt every time
+$(BB)/bench_ctx.o: bench/bench_ctx.c $(BENCH_HDRS) bench-ctx-force
+	@mkdir -p $(BB)
+	@$(CC_USER) $(BENCH_CFLAGS) -DKSML_BENCH_GIT='"$(BENCH_GIT)"' \
+		-DKSML_BENCH_CFLAGS='"$(CC_USER) -O2 -g DEFS=$(DEFS)"' \
+		-DKSML_BENCH_DEFS='"$(DEFS)"' -c $< -o $@
+bench-ctx-force:
+
+$(BB)/%.o: bench/%.c $(BENCH_HDRS)
+	@mkdir -p $(BB)
+	$(CC_USER) $(BENCH_CFLAGS) -c $< -o $@
+
+$(BB)/bench_micro: $(BB)/bench_micro.o $(BB)/bench_ctx.o $(BB)/gbench_c.o $(BENCH_CORE_LIB)
+	$(CXX) -o $@ $(filter %.o %.a,$^) $(BENCH_LIBS)
+
+$(BB)/bench_scan: $(BB)/bench_scan.o $(BB)/bench_live.o $(BB)/bench_numa.o \
+		$(BB)/bench_ctx.o $(BB)/gbench_c.o $(BENCH_CORE_LIB)
+	$(CXX) -o $@ $(filter %.o %.a,$^) $(BENCH_LIBS)
+
+bench: deps-bench
+	@$(MAKE) --no-print-directory bench-build
+	@bench/run.sh
+
+bench-compare: deps-bench
+	@test -n "$(BASE)" || { echo "usage: make bench-compare BASE=<git rev>" >&2; exit 2; }
+	@bench/compare.sh "$(BASE)"

@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: MIT OR GPL-2.0-only */
+/*
+ * bench_ctx.h - helpers shared by ksmlab's benchmark programs: the JSON
+ * context block (commit, compiler, flags, CPU, kernel, NUMA topology),
+ * CPU clocks, and page pattern generators.
+ */
+#ifndef KSML_BENCH_CTX_H
+#define KSML_BENCH_CTX_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* stamp the context keys into the JSON (call before ksml_gb_run) */
+void ksml_bench_add_context(const char *program);
+
+/* CLOCK_THREAD_CPUTIME_ID / CLOCK_MONOTONIC in nanoseconds */
+uint64_t ksml_bench_thread_cpu_ns(void);
+uint64_t ksml_bench_mono_ns(void);
+
+/*
+ * The synthetic page patterns, one content per page index:
+ *   SAME       every page identical (0x5a filler + a constant tag)
+ *   HALF       pages 2k and 2k+1 identical, pairs distinct: 50% duplicates
+ *   UNIQUE     every page distinct from its first bytes (PRNG filled)
+ *   LAST8      identical but for the last 8 bytes (the page index)
+ */
+enum ksml_bench_pattern {
+	KSML_PAT_SAME,
+	KSML_PAT_HALF,
+	KSML_PAT_UNIQUE,
+	KSML_PAT_LAST8,
+	KSML_PAT_NR
+};
+extern const char *const ksml_bench_pattern_name[KSML_PAT_NR];
+/* fill one 4 KiB page with the content of page idx of pattern pat */
+void ksml_bench_fill_page(void *page, enum ksml_bench_pattern pat,
+			  unsigned long idx);
+/* expected counters after convergence of n pages (use_zero_pages=0) */
+void ksml_bench_expect(enum ksml_bench_pattern pat, unsigned long n,
+		       unsigned long *shared, unsigned long *sharing);
+
+#endif /* KSML_BENCH_CTX_H */
