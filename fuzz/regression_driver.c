@@ -1,0 +1,134 @@
+/* SPDX-License-Identifier: MIT OR GPL-2.0-only */
+/*
+ * regression_driver.c - a plain main() that replays corpus files (or whole
+ * directories, recursively) through LLVMFuzzerTestOneInput, so a gcc or
+ * sanitizer build without libFuzzer runs every corpus entry as a test.
+ * A failing input crashes (abort, sanitizer report) like under libFuzzer;
+ * the file being replayed is printed first when KSML_FUZZ_VERBOSE is set
+ * and always named on stderr before it runs, so the log shows the culprit.
+ */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+int LLVMFuzzerInitialize(int *argc, char ***argv) __attribute__((weak));
+
+static unsigned long nr_files;
+static unsigned long long nr_bytes;
+static int quiet;
+
+static int replay_file(const char *path)
+{
+	FILE *f = fopen(path, "rb");
+	uint8_t *buf;
+	long len;
+
+	if (!f) {
+		perror(path);
+		return 1;
+	}
+	if (fseek(f, 0, SEEK_END) != 0 || (len = ftell(f)) < 0 ||
+	    fseek(f, 0, SEEK_SET) != 0) {
+		perror(path);
+		fclose(f);
+		return 1;
+	}
+	/* a fresh allocation of exactly the size, so ASan sees overreads */
+	buf = malloc(len ? (size_t)len : 1);
+	if (!buf || (len && fread(buf, 1, (size_t)len, f) != (size_t)len)) {
+		fprintf(stderr, "%s: read failed\n", path);
+		free(buf);
+		fclose(f);
+		return 1;
+	}
+	fclose(f);
+	if (!quiet)
+		fprintf(stderr, "replay %s (%ld bytes)\n", path, len);
+	LLVMFuzzerTestOneInput(buf, (size_t)len);
+	free(buf);
+	nr_files++;
+	nr_bytes += (unsigned long long)len;
+	return 0;
+}
+
+static int cmp_names(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static int replay_path(const char *path)
+{
+	struct stat st;
+	struct dirent *de;
+	char **names = NULL;
+	size_t n = 0, cap = 0, i;
+	DIR *d;
+	int rc = 0;
+
+	if (stat(path, &st) != 0) {
+		perror(path);
+		return 1;
+	}
+	if (!S_ISDIR(st.st_mode))
+		return replay_file(path);
+	d = opendir(path);
+	if (!d) {
+		perror(path);
+		return 1;
+	}
+	/* sorted, so the replay order (and a failure's position) is stable */
+	while ((de = readdir(d)) != NULL) {
+		if (de->d_name[0] == '.')
+			continue;
+		if (n == cap) {
+			char **nn;
+
+			cap = cap ? 2 * cap : 64;
+			nn = realloc(names, cap * sizeof(*names));
+			if (!nn) {
+				rc = 1;
+				break;
+			}
+			names = nn;
+		}
+		if (asprintf(&names[n], "%s/%s", path, de->d_name) < 0) {
+			rc = 1;
+			break;
+		}
+		n++;
+	}
+	closedir(d);
+	qsort(names, n, sizeof(*names), cmp_names);
+	for (i = 0; i < n; i++) {
+		rc |= replay_path(names[i]);
+		free(names[i]);
+	}
+	free(names);
+	return rc;
+}
+
+int main(int argc, char **argv)
+{
+	int i, rc = 0, first = 1;
+
+	if (LLVMFuzzerInitialize)
+		LLVMFuzzerInitialize(&argc, &argv);
+	if (argc > 1 && strcmp(argv[1], "-q") == 0) {
+		quiet = 1;
+		first = 2;
+	}
+	if (argc <= first) {
+		fprintf(stderr, "usage: %s [-q] FILE|DIR...\n", argv[0]);
+		return 2;
+	}
+	for (i = first; i < argc; i++)
+		rc |= replay_path(argv[i]);
+	printf("replayed %lu inputs (%llu bytes) from %d path(s)%s\n", nr_files,
+	       nr_bytes, argc - first, rc ? ", with errors" : "");
+	return rc;
+}
