@@ -12,7 +12,7 @@
 #   BENCH_HAVE_CORE=0|1  link the core's benchmarks (default: 1 when every
 #                        core source exists, so `make bench` works before)
 #   BENCH_QUICK=1        short run (smoke tests)
-#   BENCH_PAGES=N        pages per macro workload (default 65536 = 256 MiB)
+#   BENCH_PAGES=N        pages per macro workload (default 262144 = 1 GiB)
 
 BB := $(B)/bench
 
@@ -29,8 +29,9 @@ BENCH_CXXFLAGS := -std=c++11 -O2 -g -Wall -Wextra -Werror -Ibench
 BENCH_LIBS := -lbenchmark -lpthread $(shell pkg-config --libs hwloc 2>/dev/null || \
 	echo -lhwloc) $(PKG_LIBS)
 
-BENCH_BINS := $(BB)/bench_micro
-BENCH_HDRS := bench/gbench_c.h bench/bench_ctx.h $(if $(BENCH_CORE_LIB),$(CORE_HDR))
+BENCH_BINS := $(BB)/bench_micro $(BB)/bench_scan
+BENCH_HDRS := bench/gbench_c.h bench/bench_ctx.h bench/bench_live.h bench/bench_scan.h \
+	$(if $(BENCH_CORE_LIB),$(CORE_HDR))
 
 .PHONY: bench bench-build bench-compare bench-ctx-force
 

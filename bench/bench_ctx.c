@@ -25,7 +25,7 @@
 #define KSML_BENCH_DEFS ""
 #endif
 
-const char *const ksml_bench_pattern_name[KSML_PAT_NR] = {
+const char *const ksml_bench_pattern_name[KSML_BPAT_NR] = {
 	"same", "half_dup", "unique", "last8_differ",
 };
 
@@ -135,14 +135,14 @@ void ksml_bench_fill_page(void *page, enum ksml_bench_pattern pat,
 	size_t i;
 
 	switch (pat) {
-	case KSML_PAT_SAME:
-	case KSML_PAT_LAST8:
+	case KSML_BPAT_SAME:
+	case KSML_BPAT_LAST8:
 		memset(page, 0x5a, 4096);
 		w[0] = 0x6b736d6c61620000ull; /* not the zero page */
-		if (pat == KSML_PAT_LAST8)
+		if (pat == KSML_BPAT_LAST8)
 			w[511] = idx + 1;
 		return;
-	case KSML_PAT_HALF:
+	case KSML_BPAT_HALF:
 		seed = (idx >> 1) + 1;
 		break;
 	default:
@@ -157,12 +157,12 @@ void ksml_bench_expect(enum ksml_bench_pattern pat, unsigned long n,
 		       unsigned long *shared, unsigned long *sharing)
 {
 	switch (pat) {
-	case KSML_PAT_SAME:
+	case KSML_BPAT_SAME:
 		/* max_page_sharing 256: one KSM page per 256 mappings */
 		*shared = (n + 255) / 256;
 		*sharing = n - *shared;
 		return;
-	case KSML_PAT_HALF:
+	case KSML_BPAT_HALF:
 		*shared = n / 2;
 		*sharing = n / 2;
 		return;

@@ -25,13 +25,13 @@ uint64_t ksml_bench_mono_ns(void);
  *   LAST8      identical but for the last 8 bytes (the page index)
  */
 enum ksml_bench_pattern {
-	KSML_PAT_SAME,
-	KSML_PAT_HALF,
-	KSML_PAT_UNIQUE,
-	KSML_PAT_LAST8,
-	KSML_PAT_NR
+	KSML_BPAT_SAME,
+	KSML_BPAT_HALF,
+	KSML_BPAT_UNIQUE,
+	KSML_BPAT_LAST8,
+	KSML_BPAT_NR
 };
-extern const char *const ksml_bench_pattern_name[KSML_PAT_NR];
+extern const char *const ksml_bench_pattern_name[KSML_BPAT_NR];
 /* fill one 4 KiB page with the content of page idx of pattern pat */
 void ksml_bench_fill_page(void *page, enum ksml_bench_pattern pat,
 			  unsigned long idx);

@@ -250,7 +250,7 @@ static uint8_t *alloc_pages(size_t n)
 	if (!p)
 		return NULL;
 	for (i = 0; i < n; i++)
-		ksml_bench_fill_page(p + i * PAGE, KSML_PAT_UNIQUE, i);
+		ksml_bench_fill_page(p + i * PAGE, KSML_BPAT_UNIQUE, i);
 	return p;
 }
 
@@ -423,7 +423,7 @@ static void bm_unstable_tree(struct ksml_gb_state *st, void *arg)
 
 	err = inst_init(&in, mode);
 	if (!err)
-		err = make_mm(in.ksm, n, KSML_PAT_UNIQUE, 0, &in.mm, &in.addr);
+		err = make_mm(in.ksm, n, KSML_BPAT_UNIQUE, 0, &in.mm, &in.addr);
 	/* pass 1 records checksums; from pass 2 on every page is inserted */
 	if (!err)
 		err = ksml_scan_full(in.ksm, 2, 0);
@@ -464,11 +464,11 @@ static void bm_stable_tree(struct ksml_gb_state *st, void *arg)
 
 	err = inst_init(&in, KSML_INDEX_CONTENT);
 	if (!err)
-		err = make_mm(in.ksm, n, KSML_PAT_UNIQUE, 0, &m1, &a1);
+		err = make_mm(in.ksm, n, KSML_BPAT_UNIQUE, 0, &m1, &a1);
 	if (!err)
-		err = make_mm(in.ksm, n, KSML_PAT_UNIQUE, 0, &m2, &a2);
+		err = make_mm(in.ksm, n, KSML_BPAT_UNIQUE, 0, &m2, &a2);
 	if (!err)
-		err = make_mm(in.ksm, PROBES, KSML_PAT_UNIQUE, n, &probe, &ap);
+		err = make_mm(in.ksm, PROBES, KSML_BPAT_UNIQUE, n, &probe, &ap);
 	if (!err)
 		err = ksml_scan_full(in.ksm, 3, 0);
 	if (err) {
@@ -486,7 +486,7 @@ static void bm_stable_tree(struct ksml_gb_state *st, void *arg)
 		ksml_gb_pause_timing(st);
 		for (i = 0; i < PROBES; i++) {
 			rng = rng * 6364136223846793005ull + 1442695040888963407ull;
-			ksml_bench_fill_page(page, KSML_PAT_UNIQUE, (rng >> 33) % n);
+			ksml_bench_fill_page(page, KSML_BPAT_UNIQUE, (rng >> 33) % n);
 			ksml_vm_write(probe, ap + i * PAGE, page, PAGE);
 		}
 		ksml_gb_resume_timing(st);
@@ -517,7 +517,7 @@ static void bm_merge_two_pages(struct ksml_gb_state *st, void *arg)
 
 	err = inst_init(&in, KSML_INDEX_CONTENT);
 	if (!err)
-		err = make_mm(in.ksm, 2 * PAIRS, KSML_PAT_HALF, 0, &in.mm, &in.addr);
+		err = make_mm(in.ksm, 2 * PAIRS, KSML_BPAT_HALF, 0, &in.mm, &in.addr);
 	if (err) {
 		ksml_gb_skip_with_error(st, "setup failed: %d", err);
 		goto out;
@@ -526,7 +526,7 @@ static void bm_merge_two_pages(struct ksml_gb_state *st, void *arg)
 		ksml_gb_pause_timing(st);
 		gen++;
 		for (i = 0; i < 2 * PAIRS; i++) {
-			ksml_bench_fill_page(page, KSML_PAT_HALF, gen * 4 * PAIRS + i);
+			ksml_bench_fill_page(page, KSML_BPAT_HALF, gen * 4 * PAIRS + i);
 			ksml_vm_write(in.mm, in.addr + i * PAGE, page, PAGE);
 		}
 		ksml_scan_full(in.ksm, 1, 0); /* checksums */
@@ -554,7 +554,7 @@ static void bm_cow_break(struct ksml_gb_state *st, void *arg)
 
 	err = inst_init(&in, KSML_INDEX_CONTENT);
 	if (!err)
-		err = make_mm(in.ksm, COW_PAGES, KSML_PAT_SAME, 0, &in.mm, &in.addr);
+		err = make_mm(in.ksm, COW_PAGES, KSML_BPAT_SAME, 0, &in.mm, &in.addr);
 	if (!err)
 		err = ksml_scan_full(in.ksm, 2, 0);
 	if (err) {

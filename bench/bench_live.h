@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: MIT OR GPL-2.0-only */
+/*
+ * bench_live.h - measure the live kernel KSM (/sys/kernel/mm/ksm, ksmd)
+ * on one synthetic pattern: self-contained (mmap + madvise + sysfs + /proc).
+ *
+ * Rules of the shared live KSM, all kept here: an exclusive flock on
+ * /run/lock/ksmlab-live-ksm.lock while knobs change or a workload runs;
+ * every knob saved first and restored after, also on error and on
+ * SIGINT/SIGTERM/SIGHUP; `run` left as found.
+ */
+#ifndef KSML_BENCH_LIVE_H
+#define KSML_BENCH_LIVE_H
+
+#include <stdbool.h>
+#include "bench_ctx.h"
+
+struct ksml_live_params {
+	enum ksml_bench_pattern pat;
+	unsigned long pages;
+	unsigned int full_scans;	/* passes to measure (e.g. 4) */
+	unsigned int pages_to_scan;
+	int max_page_sharing;		/* <= 0: leave as found */
+	int merge_across_nodes;		/* < 0: leave as found */
+	int smart_scan;			/* < 0: leave as found */
+	int mem_node;			/* >= 0: mbind the area to this node */
+};
+
+struct ksml_live_result {
+	double cpu_s;			/* ksmd CPU: schedstat, or utime+stime */
+	double wall_s;
+	unsigned long pages_scanned;	/* delta */
+	unsigned long full_scans;	/* delta */
+	unsigned long pages_shared, pages_sharing, pages_unshared;
+	/* scans (and ksmd CPU) until pages_sharing reached its final value */
+	unsigned long converge_scans;
+	double converge_cpu_s;
+	char note[160];			/* caveats (others using KSM...) */
+};
+
+/*
+ * 0 if the live KSM can be measured here, else -errno with a reason in
+ * why (no /sys/kernel/mm/ksm, not root, no ksmd).
+ */
+int ksml_live_available(char *why, size_t size);
+/* one measurement; 0 or -errno with a message in r->note */
+int ksml_live_measure(const struct ksml_live_params *p,
+		      struct ksml_live_result *r);
+
+#endif /* KSML_BENCH_LIVE_H */

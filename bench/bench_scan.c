@@ -1,0 +1,416 @@
+// SPDX-License-Identifier: MIT OR GPL-2.0-only
+/*
+ * bench_scan.c - macro benchmarks: full-scan throughput of the ref core
+ * and of the live kernel's ksmd, side by side, on the synthetic patterns
+ * (bench_ctx.h), plus knob sweeps; NUMA cases in bench_numa.c.
+ *
+ *   BM_ref_scan/<pattern>/pages:N/index:I   ref core, sleep-free
+ *                       ksml_scan_full() loops in this thread; time = its
+ *                       CPU time (CLOCK_THREAD_CPUTIME_ID); index 0 is the
+ *                       kernel-faithful content-ordered trees, 1 the
+ *                       (checksum, content) index
+ *   BM_linux_scan/<pattern>/pages:N         live KSM: time = ksmd's
+ *                       CPU time (/proc/PID/schedstat) over the same number of full scans
+ *   BM_{ref,linux}_pts/pts:X                pages_to_scan sweep (half_dup)
+ *   BM_{ref,linux}_mps/mps:X                max_page_sharing sweep (same)
+ *
+ * Every benchmark runs one experiment per iteration (Iterations(1), manual
+ * time) and reports pages_per_cpu_s, MiB_per_cpu_s, the kernel counters,
+ * saved_MiB (pages_sharing * 4 KiB), scans and CPU to converge, expect_ok.
+ *
+ * `bench_scan --ksml-cg=PATTERN:PAGES[:INDEX]` runs one ref experiment
+ * outside Google Benchmark for callgrind (toggle on ksml_bench_cg_scan)
+ * and prints the exact counters: the regression gate's deterministic half.
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include "bench_scan.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define XXH_INLINE_ALL
+#include <xxhash.h>
+
+#ifndef KSML_BENCH_HAVE_CORE
+#define KSML_BENCH_HAVE_CORE 0
+#endif
+#if KSML_BENCH_HAVE_CORE
+#include "ksml.h"
+#endif
+
+#define PAGE 4096ul
+#define SCANS 4u
+#define BIG_PTS 16384u
+
+static unsigned long bench_pages = 262144; /* 1 GiB, as the ksmd figures */
+static bool cg_mode;
+static unsigned int inject_pages; /* KSML_BENCH_INJECT: extra work per page */
+
+void ksml_bench_cg_scan(void *ksm, unsigned long nscans);
+
+#if KSML_BENCH_HAVE_CORE
+/*
+ * The scan as measured: callgrind counts instructions only inside this
+ * function (--toggle-collect=ksml_bench_cg_scan).  KSML_BENCH_INJECT=N adds
+ * N*64 bytes of hashing per page scanned, to prove the gate catches it.
+ */
+__attribute__((noinline)) void ksml_bench_cg_scan(void *ksm, unsigned long nscans)
+{
+	struct ksml_counters c0, c1;
+	static uint8_t junk[PAGE];
+	unsigned long i;
+	uint64_t h = 0;
+
+	if (inject_pages)
+		ksml_get_counters(ksm, &c0);
+	ksml_scan_full(ksm, nscans, 0);
+	if (!inject_pages)
+		return;
+	ksml_get_counters(ksm, &c1);
+	for (i = 0; i < c1.pages_scanned - c0.pages_scanned; i++)
+		h += XXH64(junk, 64u * inject_pages, h);
+	ksml_gb_do_not_optimize(&h);
+}
+
+int ksml_ref_measure(const struct ksml_ref_params *p, struct ksml_scan_result *r)
+{
+	static uint8_t page[PAGE] __attribute__((aligned(64)));
+	unsigned long addr, addr2 = 0, i, last_sharing = 0;
+	unsigned int flags = KSML_MAP_PRIVATE | KSML_MAP_ANONYMOUS;
+	struct ksml_config cfg;
+	struct ksml_counters c;
+	struct ksml *ksm = NULL;
+	struct ksml_mm *mm = NULL;
+	uint64_t t0, w0;
+	unsigned int s;
+	int err;
+
+	memset(r, 0, sizeof(*r));
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.start_ksmd = false;
+	cfg.index_mode = (enum ksml_index_mode)p->index_mode;
+	if (p->fake_nodes > 1)
+		cfg.ops = ksml_user_ops_fake_numa(p->fake_nodes);
+	cfg.max_frames = 4 * p->pages + 1024;
+	err = ksml_init(&ksm, &cfg);
+	if (err) {
+		snprintf(r->note, sizeof(r->note), "ksml_init: %d", err);
+		return err;
+	}
+	err = ksml_set_run(ksm, KSML_RUN_MERGE);
+	if (!err)
+		err = ksml_set_pages_to_scan(ksm, p->pages_to_scan);
+	if (!err)
+		err = ksml_set_smart_scan(ksm, false);
+	if (!err && p->max_page_sharing > 0)
+		err = ksml_set_max_page_sharing(ksm, p->max_page_sharing);
+	if (!err && p->merge_across_nodes >= 0)
+		err = ksml_set_merge_across_nodes(ksm, (unsigned long)p->merge_across_nodes);
+	if (!err)
+		err = ksml_mm_create(ksm, &mm);
+	if (!err)
+		err = ksml_vm_mmap(mm, 0, p->pages * PAGE,
+				   flags | (p->map_node >= 0 ? KSML_MAP_NODE(p->map_node) : 0),
+				   &addr);
+	if (!err && p->second_map_node >= 0)
+		err = ksml_vm_mmap(mm, 0, p->pages * PAGE,
+				   flags | KSML_MAP_NODE(p->second_map_node), &addr2);
+	for (i = 0; !err && i < p->pages; i++) {
+		ksml_bench_fill_page(page, p->pat, i);
+		err = ksml_vm_write(mm, addr + i * PAGE, page, PAGE);
+		if (!err && addr2)
+			err = ksml_vm_write(mm, addr2 + i * PAGE, page, PAGE);
+	}
+	if (!err)
+		err = ksml_vm_madvise(mm, addr, p->pages * PAGE, KSML_MADV_MERGEABLE);
+	if (!err && addr2)
+		err = ksml_vm_madvise(mm, addr2, p->pages * PAGE, KSML_MADV_MERGEABLE);
+	if (err) {
+		snprintf(r->note, sizeof(r->note), "setup: %d", err);
+		goto out;
+	}
+	w0 = ksml_bench_mono_ns();
+	t0 = ksml_bench_thread_cpu_ns();
+	for (s = 1; s <= p->full_scans; s++) {
+		if (cg_mode) {
+			ksml_bench_cg_scan(ksm, 1);
+		} else if (ksml_scan_full(ksm, 1, 0)) {
+			snprintf(r->note, sizeof(r->note), "ksml_scan_full failed at scan %u", s);
+			err = -KSML_EAGAIN;
+			goto out;
+		}
+		if (inject_pages && !cg_mode)
+			ksml_bench_cg_scan(ksm, 0);
+		ksml_get_counters(ksm, &c);
+		if (c.pages_sharing != last_sharing) {
+			last_sharing = c.pages_sharing;
+			r->converge_scans = s;
+			r->converge_cpu_s = (double)(ksml_bench_thread_cpu_ns() - t0) * 1e-9;
+		}
+	}
+	r->cpu_s = (double)(ksml_bench_thread_cpu_ns() - t0) * 1e-9;
+	r->wall_s = (double)(ksml_bench_mono_ns() - w0) * 1e-9;
+	ksml_get_counters(ksm, &c);
+	r->pages_scanned = c.pages_scanned;
+	r->full_scans = c.full_scans;
+	r->pages_shared = c.pages_shared;
+	r->pages_sharing = c.pages_sharing;
+	r->pages_unshared = c.pages_unshared;
+	r->rmap_items = c.rmap_items;
+	if (ksml_warn_count())
+		snprintf(r->note, sizeof(r->note), "%ld KSML_WARN_ON fired",
+			 ksml_warn_count());
+out:
+	if (mm)
+		ksml_mm_exit(mm);
+	ksml_destroy(ksm);
+	return err;
+}
+#else
+__attribute__((noinline)) void ksml_bench_cg_scan(void *ksm, unsigned long nscans)
+{
+}
+
+int ksml_ref_measure(const struct ksml_ref_params *p, struct ksml_scan_result *r)
+{
+	memset(r, 0, sizeof(*r));
+	snprintf(r->note, sizeof(r->note), "built without the core (BENCH_HAVE_CORE=0)");
+	return -ENOSYS;
+}
+#endif
+
+void ksml_scan_from_live(const struct ksml_live_result *l, struct ksml_scan_result *r)
+{
+	memset(r, 0, sizeof(*r));
+	r->cpu_s = l->cpu_s;
+	r->wall_s = l->wall_s;
+	r->pages_scanned = l->pages_scanned;
+	r->full_scans = l->full_scans;
+	r->pages_shared = l->pages_shared;
+	r->pages_sharing = l->pages_sharing;
+	r->pages_unshared = l->pages_unshared;
+	r->converge_scans = l->converge_scans;
+	r->converge_cpu_s = l->converge_cpu_s;
+	memcpy(r->note, l->note, sizeof(r->note));
+}
+
+void ksml_scan_report(struct ksml_gb_state *st, const struct ksml_scan_result *r,
+		      unsigned long pages, int expect_ok)
+{
+	double cpu = r->cpu_s > 0 ? r->cpu_s : 1e-9;
+
+	ksml_gb_set_iteration_time(st, cpu);
+	ksml_gb_counter(st, "pages", (double)pages, 0);
+	ksml_gb_counter(st, "pages_per_cpu_s", (double)r->pages_scanned / cpu, 0);
+	ksml_gb_counter(st, "MiB_per_cpu_s",
+			(double)r->pages_scanned * PAGE / (1024.0 * 1024.0) / cpu, 0);
+	ksml_gb_counter(st, "cpu_s", r->cpu_s, 0);
+	ksml_gb_counter(st, "wall_s", r->wall_s, 0);
+	ksml_gb_counter(st, "pages_scanned", (double)r->pages_scanned, 0);
+	ksml_gb_counter(st, "full_scans", (double)r->full_scans, 0);
+	ksml_gb_counter(st, "pages_shared", (double)r->pages_shared, 0);
+	ksml_gb_counter(st, "pages_sharing", (double)r->pages_sharing, 0);
+	ksml_gb_counter(st, "pages_unshared", (double)r->pages_unshared, 0);
+	ksml_gb_counter(st, "saved_MiB",
+			(double)r->pages_sharing * PAGE / (1024.0 * 1024.0), 0);
+	ksml_gb_counter(st, "converge_scans", (double)r->converge_scans, 0);
+	ksml_gb_counter(st, "converge_cpu_s", r->converge_cpu_s, 0);
+	if (expect_ok >= 0)
+		ksml_gb_counter(st, "expect_ok", expect_ok, 0);
+	if (r->note[0])
+		ksml_gb_set_label(st, r->note);
+}
+
+static int expect_ok(enum ksml_bench_pattern pat, unsigned long pages, int mps,
+		     const struct ksml_scan_result *r)
+{
+	unsigned long shared, sharing;
+
+	if (mps > 0 && mps != 256)
+		return -1;
+	ksml_bench_expect(pat, pages, &shared, &sharing);
+	return r->pages_shared == shared && r->pages_sharing == sharing;
+}
+
+/* ------------------------------------------------------------ benchmarks */
+struct scan_case {
+	enum ksml_bench_pattern pat;
+	bool live;
+	int sweep; /* 0: none, 1: range(0) is pages_to_scan, 2: max_page_sharing */
+};
+
+static void bm_scan(struct ksml_gb_state *st, void *arg)
+{
+	const struct scan_case *sc = arg;
+	struct ksml_scan_result r;
+	unsigned long pages = sc->sweep ? bench_pages : (unsigned long)ksml_gb_range(st, 0);
+	unsigned int pts = sc->sweep == 1 ? (unsigned int)ksml_gb_range(st, 0) : BIG_PTS;
+	int mps = sc->sweep == 2 ? (int)ksml_gb_range(st, 0) : 0;
+	int err;
+
+	while (ksml_gb_keep_running(st)) {
+		if (sc->live) {
+			struct ksml_live_params lp = {
+				.pat = sc->pat, .pages = pages, .full_scans = SCANS,
+				.pages_to_scan = pts, .max_page_sharing = mps ? mps : 256,
+				.merge_across_nodes = -1, .smart_scan = 0, .mem_node = -1,
+			};
+			struct ksml_live_result lr;
+
+			err = ksml_live_measure(&lp, &lr);
+			ksml_scan_from_live(&lr, &r);
+		} else {
+			struct ksml_ref_params rp = {
+				.pat = sc->pat, .pages = pages, .full_scans = SCANS,
+				.pages_to_scan = pts, .max_page_sharing = mps,
+				.merge_across_nodes = -1,
+				.index_mode = sc->sweep ? 0 : (int)ksml_gb_range(st, 1),
+				.fake_nodes = 0, .map_node = -1, .second_map_node = -1,
+			};
+
+			err = ksml_ref_measure(&rp, &r);
+		}
+		if (err) {
+			ksml_gb_skip_with_error(st, "%s", r.note);
+			return;
+		}
+		ksml_scan_report(st, &r, pages, expect_ok(sc->pat, pages, mps, &r));
+	}
+}
+
+static struct scan_case cases[2][KSML_BPAT_NR];
+static struct scan_case sweep_cases[2][2];
+
+static void register_all(void)
+{
+	static const char *const idx_names[] = { "pages", "index" };
+	char why[160], name[96];
+	bool live_ok = ksml_live_available(why, sizeof(why)) == 0;
+	int live, p;
+	unsigned long n;
+
+	for (live = 0; live <= 1; live++)
+		for (p = 0; p < KSML_BPAT_NR; p++) {
+			struct scan_case *sc = &cases[live][p];
+			struct ksml_gb_bench *b;
+
+			sc->pat = (enum ksml_bench_pattern)p;
+			sc->live = live;
+			snprintf(name, sizeof(name), "BM_%s_scan/%s", live ? "linux" : "ref",
+				 ksml_bench_pattern_name[p]);
+			b = ksml_gb_register(name, bm_scan, sc);
+			/* scaling with pages: x4 steps up to bench_pages */
+			for (n = bench_pages >> 4 ? bench_pages >> 4 : bench_pages; n <= bench_pages;
+			     n <<= 2) {
+				int64_t a[2] = { (int64_t)n, 0 };
+
+				if (live && n != bench_pages && n != bench_pages >> 2)
+					continue;
+				ksml_gb_bench_args(b, a, live ? 1 : 2);
+			}
+			if (!live) {
+				int64_t a[2] = { (int64_t)bench_pages, 1 };
+
+				ksml_gb_bench_args(b, a, 2);
+			}
+			ksml_gb_bench_arg_names(b, idx_names, live ? 1 : 2);
+			ksml_gb_bench_iterations(b, 1);
+			ksml_gb_bench_use_manual_time(b);
+			ksml_gb_bench_unit(b, KSML_GB_MS);
+		}
+	for (live = 0; live <= 1; live++) {
+		static const int64_t pts[] = { 100, 1000, 16384 };
+		static const int64_t mps[] = { 2, 16, 256, 4096 };
+		struct ksml_gb_bench *b;
+		size_t i;
+
+		sweep_cases[live][0] = (struct scan_case){ KSML_BPAT_HALF, live, 1 };
+		sweep_cases[live][1] = (struct scan_case){ KSML_BPAT_SAME, live, 2 };
+		snprintf(name, sizeof(name), "BM_%s_pts/half_dup", live ? "linux" : "ref");
+		b = ksml_gb_register(name, bm_scan, &sweep_cases[live][0]);
+		for (i = 0; i < sizeof(pts) / sizeof(pts[0]); i++)
+			ksml_gb_bench_arg(b, pts[i]);
+		ksml_gb_bench_arg_name(b, "pts");
+		ksml_gb_bench_iterations(b, 1);
+		ksml_gb_bench_use_manual_time(b);
+		ksml_gb_bench_unit(b, KSML_GB_MS);
+		snprintf(name, sizeof(name), "BM_%s_mps/same", live ? "linux" : "ref");
+		b = ksml_gb_register(name, bm_scan, &sweep_cases[live][1]);
+		for (i = 0; i < sizeof(mps) / sizeof(mps[0]); i++)
+			ksml_gb_bench_arg(b, mps[i]);
+		ksml_gb_bench_arg_name(b, "mps");
+		ksml_gb_bench_iterations(b, 1);
+		ksml_gb_bench_use_manual_time(b);
+		ksml_gb_bench_unit(b, KSML_GB_MS);
+	}
+	ksml_gb_add_context("ksmlab_live_ksm", live_ok ? "available" : why);
+	if (!live_ok)
+		fprintf(stderr, "bench_scan: BM_linux_* will be skipped: %s\n", why);
+}
+
+/* --ksml-cg=PATTERN:PAGES[:INDEX] */
+static int run_cg(const char *spec)
+{
+	struct ksml_ref_params rp = {
+		.full_scans = SCANS, .pages_to_scan = BIG_PTS, .merge_across_nodes = -1,
+		.map_node = -1, .second_map_node = -1,
+	};
+	char pat[32] = "";
+	struct ksml_scan_result r;
+	int p, idx = 0, err;
+
+	if (sscanf(spec, "%31[^:]:%lu:%d", pat, &rp.pages, &idx) < 2) {
+		fprintf(stderr, "bench_scan: --ksml-cg=PATTERN:PAGES[:INDEX]\n");
+		return 2;
+	}
+	for (p = 0; p < KSML_BPAT_NR; p++)
+		if (!strcmp(pat, ksml_bench_pattern_name[p]))
+			break;
+	if (p == KSML_BPAT_NR) {
+		fprintf(stderr, "bench_scan: unknown pattern %s\n", pat);
+		return 2;
+	}
+	rp.pat = (enum ksml_bench_pattern)p;
+	rp.index_mode = idx;
+	cg_mode = true;
+	err = ksml_ref_measure(&rp, &r);
+	if (err) {
+		fprintf(stderr, "bench_scan: %s\n", r.note);
+		return 1;
+	}
+	printf("COUNTERS pattern=%s pages=%lu index=%d pages_scanned=%lu full_scans=%lu "
+	       "pages_shared=%lu pages_sharing=%lu pages_unshared=%lu rmap_items=%lu "
+	       "converge_scans=%lu\n",
+	       pat, rp.pages, idx, r.pages_scanned, r.full_scans, r.pages_shared,
+	       r.pages_sharing, r.pages_unshared, r.rmap_items, r.converge_scans);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	const char *env = getenv("BENCH_PAGES");
+	int i;
+
+	if (env && atol(env) > 0)
+		bench_pages = (unsigned long)atol(env);
+	env = getenv("KSML_BENCH_INJECT");
+	if (env)
+		inject_pages = (unsigned int)atoi(env);
+	ksml_gb_init(&argc, argv);
+	for (i = 1; i < argc; i++) {
+		if (!strncmp(argv[i], "--ksml-cg=", 10))
+			return run_cg(argv[i] + 10);
+	}
+	if (ksml_gb_report_unrecognized(argc, argv))
+		return 1;
+	ksml_bench_add_context("bench_scan");
+	register_all();
+	ksml_bench_numa_register();
+	ksml_gb_run();
+	ksml_gb_shutdown();
+	return 0;
+}

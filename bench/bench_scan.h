@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: MIT OR GPL-2.0-only */
+/*
+ * bench_scan.h - the macro benchmarks' shared pieces: one measurement of
+ * the ref core on a pattern (bench_scan.c), the counters every macro
+ * benchmark reports, and the NUMA benchmarks' registration (bench_numa.c).
+ */
+#ifndef KSML_BENCH_SCAN_H
+#define KSML_BENCH_SCAN_H
+
+#include "bench_ctx.h"
+#include "bench_live.h"
+#include "gbench_c.h"
+
+struct ksml_ref_params {
+	enum ksml_bench_pattern pat;
+	unsigned long pages;
+	unsigned int full_scans;
+	unsigned int pages_to_scan;
+	int max_page_sharing;	/* <= 0: default */
+	int merge_across_nodes;	/* < 0: default */
+	int index_mode;		/* enum ksml_index_mode */
+	int fake_nodes;		/* > 1: simulated NUMA nodes (frames' node ids) */
+	int map_node;		/* >= 0: KSML_MAP_NODE() of the mapping */
+	int second_map_node;	/* >= 0: a second copy of the area on this node */
+};
+
+/* the figures of one run: both backends fill the same struct */
+struct ksml_scan_result {
+	double cpu_s, wall_s;
+	unsigned long pages_scanned, full_scans;
+	unsigned long pages_shared, pages_sharing, pages_unshared;
+	unsigned long rmap_items;
+	unsigned long converge_scans;
+	double converge_cpu_s;
+	char note[160];
+};
+
+/* 0 or -errno (then r->note says why); -ENOSYS without the core */
+int ksml_ref_measure(const struct ksml_ref_params *p, struct ksml_scan_result *r);
+/* copy a live result into the common struct */
+void ksml_scan_from_live(const struct ksml_live_result *l, struct ksml_scan_result *r);
+/*
+ * Report r on st: manual time = CPU seconds, counters pages_per_cpu_s,
+ * MiB_per_cpu_s, the kernel counters, saved_MiB, convergence; expect_ok
+ * is 1 when shared/sharing match what the pattern must give (or < 0: n/a).
+ */
+void ksml_scan_report(struct ksml_gb_state *st, const struct ksml_scan_result *r,
+		      unsigned long pages, int expect_ok);
+void ksml_bench_numa_register(void);
+
+#endif /* KSML_BENCH_SCAN_H */
