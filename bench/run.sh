@@ -1,31 +1,47 @@
 #!/bin/bash
 # SPDX-License-Identifier: MIT OR GPL-2.0-only
 # bench/run.sh - what `make bench` runs after building: every benchmark
-# program with JSON output under bench/results/, then the table, plots and
-# report (bench/report.py).  BENCH_QUICK=1 shortens every run.
+# program with JSON output under bench/results/ (Google Benchmark's format
+# plus the ksmlab_* context keys), then the table, plots and report
+# (bench/report.py).  Environment:
+#   BENCH_QUICK=1   minimal times and sizes (smoke test, ~20 s)
+#   BENCH_PAGES=N   pages per macro workload (default 262144 = 1 GiB)
+#   BB, OUT         binaries and results directories
 set -euo pipefail
 cd "$(dirname "$0")/.."
-BB=build/bench
-OUT=bench/results
+BB=${BB:-build/bench}
+OUT=${OUT:-bench/results}
+PY=/usr/bin/python3
 mkdir -p "$OUT"
 stamp=$(date -u +%Y%m%dT%H%M%SZ)
 quick=${BENCH_QUICK:-0}
 t0=$(date +%s)
 
-step() { echo "[bench $(($(date +%s) - t0))s] $*"; }
+step() { echo "[bench +$(($(date +%s) - t0))s] $*"; }
 
-run_gb() { # name binary args...
-	local name=$1 bin=$2
+# run_gb NAME BINARY ARGS...: one program, JSON to $OUT/NAME-$stamp.json;
+# the console shows one line per finished benchmark (progress).
+run_gb() {
+	local name=$1 bin=$2 n
 	shift 2
-	step "$name: running $bin $*"
+	n=$("$bin" --benchmark_list_tests=true "$@" 2>/dev/null | wc -l)
+	step "$name: $n benchmarks ($bin $*)"
 	"$bin" --benchmark_out="$OUT/$name-$stamp.json" --benchmark_out_format=json \
-		--benchmark_counters_tabular=false "$@" 2>&1 | grep -v 'Library was built as DEBUG'
+		--benchmark_format=console "$@" 2>&1 |
+		grep --line-buffered -v -e 'Library was built as DEBUG' |
+		awk -v n="$n" '/^BM_/ { i++; printf("  [%d/%d] %s\n", i, n, substr($0, 1, 150)); fflush(); next }
+			/^(ksmlab_|Running|Run on|CPU|  L|Load|bench_)/ { print "  " $0; fflush() }'
 	cp "$OUT/$name-$stamp.json" "$OUT/$name-latest.json"
 }
 
 if [ "$quick" = 1 ]; then
-	run_gb micro $BB/bench_micro --benchmark_min_time=0.01
+	export BENCH_PAGES=${BENCH_PAGES:-4096} KSML_BENCH_MAX_NODES=4096
+	run_gb micro "$BB/bench_micro" --benchmark_min_time=0.01
+	run_gb scan "$BB/bench_scan"
 else
-	run_gb micro $BB/bench_micro --benchmark_min_time=0.2
+	run_gb micro "$BB/bench_micro" --benchmark_min_time=0.2
+	run_gb scan "$BB/bench_scan"
 fi
-step "done in $(($(date +%s) - t0))s; results in $OUT/"
+step "report"
+MPLBACKEND=Agg $PY bench/report.py "$OUT/micro-$stamp.json" "$OUT/scan-$stamp.json" "$OUT"
+step "done in $(($(date +%s) - t0))s: JSON, PNGs and report.md in $OUT/"

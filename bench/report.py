@@ -1,0 +1,300 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: MIT OR GPL-2.0-only
+"""report.py - the end of `make bench`: reads the Google Benchmark JSON of
+bench_micro and bench_scan, prints the ref-vs-linux table, writes PNG plots
+(matplotlib, Agg) and a markdown report linking them.
+
+usage: report.py MICRO.json SCAN.json OUTDIR
+Run with Debian's /usr/bin/python3 (matplotlib, numpy)."""
+import json
+import os
+import re
+import sys
+
+PATTERNS = ["same", "half_dup", "unique", "last8_differ"]
+GOAL = 3.0
+
+
+def load(path):
+    try:
+        with open(path) as f:
+            return json.load(f)
+    except (OSError, ValueError) as e:
+        print(f"report: cannot read {path}: {e}", file=sys.stderr)
+        return {"context": {}, "benchmarks": []}
+
+
+def runs(doc):
+    """iteration rows (not aggregates), by name"""
+    out = {}
+    for b in doc.get("benchmarks", []):
+        if b.get("run_type", "iteration") != "iteration":
+            continue
+        out.setdefault(b["name"], []).append(b)
+    return out
+
+
+def median(xs):
+    xs = sorted(xs)
+    n = len(xs)
+    if not n:
+        return None
+    return xs[n // 2] if n % 2 else (xs[n // 2 - 1] + xs[n // 2]) / 2
+
+
+def counter(rows, key):
+    vals = [r[key] for r in rows if key in r and not r.get("error_occurred")]
+    return median(vals)
+
+
+def find(rs, regex):
+    rx = re.compile(regex)
+    return {n: v for n, v in rs.items() if rx.search(n)}
+
+
+def fmt_rate(x):
+    if x is None:
+        return "-"
+    if x >= 1e6:
+        return f"{x / 1e6:.2f}M"
+    if x >= 1e3:
+        return f"{x / 1e3:.0f}k"
+    return f"{x:.0f}"
+
+
+def main():
+    micro_path, scan_path, outdir = sys.argv[1:4]
+    micro, scan = load(micro_path), load(scan_path)
+    mr, sr = runs(micro), runs(scan)
+    ctx = scan.get("context") or micro.get("context") or {}
+    os.makedirs(outdir, exist_ok=True)
+
+    # the one-read bound: a cold page read, pages per second
+    read_rows = find(mr, r"^BM_page_read/ws:16384")
+    bound = None
+    for rows in read_rows.values():
+        bound = counter(rows, "items_per_second")
+    pages = None
+    table = []
+    for p in PATTERNS:
+        ref = find(sr, rf"^BM_ref_scan/{p}/pages:\d+/index:0")
+        idx = find(sr, rf"^BM_ref_scan/{p}/pages:\d+/index:1")
+        lin = find(sr, rf"^BM_linux_scan/{p}/pages:\d+/")
+
+        def largest(d):
+            best = None
+            for n, rows in d.items():
+                m = re.search(r"pages:(\d+)", n)
+                k = int(m.group(1)) if m else 0
+                if not best or k > best[0]:
+                    best = (k, rows)
+            return best or (0, [])
+
+        kp, ref_rows = largest(ref)
+        _, idx_rows = largest(idx)
+        kl, lin_rows = largest(lin)
+        pages = pages or kp or kl
+        row = {"pattern": p, "pages": kp or kl}
+        for tag, rows in (("ref", ref_rows), ("idx", idx_rows), ("linux", lin_rows)):
+            row[tag] = counter(rows, "pages_per_cpu_s")
+            row[tag + "_saved"] = counter(rows, "saved_MiB")
+            row[tag + "_ok"] = counter(rows, "expect_ok")
+            row[tag + "_conv"] = counter(rows, "converge_scans")
+            row[tag + "_shared"] = counter(rows, "pages_shared")
+            row[tag + "_sharing"] = counter(rows, "pages_sharing")
+            errs = [r.get("error_message") for r in rows if r.get("error_occurred")]
+            row[tag + "_err"] = errs[0] if errs else None
+        row["ratio"] = row["ref"] / row["linux"] if row["ref"] and row["linux"] else None
+        row["ratio_idx"] = row["idx"] / row["linux"] if row["idx"] and row["linux"] else None
+        row["same_counters"] = (
+            row["ref_shared"] == row["linux_shared"] and row["ref_sharing"] == row["linux_sharing"]
+            if row["linux_shared"] is not None and row["ref_shared"] is not None else None)
+        row["bound_frac"] = row["ref"] / bound if row["ref"] and bound else None
+        row["bound_frac_idx"] = row["idx"] / bound if row["idx"] and bound else None
+        table.append(row)
+
+    # ---------------------------------------------------------------- table
+    mib = (pages or 0) * 4096 / 2**20
+    hdr = (f"{'pattern':<13} {'ref p/cpu-s':>11} {'ref(idx)':>9} {'linux p/cpu-s':>13} "
+           f"{'ratio':>6} {'ratio(idx)':>10} {'saved ref/linux MiB':>20} {'counters':>9} {'of bound':>9}")
+    lines = [f"ksmlab bench: {pages} pages ({mib:.0f} MiB) per pattern, 4 full scans; "
+             f"one-read bound {fmt_rate(bound)} pages/s", hdr, "-" * len(hdr)]
+    for r in table:
+        saved = f"{r['ref_saved'] if r['ref_saved'] is not None else '-'}/" \
+                f"{r['linux_saved'] if r['linux_saved'] is not None else '-'}"
+        same = {True: "equal", False: "DIFFER", None: "-"}[r["same_counters"]]
+        ratio = f"{r['ratio']:.2f}x" if r["ratio"] else "-"
+        ratio_idx = f"{r['ratio_idx']:.2f}x" if r["ratio_idx"] else "-"
+        frac = f"{100 * r['bound_frac']:.0f}%" if r["bound_frac"] else "-"
+        lines.append(
+            f"{r['pattern']:<13} {fmt_rate(r['ref']):>11} {fmt_rate(r['idx']):>9} "
+            f"{fmt_rate(r['linux']):>13} {ratio:>6} {ratio_idx:>10} {saved:>20} {same:>9} "
+            f"{frac:>9}")
+    notes = []
+    for r in table:
+        for tag in ("ref", "idx", "linux"):
+            if r[tag + "_err"]:
+                notes.append(f"{r['pattern']} {tag}: skipped: {r[tag + '_err']}")
+            if r[tag + "_ok"] == 0:
+                notes.append(f"{r['pattern']} {tag}: counters differ from the pattern's expectation")
+    text = "\n".join(lines + [f"note: {n}" for n in sorted(set(notes))])
+    print(text)
+
+    # ---------------------------------------------------------------- plots
+    pngs = []
+    try:
+        import matplotlib
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+
+        # 1. throughput per workload
+        fig, ax = plt.subplots(figsize=(8, 4.5))
+        w = 0.27
+        xs = range(len(table))
+        for i, (tag, lab) in enumerate((("ref", "ref (content index)"),
+                                        ("idx", "ref (checksum index)"),
+                                        ("linux", "linux ksmd"))):
+            ax.bar([x + (i - 1) * w for x in xs], [r[tag] or 0 for r in table], w, label=lab)
+        ax.set_xticks(list(xs))
+        ax.set_xticklabels([r["pattern"] for r in table])
+        ax.set_yscale("log")
+        ax.set_ylabel("pages scanned per CPU-second")
+        if bound:
+            ax.axhline(bound, color="k", ls="--", lw=1, label="one-read bound")
+        ax.set_title(f"Full-scan throughput, {pages} pages, 4 scans")
+        ax.legend(fontsize=8)
+        fig.tight_layout()
+        fig.savefig(os.path.join(outdir, "throughput.png"), dpi=100)
+        pngs.append(("throughput.png", "Throughput per workload (ref vs linux)"))
+        plt.close(fig)
+
+        # 2. ratio ref/linux
+        fig, ax = plt.subplots(figsize=(7, 4))
+        ax.bar([x - 0.2 for x in xs], [r["ratio"] or 0 for r in table], 0.4, label="content index")
+        ax.bar([x + 0.2 for x in xs], [r["ratio_idx"] or 0 for r in table], 0.4, label="checksum index")
+        ax.axhline(GOAL, color="r", ls="--", lw=1, label=f"goal {GOAL:g}x")
+        ax.axhline(1, color="k", lw=0.5)
+        ax.set_xticks(list(xs))
+        ax.set_xticklabels([r["pattern"] for r in table])
+        ax.set_ylabel("ref / linux pages per CPU-second")
+        ax.legend(fontsize=8)
+        fig.tight_layout()
+        fig.savefig(os.path.join(outdir, "ratio.png"), dpi=100)
+        pngs.append(("ratio.png", "ref / linux throughput ratio per workload"))
+        plt.close(fig)
+
+        # 3. scaling with pages
+        fig, ax = plt.subplots(figsize=(7, 4.5))
+        for p in PATTERNS:
+            for tag, rx, ls in (("ref", rf"^BM_ref_scan/{p}/pages:(\d+)/index:0", "-"),
+                                ("linux", rf"^BM_linux_scan/{p}/pages:(\d+)/", ":")):
+                pts = []
+                for n, rows in sr.items():
+                    m = re.search(rx, n)
+                    v = counter(rows, "pages_per_cpu_s") if m else None
+                    if m and v:
+                        pts.append((int(m.group(1)), v))
+                if pts:
+                    pts.sort()
+                    ax.plot([a for a, _ in pts], [b for _, b in pts], ls, marker="o",
+                            label=f"{tag} {p}")
+        ax.set_xscale("log", base=2)
+        ax.set_yscale("log")
+        ax.set_xlabel("pages in the workload")
+        ax.set_ylabel("pages per CPU-second")
+        ax.legend(fontsize=7, ncol=2)
+        fig.tight_layout()
+        fig.savefig(os.path.join(outdir, "scaling.png"), dpi=100)
+        pngs.append(("scaling.png", "Scaling with the number of pages"))
+        plt.close(fig)
+
+        # 4. knob sweeps
+        fig, axs = plt.subplots(1, 2, figsize=(10, 4))
+        for ax, knob, pat in ((axs[0], "pts", "half_dup"), (axs[1], "mps", "same")):
+            for tag in ("ref", "linux"):
+                pts = []
+                for n, rows in sr.items():
+                    m = re.search(rf"^BM_{tag}_{knob}/{pat}/{knob}:(\d+)", n)
+                    v = counter(rows, "pages_per_cpu_s") if m else None
+                    if m and v:
+                        pts.append((int(m.group(1)), v))
+                if pts:
+                    pts.sort()
+                    ax.plot([a for a, _ in pts], [b for _, b in pts], marker="o", label=tag)
+            ax.set_xscale("log")
+            ax.set_yscale("log")
+            ax.set_xlabel({"pts": "pages_to_scan", "mps": "max_page_sharing"}[knob])
+            ax.set_ylabel("pages per CPU-second")
+            ax.set_title(pat)
+            ax.legend(fontsize=8)
+        fig.tight_layout()
+        fig.savefig(os.path.join(outdir, "knobs.png"), dpi=100)
+        pngs.append(("knobs.png", "pages_to_scan and max_page_sharing sweeps"))
+        plt.close(fig)
+
+        # 5. micro: checksums and compares
+        items = []
+        for n, rows in sorted(mr.items()):
+            if n.startswith(("BM_checksum", "BM_page_read", "BM_page_cmp")):
+                v = counter(rows, "real_time")
+                if v:
+                    items.append((n.replace("BM_", ""), v))
+        if items:
+            fig, ax = plt.subplots(figsize=(8, 0.25 * len(items) + 1.5))
+            ax.barh([a for a, _ in items], [b for _, b in items])
+            ax.set_xscale("log")
+            ax.set_xlabel("ns per page")
+            ax.tick_params(axis="y", labelsize=7)
+            fig.tight_layout()
+            fig.savefig(os.path.join(outdir, "micro.png"), dpi=100)
+            pngs.append(("micro.png", "Per-page costs: read, checksums, compares (ws = pages in working set)"))
+            plt.close(fig)
+    except Exception as e:  # plots are a convenience: the table still stands
+        print(f"report: plots skipped: {e}", file=sys.stderr)
+
+    # ---------------------------------------------------------------- report
+    md = ["# ksmlab benchmark report", ""]
+    md.append(f"Commit `{ctx.get('ksmlab_git_commit', '?')}`, {ctx.get('ksmlab_compiler', '?')}, "
+              f"flags `{ctx.get('ksmlab_cflags', '?')}`, CPU {ctx.get('ksmlab_cpu', '?')}, "
+              f"kernel {ctx.get('ksmlab_kernel', '?')}, NUMA {ctx.get('ksmlab_numa', '?')}, "
+              f"date {ctx.get('date', '?')}, live KSM: {ctx.get('ksmlab_live_ksm', '?')}.")
+    md += ["", "## ref vs linux", "", "```", text, "```", ""]
+    md.append("ref: the ref core scanning in one thread with `ksml_scan_full()` (CPU time of "
+              "that thread); linux: the live ksmd with sleep_millisecs=0, pages_to_scan=16384, "
+              "smart_scan=0 (CPU time from /proc/PID/schedstat). Both: the same pages, 4 full "
+              "scans. \"of bound\": ref pages per CPU-second over one cold page read per "
+              "second (BM_page_read/ws:16384).")
+    md += ["", "## Plots", ""]
+    for f, title in pngs:
+        md += [f"### {title}", "", f"![{title}]({f})", ""]
+    md += ["## Micro benchmarks (ns per item)", "", "| benchmark | ns | items/s |", "|---|---:|---:|"]
+    for n, rows in sorted(mr.items()):
+        t = counter(rows, "real_time")
+        ips = counter(rows, "items_per_second")
+        err = [r.get("error_message") for r in rows if r.get("error_occurred")]
+        if err:
+            md.append(f"| {n} | skipped: {err[0]} | |")
+        elif t is not None:
+            unit = rows[0].get("time_unit", "ns")
+            scale = {"ns": 1, "us": 1e3, "ms": 1e6, "s": 1e9}.get(unit, 1)
+            md.append(f"| {n} | {t * scale:.1f} | {fmt_rate(ips)} |")
+    md += ["", "## NUMA and sweeps", "", "| benchmark | pages/CPU-s | saved MiB | note |",
+           "|---|---:|---:|---|"]
+    for n, rows in sorted(sr.items()):
+        if not re.match(r"^BM_(ref|linux)_(mans|pts|mps)|^BM_numa", n):
+            continue
+        err = [r.get("error_message") for r in rows if r.get("error_occurred")]
+        if err:
+            md.append(f"| {n} | skipped | | {err[0]} |")
+            continue
+        v = counter(rows, "pages_per_cpu_s") or counter(rows, "items_per_second")
+        md.append(f"| {n} | {fmt_rate(v)} | {counter(rows, 'saved_MiB') or ''} | "
+                  f"{rows[0].get('label', '')} |")
+    md += ["", f"Raw JSON: `{os.path.basename(micro_path)}`, `{os.path.basename(scan_path)}`.", ""]
+    with open(os.path.join(outdir, "report.md"), "w") as f:
+        f.write("\n".join(md))
+    print(f"report: {os.path.join(outdir, 'report.md')} and {len(pngs)} PNG plots")
+
+
+if __name__ == "__main__":
+    main()

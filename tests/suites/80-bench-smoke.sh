@@ -1,0 +1,57 @@
+#!/bin/bash
+# SPDX-License-Identifier: MIT OR GPL-2.0-only
+# 80-bench-smoke: build the benchmark programs and run every benchmark for a
+# minimal time (small sizes); the JSON must parse, carry the ksmlab context,
+# and every row must either have run or be skipped for an accepted reason;
+# macro rows that ran must reach the pattern's expected counters.
+set -u
+cd "$(dirname "$0")/../.."
+if [ ! -f /usr/include/benchmark/benchmark.h ] || ! command -v "${CXX:-g++}" >/dev/null; then
+	echo "SKIPPED: Google Benchmark or g++ missing (make deps-bench installs them)"
+	exit 77
+fi
+PY=/usr/bin/python3
+[ -x $PY ] || PY=python3
+out=build/test-logs/bench-smoke
+rm -rf "$out"
+mkdir -p "$out"
+make --no-print-directory -s bench-build || { echo "FAIL: make bench-build"; exit 1; }
+
+export BENCH_PAGES=1024 KSML_BENCH_MAX_NODES=1024
+timeout 40 build/bench/bench_micro --benchmark_min_time=0.005 \
+	--benchmark_filter='ws:1$|ws:1/|nodes:1024|merge_two|cow_break|enter_exit' \
+	--benchmark_out=$out/micro.json --benchmark_out_format=json >$out/micro.txt 2>&1 ||
+	{ tail $out/micro.txt; echo "FAIL: bench_micro exit $?"; exit 1; }
+timeout 40 build/bench/bench_scan --benchmark_filter='scan/|pts/.*pts:16384|mps/.*mps:256|mans' \
+	--benchmark_out=$out/scan.json --benchmark_out_format=json >$out/scan.txt 2>&1 ||
+	{ tail $out/scan.txt; echo "FAIL: bench_scan exit $?"; exit 1; }
+
+$PY - "$out/micro.json" "$out/scan.json" <<'PYEOF'
+import json, sys
+ok_skips = ("not supported by this CPU", "host has 1 NUMA node", "built without the core",
+            "live KSM needs root", "no live KSM", "no ksmd")
+bad = 0
+for path in sys.argv[1:]:
+    doc = json.load(open(path))
+    ctx = doc["context"]
+    for k in ("ksmlab_git_commit", "ksmlab_compiler", "ksmlab_kernel", "ksmlab_numa", "ksmlab_cpu"):
+        if k not in ctx:
+            print(f"{path}: context lacks {k}"); bad += 1
+    rows = doc["benchmarks"]
+    if not rows:
+        print(f"{path}: no benchmarks"); bad += 1
+    ran = skipped = 0
+    for b in rows:
+        if b.get("error_occurred"):
+            msg = b.get("error_message", "")
+            if not any(s in msg for s in ok_skips):
+                print(f"FAIL {b['name']}: {msg}"); bad += 1
+            skipped += 1
+            continue
+        ran += 1
+        if b.get("expect_ok", 1) != 1:
+            print(f"FAIL {b['name']}: counters shared={b.get('pages_shared')} "
+                  f"sharing={b.get('pages_sharing')} not the pattern's"); bad += 1
+    print(f"RESULT: {path.split('/')[-1]}: {ran} ran, {skipped} skipped (accepted reasons)")
+sys.exit(1 if bad else 0)
+PYEOF
