@@ -1,0 +1,1458 @@
+// SPDX-License-Identifier: MIT OR GPL-2.0-only
+/*
+ * ksmref_test - guest-side tests of ksm_ref.ko, run by the guest's /init.
+ * Static, no library beyond libc.  Usage: ksmref_test CMD [ARGS]
+ *
+ *   unit           enter/exit, merge, COW, unmerge, run=2, fork, pin,
+ *                  zero pages, NUMA placement, chains, argument validation
+ *   sysfs          knob files and refused writes: errno as the kernel's,
+ *                  compared with the guest's own /sys/kernel/mm/ksm
+ *   hotplug        offline/online a memory block: the notifier sees it
+ *   ksmd           merging done by the ksmd_ref thread alone
+ *   fuzz N SEED    N random and malformed ioctls (and injected allocation
+ *                  failures); no oops, no KSML_WARN_ON, invariants hold
+ *   compare        the guest kernel's KSM vs ksm_ref on a 2-node
+ *                  workload, merge_across_nodes=1 and 0
+ *   plat           the platform counters: no warning fired
+ *   smoke          a quick check after the last load
+ *
+ * Each check prints "KTEST <name> PASS" or "KTEST <name> FAIL: why"; the
+ * exit status is the number of failed checks (capped at 100).
+ */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "ksm_ref_ioctl.h"
+
+/* the model's flags and advice (vmem.h; the ABI passes them through) */
+#define MAP_PRIVATE_M 0x02u
+#define MAP_SHARED_M 0x01u
+#define MAP_ANON_M 0x20u
+#define MAP_FIXED_M 0x10u
+#define MADV_MERGEABLE_M 12
+#define MADV_UNMERGEABLE_M 13
+#define PG 4096UL
+
+static int nfail, npass;
+static const char *group = "";
+
+static void report(bool ok, const char *name, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static void report(bool ok, const char *name, const char *fmt, ...)
+{
+	char msg[512] = "";
+	va_list ap;
+
+	if (fmt) {
+		va_start(ap, fmt);
+		vsnprintf(msg, sizeof(msg), fmt, ap);
+		va_end(ap);
+	}
+	if (ok) {
+		npass++;
+		printf("KTEST %s%s PASS%s%s%s\n", group, name, msg[0] ? " (" : "",
+		       msg, msg[0] ? ")" : "");
+	} else {
+		nfail++;
+		printf("KTEST %s%s FAIL: %s\n", group, name, msg);
+	}
+	fflush(stdout);
+}
+
+#define CHECK(cond, name, ...)                                        \
+	do {                                                          \
+		bool c_ = (cond);                                     \
+		if (c_)                                               \
+			report(true, name, NULL);                     \
+		else                                                  \
+			report(false, name, "" __VA_ARGS__);          \
+	} while (0)
+
+/* ------------------------------------------------------------ device */
+
+static int dev = -1;
+
+static int kio(unsigned long cmd, void *arg)
+{
+	return ioctl(dev, cmd, arg) < 0 ? -errno : 0;
+}
+
+static void dev_open(void)
+{
+	dev = open(KSM_REF_DEV, O_RDWR | O_CLOEXEC);
+	if (dev < 0) {
+		printf("KTEST open_dev FAIL: %s: %s\n", KSM_REF_DEV, strerror(errno));
+		exit(1);
+	}
+}
+
+static int mm_new(void)
+{
+	struct ksm_ref_mm m = { 0 };
+	int err = kio(KSM_REF_IOC_MM_CREATE, &m);
+
+	return err ? err : (int)m.mm;
+}
+
+static int mm_exit(int mm)
+{
+	struct ksm_ref_mm m = { .mm = mm };
+
+	return kio(KSM_REF_IOC_MM_EXIT, &m);
+}
+
+static int mm_fork(int mm)
+{
+	struct ksm_ref_mm m = { .mm = mm };
+	int err = kio(KSM_REF_IOC_MM_FORK, &m);
+
+	return err ? err : (int)m.child;
+}
+
+static int vmap(int mm, unsigned long addr, unsigned long len, unsigned int flags)
+{
+	struct ksm_ref_map m = { .mm = mm, .flags = flags, .addr = addr, .len = len };
+
+	return kio(KSM_REF_IOC_MMAP, &m);
+}
+
+static int vwrite(int mm, unsigned long addr, const void *buf, size_t len)
+{
+	struct ksm_ref_rw rw = { .mm = mm, .addr = addr, .len = len,
+				 .buf = (uintptr_t)buf };
+
+	return kio(KSM_REF_IOC_WRITE, &rw);
+}
+
+static int vread(int mm, unsigned long addr, void *buf, size_t len)
+{
+	struct ksm_ref_rw rw = { .mm = mm, .addr = addr, .len = len,
+				 .buf = (uintptr_t)buf };
+
+	return kio(KSM_REF_IOC_READ, &rw);
+}
+
+static int vmadvise(int mm, unsigned long addr, unsigned long len, int advice)
+{
+	struct ksm_ref_madvise m = { .mm = mm, .advice = advice, .addr = addr,
+				     .len = len };
+
+	return kio(KSM_REF_IOC_MADVISE, &m);
+}
+
+static int vpage(unsigned long cmd, int mm, unsigned long addr, int nid)
+{
+	struct ksm_ref_page p = { .mm = mm, .nid = nid, .addr = addr };
+
+	return kio(cmd, &p);
+}
+
+static int pinfo(int mm, unsigned long addr, struct ksm_ref_page_info *pi)
+{
+	memset(pi, 0, sizeof(*pi));
+	pi->mm = mm;
+	pi->addr = addr;
+	return kio(KSM_REF_IOC_PAGE_INFO, pi);
+}
+
+static int mmstat(int mm, struct ksm_ref_mm_stat *st)
+{
+	memset(st, 0, sizeof(*st));
+	st->mm = mm;
+	return kio(KSM_REF_IOC_MM_STAT, st);
+}
+
+static struct ksm_ref_counters counters(void)
+{
+	struct ksm_ref_counters c;
+
+	memset(&c, 0, sizeof(c));
+	kio(KSM_REF_IOC_STATS, &c);
+	return c;
+}
+
+static struct ksm_ref_plat plat(void)
+{
+	struct ksm_ref_plat p;
+
+	memset(&p, 0, sizeof(p));
+	kio(KSM_REF_IOC_PLAT, &p);
+	return p;
+}
+
+static int scan_full(unsigned long n)
+{
+	struct ksm_ref_scan s = { .nr_scans = n };
+
+	return kio(KSM_REF_IOC_SCAN_FULL, &s);
+}
+
+static int check_inv(char *msg, size_t size)
+{
+	struct ksm_ref_check c;
+
+	memset(&c, 0, sizeof(c));
+	if (kio(KSM_REF_IOC_CHECK, &c) < 0 && c.result == 0)
+		c.result = -errno;
+	snprintf(msg, size, "%s", c.msg);
+	return c.result;
+}
+
+/* ------------------------------------------------------------- sysfs */
+
+/* write a sysfs file: 0 or -errno of the write (or open) */
+static int sys_write(const char *dir, const char *name, const char *val)
+{
+	char path[256];
+	int fd, ret = 0;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	fd = open(path, O_WRONLY);
+	if (fd < 0)
+		return -errno;
+	if (write(fd, val, strlen(val)) < 0)
+		ret = -errno;
+	close(fd);
+	return ret;
+}
+
+static int sys_read(const char *dir, const char *name, char *buf, size_t size)
+{
+	char path[256];
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	fd = open(path, O_RDONLY);
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, size - 1);
+	close(fd);
+	if (n < 0)
+		return -errno;
+	buf[n] = '\0';
+	return (int)n;
+}
+
+static long sys_long(const char *dir, const char *name)
+{
+	char buf[64];
+
+	if (sys_read(dir, name, buf, sizeof(buf)) < 0)
+		return -1;
+	return strtol(buf, NULL, 10);
+}
+
+static int knob(const char *name, const char *val)
+{
+	return sys_write(KSM_REF_SYSFS, name, val);
+}
+
+#define KSM_SYS "/sys/kernel/mm/ksm"
+
+/* --------------------------------------------------------- page data */
+
+static void fill(void *page, unsigned int seed)
+{
+	uint32_t *w = page;
+	unsigned int i;
+
+	for (i = 0; i < PG / 4; i++)
+		w[i] = seed * 2654435761u + i * 40503u + 1;
+}
+
+/* write npages at addr: page i gets content seeds[i] */
+static int write_pages(int mm, unsigned long addr, const unsigned int *seeds,
+		       int npages)
+{
+	static char page[PG];
+	int i, err;
+
+	for (i = 0; i < npages; i++) {
+		fill(page, seeds[i]);
+		err = vwrite(mm, addr + i * PG, page, PG);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+static int verify_pages(int mm, unsigned long addr, const unsigned int *seeds,
+			int npages)
+{
+	static char want[PG], got[PG];
+	int i, err;
+
+	for (i = 0; i < npages; i++) {
+		fill(want, seeds[i]);
+		err = vread(mm, addr + i * PG, got, PG);
+		if (err)
+			return err;
+		if (memcmp(want, got, PG))
+			return -(1000 + i);
+	}
+	return 0;
+}
+
+/*
+ * Reset the instance: run=2 (unmerge all), then the given knobs, then
+ * run=1; ksmd is told to sleep long so the test's own scans dominate.
+ */
+static int reset(const char *mac, const char *mps, const char *zero)
+{
+	int err = knob("run", "2");
+
+	err = err ?: knob("sleep_millisecs", "1000");
+	err = err ?: knob("merge_across_nodes", mac);
+	err = err ?: knob("max_page_sharing", mps);
+	err = err ?: knob("use_zero_pages", zero);
+	err = err ?: knob("run", "1");
+	return err;
+}
+
+/* scan until the counters are stable over 2 full scans (max 30) */
+static int converge(struct ksm_ref_counters *out)
+{
+	struct ksm_ref_counters a, b;
+	int i, err;
+
+	a = counters();
+	*out = a;
+	for (i = 0; i < 30; i++) {
+		err = scan_full(2);
+		if (err)
+			return err;
+		b = counters();
+		if (i >= 1 && a.pages_shared == b.pages_shared &&
+		    a.pages_sharing == b.pages_sharing &&
+		    a.pages_unshared == b.pages_unshared &&
+		    a.stable_node_chains == b.stable_node_chains &&
+		    a.stable_node_dups == b.stable_node_dups &&
+		    a.ksm_zero_pages == b.ksm_zero_pages) {
+			*out = b;
+			return 0;
+		}
+		a = b;
+	}
+	*out = a;
+	return -ETIMEDOUT;
+}
+
+static void check_invariants(const char *name)
+{
+	char msg[KSM_REF_MSG_LEN];
+	int r = check_inv(msg, sizeof(msg));
+
+	report(r == 0, name, "ksml_check_invariants: %d %s", r, msg);
+}
+
+/* --------------------------------------------------------- unit tests */
+
+#define BASE 0x10000000UL
+
+static void t_version(void)
+{
+	struct ksm_ref_version v;
+	int err;
+
+	memset(&v, 0, sizeof(v));
+	err = kio(KSM_REF_IOC_VERSION, &v);
+	report(!err && (v.abi_version >> 16) == KSM_REF_ABI_MAJOR &&
+		       v.page_size == PG && v.nr_knobs >= 13,
+	       "version", "err=%d abi=%#x page=%u knobs=%u nodes=%u", err,
+	       v.abi_version, v.page_size, v.nr_knobs, v.nr_node_ids);
+	report(v.nr_node_ids == 2, "version_two_nodes", "nr_node_ids=%u",
+	       v.nr_node_ids);
+}
+
+static void t_defaults(void)
+{
+	static const struct { const char *name; long val; } d[] = {
+		{ "run", 0 }, { "pages_to_scan", 100 }, { "sleep_millisecs", 20 },
+		{ "merge_across_nodes", 1 }, { "max_page_sharing", 256 },
+		{ "stable_node_chains_prune_millisecs", 2000 },
+		{ "use_zero_pages", 0 }, { "pages_shared", 0 },
+		{ "pages_sharing", 0 }, { "full_scans", 0 },
+	};
+	char bad[256] = "";
+	size_t i;
+
+	for (i = 0; i < sizeof(d) / sizeof(d[0]); i++) {
+		long v = sys_long(KSM_REF_SYSFS, d[i].name);
+
+		if (v != d[i].val)
+			snprintf(bad + strlen(bad), sizeof(bad) - strlen(bad),
+				 "%s=%ld ", d[i].name, v);
+	}
+	report(!bad[0], "knob_defaults", "%s", bad);
+}
+
+/* 64 pages, 4 contents x 16: merge, then COW, unmerge, run=2 */
+static void t_merge_cow_unmerge(void)
+{
+	unsigned int seeds[64];
+	struct ksm_ref_counters c;
+	struct ksm_ref_page_info pi;
+	struct ksm_ref_mm_stat st;
+	char page[PG];
+	int mm, i, err, nksm = 0;
+
+	for (i = 0; i < 64; i++)
+		seeds[i] = 100 + i % 4;
+	reset("1", "256", "0");
+	mm = mm_new();
+	err = mm < 0 ? mm : vmap(mm, BASE, 64 * PG, MAP_PRIVATE_M | MAP_ANON_M | MAP_FIXED_M);
+	err = err ?: write_pages(mm, BASE, seeds, 64);
+	report(!err, "setup_64_pages", "err=%d", err);
+	mmstat(mm, &st);
+	report(!st.ksm_mergeable, "enter_not_before_madvise", "mergeable=%u", st.ksm_mergeable);
+	err = vmadvise(mm, BASE, 64 * PG, MADV_MERGEABLE_M);
+	mmstat(mm, &st);
+	report(!err && st.ksm_mergeable, "enter_on_madvise", "err=%d mergeable=%u", err,
+	       st.ksm_mergeable);
+
+	err = converge(&c);
+	report(!err && c.pages_shared == 4 && c.pages_sharing == 60 &&
+		       c.pages_unshared == 0,
+	       "merge", "err=%d shared=%llu sharing=%llu unshared=%llu", err,
+	       (unsigned long long)c.pages_shared, (unsigned long long)c.pages_sharing,
+	       (unsigned long long)c.pages_unshared);
+	for (i = 0; i < 64; i++)
+		if (!pinfo(mm, BASE + i * PG, &pi) && (pi.flags & KSM_REF_PI_KSM) &&
+		    !(pi.flags & KSM_REF_PI_WRITABLE))
+			nksm++;
+	report(nksm == 64, "merge_pages_ksm_readonly", "%d/64", nksm);
+	mmstat(mm, &st);
+	report(st.ksm_merging_pages == 64, "merge_mm_stat", "merging=%llu rmap_items=%llu",
+	       (unsigned long long)st.ksm_merging_pages,
+	       (unsigned long long)st.ksm_rmap_items);
+	err = verify_pages(mm, BASE, seeds, 64);
+	report(!err, "merge_contents_intact", "err=%d", err);
+	check_invariants("merge_invariants");
+
+	/* COW: page 5 gets new content; its group keeps the old one */
+	fill(page, 999);
+	err = vwrite(mm, BASE + 5 * PG, page, PG);
+	seeds[5] = 999;
+	pinfo(mm, BASE + 5 * PG, &pi);
+	report(!err && !(pi.flags & KSM_REF_PI_KSM), "cow_breaks_ksm", "err=%d flags=%#x",
+	       err, pi.flags);
+	err = verify_pages(mm, BASE, seeds, 64);
+	report(!err, "cow_contents", "err=%d", err);
+	err = converge(&c);
+	report(!err && c.pages_shared == 4 && c.pages_sharing == 59 &&
+		       c.pages_unshared == 1,
+	       "cow_rescan", "err=%d shared=%llu sharing=%llu unshared=%llu", err,
+	       (unsigned long long)c.pages_shared, (unsigned long long)c.pages_sharing,
+	       (unsigned long long)c.pages_unshared);
+
+	/* unmerge: PTEs private at once, counters after ksmd passes */
+	err = vmadvise(mm, BASE, 64 * PG, MADV_UNMERGEABLE_M);
+	nksm = 0;
+	for (i = 0; i < 64; i++)
+		if (!pinfo(mm, BASE + i * PG, &pi) && (pi.flags & KSM_REF_PI_KSM))
+			nksm++;
+	report(!err && nksm == 0, "unmerge_madvise", "err=%d ksm pages left=%d", err, nksm);
+	err = converge(&c);
+	report(!err && c.pages_shared == 0 && c.pages_sharing == 0 && c.rmap_items == 0,
+	       "unmerge_counters", "err=%d shared=%llu sharing=%llu rmap_items=%llu", err,
+	       (unsigned long long)c.pages_shared, (unsigned long long)c.pages_sharing,
+	       (unsigned long long)c.rmap_items);
+	err = verify_pages(mm, BASE, seeds, 64);
+	report(!err, "unmerge_contents", "err=%d", err);
+
+	/* run=2 unmerges everything at once and keeps the registration */
+	vmadvise(mm, BASE, 64 * PG, MADV_MERGEABLE_M);
+	converge(&c);
+	err = knob("run", "2");
+	c = counters();
+	mmstat(mm, &st);
+	report(!err && c.pages_shared == 0 && c.pages_sharing == 0 && c.rmap_items == 0 &&
+		       c.full_scans == 0 && st.ksm_mergeable,
+	       "run2_unmerge_all", "err=%d shared=%llu sharing=%llu items=%llu full_scans=%llu mergeable=%u",
+	       err, (unsigned long long)c.pages_shared,
+	       (unsigned long long)c.pages_sharing, (unsigned long long)c.rmap_items,
+	       (unsigned long long)c.full_scans, st.ksm_mergeable);
+	err = verify_pages(mm, BASE, seeds, 64);
+	report(!err, "run2_contents", "err=%d", err);
+	knob("run", "1");
+	converge(&c);
+	report(c.pages_sharing == 59, "run1_resumes", "sharing=%llu",
+	       (unsigned long long)c.pages_sharing);
+
+	/* exit: the registration and its items go */
+	err = mm_exit(mm);
+	converge(&c);
+	report(!err && c.pages_shared == 0 && c.pages_sharing == 0 && c.rmap_items == 0,
+	       "exit_drops_items", "err=%d shared=%llu items=%llu", err,
+	       (unsigned long long)c.pages_shared, (unsigned long long)c.rmap_items);
+	err = mm_exit(mm);
+	report(err == -EINVAL, "exit_twice_einval", "err=%d", err);
+	check_invariants("exit_invariants");
+}
+
+static void t_fork(void)
+{
+	unsigned int seeds[16];
+	struct ksm_ref_counters c;
+	char page[PG];
+	int mm, child, i, err;
+
+	for (i = 0; i < 16; i++)
+		seeds[i] = 7;
+	reset("1", "256", "0");
+	mm = mm_new();
+	err = mm < 0 ? mm : vmap(mm, BASE, 16 * PG, MAP_PRIVATE_M | MAP_ANON_M | MAP_FIXED_M);
+	err = err ?: write_pages(mm, BASE, seeds, 16);
+	err = err ?: vmadvise(mm, BASE, 16 * PG, MADV_MERGEABLE_M);
+	converge(&c);
+	child = mm_fork(mm);
+	report(child > 0, "fork", "child=%d", child);
+	fill(page, 8);
+	err = vwrite(child, BASE, page, PG);
+	err = err ?: verify_pages(mm, BASE, seeds, 16);
+	report(!err, "fork_cow_isolated", "err=%d", err);
+	seeds[0] = 8;
+	err = verify_pages(child, BASE, seeds, 16);
+	report(!err, "fork_child_contents", "err=%d", err);
+	err = converge(&c);
+	report(!err && c.pages_shared == 1, "fork_child_registered",
+	       "err=%d shared=%llu sharing=%llu", err, (unsigned long long)c.pages_shared,
+	       (unsigned long long)c.pages_sharing);
+	mm_exit(child);
+	mm_exit(mm);
+	converge(&c);
+	check_invariants("fork_invariants");
+}
+
+/* a pinned page is not merged (write_protect_page refuses it) */
+static void t_pin(void)
+{
+	unsigned int seeds[2] = { 11, 11 };
+	struct ksm_ref_counters c;
+	int mm, err;
+
+	reset("1", "256", "0");
+	mm = mm_new();
+	err = mm < 0 ? mm : vmap(mm, BASE, 2 * PG, MAP_PRIVATE_M | MAP_ANON_M | MAP_FIXED_M);
+	err = err ?: write_pages(mm, BASE, seeds, 2);
+	err = err ?: vpage(KSM_REF_IOC_PIN, mm, BASE, 0);
+	err = err ?: vmadvise(mm, BASE, 2 * PG, MADV_MERGEABLE_M);
+	converge(&c);
+	report(!err && c.pages_sharing == 0 && c.pages_shared == 0, "pinned_not_merged",
+	       "err=%d shared=%llu sharing=%llu", err, (unsigned long long)c.pages_shared,
+	       (unsigned long long)c.pages_sharing);
+	err = vpage(KSM_REF_IOC_UNPIN, mm, BASE, 0);
+	converge(&c);
+	report(!err && c.pages_shared == 1 && c.pages_sharing == 1, "unpinned_merges",
+	       "err=%d shared=%llu sharing=%llu", err, (unsigned long long)c.pages_shared,
+	       (unsigned long long)c.pages_sharing);
+	mm_exit(mm);
+	converge(&c);
+}
+
+static void t_zero_pages(void)
+{
+	static char zero[PG];
+	struct ksm_ref_counters c;
+	int mm, i, err = 0;
+
+	reset("1", "256", "1");
+	mm = mm_new();
+	err = mm < 0 ? mm : vmap(mm, BASE, 8 * PG, MAP_PRIVATE_M | MAP_ANON_M | MAP_FIXED_M);
+	for (i = 0; i < 8 && !err; i++)
+		err = vwrite(mm, BASE + i * PG, zero, PG);
+	err = err ?: vmadvise(mm, BASE, 8 * PG, MADV_MERGEABLE_M);
+	converge(&c);
+	report(!err && c.ksm_zero_pages == 8 && c.pages_shared == 0, "use_zero_pages",
+	       "err=%d ksm_zero_pages=%lld shared=%llu", err, (long long)c.ksm_zero_pages,
+	       (unsigned long long)c.pages_shared);
+	mm_exit(mm);
+	converge(&c);
+	c = counters();
+	report(c.ksm_zero_pages == 0, "zero_pages_gone_on_exit", "ksm_zero_pages=%lld",
+	       (long long)c.ksm_zero_pages);
+	knob("run", "2");
+	knob("use_zero_pages", "0");
+}
+
+/* 8 equal pages, 4 on each node: one KSM page, or one per node */
+static void t_numa(void)
+{
+	unsigned int seeds[8] = { 5, 5, 5, 5, 5, 5, 5, 5 };
+	struct ksm_ref_counters c1, c0;
+	struct ksm_ref_page_info pi;
+	int mm, i, err, placed = 0;
+
+	reset("1", "256", "0");
+	mm = mm_new();
+	err = mm < 0 ? mm : vmap(mm, BASE, 8 * PG, MAP_PRIVATE_M | MAP_ANON_M | MAP_FIXED_M);
+	err = err ?: write_pages(mm, BASE, seeds, 8);
+	for (i = 0; i < 8 && !err; i++)
+		err = vpage(KSM_REF_IOC_MIGRATE, mm, BASE + i * PG, i % 2);
+	for (i = 0; i < 8; i++)
+		if (!pinfo(mm, BASE + i * PG, &pi) && pi.nid == i % 2)
+			placed++;
+	report(!err && placed == 8, "migrate_places_pages", "err=%d placed=%d/8", err, placed);
+	err = vmadvise(mm, BASE, 8 * PG, MADV_MERGEABLE_M);
+	converge(&c1);
+	report(!err && c1.pages_shared == 1 && c1.pages_sharing == 7, "merge_across_nodes_1",
+	       "shared=%llu sharing=%llu", (unsigned long long)c1.pages_shared,
+	       (unsigned long long)c1.pages_sharing);
+	err = knob("merge_across_nodes", "0");
+	report(err == -EBUSY, "merge_across_nodes_busy", "err=%d (want -EBUSY)", err);
+	err = reset("0", "256", "0");
+	converge(&c0);
+	report(!err && c0.pages_shared == 2 && c0.pages_sharing == 6, "merge_across_nodes_0",
+	       "err=%d shared=%llu sharing=%llu", err, (unsigned long long)c0.pages_shared,
+	       (unsigned long long)c0.pages_sharing);
+	err = verify_pages(mm, BASE, seeds, 8);
+	report(!err, "numa_contents", "err=%d", err);
+	mm_exit(mm);
+	converge(&c0);
+	reset("1", "256", "0");
+}
+
+/* max_page_sharing=2: 10 equal pages become a chain of dups */
+static void t_chains(void)
+{
+	unsigned int seeds[10];
+	struct ksm_ref_counters c;
+	int mm, i, err;
+
+	for (i = 0; i < 10; i++)
+		seeds[i] = 3;
+	err = reset("1", "2", "0");
+	report(!err, "max_page_sharing_2", "err=%d", err);
+	mm = mm_new();
+	err = mm < 0 ? mm : vmap(mm, BASE, 10 * PG, MAP_PRIVATE_M | MAP_ANON_M | MAP_FIXED_M);
+	err = err ?: write_pages(mm, BASE, seeds, 10);
+	err = err ?: vmadvise(mm, BASE, 10 * PG, MADV_MERGEABLE_M);
+	converge(&c);
+	report(!err && c.stable_node_chains == 1 && c.stable_node_dups >= 2 &&
+		       c.pages_shared + c.pages_sharing == 10 &&
+		       c.pages_sharing <= c.pages_shared,
+	       "chains", "err=%d chains=%llu dups=%llu shared=%llu sharing=%llu", err,
+	       (unsigned long long)c.stable_node_chains, (unsigned long long)c.stable_node_dups,
+	       (unsigned long long)c.pages_shared, (unsigned long long)c.pages_sharing);
+	err = knob("max_page_sharing", "256");
+	report(err == -EBUSY, "max_page_sharing_busy", "err=%d (want -EBUSY)", err);
+	check_invariants("chains_invariants");
+	mm_exit(mm);
+	converge(&c);
+	reset("1", "256", "0");
+}
+
+/* bad ids, pointers, sizes, flags: -EINVAL/-EFAULT/-ENOTTY, never an oops */
+static void t_validation(void)
+{
+	char buf[PG];
+	struct ksm_ref_rw rw;
+	struct ksm_ref_knob k;
+	struct ksm_ref_map m;
+	int mm, err;
+
+	mm = mm_new();
+	vmap(mm, BASE, 4 * PG, MAP_PRIVATE_M | MAP_ANON_M | MAP_FIXED_M);
+	err = vmap(12345, BASE, PG, MAP_PRIVATE_M | MAP_ANON_M);
+	report(err == -EINVAL, "bad_mm_id", "err=%d", err);
+	err = vmap(0, BASE, PG, MAP_PRIVATE_M | MAP_ANON_M);
+	report(err == -EINVAL, "mm_id_zero", "err=%d", err);
+	err = vwrite(mm, BASE, NULL, PG);
+	report(err == -EFAULT, "write_null_buf", "err=%d", err);
+	err = vwrite(mm, BASE, (void *)0xffff888000000000UL, PG);
+	report(err == -EFAULT, "write_kernel_buf", "err=%d", err);
+	err = vread(mm, BASE, (void *)0xffffffff81000000UL, PG);
+	report(err == -EFAULT, "read_kernel_buf", "err=%d", err);
+	err = vread(mm, BASE, (void *)1, 16);
+	report(err == -EFAULT, "read_bad_buf", "err=%d", err);
+	err = vwrite(mm, BASE, buf, KSM_REF_MAX_RW + 1UL);
+	report(err == -EINVAL, "write_too_long", "err=%d", err);
+	memset(&rw, 0, sizeof(rw));
+	rw.mm = mm;
+	rw.addr = BASE;
+	rw.len = 16;
+	rw.buf = (uintptr_t)buf;
+	rw.flags = 0x80;
+	err = kio(KSM_REF_IOC_WRITE, &rw);
+	report(err == -EINVAL, "write_bad_flags", "err=%d", err);
+	rw.flags = KSM_REF_RW_FORCE;
+	err = kio(KSM_REF_IOC_READ, &rw);
+	report(err == -EINVAL, "read_force_flag", "err=%d", err);
+	err = kio(KSM_REF_IOC_VERSION, NULL);
+	report(err == -EFAULT, "null_arg", "err=%d", err);
+	err = kio(KSM_REF_IOC_STATS, (void *)0xffff888000000000UL);
+	report(err == -EFAULT, "kernel_arg", "err=%d", err);
+	err = kio(_IOR(KSM_REF_IOC_MAGIC, 0x7f, int), buf);
+	report(err == -ENOTTY, "unknown_ioctl", "err=%d", err);
+	err = kio(_IOWR(KSM_REF_IOC_MAGIC, 0x04, char[8]), buf);
+	report(err == -ENOTTY, "wrong_size_ioctl", "err=%d", err);
+	memset(&k, 'x', sizeof(k));
+	k.reserved = 0;
+	err = kio(KSM_REF_IOC_KNOB_WRITE, &k);
+	report(err == -EINVAL, "knob_unterminated", "err=%d", err);
+	memset(&k, 0, sizeof(k));
+	strcpy(k.name, "no_such_knob");
+	strcpy(k.value, "1");
+	err = kio(KSM_REF_IOC_KNOB_WRITE, &k);
+	report(err < 0, "knob_unknown", "err=%d", err);
+	strcpy(k.name, "pages_to_scan");
+	err = kio(KSM_REF_IOC_KNOB_READ, &k);
+	report(!err && k.len > 0 && strtol(k.value, NULL, 10) == sys_long(KSM_REF_SYSFS, "pages_to_scan"),
+	       "knob_read_ioctl_matches_sysfs", "err=%d '%s'", err, k.value);
+	memset(&m, 0, sizeof(m));
+	m.mm = mm;
+	m.addr = BASE;
+	m.len = PG;
+	m.out_addr = 5;
+	err = kio(KSM_REF_IOC_MUNMAP, &m);
+	report(err == -EINVAL, "munmap_reserved", "err=%d", err);
+	err = vpage(KSM_REF_IOC_MIGRATE, mm, BASE, 7);
+	report(err == -EINVAL, "migrate_bad_node", "err=%d", err);
+	err = vpage(KSM_REF_IOC_MIGRATE, mm, BASE, -1);
+	report(err == -EINVAL, "migrate_negative_node", "err=%d", err);
+	err = vmap(mm, 0, ~0UL, MAP_PRIVATE_M | MAP_ANON_M);
+	report(err < 0, "map_huge_refused", "err=%d", err);
+	err = vwrite(mm, ~0UL - 10, buf, 100);
+	report(err < 0, "write_wrapping_addr", "err=%d", err);
+	err = vread(mm, BASE + 100 * PG, buf, 16);
+	report(err < 0, "read_unmapped", "err=%d", err);
+	err = vmadvise(mm, BASE, 4 * PG, 9999);
+	report(err == -EINVAL, "madvise_bad_advice", "err=%d", err);
+	mm_exit(mm);
+}
+
+static int cmd_unit(void)
+{
+	group = "unit.";
+	dev_open();
+	t_version();
+	t_defaults();
+	t_merge_cow_unmerge();
+	t_fork();
+	t_pin();
+	t_zero_pages();
+	t_numa();
+	t_chains();
+	t_validation();
+	knob("run", "0");
+	check_invariants("final_invariants");
+	close(dev);
+	return nfail;
+}
+
+/* ------------------------------------------------------------- sysfs */
+
+struct knob_case {
+	const char *name, *val;
+	int want; /* errno of the write on ksm_ref (0 = accepted) */
+};
+
+static const struct knob_case knob_cases[] = {
+	{ "run", "3", -EINVAL },
+	{ "run", "abc", -EINVAL },
+	{ "run", "-1", -EINVAL },
+	{ "run", "0x1", -EINVAL },
+	{ "run", " 1", -EINVAL },
+	{ "run", "1 ", -EINVAL },
+	{ "run", "", -EINVAL },
+	{ "run", "0\n", 0 },
+	{ "run", "4", -EINVAL },
+	{ "pages_to_scan", "4294967296", -ERANGE },
+	{ "pages_to_scan", "12x", -EINVAL },
+	{ "pages_to_scan", "0", 0 },
+	{ "pages_to_scan", "100\n", 0 },
+	{ "sleep_millisecs", "-5", -EINVAL },
+	{ "sleep_millisecs", "99999999999", -ERANGE },
+	{ "sleep_millisecs", "20", 0 },
+	{ "merge_across_nodes", "2", -EINVAL },
+	{ "merge_across_nodes", "x", -EINVAL },
+	{ "merge_across_nodes", "1", 0 },
+	{ "max_page_sharing", "1", -EINVAL },
+	{ "max_page_sharing", "0", -EINVAL },
+	{ "max_page_sharing", "-3", -EINVAL },
+	{ "max_page_sharing", "abc", -EINVAL },
+	{ "max_page_sharing", "256", 0 },
+	{ "stable_node_chains_prune_millisecs", "x", -EINVAL },
+	{ "stable_node_chains_prune_millisecs", "2000", 0 },
+	{ "use_zero_pages", "2", -EINVAL },
+	{ "use_zero_pages", "maybe", -EINVAL },
+	{ "use_zero_pages", "y", 0 },
+	{ "use_zero_pages", "off", 0 },
+	{ "use_zero_pages", "0", 0 },
+	{ "smart_scan", "7", -EINVAL },
+	{ "smart_scan", "1", 0 },
+	{ "advisor_mode", "fast", -EINVAL },
+	{ "advisor_mode", "none\n", 0 },
+	{ "advisor_target_scan_time", "0", -EINVAL },
+	{ "advisor_target_scan_time", "200", 0 },
+	{ "pages_shared", "1", -EACCES },
+	{ "full_scans", "0", -EACCES },
+	{ "general_profit", "0", -EACCES },
+};
+
+static int cmd_sysfs(void)
+{
+	char ref_val[128], ksm_val[128], saved[128], path[256];
+	size_t i;
+	DIR *d;
+	struct dirent *e;
+	int nsame = 0, nref = 0;
+
+	group = "sysfs.";
+	/* every file of the guest's KSM exists in ksm_ref, same mode */
+	d = opendir(KSM_SYS);
+	if (!d) {
+		report(false, "guest_ksm_sysfs", "%s: %s", KSM_SYS, strerror(errno));
+	} else {
+		char missing[512] = "";
+
+		while ((e = readdir(d))) {
+			char p1[300], p2[300];
+			struct stat s1, s2;
+
+			if (e->d_name[0] == '.')
+				continue;
+			snprintf(p1, sizeof(p1), "%s/%s", KSM_SYS, e->d_name);
+			snprintf(p2, sizeof(p2), "%s/%s", KSM_REF_SYSFS, e->d_name);
+			if (stat(p1, &s1) || stat(p2, &s2) ||
+			    (s1.st_mode & 0777) != (s2.st_mode & 0777))
+				snprintf(missing + strlen(missing),
+					 sizeof(missing) - strlen(missing), "%s ", e->d_name);
+			else
+				nsame++;
+		}
+		closedir(d);
+		report(!missing[0] && nsame >= 10, "files_as_guest_ksm",
+		       "%d same; missing or other mode: %s", nsame, missing);
+	}
+
+	knob("run", "0");
+	for (i = 0; i < sizeof(knob_cases) / sizeof(knob_cases[0]); i++) {
+		const struct knob_case *k = &knob_cases[i];
+		char name[160];
+		int got, gk;
+
+		snprintf(name, sizeof(name), "write_%s=\"%s\"", k->name, k->val);
+		for (char *p = name; *p; p++)
+			if (*p == '\n')
+				*p = 'N';
+			else if (*p == ' ')
+				*p = '_';
+		got = knob(k->name, k->val);
+		report(got == k->want, name, "errno %d, want %d", got, k->want);
+		nref++;
+		/* the same write on the guest kernel's KSM, if it has the file */
+		snprintf(path, sizeof(path), "%s/%s", KSM_SYS, k->name);
+		if (access(path, F_OK))
+			continue;
+		if (sys_read(KSM_SYS, k->name, saved, sizeof(saved)) < 0)
+			saved[0] = '\0';
+		gk = sys_write(KSM_SYS, k->name, k->val);
+		strcat(name, "_as_kernel");
+		report(gk == got, name, "ksm_ref %d, kernel %d", got, gk);
+		/* an accepted value reads back as the kernel's does */
+		if (!got && !gk && sys_read(KSM_REF_SYSFS, k->name, ref_val, sizeof(ref_val)) > 0 &&
+		    sys_read(KSM_SYS, k->name, ksm_val, sizeof(ksm_val)) > 0) {
+			name[strlen(name) - strlen("_as_kernel")] = '\0';
+			strcat(name, "_reads_as_kernel");
+			report(!strcmp(ref_val, ksm_val), name, "ksm_ref '%s' kernel '%s'",
+			       ref_val, ksm_val);
+		}
+		if (saved[0])
+			sys_write(KSM_SYS, k->name, saved);
+	}
+	/* reads: value and newline, like the kernel's */
+	if (sys_read(KSM_REF_SYSFS, "advisor_mode", ref_val, sizeof(ref_val)) > 0)
+		report(!strcmp(ref_val, "[none] scan-time\n"), "advisor_mode_format", "'%s'", ref_val);
+	sys_read(KSM_REF_SYSFS, "pages_to_scan", ref_val, sizeof(ref_val));
+	sys_read(KSM_SYS, "pages_to_scan", ksm_val, sizeof(ksm_val));
+	report(!strcmp(ref_val, ksm_val), "read_format_as_kernel", "ref '%s' kernel '%s'",
+	       ref_val, ksm_val);
+	printf("KMODTEST: sysfs cases=%d\n", nref);
+	return nfail;
+}
+
+/* ----------------------------------------------------------- hotplug */
+
+static int cmd_hotplug(void)
+{
+	struct ksm_ref_plat p0, p1;
+	char path[300], run[32];
+	DIR *d;
+	struct dirent *e;
+	int done = 0;
+
+	group = "hotplug.";
+	dev_open();
+	p0 = plat();
+	d = opendir("/sys/devices/system/memory");
+	while (d && !done && (e = readdir(d))) {
+		if (strncmp(e->d_name, "memory", 6) || !e->d_name[6] ||
+		    e->d_name[6] < '0' || e->d_name[6] > '9')
+			continue;
+		snprintf(path, sizeof(path), "/sys/devices/system/memory/%s", e->d_name);
+		if (sys_write(path, "state", "offline"))
+			continue;
+		sys_read(KSM_REF_SYSFS, "run", run, sizeof(run));
+		if (sys_write(path, "state", "online"))
+			report(false, "online_again", "%s", e->d_name);
+		done = 1;
+		printf("KMODTEST: offlined and onlined %s\n", e->d_name);
+	}
+	if (d)
+		closedir(d);
+	if (!done) {
+		printf("KTEST hotplug.notifier SKIP (no memory block could be offlined)\n");
+		close(dev);
+		return 0;
+	}
+	p1 = plat();
+	report(p1.mem_offline_events >= p0.mem_offline_events + 2 &&
+		       p1.mem_events >= p0.mem_events + 4,
+	       "notifier_called", "events %llu->%llu, offline %llu->%llu",
+	       (unsigned long long)p0.mem_events, (unsigned long long)p1.mem_events,
+	       (unsigned long long)p0.mem_offline_events,
+	       (unsigned long long)p1.mem_offline_events);
+	sys_read(KSM_REF_SYSFS, "run", run, sizeof(run));
+	report(!strchr(run, '4') && !strchr(run, '5'), "offline_bit_cleared", "run=%s", run);
+	report(!knob("run", "0"), "run_writable_after", NULL);
+	close(dev);
+	return nfail;
+}
+
+/* ------------------------------------------------------------- ksmd */
+
+static int cmd_ksmd(void)
+{
+	unsigned int seeds[32];
+	struct ksm_ref_counters c;
+	int mm, i, err;
+	long fs0;
+
+	group = "ksmd.";
+	dev_open();
+	for (i = 0; i < 32; i++)
+		seeds[i] = 40 + i % 2;
+	err = knob("run", "2");
+	err = err ?: knob("sleep_millisecs", "10");
+	err = err ?: knob("pages_to_scan", "100");
+	mm = mm_new();
+	err = err ?: (mm < 0 ? mm : vmap(mm, BASE, 32 * PG, MAP_PRIVATE_M | MAP_ANON_M | MAP_FIXED_M));
+	err = err ?: write_pages(mm, BASE, seeds, 32);
+	err = err ?: vmadvise(mm, BASE, 32 * PG, MADV_MERGEABLE_M);
+	fs0 = sys_long(KSM_REF_SYSFS, "full_scans");
+	err = err ?: knob("run", "1");
+	for (i = 0; i < 200; i++) {
+		c = counters();
+		if (c.pages_shared == 2 && c.pages_sharing == 30)
+			break;
+		usleep(50000);
+	}
+	report(!err && c.pages_shared == 2 && c.pages_sharing == 30, "ksmd_merges",
+	       "err=%d after %d ms: shared=%llu sharing=%llu full_scans=%llu", err, i * 50,
+	       (unsigned long long)c.pages_shared, (unsigned long long)c.pages_sharing,
+	       (unsigned long long)c.full_scans);
+	report((long)c.full_scans > fs0, "ksmd_full_scans", "%ld -> %llu", fs0,
+	       (unsigned long long)c.full_scans);
+	/* run=0: ksmd idles, merged pages stay */
+	knob("run", "0");
+	usleep(100000);
+	fs0 = sys_long(KSM_REF_SYSFS, "full_scans");
+	usleep(300000);
+	c = counters();
+	report((long)c.full_scans == fs0 && c.pages_sharing == 30, "ksmd_idle_on_run0",
+	       "full_scans %ld -> %llu sharing=%llu", fs0, (unsigned long long)c.full_scans,
+	       (unsigned long long)c.pages_sharing);
+	err = verify_pages(mm, BASE, seeds, 32);
+	report(!err, "ksmd_contents", "err=%d", err);
+	knob("run", "2");
+	mm_exit(mm);
+	knob("run", "0");
+	knob("sleep_millisecs", "20");
+	close(dev);
+	return nfail;
+}
+
+/* -------------------------------------------------------------- fuzz */
+
+static uint64_t rng;
+
+static uint64_t rnd(void)
+{
+	rng ^= rng << 13;
+	rng ^= rng >> 7;
+	rng ^= rng << 17;
+	return rng;
+}
+
+static uint64_t pick(const uint64_t *v, int n)
+{
+	return v[rnd() % n];
+}
+
+static const char *const knob_names[] = {
+	"run", "pages_to_scan", "sleep_millisecs", "merge_across_nodes",
+	"max_page_sharing", "stable_node_chains_prune_millisecs", "use_zero_pages",
+	"smart_scan", "advisor_mode", "advisor_max_cpu", "advisor_min_pages_to_scan",
+	"advisor_max_pages_to_scan", "advisor_target_scan_time", "pages_shared",
+	"full_scans", "bogus", "",
+};
+
+static int cmd_fuzz(long iters, unsigned long seed)
+{
+	static const unsigned long cmds[] = {
+		KSM_REF_IOC_VERSION, KSM_REF_IOC_MM_CREATE, KSM_REF_IOC_MM_EXIT,
+		KSM_REF_IOC_MM_FORK, KSM_REF_IOC_MMAP, KSM_REF_IOC_MUNMAP,
+		KSM_REF_IOC_MREMAP, KSM_REF_IOC_WRITE, KSM_REF_IOC_READ,
+		KSM_REF_IOC_MADVISE, KSM_REF_IOC_PRCTL, KSM_REF_IOC_PIN,
+		KSM_REF_IOC_UNPIN, KSM_REF_IOC_MIGRATE, KSM_REF_IOC_PAGE_INFO,
+		KSM_REF_IOC_MM_STAT, KSM_REF_IOC_STATS, KSM_REF_IOC_KNOB_READ,
+		KSM_REF_IOC_KNOB_WRITE, KSM_REF_IOC_SCAN, KSM_REF_IOC_SCAN_FULL,
+		KSM_REF_IOC_CHECK, KSM_REF_IOC_PLAT, KSM_REF_IOC_FAIL_NTH,
+	};
+	static const uint64_t addrs[] = {
+		BASE, BASE + PG, BASE + 7 * PG, BASE + 100, 0, PG, ~0ULL,
+		~0ULL - PG + 1, 1ULL << 47, (1ULL << 47) - PG, 0x7ffffffff000ULL,
+		BASE + 64 * PG, 0x20000000, 0xffff888000000000ULL,
+	};
+	static const uint64_t lens[] = {
+		PG, 2 * PG, 16 * PG, 64 * PG, 0, 1, 100, PG + 1, ~0ULL,
+		1ULL << 40, KSM_REF_MAX_RW, 3 * PG,
+	};
+	static char ubuf[KSM_REF_MAX_RW + PG];
+	uint64_t bufs[6];
+	int mms[32];
+	int nmm = 0;
+	long i, nerr[8] = { 0 };
+	struct ksm_ref_plat p;
+	char msg[KSM_REF_MSG_LEN];
+	int r;
+	void *unmapped;
+
+	group = "fuzz.";
+	rng = seed * 0x9e3779b97f4a7c15ULL + 1;
+	dev_open();
+	unmapped = mmap(NULL, PG, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	bufs[0] = (uintptr_t)ubuf;
+	bufs[1] = 0;
+	bufs[2] = (uintptr_t)unmapped;
+	bufs[3] = 0xffff888000000000ULL;
+	bufs[4] = (uintptr_t)ubuf + 13;
+	bufs[5] = 1;
+	for (i = 0; i < (long)sizeof(ubuf); i++)
+		ubuf[i] = (char)(i % 7 == 0 ? rnd() : 0);
+	knob("sleep_millisecs", "0");
+	knob("pages_to_scan", "50");
+	knob("run", "1");
+
+	for (i = 0; i < iters; i++) {
+		union {
+			struct ksm_ref_mm mm;
+			struct ksm_ref_map map;
+			struct ksm_ref_mremap mremap;
+			struct ksm_ref_rw rw;
+			struct ksm_ref_madvise madvise;
+			struct ksm_ref_prctl prctl;
+			struct ksm_ref_page page;
+			struct ksm_ref_page_info pi;
+			struct ksm_ref_mm_stat st;
+			struct ksm_ref_knob knob;
+			struct ksm_ref_scan scan;
+			__s64 n;
+			unsigned char raw[512];
+		} a;
+		unsigned long cmd = cmds[rnd() % (sizeof(cmds) / sizeof(cmds[0]))];
+		unsigned int mmid = nmm && rnd() % 8 ? (unsigned int)mms[rnd() % nmm] : (unsigned int)rnd() % 40;
+		unsigned int kind = rnd() % 16;
+		void *arg = &a;
+		int k;
+
+		memset(&a, 0, sizeof(a));
+		switch (_IOC_NR(cmd)) {
+		case 0x04: case 0x05:
+			a.map.mm = mmid;
+			a.map.addr = pick(addrs, sizeof(addrs) / 8);
+			a.map.len = pick(lens, sizeof(lens) / 8);
+			a.map.flags = rnd() % 4 ? (MAP_PRIVATE_M | MAP_ANON_M | (rnd() % 2 ? MAP_FIXED_M : 0))
+						: (unsigned int)rnd();
+			if (_IOC_NR(cmd) == 0x05 && rnd() % 4)
+				a.map.flags = 0;
+			break;
+		case 0x06:
+			a.mremap.mm = mmid;
+			a.mremap.old_addr = pick(addrs, sizeof(addrs) / 8);
+			a.mremap.old_len = pick(lens, sizeof(lens) / 8);
+			a.mremap.new_len = pick(lens, sizeof(lens) / 8);
+			a.mremap.new_addr = pick(addrs, sizeof(addrs) / 8);
+			break;
+		case 0x07: case 0x08:
+			a.rw.mm = mmid;
+			a.rw.addr = pick(addrs, sizeof(addrs) / 8);
+			a.rw.len = rnd() % 3 ? (rnd() % 4) * PG + (rnd() % 2 ? 0 : rnd() % PG) : pick(lens, sizeof(lens) / 8);
+			a.rw.buf = bufs[rnd() % 6];
+			a.rw.flags = rnd() % 8 ? 0 : (rnd() % 2 ? KSM_REF_RW_FORCE : (unsigned int)rnd());
+			/* mostly small, repetitive contents: merges happen */
+			if (a.rw.buf == (uintptr_t)ubuf)
+				memset(ubuf, (int)(rnd() % 3), a.rw.len < PG * 4 ? a.rw.len : PG * 4);
+			break;
+		case 0x09:
+			a.madvise.mm = mmid;
+			a.madvise.addr = pick(addrs, sizeof(addrs) / 8);
+			a.madvise.len = pick(lens, sizeof(lens) / 8);
+			a.madvise.advice = rnd() % 4 ? (rnd() % 2 ? MADV_MERGEABLE_M : MADV_UNMERGEABLE_M)
+						     : (int)rnd() % 20;
+			break;
+		case 0x0a:
+			a.prctl.mm = mmid;
+			a.prctl.set = rnd() % 3;
+			a.prctl.arg = rnd() % 4 ? rnd() % 2 : rnd();
+			break;
+		case 0x0b: case 0x0c: case 0x0d:
+			a.page.mm = mmid;
+			a.page.addr = pick(addrs, sizeof(addrs) / 8);
+			a.page.nid = _IOC_NR(cmd) == 0x0d ? (int)(rnd() % 4) - 1 : (rnd() % 8 ? 0 : 1);
+			break;
+		case 0x0e: case 0x0f:
+			a.pi.mm = mmid;
+			a.pi.addr = pick(addrs, sizeof(addrs) / 8);
+			break;
+		case 0x02: case 0x03:
+			a.mm.mm = mmid;
+			a.mm.child = rnd() % 8 ? 0 : (unsigned int)rnd();
+			break;
+		case 0x11: case 0x12:
+			snprintf(a.knob.name, sizeof(a.knob.name), "%s",
+				 knob_names[rnd() % (sizeof(knob_names) / sizeof(knob_names[0]))]);
+			switch (rnd() % 6) {
+			case 0: snprintf(a.knob.value, sizeof(a.knob.value), "%llu", (unsigned long long)(rnd() % 3)); break;
+			case 1: snprintf(a.knob.value, sizeof(a.knob.value), "%llu", (unsigned long long)(rnd() % 600)); break;
+			case 2: snprintf(a.knob.value, sizeof(a.knob.value), "%lld", (long long)rnd()); break;
+			case 3: snprintf(a.knob.value, sizeof(a.knob.value), "scan-time"); break;
+			case 4: for (k = 0; k < 20; k++) a.knob.value[k] = (char)(rnd() % 255 + 1); break;
+			default: memset(a.knob.value, 'A', sizeof(a.knob.value)); break;
+			}
+			/* keep ksmd's pace sane: it shares 2 CPUs with the fuzzer */
+			if (!strcmp(a.knob.name, "pages_to_scan") || !strcmp(a.knob.name, "sleep_millisecs") ||
+			    !strncmp(a.knob.name, "advisor", 7))
+				snprintf(a.knob.value, sizeof(a.knob.value), "%llu", (unsigned long long)(rnd() % 200));
+			break;
+		case 0x13:
+			a.scan.nr_pages = rnd() % 16 ? rnd() % 300 : rnd();
+			break;
+		case 0x14:
+			a.scan.nr_scans = rnd() % 3;
+			a.scan.max_batches = rnd() % 8 ? 1 + rnd() % 20 : rnd();
+			break;
+		case 0x17:
+			/* a failure injected a few allocations ahead */
+			a.n = rnd() % 4 ? (long long)(1 + rnd() % 12) : -(long long)(rnd() % 3);
+			break;
+		}
+		/* malformed: random bytes, bad pointers, wrong numbers */
+		if (kind == 0)
+			for (k = 0; k < 512; k++)
+				a.raw[k] = (unsigned char)rnd();
+		else if (kind == 1)
+			arg = (void *)(uintptr_t)bufs[1 + rnd() % 5];
+		else if (kind == 2)
+			cmd = _IOC(rnd() % 4, KSM_REF_IOC_MAGIC, rnd() % 0x30, rnd() % 600);
+		else if (kind == 3)
+			cmd = (unsigned long)rnd() & 0xffffffffUL;
+		r = ioctl(dev, cmd, arg) < 0 ? errno : 0;
+		nerr[r == 0 ? 0 : r == EINVAL ? 1 : r == EFAULT ? 2 : r == ENOTTY ? 3 :
+		     r == ENOMEM ? 4 : r == ENOSPC ? 5 : 6]++;
+		if (r == 0 && (cmd == KSM_REF_IOC_MM_CREATE || cmd == KSM_REF_IOC_MM_FORK) && kind >= 4) {
+			int id = cmd == KSM_REF_IOC_MM_CREATE ? (int)a.mm.mm : (int)a.mm.child;
+
+			if (nmm < 32)
+				mms[nmm++] = id;
+			else
+				mm_exit(id);
+		}
+		if (r == 0 && cmd == KSM_REF_IOC_MM_EXIT && kind >= 4)
+			for (k = 0; k < nmm; k++)
+				if (mms[k] == (int)a.mm.mm)
+					mms[k] = mms[--nmm];
+		if (i % 5000 == 4999) {
+			p = plat();
+			if (p.warn_count)
+				break;
+		}
+	}
+	kio(KSM_REF_IOC_FAIL_NTH, &(__s64){ 0 });
+	printf("KMODTEST: fuzz seed=%lu iters=%ld ok=%ld EINVAL=%ld EFAULT=%ld ENOTTY=%ld ENOMEM=%ld ENOSPC=%ld other=%ld\n",
+	       seed, i, nerr[0], nerr[1], nerr[2], nerr[3], nerr[4], nerr[5], nerr[6]);
+	knob("run", "0");
+	r = check_inv(msg, sizeof(msg));
+	report(r == 0, "invariants_after_fuzz", "%d %s", r, msg);
+	p = plat();
+	report(p.warn_count == 0, "no_warn_on", "warn_count=%lld", (long long)p.warn_count);
+	close(dev);
+	/* closing exited every mm: a scan pass frees their slots */
+	dev_open();
+	knob("run", "2");
+	knob("run", "0");
+	knob("sleep_millisecs", "20");
+	knob("pages_to_scan", "100");
+	p = plat();
+	report(p.frames_in_use <= 1, "frames_released_on_close", "frames_in_use=%llu live_pages=%lld",
+	       (unsigned long long)p.frames_in_use, (long long)p.live_pages);
+	close(dev);
+	return nfail;
+}
+
+/* ----------------------------------------------- guest kernel KSM vs ref */
+
+#define CMP_PAGES 96
+
+/* page i: content seed and node (a mixed-numa workload) */
+static unsigned int cmp_seed(int i)
+{
+	if (i >= 80)
+		return 1000 + i; /* unique */
+	return 1 + i % 6;	  /* 6 contents, each on both nodes */
+}
+
+static int cmp_node(int i)
+{
+	return (i / 3) % 2;
+}
+
+struct det {
+	unsigned long shared, sharing, unshared, chains, dups;
+};
+
+static int wait_kernel_ksm(struct det *out)
+{
+	struct det a = { 0 }, b;
+	long fs0 = sys_long(KSM_SYS, "full_scans"), fs, last = fs0;
+	int i, stable = 0;
+
+	for (i = 0; i < 600; i++) {
+		usleep(20000);
+		fs = sys_long(KSM_SYS, "full_scans");
+		if (fs == last)
+			continue;
+		last = fs;
+		b.shared = sys_long(KSM_SYS, "pages_shared");
+		b.sharing = sys_long(KSM_SYS, "pages_sharing");
+		b.unshared = sys_long(KSM_SYS, "pages_unshared");
+		b.chains = sys_long(KSM_SYS, "stable_node_chains");
+		b.dups = sys_long(KSM_SYS, "stable_node_dups");
+		if (fs - fs0 >= 3 && !memcmp(&a, &b, sizeof(a)))
+			stable++;
+		else
+			stable = 0;
+		a = b;
+		if (stable >= 2) {
+			*out = a;
+			return 0;
+		}
+	}
+	*out = a;
+	return -ETIMEDOUT;
+}
+
+static int kernel_ksm_run(int mac, struct det *out, char *why, size_t whysize)
+{
+	char *p;
+	int i, err, onnode = 0;
+	char val[8];
+
+	snprintf(val, sizeof(val), "%d", mac);
+	if ((err = sys_write(KSM_SYS, "run", "2")) ||
+	    (err = sys_write(KSM_SYS, "merge_across_nodes", val)) ||
+	    (err = sys_write(KSM_SYS, "pages_to_scan", "1000")) ||
+	    (err = sys_write(KSM_SYS, "sleep_millisecs", "0"))) {
+		snprintf(why, whysize, "kernel knobs: %d", err);
+		return err;
+	}
+	p = mmap(NULL, CMP_PAGES * PG, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED) {
+		snprintf(why, whysize, "mmap: %d", errno);
+		return -errno;
+	}
+	for (i = 0; i < CMP_PAGES; i++) {
+		unsigned long mask = 1UL << cmp_node(i);
+		void *pg = p + i * PG;
+		int status = -1;
+
+		/* MPOL_BIND (2), then first touch places the page */
+		if (syscall(SYS_mbind, pg, PG, 2, &mask, 8 * sizeof(mask), 0))
+			break;
+		fill(pg, cmp_seed(i));
+		if (!syscall(SYS_move_pages, 0, 1, &pg, NULL, &status, 0) && status == cmp_node(i))
+			onnode++;
+	}
+	if (onnode != CMP_PAGES) {
+		snprintf(why, whysize, "only %d/%d pages on their node", onnode, CMP_PAGES);
+		munmap(p, CMP_PAGES * PG);
+		return -EIO;
+	}
+	if (madvise(p, CMP_PAGES * PG, MADV_MERGEABLE)) {
+		snprintf(why, whysize, "madvise: %d", errno);
+		munmap(p, CMP_PAGES * PG);
+		return -errno;
+	}
+	sys_write(KSM_SYS, "run", "1");
+	err = wait_kernel_ksm(out);
+	for (i = 0; i < CMP_PAGES && !err; i++) {
+		char want[PG];
+
+		fill(want, cmp_seed(i));
+		if (memcmp(want, p + i * PG, PG))
+			err = -EIO;
+	}
+	sys_write(KSM_SYS, "run", "2");
+	munmap(p, CMP_PAGES * PG);
+	sys_write(KSM_SYS, "run", "0");
+	sys_write(KSM_SYS, "merge_across_nodes", "1");
+	sys_write(KSM_SYS, "sleep_millisecs", "20");
+	sys_write(KSM_SYS, "pages_to_scan", "100");
+	if (err)
+		snprintf(why, whysize, "kernel KSM did not converge or lost data: %d", err);
+	return err;
+}
+
+static int ref_run(int mac, struct det *out, char *why, size_t whysize)
+{
+	unsigned int seeds[CMP_PAGES];
+	struct ksm_ref_counters c;
+	int mm, i, err;
+
+	for (i = 0; i < CMP_PAGES; i++)
+		seeds[i] = cmp_seed(i);
+	err = reset(mac ? "1" : "0", "256", "0");
+	mm = mm_new();
+	err = err ?: (mm < 0 ? mm : vmap(mm, BASE, CMP_PAGES * PG, MAP_PRIVATE_M | MAP_ANON_M | MAP_FIXED_M));
+	err = err ?: write_pages(mm, BASE, seeds, CMP_PAGES);
+	for (i = 0; i < CMP_PAGES && !err; i++)
+		err = vpage(KSM_REF_IOC_MIGRATE, mm, BASE + i * PG, cmp_node(i));
+	err = err ?: vmadvise(mm, BASE, CMP_PAGES * PG, MADV_MERGEABLE_M);
+	err = err ?: converge(&c);
+	err = err ?: verify_pages(mm, BASE, seeds, CMP_PAGES);
+	out->shared = c.pages_shared;
+	out->sharing = c.pages_sharing;
+	out->unshared = c.pages_unshared;
+	out->chains = c.stable_node_chains;
+	out->dups = c.stable_node_dups;
+	mm_exit(mm);
+	reset("1", "256", "0");
+	knob("run", "0");
+	if (err)
+		snprintf(why, whysize, "ksm_ref: %d", err);
+	return err;
+}
+
+static int cmd_compare(void)
+{
+	int mac;
+
+	group = "compare.";
+	dev_open();
+	if (access(KSM_SYS "/merge_across_nodes", F_OK)) {
+		report(false, "guest_kernel_ksm", "%s/merge_across_nodes missing", KSM_SYS);
+		return nfail;
+	}
+	for (mac = 1; mac >= 0; mac--) {
+		struct det k = { 0 }, r = { 0 };
+		char why[256] = "", name[64];
+		int ek, er;
+
+		ek = kernel_ksm_run(mac, &k, why, sizeof(why));
+		er = ref_run(mac, &r, why + strlen(why), sizeof(why) - strlen(why));
+		snprintf(name, sizeof(name), "mixed_numa_mac%d", mac);
+		report(!ek && !er && !memcmp(&k, &r, sizeof(k)) && k.sharing > 0, name,
+		       "kernel shared=%lu sharing=%lu unshared=%lu chains=%lu dups=%lu | "
+		       "ksm_ref shared=%lu sharing=%lu unshared=%lu chains=%lu dups=%lu %s",
+		       k.shared, k.sharing, k.unshared, k.chains, k.dups, r.shared, r.sharing,
+		       r.unshared, r.chains, r.dups, why);
+	}
+	close(dev);
+	return nfail;
+}
+
+/* -------------------------------------------------------------- misc */
+
+static int cmd_plat(void)
+{
+	struct ksm_ref_plat p;
+
+	group = "plat.";
+	dev_open();
+	p = plat();
+	printf("KMODTEST: plat warn_count=%lld live_allocs=%lld live_pages=%lld injected=%lld frames_in_use=%llu mem_events=%llu\n",
+	       (long long)p.warn_count, (long long)p.live_allocs, (long long)p.live_pages,
+	       (long long)p.injected, (unsigned long long)p.frames_in_use,
+	       (unsigned long long)p.mem_events);
+	report(p.warn_count == 0, "no_ksml_warn_on", "warn_count=%lld", (long long)p.warn_count);
+	close(dev);
+	return nfail;
+}
+
+static int cmd_smoke(void)
+{
+	char buf[64];
+	int mm, err;
+
+	group = "smoke.";
+	dev_open();
+	t_version();
+	mm = mm_new();
+	err = mm < 0 ? mm : vmap(mm, BASE, PG, MAP_PRIVATE_M | MAP_ANON_M | MAP_FIXED_M);
+	err = err ?: vwrite(mm, BASE, "hello", 6);
+	err = err ?: vread(mm, BASE, buf, 6);
+	report(!err && !strcmp(buf, "hello"), "write_read", "err=%d", err);
+	report(sys_read(KSM_REF_SYSFS, "run", buf, sizeof(buf)) > 0 && !strcmp(buf, "0\n"),
+	       "sysfs_run", "'%s'", buf);
+	close(dev);
+	return nfail;
+}
+
+int main(int argc, char **argv)
+{
+	int r;
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (argc < 2)
+		goto usage;
+	if (!strcmp(argv[1], "unit"))
+		r = cmd_unit();
+	else if (!strcmp(argv[1], "sysfs"))
+		r = cmd_sysfs();
+	else if (!strcmp(argv[1], "hotplug"))
+		r = cmd_hotplug();
+	else if (!strcmp(argv[1], "ksmd"))
+		r = cmd_ksmd();
+	else if (!strcmp(argv[1], "fuzz") && argc == 4)
+		r = cmd_fuzz(atol(argv[2]), strtoul(argv[3], NULL, 0));
+	else if (!strcmp(argv[1], "compare"))
+		r = cmd_compare();
+	else if (!strcmp(argv[1], "plat"))
+		r = cmd_plat();
+	else if (!strcmp(argv[1], "smoke"))
+		r = cmd_smoke();
+	else
+		goto usage;
+	printf("KMODTEST: %s passed=%d failed=%d\n", argv[1], npass, nfail);
+	return r > 100 ? 100 : r;
+usage:
+	fprintf(stderr, "usage: ksmref_test unit|sysfs|hotplug|ksmd|fuzz N SEED|compare|plat|smoke\n");
+	return 2;
+}

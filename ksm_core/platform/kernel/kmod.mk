@@ -1,0 +1,99 @@
+# SPDX-License-Identifier: MIT OR GPL-2.0-only
+# kmod.mk - ksm_ref.ko and its qemu test (included by the top-level Makefile).
+#
+#   make kmod        build build/kmod/ksm_ref.ko against Debian's
+#                    linux-headers-amd64 (KVER from the meta package)
+#   make kmod-test   install what is missing (tools/ensure-deps.sh kmod),
+#                    build the module and the static guest programs, pack a
+#                    busybox initramfs, boot Debian's kernel under qemu (TCG,
+#                    2 NUMA nodes, 2 CPUs), run the guest tests, parse the log
+#
+# Switches (each defined once, here):
+#   KVER=...          kernel ABI to build for; default: the one the
+#                     linux-headers-amd64 meta package depends on (never
+#                     `uname -r`: the host kernel is not the guest's)
+#   KDIR=...          kernel build tree; default /lib/modules/$(KVER)/build
+#   VMLINUZ=...       guest kernel; default: extracted from the
+#                     linux-image-$(KVER) .deb into build/kmod-cache
+#   QEMU_ACCEL=tcg    kvm is opt-in: it hangs on kvm-pvm hosts (KMOD.md)
+#   QEMU_TIMEOUT=300  seconds before the boot counts as hung
+#   KMOD_QUICK=1      skip the long guest tests (100 cycles, fuzz length)
+#
+# Kbuild only compiles sources below M=, so the build happens in
+# build/kmod: a generated Kbuild file and one-line wrapper .c files that
+# #include the core's and the platform's sources unchanged.
+
+KMOD_DIR    := ksm_core/platform/kernel
+KMOD_B      := $(abspath $(B))/kmod
+KMOD_CACHE  := $(abspath $(B))/kmod-cache
+KVER        ?= $(shell dpkg-query -W -f='$${Depends}' linux-headers-amd64 2>/dev/null | \
+		sed -n 's/^linux-headers-\([^ ,]*\).*/\1/p')
+KDIR        ?= /lib/modules/$(KVER)/build
+VMLINUZ     ?= $(KMOD_CACHE)/boot/vmlinuz-$(KVER)
+QEMU_ACCEL  ?= tcg
+QEMU_TIMEOUT ?= 300
+KMOD_QUICK  ?=
+
+# the module's own sources, then the core's (sources.mk)
+KMOD_PLAT_SRCS := platform_kernel.c ksm_ref_main.c ksm_ref_dev.c
+KMOD_CORE_SRCS := $(KSML_CORE_SRCS)
+KMOD_CORE_PATHS ?= $(addprefix ksm_core/,$(KMOD_CORE_SRCS))
+KMOD_SRC_PATHS := $(addprefix $(KMOD_DIR)/,$(KMOD_PLAT_SRCS)) $(KMOD_CORE_PATHS)
+KMOD_HDRS := $(wildcard $(KMOD_DIR)/*.h ksm_core/*.h)
+KMOD_KO   := $(KMOD_B)/ksm_ref.ko
+
+# guest programs: static, built with the host gcc
+KMOD_GUEST_DIR  := $(KMOD_DIR)/guest
+KMOD_GUEST_B    := $(abspath $(B))/kmod-guest
+KMOD_GUEST_BINS := $(KMOD_GUEST_B)/ksmref_test
+KMOD_INITRAMFS  := $(KMOD_GUEST_B)/initramfs.cpio.gz
+
+.PHONY: kmod kmod-deps kmod-test kmod-clean kmod-vmlinuz
+
+kmod-deps:
+	@tools/ensure-deps.sh kmod
+
+kmod: $(KMOD_KO)
+
+# the Kbuild tree is regenerated each time; unchanged files keep their
+# mtime, so Kbuild recompiles only what changed
+$(KMOD_KO): $(KMOD_SRC_PATHS) $(KMOD_HDRS) \
+	    $(KMOD_DIR)/kmod.mk $(KMOD_DIR)/kbuild-gen.sh ksm_core/sources.mk
+	@test -n "$(KVER)" -a -d "$(KDIR)" || { \
+		echo "kmod: no kernel build tree '$(KDIR)' (KVER='$(KVER)');" \
+		     "run: tools/ensure-deps.sh kmod" >&2; exit 1; }
+	@$(KMOD_DIR)/kbuild-gen.sh $(KMOD_B) $(CURDIR) $(KMOD_SRC_PATHS)
+	$(MAKE) -C $(KDIR) M=$(KMOD_B) modules
+
+# Debian's kernel for the guest, from the .deb (no linux-image install:
+# that would run update-initramfs twice and pull in udev, see KMOD.md)
+kmod-vmlinuz: $(VMLINUZ)
+$(KMOD_CACHE)/boot/vmlinuz-%:
+	@mkdir -p $(KMOD_CACHE)/deb && chmod 0777 $(KMOD_CACHE)/deb
+	cd $(KMOD_CACHE)/deb && rm -f linux-image-$*_*.deb && \
+		apt-get download linux-image-$* 2>&1 | grep -v '^W: Download is performed unsandboxed' || true
+	@test -f $(KMOD_CACHE)/deb/linux-image-$*_*.deb || \
+		{ echo "kmod: apt-get download linux-image-$* failed" >&2; exit 1; }
+	cd $(KMOD_CACHE) && dpkg-deb --fsys-tarfile deb/linux-image-$*_*.deb | \
+		tar -x ./boot/vmlinuz-$* ./boot/config-$*
+	@rm -f $(KMOD_CACHE)/deb/linux-image-$*_*.deb
+	@touch $@
+
+$(KMOD_GUEST_B)/ksmref_test: $(KMOD_GUEST_DIR)/ksmref_test.c $(KMOD_DIR)/ksm_ref_ioctl.h
+	@mkdir -p $(dir $@)
+	$(CC_USER) -std=gnu11 -O2 -g0 -static -Wall -Wextra -Werror \
+		-I$(KMOD_DIR) -o $@ $<
+
+$(KMOD_INITRAMFS): $(KMOD_KO) $(KMOD_GUEST_BINS) $(KMOD_GUEST_DIR)/init \
+		   $(KMOD_DIR)/mkinitramfs.sh
+	$(KMOD_DIR)/mkinitramfs.sh $@ $(KMOD_GUEST_DIR)/init $(KMOD_KO) \
+		$(KMOD_GUEST_BINS)
+
+kmod-test: kmod-deps
+	@$(MAKE) --no-print-directory $(KMOD_INITRAMFS) $(VMLINUZ)
+	QEMU_ACCEL=$(QEMU_ACCEL) QEMU_TIMEOUT=$(QEMU_TIMEOUT) KMOD_QUICK=$(KMOD_QUICK) \
+		$(KMOD_DIR)/run-qemu.sh $(VMLINUZ) $(KMOD_INITRAMFS) \
+		$(abspath $(B))/kmod-test.log
+
+kmod-clean:
+	rm -rf $(KMOD_B) $(KMOD_GUEST_B)

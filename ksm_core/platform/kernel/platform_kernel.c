@@ -1,0 +1,572 @@
+// SPDX-License-Identifier: MIT OR GPL-2.0-only
+/*
+ * platform_kernel.c - the platform contract of ksm_platform.h implemented
+ * with kernel primitives, for ksm_ref.ko.
+ *
+ * Locks and wait queues live in the opaque storage of
+ * ksm_platform_kernel.h (checked below); allocations are kvzalloc and
+ * kmem_cache objects behind the shared failure-injection hook; threads are
+ * kthreads; frames are alloc_pages_node pages mapped with kmap_local_page;
+ * the tree is <linux/rbtree.h>; the checksum is xxh64.
+ */
+#define pr_fmt(fmt) "ksm_ref: " fmt
+
+#include <linux/atomic.h>
+#include <linux/build_bug.h>
+#include <linux/freezer.h>
+#include <linux/gfp.h>
+#include <linux/highmem.h>
+#include <linux/kthread.h>
+#include <linux/mm.h>
+#include <linux/mutex.h>
+#include <linux/nodemask.h>
+#include <linux/printk.h>
+#include <linux/rbtree.h>
+#include <linux/rwsem.h>
+#include <linux/sched.h>
+#include <linux/slab.h>
+#include <linux/spinlock.h>
+#include <linux/string.h>
+#include <linux/timekeeping.h>
+#include <linux/vmalloc.h>
+#include <linux/wait.h>
+#include <linux/xxhash.h>
+
+#include "ksm_platform.h"
+#include "ksm_platform_kernel_priv.h"
+
+/* ------------------------------------------------- storage of the types */
+
+#define KSML_FITS(kt, ot)                                                   \
+	static_assert(sizeof(kt) <= sizeof(ot) &&                           \
+		      __alignof__(kt) <= __alignof__(ot),                    \
+		      #kt " does not fit in " #ot)
+KSML_FITS(spinlock_t, struct ksml_spinlock);
+KSML_FITS(struct mutex, struct ksml_mutex);
+KSML_FITS(struct rw_semaphore, struct ksml_rwsem);
+KSML_FITS(wait_queue_head_t, struct ksml_waitq);
+
+static_assert(sizeof(struct ksml_rb_node) == sizeof(struct rb_node));
+static_assert(offsetof(struct ksml_rb_node, __rb_parent_color) ==
+	      offsetof(struct rb_node, __rb_parent_color));
+static_assert(offsetof(struct ksml_rb_node, rb_right) ==
+	      offsetof(struct rb_node, rb_right));
+static_assert(offsetof(struct ksml_rb_node, rb_left) ==
+	      offsetof(struct rb_node, rb_left));
+static_assert(sizeof(struct ksml_rb_root) == sizeof(struct rb_root));
+
+#define KSPIN(l) ((spinlock_t *)(l)->opaque)
+#define KMUTEX(m) ((struct mutex *)(m)->opaque)
+#define KRWSEM(s) ((struct rw_semaphore *)(s)->opaque)
+#define KWQ(w) ((wait_queue_head_t *)(w)->opaque)
+#define KRB(n) ((struct rb_node *)(n))
+#define KRBROOT(r) ((struct rb_root *)(r))
+
+/*
+ * Each lock initialised from this one site shares a lockdep class per
+ * kind; the core's lock order (ksm_internal.h) keeps nested locks of one
+ * kind (two mms' page_table_locks) from ever being taken together.
+ */
+void ksml_plat_spin_init(struct ksml_spinlock *l)
+{
+	spin_lock_init(KSPIN(l));
+}
+
+void ksml_plat_spin_destroy(struct ksml_spinlock *l)
+{
+}
+
+void ksml_plat_spin_lock(struct ksml_spinlock *l)
+{
+	spin_lock(KSPIN(l));
+}
+
+void ksml_plat_spin_unlock(struct ksml_spinlock *l)
+{
+	spin_unlock(KSPIN(l));
+}
+
+void ksml_plat_mutex_init(struct ksml_mutex *m)
+{
+	mutex_init(KMUTEX(m));
+}
+
+void ksml_plat_mutex_destroy(struct ksml_mutex *m)
+{
+	mutex_destroy(KMUTEX(m));
+}
+
+void ksml_plat_mutex_lock(struct ksml_mutex *m)
+{
+	mutex_lock(KMUTEX(m));
+}
+
+void ksml_plat_mutex_unlock(struct ksml_mutex *m)
+{
+	mutex_unlock(KMUTEX(m));
+}
+
+void ksml_plat_rwsem_init(struct ksml_rwsem *s)
+{
+	init_rwsem(KRWSEM(s));
+}
+
+void ksml_plat_rwsem_destroy(struct ksml_rwsem *s)
+{
+}
+
+void ksml_plat_down_read(struct ksml_rwsem *s)
+{
+	down_read(KRWSEM(s));
+}
+
+void ksml_plat_up_read(struct ksml_rwsem *s)
+{
+	up_read(KRWSEM(s));
+}
+
+void ksml_plat_down_write(struct ksml_rwsem *s)
+{
+	down_write(KRWSEM(s));
+}
+
+void ksml_plat_up_write(struct ksml_rwsem *s)
+{
+	up_write(KRWSEM(s));
+}
+
+/*
+ * cond_resched() where sleeping is allowed; a bare cpu_relax() when the
+ * caller holds a spinlock (a bit-lock spin inside page_table_lock).
+ */
+void ksml_plat_yield(void)
+{
+	if (preemptible())
+		cond_resched();
+	else
+		cpu_relax();
+}
+
+/* ------------------------------------------------------ wait/wake, thread */
+
+void ksml_plat_waitq_init(struct ksml_waitq *wq)
+{
+	init_waitqueue_head(KWQ(wq));
+}
+
+void ksml_plat_waitq_destroy(struct ksml_waitq *wq)
+{
+}
+
+static bool ksml_in_kthread(void)
+{
+	return current->flags & PF_KTHREAD;
+}
+
+/*
+ * ksmd (a kthread) sleeps freezable and interruptible, as the kernel's
+ * ksmd does, and also wakes when kthread_stop() is called: the condition
+ * includes kthread_should_stop(), else the wait would sleep again after
+ * kthread_stop()'s wake_up_process().  Other callers (ioctl, sysfs
+ * writers waiting out OFFLINE) sleep uninterruptibly in chunks of at most
+ * a second, which the contract allows ("may return early"): no signal can
+ * turn the core's wait loop into a busy loop, and no chunk is long enough
+ * to look like a hung task.
+ */
+bool ksml_plat_wait_event(struct ksml_waitq *wq, bool (*cond)(void *arg),
+			  void *arg, long timeout_ms)
+{
+	wait_queue_head_t *q = KWQ(wq);
+	bool ok = false;
+
+	if (ksml_in_kthread()) {
+		if (timeout_ms < 0)
+			wait_event_freezable(*q, (ok = cond(arg)) ||
+						     kthread_should_stop());
+		else
+			wait_event_freezable_timeout(*q,
+				(ok = cond(arg)) || kthread_should_stop(),
+				msecs_to_jiffies(min_t(long, timeout_ms, UINT_MAX)));
+	} else {
+		long ms = timeout_ms < 0 ? 1000 : min_t(long, timeout_ms, 1000);
+
+		wait_event_timeout(*q, (ok = cond(arg)), msecs_to_jiffies(ms));
+	}
+	return ok;
+}
+
+void ksml_plat_wake_up(struct ksml_waitq *wq)
+{
+	wake_up_all(KWQ(wq));
+}
+
+struct ksml_thread {
+	struct task_struct *task;
+	int (*fn)(void *arg);
+	void *arg;
+};
+
+/*
+ * The kthread body: ksmd's setup (freezable, nice 5), the core's loop,
+ * then park until kthread_stop() so the task_struct outlives an early
+ * return of fn (kthread_stop() needs it).
+ */
+static int ksml_thread_main(void *data)
+{
+	struct ksml_thread *t = data;
+
+	set_freezable();
+	set_user_nice(current, 5);
+	t->fn(t->arg);
+	for (;;) {
+		set_current_state(TASK_INTERRUPTIBLE);
+		if (kthread_should_stop())
+			break;
+		schedule();
+	}
+	__set_current_state(TASK_RUNNING);
+	return 0;
+}
+
+/* the kernel's own ksmd exists in the guest: ours is "<name>_ref" */
+int ksml_plat_thread_start(struct ksml_thread **out, int (*fn)(void *arg),
+			   void *arg, const char *name)
+{
+	struct ksml_thread *t;
+	struct task_struct *task;
+
+	*out = NULL;
+	if (ksml_plat_should_fail())
+		return -ENOMEM;
+	t = kzalloc(sizeof(*t), GFP_KERNEL);
+	if (!t)
+		return -ENOMEM;
+	t->fn = fn;
+	t->arg = arg;
+	task = kthread_run(ksml_thread_main, t, "%s_ref", name);
+	if (IS_ERR(task)) {
+		kfree(t);
+		return PTR_ERR(task);
+	}
+	t->task = task;
+	atomic_long_inc(&ksml_kplat.live_allocs);
+	*out = t;
+	return 0;
+}
+
+bool ksml_plat_thread_should_stop(void)
+{
+	return ksml_in_kthread() && kthread_should_stop();
+}
+
+void ksml_plat_thread_stop(struct ksml_thread *t, struct ksml_waitq *const *wqs,
+			   int nr_wqs)
+{
+	int i;
+
+	if (!t)
+		return;
+	/*
+	 * kthread_stop() sets the stop bit and wakes the task; the waits
+	 * above test the bit.  The queues are woken too, for sleepers that
+	 * are not this thread.
+	 */
+	for (i = 0; i < nr_wqs; i++)
+		if (wqs[i])
+			wake_up_all(KWQ(wqs[i]));
+	kthread_stop(t->task);
+	kfree(t);
+	atomic_long_dec(&ksml_kplat.live_allocs);
+}
+
+/* ------------------------------------------------------------- allocation */
+
+struct ksml_kplat ksml_kplat;
+
+/* largest single zalloc: the core's tables are far smaller */
+#define KSML_ZALLOC_MAX (64UL << 20)
+
+/*
+ * GFP for the calling context: the core may allocate with a spinlock
+ * held (a page-table page under page_table_lock), where sleeping is not
+ * allowed.
+ */
+static gfp_t ksml_gfp(void)
+{
+	return (preemptible() ? GFP_KERNEL : GFP_ATOMIC) | __GFP_NOWARN;
+}
+
+bool ksml_plat_should_fail(void)
+{
+	long v = atomic_long_read(&ksml_kplat.fail_countdown);
+
+	while (v > 0) {
+		if (atomic_long_try_cmpxchg(&ksml_kplat.fail_countdown, &v, v - 1)) {
+			if (v == 1) {
+				atomic_long_inc(&ksml_kplat.injected);
+				return true;
+			}
+			return false;
+		}
+	}
+	return false;
+}
+
+void ksml_plat_fail_nth(long n)
+{
+	atomic_long_set(&ksml_kplat.fail_countdown, n > 0 ? n : 0);
+}
+
+long ksml_plat_live_allocs(void)
+{
+	return atomic_long_read(&ksml_kplat.live_allocs);
+}
+
+void *ksml_plat_zalloc(size_t size)
+{
+	void *p;
+
+	if (ksml_plat_should_fail() || size > KSML_ZALLOC_MAX)
+		return NULL;
+	if (preemptible())
+		p = kvzalloc(size, GFP_KERNEL | __GFP_NOWARN);
+	else
+		p = kzalloc(size, GFP_ATOMIC | __GFP_NOWARN);
+	if (p)
+		atomic_long_inc(&ksml_kplat.live_allocs);
+	return p;
+}
+
+void ksml_plat_free(void *p)
+{
+	if (!p)
+		return;
+	kvfree(p);
+	atomic_long_dec(&ksml_kplat.live_allocs);
+}
+
+struct ksml_cache {
+	struct kmem_cache *kc;
+	char name[48];
+};
+
+/* names carry "ksm_ref_": the guest's own KSM has caches named "ksm_*" */
+struct ksml_cache *ksml_plat_cache_create(const char *name, size_t size)
+{
+	struct ksml_cache *c;
+
+	if (ksml_plat_should_fail())
+		return NULL;
+	c = kzalloc(sizeof(*c), GFP_KERNEL);
+	if (!c)
+		return NULL;
+	snprintf(c->name, sizeof(c->name), "ksm_ref_%s", name);
+	c->kc = kmem_cache_create(c->name, size, 0, 0, NULL);
+	if (!c->kc) {
+		kfree(c);
+		return NULL;
+	}
+	atomic_long_inc(&ksml_kplat.live_allocs);
+	return c;
+}
+
+void ksml_plat_cache_destroy(struct ksml_cache *c)
+{
+	if (!c)
+		return;
+	kmem_cache_destroy(c->kc);
+	kfree(c);
+	atomic_long_dec(&ksml_kplat.live_allocs);
+}
+
+void *ksml_plat_cache_zalloc(struct ksml_cache *c)
+{
+	void *p;
+
+	if (ksml_plat_should_fail())
+		return NULL;
+	p = kmem_cache_zalloc(c->kc, ksml_gfp());
+	if (p)
+		atomic_long_inc(&ksml_kplat.live_allocs);
+	return p;
+}
+
+void ksml_plat_cache_free(struct ksml_cache *c, void *p)
+{
+	if (!p)
+		return;
+	kmem_cache_free(c->kc, p);
+	atomic_long_dec(&ksml_kplat.live_allocs);
+}
+
+/* ------------------------------------------------------------ page access */
+
+void *ksml_plat_page_map(void *page)
+{
+	return kmap_local_page(page);
+}
+
+void ksml_plat_page_unmap(void *addr)
+{
+	kunmap_local(addr);
+}
+
+int ksml_plat_page_cmp(const void *a, const void *b)
+{
+	return memcmp(a, b, PAGE_SIZE);
+}
+
+void ksml_plat_page_copy(void *dst, const void *src)
+{
+	copy_page(dst, (void *)src);
+}
+
+void ksml_plat_mem_copy(void *dst, const void *src, size_t len)
+{
+	memcpy(dst, src, len);
+}
+
+void ksml_plat_mem_set(void *dst, int c, size_t len)
+{
+	memset(dst, c, len);
+}
+
+uint32_t ksml_plat_page_checksum(const void *addr)
+{
+	return (uint32_t)xxh64(addr, PAGE_SIZE, 0);
+}
+
+/* ------------------------------------------------------------------- tree */
+
+static_assert(KSML_PAGE_SIZE == PAGE_SIZE);
+
+void ksml_rb_insert_color(struct ksml_rb_node *node, struct ksml_rb_root *root)
+{
+	rb_insert_color(KRB(node), KRBROOT(root));
+}
+
+void ksml_rb_erase(struct ksml_rb_node *node, struct ksml_rb_root *root)
+{
+	rb_erase(KRB(node), KRBROOT(root));
+}
+
+void ksml_rb_replace_node(struct ksml_rb_node *victim,
+			  struct ksml_rb_node *new_node,
+			  struct ksml_rb_root *root)
+{
+	rb_replace_node(KRB(victim), KRB(new_node), KRBROOT(root));
+}
+
+struct ksml_rb_node *ksml_rb_first(const struct ksml_rb_root *root)
+{
+	return (struct ksml_rb_node *)rb_first((const struct rb_root *)root);
+}
+
+struct ksml_rb_node *ksml_rb_next(const struct ksml_rb_node *node)
+{
+	return (struct ksml_rb_node *)rb_next((const struct rb_node *)node);
+}
+
+/* ---------------------------------------------------------------- logging */
+
+void ksml_plat_log(enum ksml_log_level lvl, const char *fmt, ...)
+{
+	struct va_format vaf;
+	va_list args;
+
+	va_start(args, fmt);
+	vaf.fmt = fmt;
+	vaf.va = &args;
+	switch (lvl) {
+	case KSML_LOG_ERR:
+		pr_err("%pV", &vaf);
+		break;
+	case KSML_LOG_WARN:
+		pr_warn("%pV", &vaf);
+		break;
+	case KSML_LOG_INFO:
+		pr_info("%pV", &vaf);
+		break;
+	default:
+		pr_debug("%pV", &vaf);
+		break;
+	}
+	va_end(args);
+}
+
+/*
+ * A KSML_WARN_ON is counted and printed with a backtrace, but does not
+ * go through WARN(): the guest boots with panic_on_warn for the kernel's
+ * own splats, and a core warning should fail the test run with the
+ * remaining tests' results, not stop it.  The host parser fails on the
+ * "WARNING:" marker.
+ */
+void ksml_plat_warn(const char *file, int line, const char *cond)
+{
+	atomic_long_inc(&ksml_kplat.warn_count);
+	pr_err("WARNING: KSML_WARN_ON(%s) at %s:%d\n", cond, file, line);
+	dump_stack();
+}
+
+long ksml_plat_warn_count(void)
+{
+	return atomic_long_read(&ksml_kplat.warn_count);
+}
+
+/* ------------------------------------------------------------ run-time ops */
+
+static uint64_t ksml_kernel_clock_ns(void *ctx)
+{
+	return ktime_get_ns();
+}
+
+/* the scheduler's runtime of the calling thread, as the advisor reads */
+static uint64_t ksml_kernel_thread_cpu_ns(void *ctx)
+{
+	return current->se.sum_exec_runtime;
+}
+
+static int ksml_kernel_nr_node_ids(void *ctx)
+{
+	return nr_node_ids;
+}
+
+/*
+ * A frame on node nid (__GFP_THISNODE); a node without memory (or an id
+ * outside the machine) gets memory from anywhere, the frame keeps its id.
+ */
+static void *ksml_kernel_page_alloc(void *ctx, int nid)
+{
+	struct page *page = NULL;
+	gfp_t gfp = ksml_gfp();
+
+	if (nid >= 0 && nid < nr_node_ids && node_state(nid, N_MEMORY))
+		page = alloc_pages_node(nid, gfp | __GFP_THISNODE, 0);
+	if (!page)
+		page = alloc_pages(gfp, 0);
+	if (page)
+		atomic_long_inc(&ksml_kplat.live_pages);
+	return page;
+}
+
+static void ksml_kernel_page_free(void *ctx, void *page)
+{
+	if (!page)
+		return;
+	__free_pages(page, 0);
+	atomic_long_dec(&ksml_kplat.live_pages);
+}
+
+static const struct ksml_platform_ops ksml_kernel_ops = {
+	.clock_ns = ksml_kernel_clock_ns,
+	.thread_cpu_ns = ksml_kernel_thread_cpu_ns,
+	.nr_node_ids = ksml_kernel_nr_node_ids,
+	.page_alloc = ksml_kernel_page_alloc,
+	.page_free = ksml_kernel_page_free,
+	.ctx = NULL,
+};
+
+const struct ksml_platform_ops *ksml_plat_default_ops(void)
+{
+	return &ksml_kernel_ops;
+}
