@@ -15,14 +15,21 @@ PY=/usr/bin/python3
 out=build/test-logs/bench-smoke
 rm -rf "$out"
 mkdir -p "$out"
-make --no-print-directory -s bench-build || { echo "FAIL: make bench-build"; exit 1; }
+mk="make --no-print-directory -s"
+if ! $mk bench-build; then
+	# the core is work in progress: the benchmarks must still build without it
+	echo "NOTE: bench-build with the core failed; trying BENCH_HAVE_CORE=0"
+	mk="$mk BENCH_HAVE_CORE=0"
+	$mk bench-build || { echo "FAIL: make bench-build"; exit 1; }
+fi
+bb=$($mk bench-print-dir)
 
 export BENCH_PAGES=1024 KSML_BENCH_MAX_NODES=1024
-timeout 40 build/bench/bench_micro --benchmark_min_time=0.005 \
+timeout 40 $bb/bench_micro --benchmark_min_time=0.005 \
 	--benchmark_filter='ws:1$|ws:1/|nodes:1024|merge_two|cow_break|enter_exit' \
 	--benchmark_out=$out/micro.json --benchmark_out_format=json >$out/micro.txt 2>&1 ||
 	{ tail $out/micro.txt; echo "FAIL: bench_micro exit $?"; exit 1; }
-timeout 40 build/bench/bench_scan --benchmark_filter='scan/|pts/.*pts:16384|mps/.*mps:256|mans' \
+timeout 40 $bb/bench_scan --benchmark_filter='scan/|pts/.*pts:16384|mps/.*mps:256|mans' \
 	--benchmark_out=$out/scan.json --benchmark_out_format=json >$out/scan.txt 2>&1 ||
 	{ tail $out/scan.txt; echo "FAIL: bench_scan exit $?"; exit 1; }
 
