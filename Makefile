@@ -20,7 +20,7 @@ CORE_HDR   := $(wildcard $(CORE_DIR)/*.h $(CORE_DIR)/platform/user/*.h)
 KWARN := -Wall -Wextra -Werror -Wdeclaration-after-statement -Wvla \
 	-Wstrict-prototypes -Wmissing-prototypes -Wundef -Wshadow \
 	-Wframe-larger-than=2048 -Wno-unused-parameter
-CSTD  := -std=c11
+CSTD  := -std=c11 -D_GNU_SOURCE
 # Build switches, each defined once:
 #   KSML_EXTRA_WORK=1   injected per-page slowdown (bench gate proof)
 #   KSML_BUG_*          historical-bug mutants for fuzz recall (fuzz/fuzz.mk)

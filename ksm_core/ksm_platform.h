@@ -65,6 +65,7 @@ typedef _Bool bool;
 #define KSML_EINTR 4
 #define KSML_EAGAIN 11
 #define KSML_ENOMEM 12
+#define KSML_EACCES 13
 #define KSML_EFAULT 14
 #define KSML_EBUSY 16
 #define KSML_EEXIST 17
@@ -79,6 +80,7 @@ typedef _Bool bool;
 #define KSML_EINTR EINTR
 #define KSML_EAGAIN EAGAIN
 #define KSML_ENOMEM ENOMEM
+#define KSML_EACCES EACCES
 #define KSML_EFAULT EFAULT
 #define KSML_EBUSY EBUSY
 #define KSML_EEXIST EEXIST
@@ -109,6 +111,13 @@ extern "C" {
 #define ksml_atomic_add(p, v) __atomic_add_fetch((p), (v), __ATOMIC_ACQ_REL)
 #define ksml_atomic_sub(p, v) __atomic_sub_fetch((p), (v), __ATOMIC_ACQ_REL)
 #define ksml_smp_mb() __atomic_thread_fence(__ATOMIC_SEQ_CST)
+/*
+ * Counters written by one side under a lock and read locklessly by others
+ * (sysfs, ksm_stat): WRITE_ONCE(x, x + v), no locked instruction needed.
+ */
+#define KSML_COUNTER_ADD(x, v) \
+	__atomic_store_n(&(x), __atomic_load_n(&(x), __ATOMIC_RELAXED) + (v), \
+			 __ATOMIC_RELAXED)
 
 /* atomic increment unless the value is zero: the keyhole get of a frame */
 static inline bool ksml_atomic_inc_not_zero(long *p)
@@ -292,6 +301,17 @@ static inline bool ksml_warn_on_(bool w, const char *file, int line,
 	return w;
 }
 #define KSML_WARN_ON(cond) ksml_warn_on_(!!(cond), __FILE__, __LINE__, #cond)
+
+/* ----------------------------------------------------------- registration
+ * Need: publish an instance's knob group (sysfs /sys/kernel/mm/ksm_ref in
+ * the kernel; a registry in userspace) and hook memory hot-remove.  Both
+ * may fail, and count as failure-injection steps.
+ */
+struct ksml;
+int ksml_plat_knobs_register(struct ksml *ksm);
+void ksml_plat_knobs_unregister(struct ksml *ksm);
+int ksml_plat_hotplug_register(struct ksml *ksm);
+void ksml_plat_hotplug_unregister(struct ksml *ksm);
 
 /* ------------------------------------------------------------ run-time ops
  * What tests must control at run time.  Each instance holds a pointer to

@@ -52,6 +52,11 @@ struct ksml_config {
 	/* largest number of frames (memory pages) vmem may allocate; 0 = 1<<22 */
 	unsigned long max_frames;
 	enum ksml_index_mode index_mode;
+	/*
+	 * model a kernel built without CONFIG_KSM: MADV_MERGEABLE and
+	 * MADV_UNMERGEABLE fail with EINVAL (bionic's fallback path)
+	 */
+	bool no_config_ksm;
 };
 
 int ksml_init(struct ksml **out, const struct ksml_config *cfg);

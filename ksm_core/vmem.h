@@ -41,6 +41,9 @@ struct ksml_mm;
  * never tried again.
  */
 #define KSML_MAP_BIONIC 0x8000u
+/* NUMA policy of the mapping: pages are first faulted on node n (mbind) */
+#define KSML_MAP_NODE(n) ((((unsigned int)(n) + 1u) & 0xffu) << 16)
+#define KSML_MAP_NODE_OF(flags) ((int)(((flags) >> 16) & 0xffu) - 1)
 
 #define KSML_MADV_DONTNEED 4
 #define KSML_MADV_MERGEABLE 12

@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: MIT OR GPL-2.0-only
 /*
- * ksm_ref_main.c - module boilerplate of ksm_ref.ko: init in the order of
- * the kernel's ksm_init (slab caches, the ksmd thread - both inside
- * ksml_init - then the sysfs group, then the memory hotplug notifier),
- * plus the /dev/ksm_ref device, unwinding in reverse on any failure.
+ * ksm_ref_main.c - module boilerplate of ksm_ref.ko and the platform's
+ * registration hooks.  ksml_init runs the kernel's ksm_init order (slab
+ * caches, the ksmd_ref kthread, then ksml_plat_knobs_register - the sysfs
+ * group - then ksml_plat_hotplug_register - the memory notifier) and
+ * unwinds in reverse on any failure; the module adds /dev/ksm_ref last.
  *
  * Module parameters:
  *   fail_nth=N    arm the failure injection before init: the N-th
@@ -25,6 +26,10 @@
 #include "ksm_ref_priv.h"
 
 static long fail_nth;
+static bool ksmd = true;
+module_param(ksmd, bool, 0444);
+MODULE_PARM_DESC(ksmd, "start the ksmd_ref thread (else only ioctl scans run)");
+
 module_param(fail_nth, long, 0444);
 MODULE_PARM_DESC(fail_nth, "fail the N-th allocation/step of init (0 = off)");
 
@@ -48,17 +53,20 @@ static struct attribute_group ksm_ref_attr_group = {
 	.name = "ksm_ref",
 };
 
+/* the instance whose knobs are published (set before the files exist) */
+static struct ksml *ksm_ref_knobs_ksm;
+
 static ssize_t ksm_ref_knob_show(struct kobject *kobj,
 				 struct kobj_attribute *attr, char *buf)
 {
-	return ksml_knob_read(ksml_ref_ksm, attr->attr.name, buf, PAGE_SIZE);
+	return ksml_knob_read(ksm_ref_knobs_ksm, attr->attr.name, buf, PAGE_SIZE);
 }
 
 static ssize_t ksm_ref_knob_store(struct kobject *kobj,
 				  struct kobj_attribute *attr, const char *buf,
 				  size_t count)
 {
-	int err = ksml_knob_write(ksml_ref_ksm, attr->attr.name, buf, count);
+	int err = ksml_knob_write(ksm_ref_knobs_ksm, attr->attr.name, buf, count);
 
 	return err < 0 ? err : count;
 }
@@ -71,10 +79,18 @@ static void ksm_ref_sysfs_free(void)
 	ksm_ref_attrs = NULL;
 }
 
-static int ksm_ref_sysfs_init(void)
+/*
+ * One group, so one instance: a second registration (no caller makes one)
+ * fails with -EEXIST as sysfs would.
+ */
+int ksml_plat_knobs_register(struct ksml *ksm)
 {
 	int n = ksml_knob_count();
 	int i, err;
+
+	if (ksm_ref_knobs_ksm)
+		return -EEXIST;
+	ksm_ref_knobs_ksm = ksm;
 
 	ksm_ref_attrs = ksml_plat_zalloc(sizeof(*ksm_ref_attrs) * n);
 	ksm_ref_attr_ptrs = ksml_plat_zalloc(sizeof(*ksm_ref_attr_ptrs) * (n + 1));
@@ -101,16 +117,22 @@ static int ksm_ref_sysfs_init(void)
 	return 0;
 out_free:
 	ksm_ref_sysfs_free();
+	ksm_ref_knobs_ksm = NULL;
 	return err;
 }
 
-static void ksm_ref_sysfs_exit(void)
+void ksml_plat_knobs_unregister(struct ksml *ksm)
 {
+	if (ksm != ksm_ref_knobs_ksm)
+		return;
 	sysfs_remove_group(mm_kobj, &ksm_ref_attr_group);
 	ksm_ref_sysfs_free();
+	ksm_ref_knobs_ksm = NULL;
 }
 
 /* --------------------------------------------------------- memory hotplug */
+
+static struct ksml *ksm_ref_hotplug_ksm;
 
 static int ksm_ref_memory_callback(struct notifier_block *self,
 				   unsigned long action, void *arg)
@@ -133,7 +155,7 @@ static int ksm_ref_memory_callback(struct notifier_block *self,
 		return NOTIFY_OK;
 	}
 	atomic_long_inc(&ksml_ref_mem_offline_events);
-	return notifier_from_errno(ksml_memory_notify(ksml_ref_ksm, act,
+	return notifier_from_errno(ksml_memory_notify(ksm_ref_hotplug_ksm, act,
 						      mn->start_pfn,
 						      mn->nr_pages));
 }
@@ -144,16 +166,27 @@ static struct notifier_block ksm_ref_memory_nb = {
 	.priority = 100,
 };
 
-static int ksm_ref_hotplug_init(void)
+int ksml_plat_hotplug_register(struct ksml *ksm)
 {
+	int err;
+
+	if (ksm_ref_hotplug_ksm)
+		return -EEXIST;
 	if (ksml_plat_should_fail())
 		return -ENOMEM;
-	return register_memory_notifier(&ksm_ref_memory_nb);
+	ksm_ref_hotplug_ksm = ksm;
+	err = register_memory_notifier(&ksm_ref_memory_nb);
+	if (err)
+		ksm_ref_hotplug_ksm = NULL;
+	return err;
 }
 
-static void ksm_ref_hotplug_exit(void)
+void ksml_plat_hotplug_unregister(struct ksml *ksm)
 {
+	if (ksm != ksm_ref_hotplug_ksm)
+		return;
 	unregister_memory_notifier(&ksm_ref_memory_nb);
+	ksm_ref_hotplug_ksm = NULL;
 }
 
 /* ----------------------------------------------------------- init / exit */
@@ -171,42 +204,28 @@ static int __init ksm_ref_init(void)
 {
 	struct ksml_config cfg = {
 		.ops = ksml_plat_default_ops(),
-		.start_ksmd = true,
+		.start_ksmd = ksmd,
 		.max_frames = max_frames,
 	};
 	int err;
 
 	ksml_plat_fail_nth(fail_nth);
 
-	/* caches, then the ksmd_ref kthread (ksm_init steps 1-3) */
+	/* caches, ksmd_ref, the sysfs group, the memory notifier */
 	err = ksml_init(&ksml_ref_ksm, &cfg);
 	if (err) {
 		pr_err("init of the instance failed\n");
 		goto out;
 	}
-	err = ksm_ref_sysfs_init();
-	if (err) {
-		pr_err("register sysfs failed\n");
-		goto out_destroy;
-	}
-	err = ksm_ref_hotplug_init();
-	if (err) {
-		pr_err("register memory notifier failed\n");
-		goto out_sysfs;
-	}
 	err = ksml_ref_dev_init();
 	if (err) {
 		pr_err("register /dev/ksm_ref failed\n");
-		goto out_hotplug;
+		goto out_destroy;
 	}
 	ksml_plat_fail_nth(0);
 	ksm_ref_report("loaded", 0);
 	return 0;
 
-out_hotplug:
-	ksm_ref_hotplug_exit();
-out_sysfs:
-	ksm_ref_sysfs_exit();
 out_destroy:
 	ksml_destroy(ksml_ref_ksm);
 	ksml_ref_ksm = NULL;
@@ -219,8 +238,6 @@ out:
 static void __exit ksm_ref_exit(void)
 {
 	ksml_ref_dev_exit();
-	ksm_ref_hotplug_exit();
-	ksm_ref_sysfs_exit();
 	ksml_destroy(ksml_ref_ksm);
 	ksml_ref_ksm = NULL;
 	ksm_ref_report("unloaded", 0);

@@ -18,7 +18,9 @@
  * address; init and destroy forget the order edges of that address, so a
  * lock reallocated at the same place starts afresh.
  */
+#ifndef _GNU_SOURCE
 #define _GNU_SOURCE
+#endif
 #include "../../ksm_platform.h"
 
 #ifndef KSML_PLATFORM_SIM

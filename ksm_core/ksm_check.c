@@ -1,0 +1,315 @@
+/* SPDX-License-Identifier: MIT OR GPL-2.0-only */
+/*
+ * ksm_check.c - recount everything from the structures and compare with
+ * the counters, checking the invariants of ksm-spec §8.2 and the memory
+ * model's own (mapcounts, KSM zero PTEs).  For tests and fuzzers; call it
+ * quiescent (it takes the thread mutex, so ksmd is between batches).
+ */
+#include "ksm_internal.h"
+
+struct report {
+	char *msg;
+	size_t size;
+	int failed;
+};
+
+static void rep_str(struct report *r, size_t *pos, const char *s)
+{
+	while (*s) {
+		if (*pos + 1 < r->size)
+			r->msg[*pos] = *s;
+		(*pos)++;
+		s++;
+	}
+}
+
+static void rep_num(struct report *r, size_t *pos, long long v)
+{
+	char tmp[24];
+	int i = 23;
+	unsigned long long u = v < 0 ? (unsigned long long)(-(v + 1)) + 1
+				     : (unsigned long long)v;
+
+	tmp[i] = '\0';
+	do {
+		tmp[--i] = (char)('0' + u % 10);
+		u /= 10;
+	} while (u);
+	if (v < 0)
+		tmp[--i] = '-';
+	rep_str(r, pos, tmp + i);
+}
+
+/* record the first failure: "what: got X, expected Y" */
+static bool expect(struct report *r, const char *what, long long got,
+		   long long want)
+{
+	size_t pos = 0;
+
+	if (got == want)
+		return true;
+	if (r->failed++)
+		return false;
+	if (!r->size)
+		return false;
+	rep_str(r, &pos, what);
+	rep_str(r, &pos, ": got ");
+	rep_num(r, &pos, got);
+	rep_str(r, &pos, ", expected ");
+	rep_num(r, &pos, want);
+	r->msg[pos < r->size ? pos : r->size - 1] = '\0';
+	return false;
+}
+
+struct tally {
+	long long shared, sharing, chains, dups, nodes_items;
+};
+
+static void check_node_items(struct ksml *ksm, struct report *r,
+			     struct ksm_stable_node *node, struct tally *t)
+{
+	struct ksml_hlist_node *n;
+	long long len = 0;
+
+	for (n = node->hlist.first; n; n = n->next) {
+		struct ksm_rmap_item *item =
+			ksml_hlist_entry(n, struct ksm_rmap_item, hlist);
+
+		expect(r, "stable item has STABLE_FLAG",
+		       !!(item->address & STABLE_FLAG), 1);
+		expect(r, "stable item has no UNSTABLE_FLAG",
+		       !!(item->address & UNSTABLE_FLAG), 0);
+		expect(r, "stable item head is its node",
+		       item->head == node, 1);
+		len++;
+	}
+	expect(r, "rmap_hlist_len equals hlist length", node->rmap_hlist_len, len);
+	if (len) {
+		t->shared++;
+		t->sharing += len - 1;
+	}
+	t->nodes_items += len;
+	(void)ksm;
+}
+
+static void check_stable_tree(struct ksml *ksm, struct report *r,
+			      struct tally *t)
+{
+	int nid;
+
+	for (nid = 0; nid < ksm->ksm_nr_node_ids; nid++) {
+		struct ksml_rb_node *rb;
+		struct ksml_frame *prev = NULL;
+
+		for (rb = ksml_rb_first(ksm->root_stable_tree + nid); rb;
+		     rb = ksml_rb_next(rb)) {
+			struct ksm_stable_node *node =
+				ksml_rb_entry(rb, struct ksm_stable_node, node);
+			struct ksml_frame *page = NULL;
+
+			expect(r, "tree node is not a dup", is_stable_node_dup(node), 0);
+			expect(r, "tree node filed under its nid", node->nid, nid);
+			if (is_stable_node_chain(node)) {
+				struct ksml_hlist_node *n;
+				long long nr = 0;
+
+				t->chains++;
+				for (n = node->hlist.first; n; n = n->next) {
+					struct ksm_stable_node *dup = ksml_hlist_entry(
+						n, struct ksm_stable_node, hlist_dup);
+
+					expect(r, "chain member is a dup",
+					       is_stable_node_dup(dup), 1);
+					check_node_items(ksm, r, dup, t);
+					if (!page && KSML_READ_ONCE(dup->kpfn->mapping) == dup)
+						page = dup->kpfn;
+					nr++;
+				}
+				t->dups += nr;
+				expect(r, "chain has at least one dup", nr >= 1, 1);
+			} else {
+				check_node_items(ksm, r, node, t);
+				if (KSML_READ_ONCE(node->kpfn->mapping) == node)
+					page = node->kpfn;
+			}
+			/* stable pages cannot change: the tree stays ordered */
+			if (page && prev && ksm->cfg.index_mode == KSML_INDEX_CONTENT)
+				expect(r, "stable tree in content order",
+				       ksml_page_cmp(ksm, prev, page) < 0, 1);
+			if (page)
+				prev = page;
+		}
+	}
+	{
+		struct ksml_list_head *pos;
+
+		for (pos = ksm->migrate_nodes.next; pos != &ksm->migrate_nodes;
+		     pos = pos->next) {
+			struct ksm_stable_node *node =
+				ksml_list_entry(pos, struct ksm_stable_node, list);
+
+			expect(r, "parked node marked parked",
+			       node->head == &ksm->migrate_nodes, 1);
+			check_node_items(ksm, r, node, t);
+		}
+	}
+}
+
+/* mapcount of every frame and the KSM zero PTEs, from the page tables */
+static void check_page_tables(struct ksml *ksm, struct report *r)
+{
+	struct ksml_list_head *pos;
+	unsigned long pfn;
+	long long zero_total = 0;
+
+	for (pfn = 0; pfn < ksm->vm.nr_frames; pfn++)
+		ksml_pfn_to_frame(ksm, pfn)->next_free = NULL;
+
+	ksml_plat_mutex_lock(&ksm->vm.mm_list_lock);
+	/* count mappings into the frames' spare link, as an integer */
+	for (pos = ksm->vm.mm_list.next; pos != &ksm->vm.mm_list; pos = pos->next) {
+		struct ksml_mm *mm = ksml_list_entry(pos, struct ksml_mm, mm_list);
+		struct ksml_vma *vma;
+		long long zero = 0;
+
+		ksml_plat_down_read(&mm->mmap_lock);
+		ksml_plat_spin_lock(&mm->page_table_lock);
+		for (vma = mm->mmap; vma; vma = vma->vm_next) {
+			unsigned long a;
+
+			for (a = ksml_pte_next_present(mm, vma->vm_start, vma->vm_end);
+			     a < vma->vm_end;
+			     a = ksml_pte_next_present(mm, a + KSML_PAGE_SIZE,
+						       vma->vm_end)) {
+				struct ksml_pte *pte = ksml_pte_lookup(mm, a);
+
+				if (pte->flags & KSML_PTE_ZERO) {
+					if (pte->flags & KSML_PTE_DIRTY)
+						zero++;
+					continue;
+				}
+				pte->frame->next_free = (struct ksml_frame *)
+					((uintptr_t)pte->frame->next_free + 1);
+			}
+		}
+		ksml_plat_spin_unlock(&mm->page_table_lock);
+		ksml_plat_up_read(&mm->mmap_lock);
+		expect(r, "mm ksm_zero_pages equals its KSM zero PTEs",
+		       ksml_atomic_read(&mm->ksm_zero_pages), zero);
+		zero_total += zero;
+	}
+	ksml_plat_mutex_unlock(&ksm->vm.mm_list_lock);
+	expect(r, "ksm_zero_pages equals the KSM zero PTEs",
+	       ksml_atomic_read(&ksm->ksm_zero_pages), zero_total);
+
+	ksml_plat_spin_lock(&ksm->vm.lock);
+	for (pfn = 0; pfn < ksm->vm.nr_frames; pfn++) {
+		struct ksml_frame *f = ksml_pfn_to_frame(ksm, pfn);
+		long long maps = (long long)(uintptr_t)f->next_free;
+
+		f->next_free = NULL;
+		if (f->flags & KSML_FRAME_ZERO)
+			continue;
+		if (ksml_atomic_read(&f->refcount) == 0)
+			continue; /* free: relinked below */
+		expect(r, "frame mapcount equals PTEs mapping it",
+		       ksml_atomic_read(&f->mapcount), maps);
+		expect(r, "frame refcount equals mappings + pins",
+		       ksml_atomic_read(&f->refcount),
+		       ksml_atomic_read(&f->mapcount) +
+			       ksml_atomic_read(&f->pincount));
+	}
+	/* rebuild the free lists (the links were borrowed) */
+	{
+		int nid;
+
+		for (nid = 0; nid < ksm->nr_node_ids; nid++)
+			ksm->vm.free_list[nid] = NULL;
+		for (pfn = ksm->vm.nr_frames; pfn-- > 0;) {
+			struct ksml_frame *f = ksml_pfn_to_frame(ksm, pfn);
+
+			if (!(f->flags & KSML_FRAME_ZERO) &&
+			    ksml_atomic_read(&f->refcount) == 0) {
+				f->next_free = ksm->vm.free_list[f->nid];
+				ksm->vm.free_list[f->nid] = f;
+			}
+		}
+	}
+	ksml_plat_spin_unlock(&ksm->vm.lock);
+}
+
+int ksml_check_invariants(struct ksml *ksm, char *msg, size_t msg_size)
+{
+	struct report r = { msg, msg_size, 0 };
+	struct tally t = { 0, 0, 0, 0, 0 };
+	struct ksml_list_head *pos;
+	long long items = 0, unstable = 0, stable_items = 0;
+	long long mm_items = 0, mm_merging = 0;
+
+	if (msg_size)
+		msg[0] = '\0';
+	ksml_plat_mutex_lock(&ksm->ksm_thread_mutex);
+	ksml_plat_spin_lock(&ksm->ksm_mmlist_lock);
+	for (pos = ksm->ksm_mm_head.mm_node.next;
+	     pos != &ksm->ksm_mm_head.mm_node; pos = pos->next) {
+		struct ksm_mm_slot *slot =
+			ksml_list_entry(pos, struct ksm_mm_slot, mm_node);
+		struct ksm_rmap_item *item;
+		unsigned long last = 0;
+		long long n = 0;
+
+		expect(r.failed ? &r : &r, "slot is hashed",
+		       ksml_mm_slot_lookup(ksm, slot->mm) == slot, 1);
+		expect(&r, "mm with a slot is MMF_VM_MERGEABLE",
+		       !!(KSML_READ_ONCE(slot->mm->flags) & KSML_MMF_VM_MERGEABLE), 1);
+		for (item = slot->rmap_list; item; item = item->rmap_list) {
+			unsigned long addr = item->address & KSML_PAGE_MASK;
+
+			expect(&r, "rmap_list strictly ascending", !n || addr > last, 1);
+			expect(&r, "rmap_item belongs to its slot's mm",
+			       item->mm == slot->mm, 1);
+			expect(&r, "rmap_item not both STABLE and UNSTABLE",
+			       (item->address & STABLE_FLAG) &&
+				       (item->address & UNSTABLE_FLAG), 0);
+			if (item->address & UNSTABLE_FLAG) {
+				unsigned char age = (unsigned char)(ksm->ksm_scan.seqnr -
+								    item->address);
+
+				unstable++;
+				expect(&r, "unstable item age is 0 or 1", age <= 1, 1);
+			}
+			if (item->address & STABLE_FLAG)
+				stable_items++;
+			last = addr;
+			n++;
+		}
+		expect(&r, "mm ksm_rmap_items equals its rmap_list length",
+		       (long long)slot->mm->ksm_rmap_items, n);
+		items += n;
+		mm_items += (long long)slot->mm->ksm_rmap_items;
+		mm_merging += (long long)slot->mm->ksm_merging_pages;
+	}
+	ksml_plat_spin_unlock(&ksm->ksm_mmlist_lock);
+
+	check_stable_tree(ksm, &r, &t);
+	expect(&r, "ksm_rmap_items equals items on the slots",
+	       (long long)ksm->ksm_rmap_items, items);
+	expect(&r, "sum of mm ksm_rmap_items", mm_items, items);
+	expect(&r, "pages_unshared equals UNSTABLE items",
+	       (long long)ksm->ksm_pages_unshared, unstable);
+	expect(&r, "pages_shared equals nodes with items",
+	       (long long)ksm->ksm_pages_shared, t.shared);
+	expect(&r, "pages_sharing equals sum of (len - 1)",
+	       (long long)ksm->ksm_pages_sharing, t.sharing);
+	expect(&r, "STABLE items equal items on nodes", stable_items, t.nodes_items);
+	expect(&r, "sum of mm ksm_merging_pages equals shared + sharing",
+	       mm_merging,
+	       (long long)(ksm->ksm_pages_shared + ksm->ksm_pages_sharing));
+	expect(&r, "stable_node_chains equals chains in the trees",
+	       (long long)ksm->ksm_stable_node_chains, t.chains);
+	expect(&r, "stable_node_dups equals dups in chains",
+	       (long long)ksm->ksm_stable_node_dups, t.dups);
+	check_page_tables(ksm, &r);
+	ksml_plat_mutex_unlock(&ksm->ksm_thread_mutex);
+	return r.failed ? -KSML_EINVAL : 0;
+}

@@ -1,0 +1,479 @@
+/* SPDX-License-Identifier: MIT OR GPL-2.0-only */
+/*
+ * ksm_internal.h - the structures mm/ksm.c keeps (mm_slot, rmap_item,
+ * stable_node, the scan cursor, trees, counters) and the memory model's
+ * frames, page tables and VMAs, shared by the core's translation units.
+ *
+ * Locking (as the kernel's, see ksm-spec §8.1):
+ *   ksm_thread_mutex  serialises ksmd batches, run writes (unmerge-all),
+ *                     merge_across_nodes/max_page_sharing writes, OFFLINE;
+ *                     it owns the trees, the cursor (but mm_slot) and the
+ *                     global counters;
+ *   ksm_mmlist_lock   the mm_slot hash, the mm list, ksm_scan.mm_slot;
+ *   mm->mmap_lock     VMAs of an mm (read: ksmd, faults; write: madvise,
+ *                     prctl, mmap/munmap, exit);
+ *   mm->page_table_lock  PTEs of an mm and the bytes of frames written
+ *                     through them;
+ *   frame lock bit    the folio lock: a KSM frame's rmap hlist changes
+ *                     under it, merge targets are trylocked.
+ * Order: ksm_thread_mutex > mmap_lock > frame lock > page_table_lock >
+ *        ksm_mmlist_lock, vm.lock.
+ */
+#ifndef KSM_INTERNAL_H
+#define KSM_INTERNAL_H
+
+#include "ksml.h"
+#include "ksm_list.h"
+
+/* ------------------------------------------------------------ the model */
+
+/* frame flags */
+#define KSML_FRAME_ANON 0x1u
+#define KSML_FRAME_ZERO 0x2u /* the shared zero page: never freed */
+
+struct ksm_stable_node;
+
+/**
+ * struct ksml_frame - a page frame (struct page/folio of the model)
+ * @page: platform handle of the memory (ksml_plat_page_map)
+ * @refcount: references: one per mapping, per pin, per transient user
+ * @mapcount: PTEs mapping it
+ * @pincount: GUP-style pins (each also holds a reference)
+ * @pfn: frame number, unique for the instance's life (hot-remove ranges)
+ * @nid: NUMA node id the memory is on (possibly simulated)
+ * @lock: bit 0 is the folio lock
+ * @flags: KSML_FRAME_*
+ * @ksm: PageKsm: mapping points to a stable node (may be NULL transiently)
+ * @mapping: the stable node of a KSM page ("keyhole": the node holds no ref)
+ * @next_free: free-list link while refcount is 0
+ */
+struct ksml_frame {
+	void *page;
+	long refcount;
+	long mapcount;
+	long pincount;
+	unsigned long pfn;
+	int nid;
+	uint32_t lock;
+	uint32_t flags;
+	bool ksm;
+	struct ksm_stable_node *mapping;
+	struct ksml_frame *next_free;
+};
+
+/* PTE bits */
+#define KSML_PTE_PRESENT 0x1u
+#define KSML_PTE_WRITE 0x2u
+#define KSML_PTE_DIRTY 0x4u
+#define KSML_PTE_EXCL 0x8u   /* AnonExclusive: only this mapping may write */
+#define KSML_PTE_ZERO 0x10u  /* maps the zero page; with DIRTY: placed by KSM */
+
+struct ksml_pte {
+	struct ksml_frame *frame;
+	uint32_t flags;
+};
+
+#define KSML_PT_BITS 9
+#define KSML_PT_ENTRIES (1u << KSML_PT_BITS)
+#define KSML_PT_LEVELS 4
+#define KSML_VA_BITS (KSML_PAGE_SHIFT + KSML_PT_BITS * KSML_PT_LEVELS)
+#define KSML_VA_LIMIT (1UL << KSML_VA_BITS)
+
+/* VMA flags (the kernel's names) */
+#define KSML_VM_READ 0x1ul
+#define KSML_VM_WRITE 0x2ul
+#define KSML_VM_SHARED 0x8ul
+#define KSML_VM_MAYSHARE 0x80ul
+#define KSML_VM_PFNMAP 0x400ul
+#define KSML_VM_IO 0x4000ul
+#define KSML_VM_DONTEXPAND 0x40000ul
+#define KSML_VM_HUGETLB 0x400000ul
+#define KSML_VM_MIXEDMAP 0x10000000ul
+#define KSML_VM_DROPPABLE 0x20000000ul
+#define KSML_VM_MERGEABLE 0x80000000ul
+#define KSML_VM_SPECIAL (KSML_VM_IO | KSML_VM_DONTEXPAND | KSML_VM_PFNMAP | KSML_VM_MIXEDMAP)
+
+struct ksml_vma {
+	unsigned long vm_start, vm_end;
+	unsigned long vm_flags;
+	bool anon_vma; /* an anonymous page was ever faulted in */
+	int policy_nid; /* node of first faults, -1 = any (node 0) */
+	struct ksml_mm *vm_mm;
+	struct ksml_vma *vm_next;
+};
+
+/* mm flags */
+#define KSML_MMF_VM_MERGEABLE 0x1ul
+#define KSML_MMF_VM_MERGE_ANY 0x2ul
+
+/**
+ * struct ksml_mm - an address space (mm_struct)
+ * @mm_users: users of the address space; 0 = exiting (ksm_test_exit)
+ * @mm_count: references to the struct (mmgrab): users count as one, the
+ *	KSM mm_slot as another
+ * @ksm_merging_pages, @ksm_rmap_items: per-mm KSM counters (under
+ *	ksm_thread_mutex); @ksm_zero_pages is atomic (fault paths change it)
+ * @bionic_madv_mergeable: bionic's cached "kernel has MADV_MERGEABLE"
+ */
+struct ksml_mm {
+	struct ksml *ksm;
+	unsigned long id;
+	long mm_users;
+	long mm_count;
+	unsigned long flags;
+	struct ksml_rwsem mmap_lock;
+	struct ksml_spinlock page_table_lock;
+	struct ksml_vma *mmap; /* VMAs sorted by address */
+	void **pgd;
+	unsigned long ksm_merging_pages;
+	unsigned long ksm_rmap_items;
+	long ksm_zero_pages;
+	bool bionic_madv_mergeable;
+	struct ksml_list_head mm_list; /* all mms of the instance */
+};
+
+static inline bool ksm_test_exit(struct ksml_mm *mm)
+{
+	return ksml_atomic_read(&mm->mm_users) == 0;
+}
+
+/* ------------------------------------------------------------- KSM proper */
+
+#define SEQNR_MASK 0x0fful
+#define UNSTABLE_FLAG 0x100ul
+#define STABLE_FLAG 0x200ul
+
+#define STABLE_NODE_CHAIN (-1024)
+
+/**
+ * struct ksm_rmap_item - reverse mapping item for one scanned virtual page
+ * @rmap_list: next item in the mm_slot's address-sorted list
+ * @nid: NUMA node of the unstable tree it sits in (when UNSTABLE_FLAG)
+ * @mm: the address space
+ * @address: page address, plus SEQNR/UNSTABLE/STABLE flags in the low bits
+ * @oldchecksum: checksum of the page at the previous processed visit
+ * @age: smart scan: number of visits, saturating
+ * @remaining_skips: smart scan: visits that may still be skipped
+ * @node: unstable tree link (when UNSTABLE_FLAG)
+ * @head: stable node (dup) it hangs from (when STABLE_FLAG)
+ * @hlist: link in head's hlist (when STABLE_FLAG)
+ */
+struct ksm_rmap_item {
+	struct ksm_rmap_item *rmap_list;
+	int nid;
+	struct ksml_mm *mm;
+	unsigned long address;
+	uint32_t oldchecksum;
+	uint8_t age;
+	uint8_t remaining_skips;
+	union {
+		struct ksml_rb_node node;
+		struct {
+			struct ksm_stable_node *head;
+			struct ksml_hlist_node hlist;
+		};
+	};
+};
+
+/**
+ * struct ksm_stable_node - node of the stable tree: regular, chain or dup
+ * @node: rbtree link (regular nodes and chains)
+ * @head: NULL when in the tree; STABLE_NODE_DUP_HEAD for a dup inside a
+ *	chain; &ksm->migrate_nodes when parked for migration
+ * @hlist_dup: link in the chain's hlist (dups)
+ * @list: link on migrate_nodes (parked)
+ * @hlist: rmap_items (regular/dup) or dups (chain)
+ * @kpfn: the KSM frame (regular/dup)
+ * @chain_prune_time: jiffies of the last prune (chain)
+ * @rmap_hlist_len: items on hlist; STABLE_NODE_CHAIN for a chain
+ * @nid: which stable tree it is filed in
+ * @checksum: checksum of the content (KSML_INDEX_CHECKSUM order only)
+ */
+struct ksm_stable_node {
+	struct ksml_rb_node node;
+	struct ksml_list_head *head;
+	struct ksml_hlist_node hlist_dup;
+	struct ksml_list_head list;
+	struct ksml_hlist_head hlist;
+	union {
+		struct ksml_frame *kpfn;
+		unsigned long chain_prune_time;
+	};
+	int rmap_hlist_len;
+	int nid;
+	uint32_t checksum;
+};
+
+/**
+ * struct ksm_mm_slot - an mm registered with KSM
+ * @hash: link in the mm_slots hash (keyed by the mm pointer)
+ * @mm_node: link in the circular mm list (the scan order)
+ * @mm: the address space (the slot holds an mm_count reference)
+ * @rmap_list: its rmap_items, ascending by address
+ */
+struct ksm_mm_slot {
+	struct ksml_hlist_node hash;
+	struct ksml_list_head mm_node;
+	struct ksml_mm *mm;
+	struct ksm_rmap_item *rmap_list;
+};
+
+/**
+ * struct ksm_scan - the scan cursor
+ * @mm_slot: slot being scanned; &ksm_mm_head between passes
+ * @address: next address to look at in that mm
+ * @rmap_list: link where the next rmap_item is expected or inserted
+ * @seqnr: completed passes (full_scans); low byte tags unstable items
+ */
+struct ksm_scan {
+	struct ksm_mm_slot *mm_slot;
+	unsigned long address;
+	struct ksm_rmap_item **rmap_list;
+	unsigned long seqnr;
+};
+
+#define MM_SLOTS_HASH_BITS 10
+#define MM_SLOTS_HASH_SIZE (1u << MM_SLOTS_HASH_BITS)
+
+struct advisor_ctx {
+	uint64_t start_scan; /* ns */
+	unsigned long scan_time;
+	unsigned long change;
+	uint64_t cpu_time;
+};
+
+/* the pool of frames and the zero page */
+struct ksml_vm {
+	struct ksml_spinlock lock;
+	struct ksml_frame **chunks; /* frames in chunks of KSML_FRAME_CHUNK */
+	unsigned long nr_chunks, max_chunks;
+	unsigned long nr_frames;
+	unsigned long frames_in_use;
+	struct ksml_frame **free_list; /* per node */
+	struct ksml_frame *zero_frame;
+	struct ksml_mutex mm_list_lock; /* order: frame lock > it > ptl */
+	struct ksml_list_head mm_list;	/* all live mms, in creation order */
+	unsigned long next_mm_id;
+};
+#define KSML_FRAME_CHUNK 512
+
+struct ksml_thread;
+
+struct ksml {
+	const struct ksml_platform_ops *ops;
+	struct ksml_config cfg;
+
+	/* knobs */
+	unsigned int ksm_run;
+	unsigned int ksm_thread_pages_to_scan;
+	unsigned int ksm_thread_sleep_millisecs;
+	unsigned int ksm_merge_across_nodes;
+	int ksm_max_page_sharing;
+	unsigned int ksm_stable_node_chains_prune_millisecs;
+	bool ksm_use_zero_pages;
+	bool ksm_smart_scan;
+	unsigned int ksm_advisor; /* 0 none, 1 scan-time */
+	unsigned long ksm_advisor_max_cpu;
+	unsigned long ksm_advisor_min_pages_to_scan;
+	unsigned long ksm_advisor_max_pages_to_scan;
+	unsigned long ksm_advisor_target_scan_time;
+
+	/* counters */
+	unsigned long ksm_pages_scanned;
+	unsigned long ksm_pages_shared;
+	unsigned long ksm_pages_sharing;
+	unsigned long ksm_pages_unshared;
+	unsigned long ksm_rmap_items;
+	unsigned long ksm_stable_node_chains;
+	unsigned long ksm_stable_node_dups;
+	unsigned long ksm_pages_skipped;
+	long ksm_zero_pages;
+
+	/* trees */
+	struct ksml_rb_root one_stable_tree[1];
+	struct ksml_rb_root one_unstable_tree[1];
+	struct ksml_rb_root *root_stable_tree;
+	struct ksml_rb_root *root_unstable_tree;
+	int ksm_nr_node_ids; /* trees in use: 1, or nr_node_ids */
+	int nr_node_ids;     /* NUMA node ids frames may carry */
+	struct ksml_list_head migrate_nodes;
+
+	/* mm registry and cursor */
+	struct ksml_hlist_head mm_slots_hash[MM_SLOTS_HASH_SIZE];
+	struct ksm_mm_slot ksm_mm_head;
+	struct ksm_scan ksm_scan;
+	uint32_t zero_checksum;
+	struct advisor_ctx advisor_ctx;
+
+	/* synchronisation and ksmd */
+	struct ksml_mutex ksm_thread_mutex;
+	struct ksml_spinlock ksm_mmlist_lock;
+	struct ksml_waitq ksm_thread_wait;
+	struct ksml_waitq ksm_iter_wait;
+	struct ksml_thread *ksm_thread;
+	uint64_t ksmd_cpu_base; /* thread cpu clock at ksmd start */
+
+	struct ksml_cache *rmap_item_cache;
+	struct ksml_cache *stable_node_cache;
+	struct ksml_cache *mm_slot_cache;
+
+	bool knobs_registered;
+	bool hotplug_registered;
+
+	struct ksml_vm vm;
+};
+
+static inline uint64_t ksml_now_ns(struct ksml *ksm)
+{
+	return ksm->ops->clock_ns(ksm->ops->ctx);
+}
+
+/* jiffies at HZ=250, as Debian's kernels */
+#define KSML_HZ 250
+static inline unsigned long ksml_jiffies(struct ksml *ksm)
+{
+	return (unsigned long)(ksml_now_ns(ksm) / (1000000000ull / KSML_HZ));
+}
+
+static inline unsigned long ksml_msecs_to_jiffies(unsigned int ms)
+{
+	return ((unsigned long)ms * KSML_HZ + 999) / 1000;
+}
+
+static inline int get_kpfn_nid(struct ksml *ksm, struct ksml_frame *f)
+{
+	return KSML_READ_ONCE(ksm->ksm_merge_across_nodes) ? 0 : f->nid;
+}
+
+/* ------------------------------------------- functions across core files */
+
+/* vmem.c: frames and page tables */
+int ksml_vm_init(struct ksml *ksm);
+void ksml_vm_destroy(struct ksml *ksm);
+struct ksml_frame *ksml_frame_alloc(struct ksml *ksm, int nid);
+void ksml_frame_get(struct ksml_frame *f);
+bool ksml_frame_get_unless_zero(struct ksml_frame *f);
+void ksml_frame_put(struct ksml *ksm, struct ksml_frame *f);
+void ksml_frame_lock(struct ksml_frame *f);
+struct ksml_frame *ksml_pfn_to_frame(struct ksml *ksm, unsigned long pfn);
+struct ksml_pte *ksml_pte_lookup(struct ksml_mm *mm, unsigned long addr);
+struct ksml_pte *ksml_pte_alloc(struct ksml_mm *mm, unsigned long addr);
+unsigned long ksml_pte_next_present(struct ksml_mm *mm, unsigned long addr,
+				    unsigned long end);
+void ksml_pgd_free(struct ksml_mm *mm);
+void ksml_zap_pte(struct ksml_mm *mm, struct ksml_pte *pte);
+int ksml_unshare_pte(struct ksml_mm *mm, struct ksml_vma *vma,
+		     unsigned long addr, struct ksml_pte *pte);
+
+/* vmem_mm.c: VMAs */
+struct ksml_vma *ksml_find_vma(struct ksml_mm *mm, unsigned long addr);
+void ksml_mmdrop(struct ksml_mm *mm);
+
+/* ksm_slot.c */
+int ksml_enter(struct ksml_mm *mm);
+void ksml_exit(struct ksml_mm *mm);
+int ksml_fork(struct ksml_mm *child, struct ksml_mm *parent);
+int ksml_madvise(struct ksml_vma *vma, unsigned long start, unsigned long end,
+		 int advice, unsigned long *vm_flags);
+bool ksml_vma_compatible(struct ksml_vma *vma);
+int ksml_enable_merge_any(struct ksml_mm *mm);
+int ksml_disable_merge_any(struct ksml_mm *mm);
+void ksml_add_vma(struct ksml_vma *vma);
+struct ksm_mm_slot *ksml_mm_slot_lookup(struct ksml *ksm, struct ksml_mm *mm);
+void ksml_mm_slot_remove(struct ksml *ksm, struct ksm_mm_slot *slot);
+void ksml_free_mm_slot(struct ksml *ksm, struct ksm_mm_slot *slot);
+
+/* ksm_scan.c */
+void ksml_do_scan(struct ksml *ksm, unsigned int scan_npages,
+		  unsigned long *scanned);
+void ksml_remove_trailing_rmap_items(struct ksml *ksm,
+				     struct ksm_rmap_item **rmap_list);
+bool ksml_ksmd_should_run(struct ksml *ksm);
+void ksml_wait_while_offlining(struct ksml *ksm);
+int ksml_scan_thread(void *arg);
+
+/* ksm_merge.c */
+int ksml_unmerge_ksm_pages(struct ksml_vma *vma, unsigned long start,
+			   unsigned long end, bool lock_vma);
+int ksml_break_ksm(struct ksml_vma *vma, unsigned long addr, bool lock_vma);
+void ksml_break_cow(struct ksml *ksm, struct ksm_rmap_item *rmap_item);
+int ksml_try_to_merge_with_zero_page(struct ksml *ksm,
+				     struct ksm_rmap_item *rmap_item,
+				     struct ksml_frame *page);
+int ksml_try_to_merge_with_ksm_page(struct ksml *ksm,
+				    struct ksm_rmap_item *rmap_item,
+				    struct ksml_frame *page,
+				    struct ksml_frame *kpage);
+struct ksml_frame *ksml_try_to_merge_two_pages(struct ksml *ksm,
+					       struct ksm_rmap_item *rmap_item,
+					       struct ksml_frame *page,
+					       struct ksm_rmap_item *tree_rmap_item,
+					       struct ksml_frame *tree_page);
+struct ksml_vma *ksml_find_mergeable_vma(struct ksml_mm *mm, unsigned long addr);
+struct ksml_frame *ksml_get_mergeable_page(struct ksml *ksm,
+					   struct ksm_rmap_item *rmap_item);
+int ksml_unmerge_and_remove_all_rmap_items(struct ksml *ksm);
+
+/* ksm_stable.c */
+#define KSML_GET_FOLIO_NOLOCK 0
+#define KSML_GET_FOLIO_LOCK 1
+#define KSML_GET_FOLIO_TRYLOCK 2
+extern const char ksml_stable_node_dup_marker;
+#define STABLE_NODE_DUP_HEAD \
+	((struct ksml_list_head *)(uintptr_t)&ksml_stable_node_dup_marker)
+#define KSML_FOLIO_BUSY ((struct ksml_frame *)(uintptr_t)1)
+
+static inline bool is_stable_node_chain(const struct ksm_stable_node *chain)
+{
+	return chain->rmap_hlist_len == STABLE_NODE_CHAIN;
+}
+
+static inline bool is_stable_node_dup(const struct ksm_stable_node *dup)
+{
+	return dup->head == STABLE_NODE_DUP_HEAD;
+}
+
+static inline struct ksm_stable_node *page_stable_node(struct ksml_frame *f)
+{
+	return KSML_READ_ONCE(f->ksm) ? KSML_READ_ONCE(f->mapping) : NULL;
+}
+
+struct ksml_frame *ksml_get_ksm_page(struct ksml *ksm,
+				     struct ksm_stable_node *stable_node,
+				     int flags);
+void ksml_remove_rmap_item_from_tree(struct ksml *ksm,
+				     struct ksm_rmap_item *rmap_item);
+struct ksml_frame *ksml_stable_tree_search(struct ksml *ksm,
+					   struct ksml_frame *page,
+					   uint32_t checksum);
+struct ksm_stable_node *ksml_stable_tree_insert(struct ksml *ksm,
+						struct ksml_frame *kfolio,
+						uint32_t checksum);
+void ksml_stable_tree_append(struct ksml *ksm, struct ksm_rmap_item *rmap_item,
+			     struct ksm_stable_node *stable_node,
+			     bool max_page_sharing_bypass);
+bool ksml_is_page_sharing_candidate(struct ksml *ksm,
+				    struct ksm_stable_node *stable_node);
+int ksml_remove_all_stable_nodes(struct ksml *ksm);
+void ksml_stable_node_migrate_check(struct ksml *ksm,
+				    struct ksm_stable_node *stable_node);
+void ksml_check_stable_tree(struct ksml *ksm, unsigned long start_pfn,
+			    unsigned long end_pfn);
+void ksml_prune_migrate_nodes(struct ksml *ksm);
+int ksml_page_cmp(struct ksml *ksm, struct ksml_frame *a, struct ksml_frame *b);
+
+/* ksm_unstable.c */
+struct ksm_rmap_item *ksml_unstable_tree_search_insert(
+	struct ksml *ksm, struct ksm_rmap_item *rmap_item,
+	struct ksml_frame *page, uint32_t checksum,
+	struct ksml_frame **tree_pagep);
+
+/* ksm_advisor.c */
+void ksml_advisor_start_scan(struct ksml *ksm);
+void ksml_advisor_stop_scan(struct ksml *ksm);
+
+/* ksm.c */
+void ksml_wakeup_ksmd(struct ksml *ksm);
+uint32_t ksml_calc_checksum(struct ksml_frame *f);
+
+#endif /* KSM_INTERNAL_H */

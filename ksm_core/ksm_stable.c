@@ -1,0 +1,761 @@
+/* SPDX-License-Identifier: MIT OR GPL-2.0-only */
+/*
+ * ksm_stable.c - the stable tree: KSM pages ordered by content, chains of
+ * dups when one content has more mappings than max_page_sharing allows,
+ * the keyhole validation of a node's page, and node removal.
+ *
+ * A stable node holds no reference on its KSM frame.  The frame points
+ * back at the node (frame->mapping) while it is a KSM page; when its last
+ * mapping goes, the frame is freed and the pointer cleared, and the next
+ * look-up through the node finds it stale and removes it, with every
+ * rmap_item that hung from it (ksml_get_ksm_page).
+ */
+#include "ksm_internal.h"
+
+/* its address marks a dup inside a chain; never dereferenced */
+const char ksml_stable_node_dup_marker;
+
+static struct ksm_stable_node *alloc_stable_node(struct ksml *ksm)
+{
+	return ksml_plat_cache_zalloc(ksm->stable_node_cache);
+}
+
+static void free_stable_node(struct ksml *ksm, struct ksm_stable_node *node)
+{
+	ksml_plat_cache_free(ksm->stable_node_cache, node);
+}
+
+/*
+ * Order of two pages in the trees.  The kernel compares contents; the
+ * checksum index (an option beside it) compares checksums first and
+ * contents only on a tie, which finds the same equal pages as long as no
+ * page changes under the scan, for a fraction of the memory traffic.
+ */
+int ksml_page_cmp(struct ksml *ksm, struct ksml_frame *a, struct ksml_frame *b)
+{
+	void *pa, *pb;
+	int r;
+
+	(void)ksm;
+	pa = ksml_plat_page_map(a->page);
+	pb = ksml_plat_page_map(b->page);
+	r = ksml_plat_page_cmp(pa, pb);
+	ksml_plat_page_unmap(pb);
+	ksml_plat_page_unmap(pa);
+	return r;
+}
+
+static int stable_cmp(struct ksml *ksm, struct ksml_frame *page, uint32_t cs,
+		      struct ksm_stable_node *node, struct ksml_frame *tree_page)
+{
+	if (ksm->cfg.index_mode == KSML_INDEX_CHECKSUM && cs != node->checksum)
+		return cs < node->checksum ? -1 : 1;
+	return ksml_page_cmp(ksm, page, tree_page);
+}
+
+static inline bool __is_page_sharing_candidate(struct ksml *ksm,
+					       struct ksm_stable_node *node,
+					       int offset)
+{
+	return node->rmap_hlist_len &&
+	       node->rmap_hlist_len + offset < ksm->ksm_max_page_sharing;
+}
+
+bool ksml_is_page_sharing_candidate(struct ksml *ksm,
+				    struct ksm_stable_node *node)
+{
+	return __is_page_sharing_candidate(ksm, node, 0);
+}
+
+static void __stable_node_dup_del(struct ksml *ksm, struct ksm_stable_node *dup)
+{
+	ksml_hlist_del(&dup->hlist_dup);
+	KSML_COUNTER_ADD(ksm->ksm_stable_node_dups, -1);
+}
+
+static void stable_node_dup_del(struct ksml *ksm, struct ksm_stable_node *dup)
+{
+	if (is_stable_node_dup(dup))
+		__stable_node_dup_del(ksm, dup);
+	else
+		ksml_rb_erase(&dup->node, ksm->root_stable_tree + dup->nid);
+}
+
+static void stable_node_chain_add_dup(struct ksml *ksm,
+				      struct ksm_stable_node *dup,
+				      struct ksm_stable_node *chain)
+{
+	dup->head = STABLE_NODE_DUP_HEAD;
+	ksml_hlist_add_head(&dup->hlist_dup, &chain->hlist);
+	KSML_COUNTER_ADD(ksm->ksm_stable_node_dups, 1);
+}
+
+/* turn the regular node dup into the first dup of a new chain in its place */
+static struct ksm_stable_node *
+alloc_stable_node_chain(struct ksml *ksm, struct ksm_stable_node *dup,
+			struct ksml_rb_root *root)
+{
+	struct ksm_stable_node *chain = alloc_stable_node(ksm);
+
+	if (!chain)
+		return NULL;
+	chain->rmap_hlist_len = STABLE_NODE_CHAIN;
+	chain->nid = dup->nid;
+	chain->checksum = dup->checksum;
+	chain->chain_prune_time = ksml_jiffies(ksm);
+	ksml_rb_replace_node(&dup->node, &chain->node, root);
+	KSML_COUNTER_ADD(ksm->ksm_stable_node_chains, 1);
+	stable_node_chain_add_dup(ksm, dup, chain);
+	return chain;
+}
+
+static void free_stable_node_chain(struct ksml *ksm,
+				   struct ksm_stable_node *chain,
+				   struct ksml_rb_root *root)
+{
+	ksml_rb_erase(&chain->node, root);
+	free_stable_node(ksm, chain);
+	KSML_COUNTER_ADD(ksm->ksm_stable_node_chains, -1);
+}
+
+static void remove_node_from_stable_tree(struct ksml *ksm,
+					 struct ksm_stable_node *node)
+{
+	struct ksml_hlist_node *n, *next;
+
+	for (n = node->hlist.first; n; n = next) {
+		struct ksm_rmap_item *item =
+			ksml_hlist_entry(n, struct ksm_rmap_item, hlist);
+
+		next = n->next;
+		/* the last item of the list is the one counted as shared */
+		if (next)
+			KSML_COUNTER_ADD(ksm->ksm_pages_sharing, -1);
+		else
+			KSML_COUNTER_ADD(ksm->ksm_pages_shared, -1);
+		KSML_COUNTER_ADD(item->mm->ksm_merging_pages, -1);
+		KSML_WARN_ON(node->rmap_hlist_len <= 0);
+		node->rmap_hlist_len--;
+		item->address &= KSML_PAGE_MASK;
+		item->head = NULL;
+		item->hlist.next = NULL;
+		item->hlist.pprev = NULL;
+	}
+	node->hlist.first = NULL;
+
+	if (node->head == &ksm->migrate_nodes)
+		ksml_list_del(&node->list);
+	else
+		stable_node_dup_del(ksm, node);
+	free_stable_node(ksm, node);
+}
+
+/**
+ * ksml_get_ksm_page - the page of a stable node, if it is still KSM
+ * @flags: KSML_GET_FOLIO_NOLOCK, _LOCK or _TRYLOCK
+ *
+ * Returns the frame with a reference (and locked for LOCK/TRYLOCK), NULL
+ * if the node was stale (it has been removed), or KSML_FOLIO_BUSY if
+ * TRYLOCK found the page locked.
+ */
+struct ksml_frame *ksml_get_ksm_page(struct ksml *ksm,
+				     struct ksm_stable_node *node, int flags)
+{
+	struct ksml_frame *f;
+
+again:
+	f = KSML_READ_ONCE(node->kpfn);
+	if (KSML_READ_ONCE(f->mapping) != node || !KSML_READ_ONCE(f->ksm))
+		goto stale;
+	/*
+	 * The frame may be freed (refcount 0) and reused under us: take a
+	 * reference only if it is live, then check again that it is ours.
+	 */
+	if (!ksml_frame_get_unless_zero(f))
+		goto stale;
+	if (KSML_READ_ONCE(f->mapping) != node) {
+		ksml_frame_put(ksm, f);
+		goto stale;
+	}
+	if (flags == KSML_GET_FOLIO_TRYLOCK) {
+		if (!ksml_bit_trylock(&f->lock)) {
+			ksml_frame_put(ksm, f);
+			return KSML_FOLIO_BUSY;
+		}
+	} else if (flags == KSML_GET_FOLIO_LOCK) {
+		ksml_frame_lock(f);
+	}
+	if (flags != KSML_GET_FOLIO_NOLOCK &&
+	    KSML_READ_ONCE(f->mapping) != node) {
+		ksml_bit_unlock(&f->lock);
+		ksml_frame_put(ksm, f);
+		goto stale;
+	}
+	return f;
+
+stale:
+	/*
+	 * Migration writes the new kpfn before it clears the old frame's
+	 * mapping (ksml_vm_migrate): if kpfn moved, look again.
+	 */
+	ksml_smp_mb();
+	if (KSML_READ_ONCE(node->kpfn) != f)
+		goto again;
+	remove_node_from_stable_tree(ksm, node);
+	return NULL;
+}
+
+/**
+ * ksml_remove_rmap_item_from_tree - drop an item's stable/unstable membership
+ */
+void ksml_remove_rmap_item_from_tree(struct ksml *ksm,
+				     struct ksm_rmap_item *rmap_item)
+{
+	if (rmap_item->address & STABLE_FLAG) {
+		struct ksm_stable_node *node = rmap_item->head;
+		struct ksml_frame *f;
+
+		f = ksml_get_ksm_page(ksm, node, KSML_GET_FOLIO_LOCK);
+		if (!f)
+			goto out; /* the stale node took the item with it */
+
+		ksml_hlist_del(&rmap_item->hlist);
+		ksml_bit_unlock(&f->lock);
+		ksml_frame_put(ksm, f);
+
+		if (!ksml_hlist_empty(&node->hlist))
+			KSML_COUNTER_ADD(ksm->ksm_pages_sharing, -1);
+		else
+			KSML_COUNTER_ADD(ksm->ksm_pages_shared, -1);
+		KSML_COUNTER_ADD(rmap_item->mm->ksm_merging_pages, -1);
+		KSML_WARN_ON(node->rmap_hlist_len <= 0);
+		node->rmap_hlist_len--;
+		rmap_item->head = NULL;
+		rmap_item->address &= KSML_PAGE_MASK;
+	} else if (rmap_item->address & UNSTABLE_FLAG) {
+		unsigned char age;
+
+		/*
+		 * An item inserted in this pass (age 0) is still in the tree;
+		 * one from the previous pass (age 1) went with the root reset
+		 * at the start of this pass.  Anything older cannot exist.
+		 */
+		age = (unsigned char)(ksm->ksm_scan.seqnr - rmap_item->address);
+		KSML_WARN_ON(age > 1);
+#ifdef KSML_BUG_OLD_UNSTABLE_ITEM
+		if (age <= 1)
+#else
+		if (!age)
+#endif
+			ksml_rb_erase(&rmap_item->node,
+				      ksm->root_unstable_tree + rmap_item->nid);
+		KSML_COUNTER_ADD(ksm->ksm_pages_unshared, -1);
+		rmap_item->address &= KSML_PAGE_MASK;
+	}
+out:
+	ksml_plat_yield();
+}
+
+/*
+ * Choose the dup of a chain to merge with (see ksm-spec §4.2): the first
+ * candidate, or with pruning (at most once per prune interval) the
+ * fullest candidate after validating every dup.  Collapses a chain left
+ * with one dup; frees a chain left with none.  Returns the dup's page
+ * with a reference, or NULL (the tree may have changed: restart).
+ */
+static struct ksml_frame *stable_node_dup(struct ksml *ksm,
+					  struct ksm_stable_node **_stable_node_dup,
+					  struct ksm_stable_node **_stable_node,
+					  struct ksml_rb_root *root, bool prune)
+{
+	struct ksm_stable_node *chain = *_stable_node, *found = NULL;
+	struct ksml_hlist_node *n, *next;
+	struct ksml_frame *tree_folio = NULL;
+	int found_len = 0;
+	unsigned long now = ksml_jiffies(ksm);
+
+	if (!prune ||
+	    (long)(now - (chain->chain_prune_time +
+			  ksml_msecs_to_jiffies(
+				  ksm->ksm_stable_node_chains_prune_millisecs))) < 0)
+		prune = false;
+	else
+		chain->chain_prune_time = now;
+
+	for (n = chain->hlist.first; n; n = next) {
+		struct ksm_stable_node *dup =
+			ksml_hlist_entry(n, struct ksm_stable_node, hlist_dup);
+		struct ksml_frame *f;
+
+		next = n->next;
+		ksml_plat_yield();
+		/* a stale dup is removed from the chain right here */
+		f = ksml_get_ksm_page(ksm, dup, KSML_GET_FOLIO_NOLOCK);
+		if (!f)
+			continue;
+		if (!found || (ksml_is_page_sharing_candidate(ksm, dup) &&
+			       (!ksml_is_page_sharing_candidate(ksm, found) ||
+				dup->rmap_hlist_len > found_len))) {
+			if (found)
+				ksml_frame_put(ksm, tree_folio);
+			found = dup;
+			found_len = dup->rmap_hlist_len;
+			tree_folio = f;
+			if (!prune && ksml_is_page_sharing_candidate(ksm, found))
+				break;
+			continue;
+		}
+		ksml_frame_put(ksm, f);
+	}
+
+	if (found) {
+		if (ksml_hlist_is_singular_node(&found->hlist_dup, &chain->hlist)) {
+			/* one dup left: the chain is no longer needed */
+			ksml_rb_replace_node(&chain->node, &found->node, root);
+			found->head = NULL;
+			free_stable_node(ksm, chain);
+			KSML_COUNTER_ADD(ksm->ksm_stable_node_chains, -1);
+			KSML_COUNTER_ADD(ksm->ksm_stable_node_dups, -1);
+			*_stable_node = found;
+		} else if (chain->hlist.first != &found->hlist_dup &&
+			   __is_page_sharing_candidate(ksm, found, 1)) {
+			/* room for more: put it first for the next search */
+			ksml_hlist_del(&found->hlist_dup);
+			ksml_hlist_add_head(&found->hlist_dup, &chain->hlist);
+		}
+	} else {
+		/* every dup was stale */
+		free_stable_node_chain(ksm, chain, root);
+	}
+	*_stable_node_dup = found;
+	return tree_folio;
+}
+
+static struct ksml_frame *__stable_node_chain(struct ksml *ksm,
+					      struct ksm_stable_node **_stable_node_dup,
+					      struct ksm_stable_node **_stable_node,
+					      struct ksml_rb_root *root, bool prune)
+{
+	struct ksm_stable_node *node = *_stable_node;
+
+	if (!is_stable_node_chain(node)) {
+		*_stable_node_dup = node;
+		return ksml_get_ksm_page(ksm, node, KSML_GET_FOLIO_NOLOCK);
+	}
+	return stable_node_dup(ksm, _stable_node_dup, _stable_node, root, prune);
+}
+
+/* the parked (migrated) node of a KSM page, or NULL */
+static bool is_parked(struct ksml *ksm, struct ksm_stable_node *node)
+{
+	return node->head == &ksm->migrate_nodes;
+}
+
+static void park_node(struct ksml *ksm, struct ksm_stable_node *node)
+{
+	node->head = &ksm->migrate_nodes;
+	ksml_list_add_after(&node->list, &ksm->migrate_nodes);
+}
+
+/**
+ * ksml_stable_tree_search - a KSM page with the same content as page
+ *
+ * Returns that page with a reference, NULL, or KSML_FOLIO_BUSY.
+ */
+struct ksml_frame *ksml_stable_tree_search(struct ksml *ksm,
+					   struct ksml_frame *page,
+					   uint32_t checksum)
+{
+	struct ksm_stable_node *page_node = page_stable_node(page);
+	struct ksm_stable_node *stable_node, *stable_node_dup = NULL;
+	struct ksml_rb_node **new, *parent;
+	struct ksml_rb_root *root;
+	int nid;
+
+	if (page_node && !is_parked(ksm, page_node)) {
+		/* a KSM page reached through a forked mapping */
+		ksml_frame_get(page);
+		return page;
+	}
+	nid = get_kpfn_nid(ksm, page);
+	root = ksm->root_stable_tree + nid;
+again:
+	new = &root->rb_node;
+	parent = NULL;
+	while (*new) {
+		struct ksml_frame *tree_folio;
+		int ret;
+
+		ksml_plat_yield();
+		stable_node = ksml_rb_entry(*new, struct ksm_stable_node, node);
+		tree_folio = __stable_node_chain(ksm, &stable_node_dup,
+						 &stable_node, root, true);
+		if (!tree_folio)
+			goto again; /* a stale node was erased: tree changed */
+		ret = stable_cmp(ksm, page, checksum, stable_node, tree_folio);
+		ksml_frame_put(ksm, tree_folio);
+
+		parent = *new;
+		if (ret < 0) {
+			new = &parent->rb_left;
+		} else if (ret > 0) {
+			new = &parent->rb_right;
+		} else {
+			if (page_node && ksml_atomic_read(&page->mapcount) > 1)
+				goto chain_append;
+			if (!ksml_is_page_sharing_candidate(ksm, stable_node_dup))
+				return NULL; /* all full: pair in the unstable tree */
+			/*
+			 * Lock and unlock the page so a migration in flight
+			 * sees our reference.
+			 */
+			tree_folio = ksml_get_ksm_page(ksm, stable_node_dup,
+						       KSML_GET_FOLIO_TRYLOCK);
+			if (tree_folio == KSML_FOLIO_BUSY)
+				return KSML_FOLIO_BUSY;
+			if (!tree_folio)
+				goto again;
+			ksml_bit_unlock(&tree_folio->lock);
+			if (get_kpfn_nid(ksm, stable_node_dup->kpfn) !=
+			    stable_node_dup->nid) {
+				ksml_frame_put(ksm, tree_folio);
+				goto replace;
+			}
+			return tree_folio;
+		}
+	}
+
+	if (!page_node)
+		return NULL;
+	/* a migrated KSM page whose content is new to this node's tree */
+	ksml_list_del(&page_node->list);
+	page_node->head = NULL;
+	page_node->nid = nid;
+	ksml_rb_link_node(&page_node->node, parent, new);
+	ksml_rb_insert_color(&page_node->node, root);
+out:
+	if (ksml_is_page_sharing_candidate(ksm, page_node)) {
+		ksml_frame_get(page);
+		return page;
+	}
+	return NULL;
+
+replace:
+	/* the dup's page moved to another node: file it there later */
+	if (stable_node_dup == stable_node) {
+		if (page_node) {
+			ksml_list_del(&page_node->list);
+			page_node->head = NULL;
+			page_node->nid = nid;
+			ksml_rb_replace_node(&stable_node_dup->node,
+					     &page_node->node, root);
+			if (ksml_is_page_sharing_candidate(ksm, page_node))
+				ksml_frame_get(page);
+			else
+				page = NULL;
+		} else {
+			ksml_rb_erase(&stable_node_dup->node, root);
+			page = NULL;
+		}
+	} else {
+		__stable_node_dup_del(ksm, stable_node_dup);
+		if (page_node) {
+			ksml_list_del(&page_node->list);
+			page_node->nid = nid;
+			stable_node_chain_add_dup(ksm, page_node, stable_node);
+			if (ksml_is_page_sharing_candidate(ksm, page_node))
+				ksml_frame_get(page);
+			else
+				page = NULL;
+		} else {
+			page = NULL;
+		}
+	}
+	park_node(ksm, stable_node_dup);
+	return page;
+
+chain_append:
+	if (stable_node_dup == stable_node) {
+		stable_node = alloc_stable_node_chain(ksm, stable_node_dup, root);
+		if (!stable_node)
+			return NULL;
+	}
+	ksml_list_del(&page_node->list);
+	page_node->nid = nid;
+	stable_node_chain_add_dup(ksm, page_node, stable_node);
+	goto out;
+}
+
+/**
+ * ksml_stable_tree_insert - file a new KSM page in the stable tree
+ *
+ * Returns its new node, or NULL if no node could be allocated.
+ */
+struct ksm_stable_node *ksml_stable_tree_insert(struct ksml *ksm,
+						struct ksml_frame *kfolio,
+						uint32_t checksum)
+{
+	struct ksm_stable_node *stable_node = NULL, *stable_node_dup;
+	struct ksml_rb_node **new, *parent;
+	struct ksml_rb_root *root;
+	bool need_chain = false;
+	int nid;
+
+	nid = get_kpfn_nid(ksm, kfolio);
+	root = ksm->root_stable_tree + nid;
+again:
+	parent = NULL;
+	new = &root->rb_node;
+	while (*new) {
+		struct ksml_frame *tree_folio;
+		int ret;
+
+		ksml_plat_yield();
+		stable_node = ksml_rb_entry(*new, struct ksm_stable_node, node);
+		tree_folio = __stable_node_chain(ksm, &stable_node_dup,
+						 &stable_node, root, false);
+		if (!tree_folio)
+			goto again;
+		ret = stable_cmp(ksm, kfolio, checksum, stable_node, tree_folio);
+		ksml_frame_put(ksm, tree_folio);
+		parent = *new;
+		if (ret < 0) {
+			new = &parent->rb_left;
+		} else if (ret > 0) {
+			new = &parent->rb_right;
+		} else {
+			need_chain = true;
+			break;
+		}
+	}
+
+	stable_node_dup = alloc_stable_node(ksm);
+	if (!stable_node_dup)
+		return NULL;
+	stable_node_dup->kpfn = kfolio;
+	stable_node_dup->rmap_hlist_len = 0;
+	stable_node_dup->nid = nid;
+	stable_node_dup->checksum = checksum;
+	if (!need_chain) {
+		ksml_rb_link_node(&stable_node_dup->node, parent, new);
+		ksml_rb_insert_color(&stable_node_dup->node, root);
+	} else {
+		if (!is_stable_node_chain(stable_node)) {
+			struct ksm_stable_node *orig = stable_node;
+
+			stable_node = alloc_stable_node_chain(ksm, orig, root);
+			if (!stable_node) {
+				free_stable_node(ksm, stable_node_dup);
+				return NULL;
+			}
+		}
+		stable_node_chain_add_dup(ksm, stable_node_dup, stable_node);
+	}
+	KSML_WRITE_ONCE(kfolio->mapping, stable_node_dup);
+	return stable_node_dup;
+}
+
+/* add an rmap_item to a stable node's list of mappings (under its page lock) */
+void ksml_stable_tree_append(struct ksml *ksm, struct ksm_rmap_item *rmap_item,
+			     struct ksm_stable_node *stable_node,
+			     bool max_page_sharing_bypass)
+{
+	/* a chain here would lose the mapping from every rmap walk */
+	KSML_WARN_ON(stable_node->rmap_hlist_len < 0);
+	stable_node->rmap_hlist_len++;
+	if (!max_page_sharing_bypass)
+		KSML_WARN_ON(stable_node->rmap_hlist_len > ksm->ksm_max_page_sharing);
+	rmap_item->head = stable_node;
+	rmap_item->address |= STABLE_FLAG;
+	ksml_hlist_add_head(&rmap_item->hlist, &stable_node->hlist);
+	if (rmap_item->hlist.next)
+		KSML_COUNTER_ADD(ksm->ksm_pages_sharing, 1);
+	else
+		KSML_COUNTER_ADD(ksm->ksm_pages_shared, 1);
+	KSML_COUNTER_ADD(rmap_item->mm->ksm_merging_pages, 1);
+}
+
+/*
+ * run=2 and the knob writers: take a node out while its page is not
+ * mapped.  Returns -KSML_EBUSY if some page is still mapped.
+ */
+static int remove_stable_node(struct ksml *ksm, struct ksm_stable_node *node)
+{
+	struct ksml_frame *f = ksml_get_ksm_page(ksm, node, KSML_GET_FOLIO_LOCK);
+	int err = -KSML_EBUSY;
+
+	if (!f)
+		return 0; /* stale: already removed */
+	if (!ksml_atomic_read(&f->mapcount)) {
+		/* detach the page first, so nobody finds it through the node */
+		KSML_WRITE_ONCE(f->ksm, false);
+		KSML_WRITE_ONCE(f->mapping, NULL);
+		remove_node_from_stable_tree(ksm, node);
+		err = 0;
+	}
+	ksml_bit_unlock(&f->lock);
+	ksml_frame_put(ksm, f);
+	return err;
+}
+
+static int remove_stable_node_chain(struct ksml *ksm,
+				    struct ksm_stable_node *node,
+				    struct ksml_rb_root *root)
+{
+	struct ksml_hlist_node *n, *next;
+
+	if (!is_stable_node_chain(node))
+		return remove_stable_node(ksm, node) ? 1 : 0;
+	for (n = node->hlist.first; n; n = next) {
+		next = n->next;
+		if (remove_stable_node(ksm, ksml_hlist_entry(
+				n, struct ksm_stable_node, hlist_dup)))
+			return 1;
+	}
+	free_stable_node_chain(ksm, node, root);
+	return 0;
+}
+
+int ksml_remove_all_stable_nodes(struct ksml *ksm)
+{
+	struct ksml_list_head *pos, *next;
+	int nid, err = 0;
+
+	for (nid = 0; nid < ksm->ksm_nr_node_ids; nid++) {
+		struct ksml_rb_root *root = ksm->root_stable_tree + nid;
+
+		while (root->rb_node) {
+			struct ksm_stable_node *node = ksml_rb_entry(
+				root->rb_node, struct ksm_stable_node, node);
+
+			if (remove_stable_node_chain(ksm, node, root)) {
+				err = -KSML_EBUSY;
+				break; /* proceed to the next nid */
+			}
+			ksml_plat_yield();
+		}
+	}
+	for (pos = ksm->migrate_nodes.next; pos != &ksm->migrate_nodes;
+	     pos = next) {
+		next = pos->next;
+		if (remove_stable_node(ksm, ksml_list_entry(
+				pos, struct ksm_stable_node, list)))
+			err = -KSML_EBUSY;
+		ksml_plat_yield();
+	}
+	return err;
+}
+
+/* pass start with merge_across_nodes=0: purge parked nodes that went stale */
+void ksml_prune_migrate_nodes(struct ksml *ksm)
+{
+	struct ksml_list_head *pos, *next;
+
+	for (pos = ksm->migrate_nodes.next; pos != &ksm->migrate_nodes;
+	     pos = next) {
+		struct ksml_frame *f;
+
+		next = pos->next;
+		f = ksml_get_ksm_page(ksm, ksml_list_entry(pos, struct ksm_stable_node, list),
+				      KSML_GET_FOLIO_NOLOCK);
+		if (f)
+			ksml_frame_put(ksm, f);
+		ksml_plat_yield();
+	}
+}
+
+/*
+ * cmp_and_merge_page on a KSM page whose node is filed under another
+ * node's tree than its page is on now: park it for re-filing.
+ */
+void ksml_stable_node_migrate_check(struct ksml *ksm,
+				    struct ksm_stable_node *stable_node)
+{
+	if (is_parked(ksm, stable_node))
+		return;
+	if (get_kpfn_nid(ksm, stable_node->kpfn) == stable_node->nid)
+		return;
+	stable_node_dup_del(ksm, stable_node);
+	park_node(ksm, stable_node);
+}
+
+static bool stable_node_dup_remove_range(struct ksml *ksm,
+					 struct ksm_stable_node *node,
+					 unsigned long start_pfn,
+					 unsigned long end_pfn)
+{
+	struct ksml_frame *f = KSML_READ_ONCE(node->kpfn);
+
+	if (f->pfn >= start_pfn && f->pfn < end_pfn) {
+		/*
+		 * The memory is going away: drop the node.  In the kernel
+		 * the page was migrated away first; in the model it may
+		 * still be mapped, so it stops being a KSM page (its
+		 * mappings stay read-only and break on write).
+		 */
+		if (KSML_READ_ONCE(f->mapping) == node) {
+			KSML_WRITE_ONCE(f->ksm, false);
+			KSML_WRITE_ONCE(f->mapping, NULL);
+		}
+		remove_node_from_stable_tree(ksm, node);
+		return true;
+	}
+	return false;
+}
+
+static bool stable_node_chain_remove_range(struct ksml *ksm,
+					   struct ksm_stable_node *node,
+					   unsigned long start_pfn,
+					   unsigned long end_pfn,
+					   struct ksml_rb_root *root)
+{
+	struct ksml_hlist_node *n, *next;
+
+	if (!is_stable_node_chain(node))
+		return stable_node_dup_remove_range(ksm, node, start_pfn, end_pfn);
+	for (n = node->hlist.first; n; n = next) {
+		next = n->next;
+		stable_node_dup_remove_range(
+			ksm, ksml_hlist_entry(n, struct ksm_stable_node, hlist_dup),
+			start_pfn, end_pfn);
+	}
+	if (ksml_hlist_empty(&node->hlist)) {
+		free_stable_node_chain(ksm, node, root);
+		return true;
+	}
+	return false;
+}
+
+/* memory hot-remove: forget every node whose page is in [start, end) */
+void ksml_check_stable_tree(struct ksml *ksm, unsigned long start_pfn,
+			    unsigned long end_pfn)
+{
+	struct ksml_list_head *pos, *next;
+	int nid;
+
+	for (nid = 0; nid < ksm->ksm_nr_node_ids; nid++) {
+		struct ksml_rb_root *root = ksm->root_stable_tree + nid;
+		struct ksml_rb_node *node = ksml_rb_first(root);
+
+		while (node) {
+			struct ksm_stable_node *sn =
+				ksml_rb_entry(node, struct ksm_stable_node, node);
+			struct ksml_rb_node *nxt = ksml_rb_next(node);
+
+			/* an erase rebalances the tree: restart from the first */
+			if (stable_node_chain_remove_range(ksm, sn, start_pfn,
+							   end_pfn, root))
+				node = ksml_rb_first(root);
+			else
+				node = nxt;
+			ksml_plat_yield();
+		}
+	}
+	for (pos = ksm->migrate_nodes.next; pos != &ksm->migrate_nodes;
+	     pos = next) {
+		next = pos->next;
+		stable_node_dup_remove_range(
+			ksm, ksml_list_entry(pos, struct ksm_stable_node, list),
+			start_pfn, end_pfn);
+	}
+}

@@ -1,0 +1,707 @@
+/* SPDX-License-Identifier: MIT OR GPL-2.0-only */
+/*
+ * platform_user.c - the platform contract over libc, pthreads and libnuma.
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include "../../ksm_platform.h"
+
+#include <errno.h>
+#include <numa.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <sys/mman.h>
+
+#define XXH_INLINE_ALL
+#include <xxhash.h>
+
+/*
+ * Page contents are read while their owners write them, on purpose (the
+ * kernel's ksmd does the same; the checksum filter and the compare after
+ * write-protect make it safe).  Tell ThreadSanitizer so it reports only
+ * the races that matter.
+ */
+#if defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define KSML_TSAN 1
+#endif
+#endif
+#if defined(__SANITIZE_THREAD__)
+#define KSML_TSAN 1
+#endif
+#ifdef KSML_TSAN
+void AnnotateIgnoreReadsBegin(const char *f, int l);
+void AnnotateIgnoreReadsEnd(const char *f, int l);
+void AnnotateIgnoreWritesBegin(const char *f, int l);
+void AnnotateIgnoreWritesEnd(const char *f, int l);
+#define RACY_BEGIN()                                         \
+	do {                                                 \
+		AnnotateIgnoreReadsBegin(__FILE__, __LINE__);  \
+		AnnotateIgnoreWritesBegin(__FILE__, __LINE__); \
+	} while (0)
+#define RACY_END()                                         \
+	do {                                               \
+		AnnotateIgnoreWritesEnd(__FILE__, __LINE__); \
+		AnnotateIgnoreReadsEnd(__FILE__, __LINE__);  \
+	} while (0)
+#else
+#define RACY_BEGIN() do { } while (0)
+#define RACY_END() do { } while (0)
+#endif
+
+/* ------------------------------------------------------------------ locks */
+
+void ksml_plat_spin_init(struct ksml_spinlock *l)
+{
+	pthread_mutex_init(&l->m, NULL);
+}
+
+void ksml_plat_spin_destroy(struct ksml_spinlock *l)
+{
+	pthread_mutex_destroy(&l->m);
+}
+
+void ksml_plat_spin_lock(struct ksml_spinlock *l)
+{
+	pthread_mutex_lock(&l->m);
+}
+
+void ksml_plat_spin_unlock(struct ksml_spinlock *l)
+{
+	pthread_mutex_unlock(&l->m);
+}
+
+void ksml_plat_mutex_init(struct ksml_mutex *m)
+{
+	pthread_mutex_init(&m->m, NULL);
+}
+
+void ksml_plat_mutex_destroy(struct ksml_mutex *m)
+{
+	pthread_mutex_destroy(&m->m);
+}
+
+void ksml_plat_mutex_lock(struct ksml_mutex *m)
+{
+	pthread_mutex_lock(&m->m);
+}
+
+void ksml_plat_mutex_unlock(struct ksml_mutex *m)
+{
+	pthread_mutex_unlock(&m->m);
+}
+
+void ksml_plat_rwsem_init(struct ksml_rwsem *s)
+{
+	pthread_rwlockattr_t a;
+
+	/* writers must not starve behind a stream of ksmd readers */
+	pthread_rwlockattr_init(&a);
+	pthread_rwlockattr_setkind_np(&a,
+		PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
+	pthread_rwlock_init(&s->l, &a);
+	pthread_rwlockattr_destroy(&a);
+}
+
+void ksml_plat_rwsem_destroy(struct ksml_rwsem *s)
+{
+	pthread_rwlock_destroy(&s->l);
+}
+
+void ksml_plat_down_read(struct ksml_rwsem *s)
+{
+	pthread_rwlock_rdlock(&s->l);
+}
+
+void ksml_plat_up_read(struct ksml_rwsem *s)
+{
+	pthread_rwlock_unlock(&s->l);
+}
+
+void ksml_plat_down_write(struct ksml_rwsem *s)
+{
+	pthread_rwlock_wrlock(&s->l);
+}
+
+void ksml_plat_up_write(struct ksml_rwsem *s)
+{
+	pthread_rwlock_unlock(&s->l);
+}
+
+void ksml_plat_yield(void)
+{
+	/* cond_resched(): nothing to do in a preemptive userspace */
+}
+
+/* ------------------------------------------------------- wait/wake, thread */
+
+void ksml_plat_waitq_init(struct ksml_waitq *wq)
+{
+	pthread_condattr_t a;
+
+	pthread_mutex_init(&wq->m, NULL);
+	pthread_condattr_init(&a);
+	pthread_condattr_setclock(&a, CLOCK_MONOTONIC);
+	pthread_cond_init(&wq->c, &a);
+	pthread_condattr_destroy(&a);
+}
+
+void ksml_plat_waitq_destroy(struct ksml_waitq *wq)
+{
+	pthread_cond_destroy(&wq->c);
+	pthread_mutex_destroy(&wq->m);
+}
+
+bool ksml_plat_wait_event(struct ksml_waitq *wq, bool (*cond)(void *arg),
+			  void *arg, long timeout_ms)
+{
+	struct timespec ts;
+	bool ok;
+
+	if (timeout_ms >= 0) {
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		ts.tv_sec += timeout_ms / 1000;
+		ts.tv_nsec += (timeout_ms % 1000) * 1000000L;
+		if (ts.tv_nsec >= 1000000000L) {
+			ts.tv_sec++;
+			ts.tv_nsec -= 1000000000L;
+		}
+	}
+	/*
+	 * The condition is evaluated under wq->m and every waker takes wq->m
+	 * after changing the state it tests, so no wakeup is lost.
+	 */
+	pthread_mutex_lock(&wq->m);
+	while (!(ok = cond(arg))) {
+		if (timeout_ms < 0) {
+			pthread_cond_wait(&wq->c, &wq->m);
+		} else if (pthread_cond_timedwait(&wq->c, &wq->m, &ts) ==
+			   ETIMEDOUT) {
+			ok = cond(arg);
+			break;
+		}
+	}
+	pthread_mutex_unlock(&wq->m);
+	return ok;
+}
+
+void ksml_plat_wake_up(struct ksml_waitq *wq)
+{
+	pthread_mutex_lock(&wq->m);
+	pthread_cond_broadcast(&wq->c);
+	pthread_mutex_unlock(&wq->m);
+}
+
+struct ksml_thread {
+	pthread_t tid;
+	int (*fn)(void *);
+	void *arg;
+	bool stop;
+	char name[16];
+};
+
+static __thread struct ksml_thread *current_thread;
+
+static void *thread_trampoline(void *p)
+{
+	struct ksml_thread *t = p;
+
+	current_thread = t;
+	pthread_setname_np(pthread_self(), t->name);
+	t->fn(t->arg);
+	return NULL;
+}
+
+int ksml_plat_thread_start(struct ksml_thread **out, int (*fn)(void *arg),
+			   void *arg, const char *name)
+{
+	struct ksml_thread *t;
+
+	if (ksml_plat_should_fail())
+		return -KSML_ENOMEM;
+	t = calloc(1, sizeof(*t));
+	if (!t)
+		return -KSML_ENOMEM;
+	t->fn = fn;
+	t->arg = arg;
+	snprintf(t->name, sizeof(t->name), "%s", name);
+	if (pthread_create(&t->tid, NULL, thread_trampoline, t)) {
+		free(t);
+		return -KSML_EAGAIN;
+	}
+	*out = t;
+	return 0;
+}
+
+bool ksml_plat_thread_should_stop(void)
+{
+	return current_thread && __atomic_load_n(&current_thread->stop,
+						 __ATOMIC_ACQUIRE);
+}
+
+void ksml_plat_thread_stop(struct ksml_thread *t, struct ksml_waitq *const *wqs,
+			   int nr_wqs)
+{
+	int i;
+
+	__atomic_store_n(&t->stop, true, __ATOMIC_RELEASE);
+	for (i = 0; i < nr_wqs; i++)
+		ksml_plat_wake_up(wqs[i]);
+	pthread_join(t->tid, NULL);
+	free(t);
+}
+
+/* ------------------------------------------------------------- allocation */
+
+static long fail_nth;	 /* 0: disarmed; n: the n-th step from now fails */
+static long live_allocs; /* outstanding zalloc + cache objects */
+
+bool ksml_plat_should_fail(void)
+{
+	long n = __atomic_load_n(&fail_nth, __ATOMIC_RELAXED);
+
+	if (n <= 0)
+		return false;
+	return __atomic_sub_fetch(&fail_nth, 1, __ATOMIC_ACQ_REL) == 0;
+}
+
+void ksml_plat_fail_nth(long n)
+{
+	__atomic_store_n(&fail_nth, n, __ATOMIC_RELEASE);
+}
+
+long ksml_plat_live_allocs(void)
+{
+	return __atomic_load_n(&live_allocs, __ATOMIC_ACQUIRE);
+}
+
+void *ksml_plat_zalloc(size_t size)
+{
+	void *p;
+
+	if (ksml_plat_should_fail())
+		return NULL;
+	p = calloc(1, size);
+	if (p)
+		__atomic_add_fetch(&live_allocs, 1, __ATOMIC_RELAXED);
+	return p;
+}
+
+void ksml_plat_free(void *p)
+{
+	if (!p)
+		return;
+	__atomic_sub_fetch(&live_allocs, 1, __ATOMIC_RELAXED);
+	free(p);
+}
+
+struct ksml_cache {
+	size_t size;
+	long objects;
+	char name[32];
+};
+
+struct ksml_cache *ksml_plat_cache_create(const char *name, size_t size)
+{
+	struct ksml_cache *c = ksml_plat_zalloc(sizeof(*c));
+
+	if (!c)
+		return NULL;
+	c->size = size;
+	snprintf(c->name, sizeof(c->name), "%s", name);
+	return c;
+}
+
+void ksml_plat_cache_destroy(struct ksml_cache *c)
+{
+	if (!c)
+		return;
+	/* as kmem_cache_destroy: objects still allocated are a leak */
+	if (__atomic_load_n(&c->objects, __ATOMIC_ACQUIRE))
+		ksml_plat_warn(__FILE__, __LINE__, "cache destroyed with objects");
+	ksml_plat_free(c);
+}
+
+void *ksml_plat_cache_zalloc(struct ksml_cache *c)
+{
+	void *p = ksml_plat_zalloc(c->size);
+
+	if (p)
+		__atomic_add_fetch(&c->objects, 1, __ATOMIC_RELAXED);
+	return p;
+}
+
+void ksml_plat_cache_free(struct ksml_cache *c, void *p)
+{
+	if (!p)
+		return;
+	__atomic_sub_fetch(&c->objects, 1, __ATOMIC_RELAXED);
+	ksml_plat_free(p);
+}
+
+/* ------------------------------------------------------------ page access */
+
+void *ksml_plat_page_map(void *page)
+{
+	return page;
+}
+
+void ksml_plat_page_unmap(void *addr)
+{
+	(void)addr;
+}
+
+int ksml_plat_page_cmp(const void *a, const void *b)
+{
+	int r;
+
+	RACY_BEGIN();
+	r = memcmp(a, b, KSML_PAGE_SIZE);
+	RACY_END();
+	return r;
+}
+
+void ksml_plat_page_copy(void *dst, const void *src)
+{
+	RACY_BEGIN();
+	memcpy(dst, src, KSML_PAGE_SIZE);
+	RACY_END();
+}
+
+void ksml_plat_mem_copy(void *dst, const void *src, size_t len)
+{
+	RACY_BEGIN();
+	memcpy(dst, src, len);
+	RACY_END();
+}
+
+void ksml_plat_mem_set(void *dst, int c, size_t len)
+{
+	RACY_BEGIN();
+	memset(dst, c, len);
+	RACY_END();
+}
+
+uint32_t ksml_plat_page_checksum(const void *addr)
+{
+	uint32_t r;
+
+	RACY_BEGIN();
+	r = (uint32_t)XXH64(addr, KSML_PAGE_SIZE, 0);
+	RACY_END();
+	return r;
+}
+
+/* ---------------------------------------------------------------- logging */
+
+static long warn_count;
+static int log_level = -1;
+
+void ksml_plat_log(enum ksml_log_level lvl, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (log_level < 0) {
+		const char *e = getenv("KSML_LOG");
+
+		log_level = e ? atoi(e) : KSML_LOG_WARN;
+	}
+	if ((int)lvl > log_level)
+		return;
+	va_start(ap, fmt);
+	fputs("ksml: ", stderr);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+	va_end(ap);
+}
+
+void ksml_plat_warn(const char *file, int line, const char *cond)
+{
+	__atomic_add_fetch(&warn_count, 1, __ATOMIC_RELAXED);
+	fprintf(stderr, "ksml: WARNING at %s:%d: %s\n", file, line, cond);
+	if (getenv("KSML_ABORT_ON_WARN"))
+		abort();
+}
+
+long ksml_plat_warn_count(void)
+{
+	return __atomic_load_n(&warn_count, __ATOMIC_RELAXED);
+}
+
+/* ------------------------------------------------------- run-time ops */
+
+static uint64_t user_clock_ns(void *ctx)
+{
+	struct timespec ts;
+
+	(void)ctx;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static uint64_t user_thread_cpu_ns(void *ctx)
+{
+	struct timespec ts;
+
+	(void)ctx;
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static int host_nodes = -1;
+
+int ksml_user_host_nodes(void)
+{
+	int n = __atomic_load_n(&host_nodes, __ATOMIC_ACQUIRE);
+
+	if (n < 0) {
+		n = 1;
+		if (numa_available() >= 0 && numa_max_node() >= 0)
+			n = numa_max_node() + 1;
+		__atomic_store_n(&host_nodes, n, __ATOMIC_RELEASE);
+	}
+	return n;
+}
+
+static int user_nr_node_ids(void *ctx)
+{
+	(void)ctx;
+	return ksml_user_host_nodes();
+}
+
+/*
+ * Pages come from per-node pools of 2 MiB chunks: one numa_alloc_onnode()
+ * (an mmap + mbind) per page would dominate every benchmark.
+ */
+#define POOL_CHUNK_PAGES 512
+#define POOL_MAX_NODES 64
+
+struct pool_page {
+	struct pool_page *next;
+};
+
+struct page_pool {
+	pthread_mutex_t lock;
+	struct pool_page *free;
+};
+
+static struct page_pool pools[POOL_MAX_NODES] = {
+	[0 ... POOL_MAX_NODES - 1] = { PTHREAD_MUTEX_INITIALIZER, NULL }
+};
+
+static void *pool_alloc(int host_nid)
+{
+	struct page_pool *p = &pools[host_nid];
+	struct pool_page *pg;
+
+	pthread_mutex_lock(&p->lock);
+	if (!p->free) {
+		size_t sz = (size_t)POOL_CHUNK_PAGES * KSML_PAGE_SIZE;
+		char *mem = NULL;
+		int i;
+
+		if (numa_available() >= 0)
+			mem = numa_alloc_onnode(sz, host_nid);
+		else {
+			mem = mmap(NULL, sz, PROT_READ | PROT_WRITE,
+				   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+			if (mem == MAP_FAILED)
+				mem = NULL;
+		}
+		if (!mem) {
+			pthread_mutex_unlock(&p->lock);
+			return NULL;
+		}
+		/* chunks are kept for the life of the process: frames recycle */
+		for (i = POOL_CHUNK_PAGES - 1; i >= 0; i--) {
+			pg = (struct pool_page *)(mem + (size_t)i * KSML_PAGE_SIZE);
+			pg->next = p->free;
+			p->free = pg;
+		}
+	}
+	pg = p->free;
+	p->free = pg->next;
+	pthread_mutex_unlock(&p->lock);
+	return pg;
+}
+
+static void pool_free(int host_nid, void *page)
+{
+	struct page_pool *p = &pools[host_nid];
+	struct pool_page *pg = page;
+
+	pthread_mutex_lock(&p->lock);
+	pg->next = p->free;
+	p->free = pg;
+	pthread_mutex_unlock(&p->lock);
+}
+
+/* ctx of the default ops: NULL; of fake-NUMA ops: the fake node count */
+static void *user_page_alloc(void *ctx, int nid)
+{
+	int host = ksml_user_host_nodes();
+
+	(void)ctx;
+	if (nid < 0)
+		nid = 0;
+	return pool_alloc(nid % host < POOL_MAX_NODES ? nid % host : 0);
+}
+
+static void user_page_free(void *ctx, void *page)
+{
+	(void)ctx;
+	/* the node a page came from is not needed to recycle it on one host
+	 * node; with several, put it back on the node that owns the memory */
+	if (ksml_user_host_nodes() > 1 && numa_available() >= 0) {
+		int status = -1;
+		void *pages[1] = { page };
+
+		if (numa_move_pages(0, 1, pages, NULL, &status, 0) == 0 &&
+		    status >= 0 && status < POOL_MAX_NODES) {
+			pool_free(status, page);
+			return;
+		}
+	}
+	pool_free(0, page);
+}
+
+static const struct ksml_platform_ops user_ops = {
+	.clock_ns = user_clock_ns,
+	.thread_cpu_ns = user_thread_cpu_ns,
+	.nr_node_ids = user_nr_node_ids,
+	.page_alloc = user_page_alloc,
+	.page_free = user_page_free,
+	.ctx = NULL,
+};
+
+const struct ksml_platform_ops *ksml_plat_default_ops(void)
+{
+	return &user_ops;
+}
+
+static int fake_nr_node_ids(void *ctx)
+{
+	return (int)(intptr_t)ctx;
+}
+
+#define FAKE_MAX 8
+static struct ksml_platform_ops fake_ops[FAKE_MAX + 1];
+static pthread_once_t fake_once = PTHREAD_ONCE_INIT;
+
+static void fake_ops_init(void)
+{
+	int i;
+
+	for (i = 1; i <= FAKE_MAX; i++) {
+		fake_ops[i] = user_ops;
+		fake_ops[i].nr_node_ids = fake_nr_node_ids;
+		fake_ops[i].ctx = (void *)(intptr_t)i;
+	}
+}
+
+const struct ksml_platform_ops *ksml_user_ops_fake_numa(int fake_nodes)
+{
+	if (fake_nodes < 1 || fake_nodes > FAKE_MAX)
+		return NULL;
+	pthread_once(&fake_once, fake_ops_init);
+	return &fake_ops[fake_nodes];
+}
+
+static uint64_t manual_clock_ns(void *ctx)
+{
+	return __atomic_load_n(&((struct ksml_user_manual_clock *)ctx)->now_ns,
+			       __ATOMIC_ACQUIRE);
+}
+
+static uint64_t manual_cpu_ns(void *ctx)
+{
+	return __atomic_load_n(&((struct ksml_user_manual_clock *)ctx)->cpu_ns,
+			       __ATOMIC_ACQUIRE);
+}
+
+static int manual_nr_node_ids(void *ctx)
+{
+	int n = ((struct ksml_user_manual_clock *)ctx)->nr_nodes;
+
+	return n > 0 ? n : 1;
+}
+
+void ksml_user_manual_ops(struct ksml_platform_ops *ops,
+			  struct ksml_user_manual_clock *clk)
+{
+	*ops = user_ops;
+	ops->clock_ns = manual_clock_ns;
+	ops->thread_cpu_ns = manual_cpu_ns;
+	ops->nr_node_ids = manual_nr_node_ids;
+	ops->ctx = clk;
+}
+
+/* ----------------------------------------------------------- registration */
+
+/*
+ * Userspace has no sysfs: registered instances go on a list (what a
+ * tool would enumerate); hot-remove events come from ksml_memory_notify.
+ */
+struct registration {
+	struct registration *next;
+	struct ksml *ksm;
+	int kind;
+};
+
+static pthread_mutex_t reg_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct registration *registrations;
+
+static int reg_add(struct ksml *ksm, int kind)
+{
+	struct registration *r = ksml_plat_zalloc(sizeof(*r));
+
+	if (!r)
+		return -KSML_ENOMEM;
+	r->ksm = ksm;
+	r->kind = kind;
+	pthread_mutex_lock(&reg_lock);
+	r->next = registrations;
+	registrations = r;
+	pthread_mutex_unlock(&reg_lock);
+	return 0;
+}
+
+static void reg_del(struct ksml *ksm, int kind)
+{
+	struct registration **p, *r = NULL;
+
+	pthread_mutex_lock(&reg_lock);
+	for (p = &registrations; *p; p = &(*p)->next) {
+		if ((*p)->ksm == ksm && (*p)->kind == kind) {
+			r = *p;
+			*p = r->next;
+			break;
+		}
+	}
+	pthread_mutex_unlock(&reg_lock);
+	ksml_plat_free(r);
+}
+
+int ksml_plat_knobs_register(struct ksml *ksm)
+{
+	return reg_add(ksm, 0);
+}
+
+void ksml_plat_knobs_unregister(struct ksml *ksm)
+{
+	reg_del(ksm, 0);
+}
+
+int ksml_plat_hotplug_register(struct ksml *ksm)
+{
+	return reg_add(ksm, 1);
+}
+
+void ksml_plat_hotplug_unregister(struct ksml *ksm)
+{
+	reg_del(ksm, 1);
+}

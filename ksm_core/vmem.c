@@ -1,0 +1,350 @@
+/* SPDX-License-Identifier: MIT OR GPL-2.0-only */
+/*
+ * vmem.c - frames and page tables of the memory model.
+ *
+ * Frames are allocated in chunks and their metadata is never freed while
+ * the instance lives: a stable node keeps a pointer to its frame without a
+ * reference (the kernel's "keyhole" on struct page), so the metadata must
+ * outlive the page it describes.  A freed frame has refcount 0 and no
+ * mapping; a stable node that looks at it finds it stale.
+ *
+ * The page table is a 4-level radix of 512 entries per level, as x86-64's,
+ * so sparse address spaces cost what they map.
+ */
+#include "ksm_internal.h"
+
+int ksml_vm_init(struct ksml *ksm)
+{
+	struct ksml_vm *vm = &ksm->vm;
+	unsigned long max_frames = ksm->cfg.max_frames ? ksm->cfg.max_frames
+						       : 1UL << 22;
+	int nodes = ksm->nr_node_ids;
+
+	ksml_plat_spin_init(&vm->lock);
+	ksml_list_init(&vm->mm_list);
+	ksml_plat_mutex_init(&vm->mm_list_lock);
+	vm->max_chunks = (max_frames + KSML_FRAME_CHUNK - 1) / KSML_FRAME_CHUNK;
+	vm->chunks = ksml_plat_zalloc(vm->max_chunks * sizeof(*vm->chunks));
+	if (!vm->chunks)
+		goto err_lock;
+	vm->free_list = ksml_plat_zalloc((size_t)nodes * sizeof(*vm->free_list));
+	if (!vm->free_list)
+		goto err_chunks;
+	vm->zero_frame = ksml_frame_alloc(ksm, 0);
+	if (!vm->zero_frame)
+		goto err_free_list;
+	ksml_plat_mem_set(ksml_plat_page_map(vm->zero_frame->page), 0,
+			  KSML_PAGE_SIZE);
+	vm->zero_frame->flags = KSML_FRAME_ZERO;
+	return 0;
+
+err_free_list:
+	ksml_plat_free(vm->free_list);
+err_chunks:
+	ksml_plat_free(vm->chunks);
+err_lock:
+	ksml_plat_mutex_destroy(&vm->mm_list_lock);
+	ksml_plat_spin_destroy(&vm->lock);
+	return -KSML_ENOMEM;
+}
+
+void ksml_vm_destroy(struct ksml *ksm)
+{
+	struct ksml_vm *vm = &ksm->vm;
+	unsigned long c, i;
+
+	for (c = 0; c < vm->nr_chunks; c++) {
+		struct ksml_frame *chunk = vm->chunks[c];
+
+		for (i = 0; i < KSML_FRAME_CHUNK; i++)
+			if (chunk[i].page)
+				ksm->ops->page_free(ksm->ops->ctx, chunk[i].page);
+		ksml_plat_free(chunk);
+	}
+	ksml_plat_free(vm->chunks);
+	ksml_plat_free(vm->free_list);
+	ksml_plat_mutex_destroy(&vm->mm_list_lock);
+	ksml_plat_spin_destroy(&vm->lock);
+}
+
+struct ksml_frame *ksml_pfn_to_frame(struct ksml *ksm, unsigned long pfn)
+{
+	struct ksml_vm *vm = &ksm->vm;
+
+	if (pfn >= vm->nr_frames)
+		return NULL;
+	return &vm->chunks[pfn / KSML_FRAME_CHUNK][pfn % KSML_FRAME_CHUNK];
+}
+
+/* a fresh frame on node nid with one reference, contents undefined */
+struct ksml_frame *ksml_frame_alloc(struct ksml *ksm, int nid)
+{
+	struct ksml_vm *vm = &ksm->vm;
+	struct ksml_frame *f;
+
+	if (nid < 0 || nid >= ksm->nr_node_ids)
+		nid = 0;
+	ksml_plat_spin_lock(&vm->lock);
+	f = vm->free_list[nid];
+	if (f) {
+		vm->free_list[nid] = f->next_free;
+	} else {
+		unsigned long pfn = vm->nr_frames;
+
+		if (pfn % KSML_FRAME_CHUNK == 0) {
+			struct ksml_frame *chunk;
+
+			if (pfn / KSML_FRAME_CHUNK >= vm->max_chunks)
+				goto fail;
+			chunk = ksml_plat_zalloc(KSML_FRAME_CHUNK * sizeof(*chunk));
+			if (!chunk)
+				goto fail;
+			vm->chunks[pfn / KSML_FRAME_CHUNK] = chunk;
+			vm->nr_chunks++;
+		}
+		f = &vm->chunks[pfn / KSML_FRAME_CHUNK][pfn % KSML_FRAME_CHUNK];
+		f->page = ksm->ops->page_alloc(ksm->ops->ctx, nid);
+		if (!f->page)
+			goto fail;
+		f->pfn = pfn;
+		f->nid = nid;
+		vm->nr_frames++;
+	}
+	vm->frames_in_use++;
+	ksml_plat_spin_unlock(&vm->lock);
+	f->next_free = NULL;
+	f->flags = KSML_FRAME_ANON;
+	f->mapcount = 0;
+	f->pincount = 0;
+	ksml_atomic_set(&f->refcount, 1);
+	return f;
+fail:
+	ksml_plat_spin_unlock(&vm->lock);
+	return NULL;
+}
+
+void ksml_frame_get(struct ksml_frame *f)
+{
+	ksml_atomic_add(&f->refcount, 1);
+}
+
+bool ksml_frame_get_unless_zero(struct ksml_frame *f)
+{
+	return ksml_atomic_inc_not_zero(&f->refcount);
+}
+
+void ksml_frame_put(struct ksml *ksm, struct ksml_frame *f)
+{
+	struct ksml_vm *vm = &ksm->vm;
+	long r;
+
+	if (f->flags & KSML_FRAME_ZERO)
+		return;
+	r = ksml_atomic_sub(&f->refcount, 1);
+	if (KSML_WARN_ON(r < 0))
+		return;
+	if (r)
+		return;
+	/*
+	 * Last reference: a KSM frame loses its node pointer here, which is
+	 * what makes its stable node stale (ksml_get_ksm_page).
+	 */
+	KSML_WRITE_ONCE(f->ksm, false);
+	KSML_WRITE_ONCE(f->mapping, NULL);
+	ksml_plat_spin_lock(&vm->lock);
+	f->next_free = vm->free_list[f->nid];
+	vm->free_list[f->nid] = f;
+	vm->frames_in_use--;
+	ksml_plat_spin_unlock(&vm->lock);
+}
+
+void ksml_frame_lock(struct ksml_frame *f)
+{
+	while (!ksml_bit_trylock(&f->lock))
+		ksml_plat_yield();
+}
+
+unsigned long ksml_vm_frames_in_use(struct ksml *ksm)
+{
+	unsigned long n;
+
+	ksml_plat_spin_lock(&ksm->vm.lock);
+	n = ksm->vm.frames_in_use;
+	ksml_plat_spin_unlock(&ksm->vm.lock);
+	return n;
+}
+
+/* ------------------------------------------------------------ page tables */
+
+static inline unsigned int pt_index(unsigned long addr, int level)
+{
+	/* level 0 = pgd ... level 3 = pte table */
+	return (unsigned int)(addr >> (KSML_PAGE_SHIFT +
+				       KSML_PT_BITS * (KSML_PT_LEVELS - 1 - level))) &
+	       (KSML_PT_ENTRIES - 1);
+}
+
+struct ksml_pte *ksml_pte_lookup(struct ksml_mm *mm, unsigned long addr)
+{
+	void **t = mm->pgd;
+	int level;
+
+	if (addr >= KSML_VA_LIMIT || !t)
+		return NULL;
+	for (level = 0; level < KSML_PT_LEVELS - 1; level++) {
+		t = t[pt_index(addr, level)];
+		if (!t)
+			return NULL;
+	}
+	return &((struct ksml_pte *)t)[pt_index(addr, KSML_PT_LEVELS - 1)];
+}
+
+struct ksml_pte *ksml_pte_alloc(struct ksml_mm *mm, unsigned long addr)
+{
+	void **t;
+	int level;
+
+	if (addr >= KSML_VA_LIMIT)
+		return NULL;
+	if (!mm->pgd) {
+		mm->pgd = ksml_plat_zalloc(KSML_PT_ENTRIES * sizeof(void *));
+		if (!mm->pgd)
+			return NULL;
+	}
+	t = mm->pgd;
+	for (level = 0; level < KSML_PT_LEVELS - 1; level++) {
+		void **slot = &t[pt_index(addr, level)];
+
+		if (!*slot) {
+			size_t sz = level == KSML_PT_LEVELS - 2 ?
+				KSML_PT_ENTRIES * sizeof(struct ksml_pte) :
+				KSML_PT_ENTRIES * sizeof(void *);
+
+			*slot = ksml_plat_zalloc(sz);
+			if (!*slot)
+				return NULL;
+		}
+		t = *slot;
+	}
+	return &((struct ksml_pte *)t)[pt_index(addr, KSML_PT_LEVELS - 1)];
+}
+
+/*
+ * Next address in [addr, end) whose PTE is present, or end.  Skips whole
+ * missing tables, so a scan over a huge sparse VMA costs what it maps.
+ */
+unsigned long ksml_pte_next_present(struct ksml_mm *mm, unsigned long addr,
+				    unsigned long end)
+{
+	while (addr < end) {
+		void **t = mm->pgd;
+		int level;
+		unsigned long span = 0;
+
+		if (!t || addr >= KSML_VA_LIMIT)
+			return end;
+		for (level = 0; level < KSML_PT_LEVELS - 1; level++) {
+			t = t[pt_index(addr, level)];
+			if (!t) {
+				span = 1UL << (KSML_PAGE_SHIFT +
+					       KSML_PT_BITS *
+						       (KSML_PT_LEVELS - 1 - level));
+				break;
+			}
+		}
+		if (span) {
+			addr = (addr & ~(span - 1)) + span;
+			continue;
+		}
+		{
+			struct ksml_pte *pt = (struct ksml_pte *)t;
+			unsigned int i = pt_index(addr, KSML_PT_LEVELS - 1);
+
+			for (; i < KSML_PT_ENTRIES && addr < end;
+			     i++, addr += KSML_PAGE_SIZE)
+				if (KSML_READ_ONCE(pt[i].flags) & KSML_PTE_PRESENT)
+					return addr;
+		}
+	}
+	return end;
+}
+
+static void pt_free_level(void **t, int level)
+{
+	unsigned int i;
+
+	if (level < KSML_PT_LEVELS - 1)
+		for (i = 0; i < KSML_PT_ENTRIES; i++)
+			if (t[i])
+				pt_free_level(t[i], level + 1);
+	ksml_plat_free(t);
+}
+
+void ksml_pgd_free(struct ksml_mm *mm)
+{
+	if (mm->pgd)
+		pt_free_level(mm->pgd, 0);
+	mm->pgd = NULL;
+}
+
+static void ksm_zero_pte_gone(struct ksml_mm *mm)
+{
+	/* the KSM zero page accounting lives in the PTE teardown (spec 5.8) */
+	ksml_atomic_sub(&mm->ksm->ksm_zero_pages, 1);
+	ksml_atomic_sub(&mm->ksm_zero_pages, 1);
+}
+
+/* drop the mapping of one PTE; caller holds the page table lock */
+void ksml_zap_pte(struct ksml_mm *mm, struct ksml_pte *pte)
+{
+	uint32_t fl = pte->flags;
+	struct ksml_frame *f = pte->frame;
+
+	if (!(fl & KSML_PTE_PRESENT))
+		return;
+	KSML_WRITE_ONCE(pte->flags, 0);
+	pte->frame = NULL;
+	if (fl & KSML_PTE_ZERO) {
+		if (fl & KSML_PTE_DIRTY)
+			ksm_zero_pte_gone(mm);
+		return;
+	}
+	ksml_atomic_sub(&f->mapcount, 1);
+	ksml_frame_put(mm->ksm, f);
+}
+
+/*
+ * Give the PTE a private exclusive copy of what it maps (the unshare fault
+ * of break_ksm, and the COW fault of a write).  Caller holds the page
+ * table lock.  Returns 0 or -KSML_ENOMEM.
+ */
+int ksml_unshare_pte(struct ksml_mm *mm, struct ksml_vma *vma,
+		     unsigned long addr, struct ksml_pte *pte)
+{
+	struct ksml_frame *old = pte->frame, *f;
+	uint32_t fl = pte->flags;
+	int nid = (fl & KSML_PTE_ZERO) ? 0 : old->nid;
+
+	(void)addr;
+	f = ksml_frame_alloc(mm->ksm, nid);
+	if (!f)
+		return -KSML_ENOMEM;
+	if (fl & KSML_PTE_ZERO)
+		ksml_plat_mem_set(ksml_plat_page_map(f->page), 0, KSML_PAGE_SIZE);
+	else
+		ksml_plat_page_copy(ksml_plat_page_map(f->page),
+				    ksml_plat_page_map(old->page));
+	f->mapcount = 1;
+	pte->frame = f;
+	KSML_WRITE_ONCE(pte->flags,
+			KSML_PTE_PRESENT | KSML_PTE_EXCL |
+				((vma->vm_flags & KSML_VM_WRITE) ? KSML_PTE_WRITE : 0));
+	if (fl & KSML_PTE_ZERO) {
+		if (fl & KSML_PTE_DIRTY)
+			ksm_zero_pte_gone(mm);
+	} else {
+		ksml_atomic_sub(&old->mapcount, 1);
+		ksml_frame_put(mm->ksm, old);
+	}
+	return 0;
+}

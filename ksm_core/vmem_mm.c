@@ -1,0 +1,909 @@
+/* SPDX-License-Identifier: MIT OR GPL-2.0-only */
+/*
+ * vmem_mm.c - address spaces of the memory model: VMAs, mmap, munmap,
+ * mremap, faults (write, COW, unshare), read, madvise, prctl, pin,
+ * migrate, fork and exit.
+ *
+ * A write holds the mm's page table lock while it copies bytes into the
+ * frame, so once write_protect_page() has changed a PTE under that lock,
+ * every later write to the page takes the COW fault: that is what makes
+ * the compare after write-protect safe, here as in the kernel.
+ */
+#include "ksm_internal.h"
+
+#define MMAP_BASE 0x10000000UL
+
+int ksml_mm_create(struct ksml *ksm, struct ksml_mm **out)
+{
+	struct ksml_mm *mm = ksml_plat_zalloc(sizeof(*mm));
+
+	if (!mm)
+		return -KSML_ENOMEM;
+	mm->ksm = ksm;
+	mm->mm_users = 1;
+	mm->mm_count = 1;
+	mm->bionic_madv_mergeable = true;
+	ksml_plat_rwsem_init(&mm->mmap_lock);
+	ksml_plat_spin_init(&mm->page_table_lock);
+	ksml_plat_mutex_lock(&ksm->vm.mm_list_lock);
+	mm->id = ++ksm->vm.next_mm_id;
+	ksml_list_add_before(&mm->mm_list, &ksm->vm.mm_list);
+	ksml_plat_mutex_unlock(&ksm->vm.mm_list_lock);
+	*out = mm;
+	return 0;
+}
+
+unsigned long ksml_mm_id(const struct ksml_mm *mm)
+{
+	return mm->id;
+}
+
+void ksml_mmdrop(struct ksml_mm *mm)
+{
+	struct ksml *ksm = mm->ksm;
+
+	if (ksml_atomic_sub(&mm->mm_count, 1))
+		return;
+	ksml_plat_mutex_lock(&ksm->vm.mm_list_lock);
+	ksml_list_del(&mm->mm_list);
+	ksml_plat_mutex_unlock(&ksm->vm.mm_list_lock);
+	ksml_plat_spin_destroy(&mm->page_table_lock);
+	ksml_plat_rwsem_destroy(&mm->mmap_lock);
+	ksml_plat_free(mm);
+}
+
+/* ------------------------------------------------------------------ VMAs */
+
+struct ksml_vma *ksml_find_vma(struct ksml_mm *mm, unsigned long addr)
+{
+	struct ksml_vma *vma;
+
+	for (vma = mm->mmap; vma; vma = vma->vm_next)
+		if (vma->vm_end > addr)
+			return vma;
+	return NULL;
+}
+
+static void vma_link(struct ksml_mm *mm, struct ksml_vma *vma)
+{
+	struct ksml_vma **link = &mm->mmap;
+
+	while (*link && (*link)->vm_start < vma->vm_start)
+		link = &(*link)->vm_next;
+	vma->vm_next = *link;
+	*link = vma;
+}
+
+static void vma_unlink_free(struct ksml_mm *mm, struct ksml_vma *vma)
+{
+	struct ksml_vma **link = &mm->mmap;
+
+	while (*link != vma)
+		link = &(*link)->vm_next;
+	*link = vma->vm_next;
+	ksml_plat_free(vma);
+}
+
+/* split vma at addr: vma keeps [start, addr), the new one [addr, end) */
+static int split_vma(struct ksml_mm *mm, struct ksml_vma *vma,
+		     unsigned long addr)
+{
+	struct ksml_vma *n;
+
+	if (addr <= vma->vm_start || addr >= vma->vm_end)
+		return 0;
+	n = ksml_plat_zalloc(sizeof(*n));
+	if (!n)
+		return -KSML_ENOMEM;
+	*n = *vma;
+	n->vm_start = addr;
+	vma->vm_end = addr;
+	n->vm_next = vma->vm_next;
+	vma->vm_next = n;
+	(void)mm;
+	return 0;
+}
+
+static void zap_range(struct ksml_mm *mm, unsigned long start,
+		      unsigned long end)
+{
+	unsigned long addr;
+
+	ksml_plat_spin_lock(&mm->page_table_lock);
+	for (addr = ksml_pte_next_present(mm, start, end); addr < end;
+	     addr = ksml_pte_next_present(mm, addr + KSML_PAGE_SIZE, end))
+		ksml_zap_pte(mm, ksml_pte_lookup(mm, addr));
+	ksml_plat_spin_unlock(&mm->page_table_lock);
+}
+
+/* remove [start, end) from the address space; mmap_lock held for write */
+static int do_munmap(struct ksml_mm *mm, unsigned long start,
+		     unsigned long end)
+{
+	struct ksml_vma *vma, *next;
+	int err;
+
+	for (vma = ksml_find_vma(mm, start); vma && vma->vm_start < end;
+	     vma = next) {
+		err = split_vma(mm, vma, start);
+		if (err)
+			return err;
+		if (vma->vm_end <= start) {
+			next = vma->vm_next;
+			continue;
+		}
+		err = split_vma(mm, vma, end);
+		if (err)
+			return err;
+		next = vma->vm_next;
+		zap_range(mm, vma->vm_start, vma->vm_end);
+		vma_unlink_free(mm, vma);
+	}
+	return 0;
+}
+
+static unsigned long get_unmapped_area(struct ksml_mm *mm, unsigned long len)
+{
+	unsigned long addr = MMAP_BASE;
+	struct ksml_vma *vma;
+
+	for (vma = mm->mmap; vma; vma = vma->vm_next) {
+		if (vma->vm_end <= addr)
+			continue;
+		if (vma->vm_start >= addr + len)
+			break;
+		addr = vma->vm_end;
+	}
+	if (addr + len > KSML_VA_LIMIT || addr + len < addr)
+		return 0;
+	return addr;
+}
+
+static bool range_ok(unsigned long addr, unsigned long len)
+{
+	return !(addr & ~KSML_PAGE_MASK) && len && addr < KSML_VA_LIMIT &&
+	       len <= KSML_VA_LIMIT - addr;
+}
+
+int ksml_vm_mmap(struct ksml_mm *mm, unsigned long addr, unsigned long len,
+		 unsigned int flags, unsigned long *out_addr)
+{
+	struct ksml_vma *vma;
+	unsigned int type = flags & (KSML_MAP_SHARED | KSML_MAP_PRIVATE);
+	int nid = KSML_MAP_NODE_OF(flags);
+	int err;
+
+	len = (len + KSML_PAGE_SIZE - 1) & KSML_PAGE_MASK;
+	if (!len || (type != KSML_MAP_SHARED && type != KSML_MAP_PRIVATE))
+		return -KSML_EINVAL;
+	if (nid >= mm->ksm->nr_node_ids)
+		return -KSML_EINVAL;
+	if ((flags & KSML_MAP_FIXED) && !range_ok(addr, len))
+		return -KSML_EINVAL;
+	vma = ksml_plat_zalloc(sizeof(*vma));
+	if (!vma)
+		return -KSML_ENOMEM;
+	ksml_plat_down_write(&mm->mmap_lock);
+	if (flags & KSML_MAP_FIXED) {
+		err = do_munmap(mm, addr, addr + len);
+		if (err)
+			goto out_free;
+	} else {
+		addr = get_unmapped_area(mm, len);
+		err = -KSML_ENOMEM;
+		if (!addr)
+			goto out_free;
+	}
+	vma->vm_start = addr;
+	vma->vm_end = addr + len;
+	vma->vm_mm = mm;
+	vma->policy_nid = nid;
+	vma->vm_flags = KSML_VM_READ;
+	if (!(flags & KSML_MAP_RDONLY))
+		vma->vm_flags |= KSML_VM_WRITE;
+	if (type == KSML_MAP_SHARED)
+		vma->vm_flags |= KSML_VM_SHARED | KSML_VM_MAYSHARE;
+	if (flags & KSML_MAP_PFNMAP)
+		vma->vm_flags |= KSML_VM_PFNMAP;
+	if (flags & KSML_MAP_IO)
+		vma->vm_flags |= KSML_VM_IO;
+	if (flags & KSML_MAP_DONTEXPAND)
+		vma->vm_flags |= KSML_VM_DONTEXPAND;
+	if (flags & KSML_MAP_HUGETLB)
+		vma->vm_flags |= KSML_VM_HUGETLB;
+	if (flags & KSML_MAP_MIXEDMAP)
+		vma->vm_flags |= KSML_VM_MIXEDMAP;
+	if (flags & KSML_MAP_DROPPABLE)
+		vma->vm_flags |= KSML_VM_DROPPABLE;
+	vma_link(mm, vma);
+	ksml_add_vma(vma); /* prctl merge-any: new VMAs are mergeable too */
+	ksml_plat_up_write(&mm->mmap_lock);
+	if (out_addr)
+		*out_addr = addr;
+
+	/*
+	 * Android bionic's mmap(): note it tests "private OR anonymous",
+	 * whatever its variable name says, and gives up for good on EINVAL.
+	 */
+	if ((flags & KSML_MAP_BIONIC) &&
+	    (flags & (KSML_MAP_PRIVATE | KSML_MAP_ANONYMOUS)) &&
+	    mm->bionic_madv_mergeable) {
+		if (ksml_vm_madvise(mm, addr, len, KSML_MADV_MERGEABLE) ==
+		    -KSML_EINVAL)
+			mm->bionic_madv_mergeable = false;
+	}
+	return 0;
+
+out_free:
+	ksml_plat_up_write(&mm->mmap_lock);
+	ksml_plat_free(vma);
+	return err;
+}
+
+int ksml_vm_munmap(struct ksml_mm *mm, unsigned long addr, unsigned long len)
+{
+	int err;
+
+	len = (len + KSML_PAGE_SIZE - 1) & KSML_PAGE_MASK;
+	if (!range_ok(addr, len))
+		return -KSML_EINVAL;
+	ksml_plat_down_write(&mm->mmap_lock);
+	err = do_munmap(mm, addr, addr + len);
+	ksml_plat_up_write(&mm->mmap_lock);
+	return err;
+}
+
+int ksml_vm_mremap(struct ksml_mm *mm, unsigned long old_addr,
+		   unsigned long old_len, unsigned long new_len,
+		   unsigned long new_addr)
+{
+	struct ksml_vma *vma, *nvma;
+	unsigned long off, moved;
+	int err;
+
+	old_len = (old_len + KSML_PAGE_SIZE - 1) & KSML_PAGE_MASK;
+	new_len = (new_len + KSML_PAGE_SIZE - 1) & KSML_PAGE_MASK;
+	if (!range_ok(old_addr, old_len) || !range_ok(new_addr, new_len))
+		return -KSML_EINVAL;
+	/* the ranges may not overlap (MREMAP_FIXED) */
+	if (new_addr < old_addr + old_len && old_addr < new_addr + new_len)
+		return -KSML_EINVAL;
+	nvma = ksml_plat_zalloc(sizeof(*nvma));
+	if (!nvma)
+		return -KSML_ENOMEM;
+	ksml_plat_down_write(&mm->mmap_lock);
+	vma = ksml_find_vma(mm, old_addr);
+	err = -KSML_EFAULT;
+	if (!vma || vma->vm_start > old_addr || vma->vm_end < old_addr + old_len)
+		goto out;
+	/*
+	 * KSM pages must not turn up at the new address with rmap_items that
+	 * still name the old one: unmerge the source first, keep the flag.
+	 */
+	if (vma->vm_flags & KSML_VM_MERGEABLE) {
+		err = ksml_unmerge_ksm_pages(vma, old_addr, old_addr + old_len,
+					     false);
+		if (err)
+			goto out;
+	}
+	err = do_munmap(mm, new_addr, new_addr + new_len);
+	if (err)
+		goto out;
+	vma = ksml_find_vma(mm, old_addr);
+	err = split_vma(mm, vma, old_addr);
+	if (err)
+		goto out;
+	vma = ksml_find_vma(mm, old_addr);
+	err = split_vma(mm, vma, old_addr + old_len);
+	if (err)
+		goto out;
+	*nvma = *vma;
+	nvma->vm_start = new_addr;
+	nvma->vm_end = new_addr + new_len;
+	moved = old_len < new_len ? old_len : new_len;
+	ksml_plat_spin_lock(&mm->page_table_lock);
+	for (off = 0; off < moved; off += KSML_PAGE_SIZE) {
+		struct ksml_pte *src = ksml_pte_lookup(mm, old_addr + off);
+		struct ksml_pte *dst;
+
+		if (!src || !(src->flags & KSML_PTE_PRESENT))
+			continue;
+		dst = ksml_pte_alloc(mm, new_addr + off);
+		if (!dst) {
+			/* what moved stays moved; the rest is unmapped below */
+			err = -KSML_ENOMEM;
+			break;
+		}
+		*dst = *src;
+		src->frame = NULL;
+		KSML_WRITE_ONCE(src->flags, 0);
+	}
+	ksml_plat_spin_unlock(&mm->page_table_lock);
+	zap_range(mm, old_addr, old_addr + old_len);
+	vma_unlink_free(mm, vma);
+	vma_link(mm, nvma);
+	nvma = NULL;
+out:
+	ksml_plat_up_write(&mm->mmap_lock);
+	ksml_plat_free(nvma);
+	return err;
+}
+
+/* ----------------------------------------------------------------- faults */
+
+/*
+ * Make the PTE at addr present and writable by this mm alone (the write
+ * fault, and with force the FOLL_FORCE write of ptrace that unshares but
+ * leaves a read-only mapping read-only).  Page table lock held.
+ */
+static int handle_write_fault(struct ksml_mm *mm, struct ksml_vma *vma,
+			      unsigned long addr, struct ksml_pte *pte,
+			      bool force)
+{
+	uint32_t fl = pte->flags;
+	uint32_t wr = (vma->vm_flags & KSML_VM_WRITE) ? KSML_PTE_WRITE : 0;
+	struct ksml_frame *f;
+	int err;
+
+	if (!wr && !force)
+		return -KSML_EFAULT;
+	if (!(fl & KSML_PTE_PRESENT)) {
+		f = ksml_frame_alloc(mm->ksm,
+				     vma->policy_nid >= 0 ? vma->policy_nid : 0);
+		if (!f)
+			return -KSML_ENOMEM;
+		ksml_plat_mem_set(ksml_plat_page_map(f->page), 0, KSML_PAGE_SIZE);
+		f->mapcount = 1;
+		KSML_WRITE_ONCE(vma->anon_vma, true);
+		pte->frame = f;
+		KSML_WRITE_ONCE(pte->flags, KSML_PTE_PRESENT | KSML_PTE_EXCL | wr);
+		return 0;
+	}
+	if ((fl & KSML_PTE_WRITE) || (vma->vm_flags & KSML_VM_SHARED))
+		return 0;
+	if (!(fl & KSML_PTE_ZERO)) {
+		f = pte->frame;
+		/* an exclusive anon page is reused; a KSM page never is */
+		if (!KSML_READ_ONCE(f->ksm)) {
+			if (fl & KSML_PTE_EXCL) {
+				KSML_WRITE_ONCE(pte->flags, fl | wr);
+				return 0;
+			}
+			if (ksml_bit_trylock(&f->lock)) {
+				bool reuse = ksml_atomic_read(&f->refcount) == 1 &&
+					     ksml_atomic_read(&f->mapcount) == 1 &&
+					     !KSML_READ_ONCE(f->ksm);
+
+				if (reuse)
+					KSML_WRITE_ONCE(pte->flags,
+							fl | KSML_PTE_EXCL | wr);
+				ksml_bit_unlock(&f->lock);
+				if (reuse)
+					return 0;
+			}
+		}
+	}
+	err = ksml_unshare_pte(mm, vma, addr, pte);
+	if (err)
+		return err;
+	if (wr)
+		KSML_WRITE_ONCE(pte->flags, pte->flags | KSML_PTE_WRITE);
+	return 0;
+}
+
+static int vm_write(struct ksml_mm *mm, unsigned long addr, const void *buf,
+		    size_t len, bool force)
+{
+	const char *src = buf;
+	int err = 0;
+
+	if (addr >= KSML_VA_LIMIT || len > KSML_VA_LIMIT - addr)
+		return -KSML_EFAULT;
+	while (len && !err) {
+		unsigned long off = addr & ~KSML_PAGE_MASK;
+		size_t n = KSML_PAGE_SIZE - off < len ? KSML_PAGE_SIZE - off : len;
+		struct ksml_vma *vma;
+		struct ksml_pte *pte;
+
+		ksml_plat_down_read(&mm->mmap_lock);
+		vma = ksml_find_vma(mm, addr);
+		err = -KSML_EFAULT;
+		if (vma && vma->vm_start <= addr && !ksm_test_exit(mm)) {
+			ksml_plat_spin_lock(&mm->page_table_lock);
+			pte = ksml_pte_alloc(mm, addr & KSML_PAGE_MASK);
+			err = pte ? handle_write_fault(mm, vma, addr, pte, force)
+				  : -KSML_ENOMEM;
+			if (!err) {
+				char *p = ksml_plat_page_map(pte->frame->page);
+
+				ksml_plat_mem_copy(p + off, src, n);
+				ksml_plat_page_unmap(p);
+				KSML_WRITE_ONCE(pte->flags,
+						pte->flags | KSML_PTE_DIRTY);
+			}
+			ksml_plat_spin_unlock(&mm->page_table_lock);
+		}
+		ksml_plat_up_read(&mm->mmap_lock);
+		addr += n;
+		src += n;
+		len -= n;
+	}
+	return err;
+}
+
+int ksml_vm_write(struct ksml_mm *mm, unsigned long addr, const void *buf,
+		  size_t len)
+{
+	return vm_write(mm, addr, buf, len, false);
+}
+
+int ksml_vm_write_force(struct ksml_mm *mm, unsigned long addr,
+			const void *buf, size_t len)
+{
+	return vm_write(mm, addr, buf, len, true);
+}
+
+int ksml_vm_read(struct ksml_mm *mm, unsigned long addr, void *buf, size_t len)
+{
+	char *dst = buf;
+	int err = 0;
+
+	if (addr >= KSML_VA_LIMIT || len > KSML_VA_LIMIT - addr)
+		return -KSML_EFAULT;
+	while (len && !err) {
+		unsigned long off = addr & ~KSML_PAGE_MASK;
+		size_t n = KSML_PAGE_SIZE - off < len ? KSML_PAGE_SIZE - off : len;
+		struct ksml_vma *vma;
+		struct ksml_pte *pte;
+
+		ksml_plat_down_read(&mm->mmap_lock);
+		vma = ksml_find_vma(mm, addr);
+		err = -KSML_EFAULT;
+		if (vma && vma->vm_start <= addr) {
+			err = 0;
+			ksml_plat_spin_lock(&mm->page_table_lock);
+			pte = ksml_pte_lookup(mm, addr & KSML_PAGE_MASK);
+			if (pte && (pte->flags & KSML_PTE_PRESENT) &&
+			    !(pte->flags & KSML_PTE_ZERO)) {
+				char *p = ksml_plat_page_map(pte->frame->page);
+
+				ksml_plat_mem_copy(dst, p + off, n);
+				ksml_plat_page_unmap(p);
+			} else {
+				ksml_plat_mem_set(dst, 0, n);
+			}
+			ksml_plat_spin_unlock(&mm->page_table_lock);
+		}
+		ksml_plat_up_read(&mm->mmap_lock);
+		addr += n;
+		dst += n;
+		len -= n;
+	}
+	return err;
+}
+
+/* --------------------------------------------------------------- madvise */
+
+int ksml_vm_madvise(struct ksml_mm *mm, unsigned long addr, unsigned long len,
+		    int advice)
+{
+	unsigned long end, start = addr;
+	struct ksml_vma *vma;
+	bool hole = false;
+	int err = 0;
+
+	if (addr & ~KSML_PAGE_MASK)
+		return -KSML_EINVAL;
+	len = (len + KSML_PAGE_SIZE - 1) & KSML_PAGE_MASK;
+	if (!range_ok(addr, len))
+		return len ? -KSML_EINVAL : 0;
+	end = addr + len;
+	if (advice != KSML_MADV_MERGEABLE && advice != KSML_MADV_UNMERGEABLE &&
+	    advice != KSML_MADV_DONTNEED)
+		return -KSML_EINVAL;
+	if (advice != KSML_MADV_DONTNEED && mm->ksm->cfg.no_config_ksm)
+		return -KSML_EINVAL;
+
+	ksml_plat_down_write(&mm->mmap_lock);
+	for (vma = ksml_find_vma(mm, start); start < end; vma = vma->vm_next) {
+		unsigned long s, e, nf;
+
+		if (!vma) {
+			hole = true;
+			break;
+		}
+		if (vma->vm_start >= end) {
+			hole = true;
+			break;
+		}
+		if (vma->vm_start > start)
+			hole = true;
+		s = start > vma->vm_start ? start : vma->vm_start;
+		e = end < vma->vm_end ? end : vma->vm_end;
+		if (advice == KSML_MADV_DONTNEED) {
+			zap_range(mm, s, e);
+			start = e;
+			continue;
+		}
+		nf = vma->vm_flags;
+		err = ksml_madvise(vma, s, e, advice, &nf);
+		if (err)
+			break;
+		if (nf != vma->vm_flags) {
+			/* madvise splits the VMA to the range it changes */
+			err = split_vma(mm, vma, s);
+			if (err)
+				break;
+			if (vma->vm_end <= s)
+				vma = vma->vm_next;
+			err = split_vma(mm, vma, e);
+			if (err)
+				break;
+			vma->vm_flags = nf;
+		}
+		start = e;
+	}
+	ksml_plat_up_write(&mm->mmap_lock);
+	if (!err && hole)
+		err = -KSML_ENOMEM;
+	return err;
+}
+
+int ksml_vm_prctl_set_memory_merge(struct ksml_mm *mm, unsigned long arg2)
+{
+	int err;
+
+	if (mm->ksm->cfg.no_config_ksm)
+		return -KSML_EINVAL;
+	ksml_plat_down_write(&mm->mmap_lock);
+	if (arg2)
+		err = ksml_enable_merge_any(mm);
+	else
+		err = ksml_disable_merge_any(mm);
+	ksml_plat_up_write(&mm->mmap_lock);
+	return err;
+}
+
+int ksml_vm_prctl_get_memory_merge(struct ksml_mm *mm)
+{
+	if (mm->ksm->cfg.no_config_ksm)
+		return -KSML_EINVAL;
+	return (KSML_READ_ONCE(mm->flags) & KSML_MMF_VM_MERGE_ANY) ? 1 : 0;
+}
+
+/* ------------------------------------------------------ pin, migrate, info */
+
+int ksml_vm_pin(struct ksml_mm *mm, unsigned long addr)
+{
+	struct ksml_vma *vma;
+	struct ksml_pte *pte;
+	int err;
+
+	addr &= KSML_PAGE_MASK;
+	ksml_plat_down_read(&mm->mmap_lock);
+	vma = ksml_find_vma(mm, addr);
+	err = -KSML_EFAULT;
+	if (vma && vma->vm_start <= addr && (vma->vm_flags & KSML_VM_WRITE)) {
+		ksml_plat_spin_lock(&mm->page_table_lock);
+		pte = ksml_pte_alloc(mm, addr);
+		err = pte ? 0 : -KSML_ENOMEM;
+		/* a long-term pin needs an exclusive anonymous page: unshare */
+		if (!err && (!(pte->flags & KSML_PTE_EXCL) ||
+			     !(pte->flags & KSML_PTE_PRESENT)))
+			err = handle_write_fault(mm, vma, addr, pte, false);
+		if (!err && !(pte->flags & KSML_PTE_EXCL) &&
+		    !(vma->vm_flags & KSML_VM_SHARED))
+			err = ksml_unshare_pte(mm, vma, addr, pte);
+		if (!err) {
+			ksml_atomic_add(&pte->frame->pincount, 1);
+			ksml_frame_get(pte->frame);
+		}
+		ksml_plat_spin_unlock(&mm->page_table_lock);
+	}
+	ksml_plat_up_read(&mm->mmap_lock);
+	return err;
+}
+
+int ksml_vm_unpin(struct ksml_mm *mm, unsigned long addr)
+{
+	struct ksml_pte *pte;
+	struct ksml_frame *f = NULL;
+	int err = -KSML_EINVAL;
+
+	addr &= KSML_PAGE_MASK;
+	ksml_plat_down_read(&mm->mmap_lock);
+	ksml_plat_spin_lock(&mm->page_table_lock);
+	pte = ksml_pte_lookup(mm, addr);
+	if (pte && (pte->flags & KSML_PTE_PRESENT) &&
+	    !(pte->flags & KSML_PTE_ZERO) &&
+	    ksml_atomic_read(&pte->frame->pincount) > 0) {
+		f = pte->frame;
+		ksml_atomic_sub(&f->pincount, 1);
+		err = 0;
+	}
+	ksml_plat_spin_unlock(&mm->page_table_lock);
+	ksml_plat_up_read(&mm->mmap_lock);
+	if (f)
+		ksml_frame_put(mm->ksm, f);
+	return err;
+}
+
+/*
+ * Move a frame and all its mappings to node nid, as migrate_pages does
+ * with a KSM or anon folio: the new frame takes over the stable node
+ * (kpfn is written before the old frame's mapping is cleared, so a
+ * concurrent keyhole look-up retries instead of calling the node stale).
+ */
+int ksml_vm_migrate(struct ksml_mm *mm, unsigned long addr, int nid)
+{
+	struct ksml *ksm = mm->ksm;
+	struct ksml_list_head *pos;
+	struct ksml_frame *old = NULL, *f;
+	struct ksml_pte *pte;
+	struct ksm_stable_node *node;
+	int err = 0;
+
+	if (nid < 0 || nid >= ksm->nr_node_ids)
+		return -KSML_EINVAL;
+	addr &= KSML_PAGE_MASK;
+	ksml_plat_down_read(&mm->mmap_lock);
+	ksml_plat_spin_lock(&mm->page_table_lock);
+	pte = ksml_pte_lookup(mm, addr);
+	if (pte && (pte->flags & KSML_PTE_PRESENT) &&
+	    !(pte->flags & KSML_PTE_ZERO)) {
+		old = pte->frame;
+		ksml_frame_get(old);
+	}
+	ksml_plat_spin_unlock(&mm->page_table_lock);
+	ksml_plat_up_read(&mm->mmap_lock);
+	if (!old)
+		return -KSML_EFAULT;
+	if (old->nid == nid) {
+		ksml_frame_put(ksm, old);
+		return 0;
+	}
+	f = ksml_frame_alloc(ksm, nid);
+	if (!f) {
+		ksml_frame_put(ksm, old);
+		return -KSML_ENOMEM;
+	}
+	ksml_frame_lock(old);
+	ksml_plat_mutex_lock(&ksm->vm.mm_list_lock);
+	/* every page table that may map the frame, in list order */
+	for (pos = ksm->vm.mm_list.next; pos != &ksm->vm.mm_list; pos = pos->next)
+		ksml_plat_spin_lock(
+			&ksml_list_entry(pos, struct ksml_mm, mm_list)->page_table_lock);
+	/* references beyond the mappings and ours: pinned or in use */
+	if (ksml_atomic_read(&old->refcount) !=
+	    ksml_atomic_read(&old->mapcount) + 1) {
+		err = -KSML_EBUSY;
+	} else {
+		ksml_plat_page_copy(ksml_plat_page_map(f->page),
+				    ksml_plat_page_map(old->page));
+		f->mapcount = old->mapcount;
+		ksml_atomic_set(&f->refcount, old->mapcount + 1);
+		for (pos = ksm->vm.mm_list.next; pos != &ksm->vm.mm_list;
+		     pos = pos->next) {
+			struct ksml_mm *m =
+				ksml_list_entry(pos, struct ksml_mm, mm_list);
+			struct ksml_vma *v;
+
+			for (v = m->mmap; v; v = v->vm_next) {
+				unsigned long a;
+
+				for (a = ksml_pte_next_present(m, v->vm_start, v->vm_end);
+				     a < v->vm_end;
+				     a = ksml_pte_next_present(m, a + KSML_PAGE_SIZE,
+							       v->vm_end)) {
+					struct ksml_pte *p = ksml_pte_lookup(m, a);
+
+					if (p->frame == old &&
+					    !(p->flags & KSML_PTE_ZERO))
+						p->frame = f;
+				}
+			}
+		}
+		node = page_stable_node(old);
+		if (node) {
+			KSML_WRITE_ONCE(f->mapping, node);
+			KSML_WRITE_ONCE(f->ksm, true);
+			KSML_WRITE_ONCE(node->kpfn, f);
+			ksml_smp_mb(); /* pairs with the re-read in ksml_get_ksm_page */
+			KSML_WRITE_ONCE(old->mapping, NULL);
+			KSML_WRITE_ONCE(old->ksm, false);
+		}
+		old->mapcount = 0;
+		ksml_atomic_set(&old->refcount, 1);
+	}
+	for (pos = ksm->vm.mm_list.prev; pos != &ksm->vm.mm_list; pos = pos->prev)
+		ksml_plat_spin_unlock(
+			&ksml_list_entry(pos, struct ksml_mm, mm_list)->page_table_lock);
+	ksml_plat_mutex_unlock(&ksm->vm.mm_list_lock);
+	ksml_bit_unlock(&old->lock);
+	if (err) {
+		ksml_frame_put(ksm, f);
+		ksml_frame_put(ksm, old);
+		return err;
+	}
+	ksml_frame_put(ksm, old);
+	/* f's extra reference stands for ours on old: drop it */
+	ksml_frame_put(ksm, f);
+	return 0;
+}
+
+int ksml_vm_page_info(struct ksml_mm *mm, unsigned long addr,
+		      struct ksml_page_info *info)
+{
+	struct ksml_pte *pte;
+
+	ksml_plat_mem_set(info, 0, sizeof(*info));
+	addr &= KSML_PAGE_MASK;
+	ksml_plat_down_read(&mm->mmap_lock);
+	ksml_plat_spin_lock(&mm->page_table_lock);
+	pte = ksml_pte_lookup(mm, addr);
+	if (pte && (pte->flags & KSML_PTE_PRESENT)) {
+		struct ksml_frame *f = (pte->flags & KSML_PTE_ZERO) ?
+			mm->ksm->vm.zero_frame : pte->frame;
+
+		info->present = true;
+		info->zero = !!(pte->flags & KSML_PTE_ZERO);
+		info->ksm_zero = info->zero && (pte->flags & KSML_PTE_DIRTY);
+		info->writable = !!(pte->flags & KSML_PTE_WRITE);
+		info->ksm = KSML_READ_ONCE(f->ksm);
+		info->pfn = f->pfn;
+		info->nid = f->nid;
+		info->mapcount = ksml_atomic_read(&f->mapcount);
+	}
+	ksml_plat_spin_unlock(&mm->page_table_lock);
+	ksml_plat_up_read(&mm->mmap_lock);
+	return 0;
+}
+
+/* ------------------------------------------------------------ fork, exit */
+
+static int copy_page_range(struct ksml_mm *dst, struct ksml_mm *src,
+			   struct ksml_vma *vma)
+{
+	unsigned long a;
+	int err = 0;
+
+	for (a = ksml_pte_next_present(src, vma->vm_start, vma->vm_end);
+	     a < vma->vm_end;
+	     a = ksml_pte_next_present(src, a + KSML_PAGE_SIZE, vma->vm_end)) {
+		struct ksml_pte *s = ksml_pte_lookup(src, a);
+		struct ksml_pte *d = ksml_pte_alloc(dst, a);
+		struct ksml_frame *f = s->frame;
+
+		if (!d)
+			return -KSML_ENOMEM;
+		if (s->flags & KSML_PTE_ZERO) {
+			*d = *s; /* a KSM zero PTE stays one (dirty) */
+			if (s->flags & KSML_PTE_DIRTY)
+				ksml_atomic_add(&dst->ksm_zero_pages, 1);
+			continue;
+		}
+		if (vma->vm_flags & KSML_VM_SHARED) {
+			*d = *s;
+		} else if ((s->flags & KSML_PTE_EXCL) &&
+			   ksml_atomic_read(&f->pincount) > 0) {
+			/* a maybe-pinned exclusive page is copied at fork */
+			struct ksml_frame *n = ksml_frame_alloc(dst->ksm, f->nid);
+
+			if (!n)
+				return -KSML_ENOMEM;
+			ksml_plat_page_copy(ksml_plat_page_map(n->page),
+					    ksml_plat_page_map(f->page));
+			n->mapcount = 1;
+			d->frame = n;
+			d->flags = s->flags;
+			continue;
+		} else {
+			KSML_WRITE_ONCE(s->flags,
+					s->flags & ~(KSML_PTE_WRITE | KSML_PTE_EXCL));
+			*d = *s;
+		}
+		ksml_atomic_add(&f->mapcount, 1);
+		ksml_frame_get(f);
+	}
+	return err;
+}
+
+static void exit_mmap(struct ksml_mm *mm)
+{
+	struct ksml_vma *vma, *next;
+
+	ksml_plat_down_write(&mm->mmap_lock);
+	for (vma = mm->mmap; vma; vma = next) {
+		next = vma->vm_next;
+		zap_range(mm, vma->vm_start, vma->vm_end);
+		ksml_plat_free(vma);
+	}
+	mm->mmap = NULL;
+	ksml_plat_spin_lock(&mm->page_table_lock);
+	ksml_pgd_free(mm);
+	ksml_plat_spin_unlock(&mm->page_table_lock);
+	ksml_plat_up_write(&mm->mmap_lock);
+}
+
+int ksml_mm_fork(struct ksml_mm *parent, struct ksml_mm **childp)
+{
+	struct ksml_mm *child;
+	struct ksml_vma *vma, **tail;
+	long zero;
+	int err;
+
+	err = ksml_mm_create(parent->ksm, &child);
+	if (err)
+		return err;
+	ksml_plat_down_write(&parent->mmap_lock);
+	child->flags = KSML_READ_ONCE(parent->flags) & KSML_MMF_VM_MERGE_ANY;
+	child->bionic_madv_mergeable = parent->bionic_madv_mergeable;
+	tail = &child->mmap;
+	/* parent's page table lock, then the child's: mm list order */
+	ksml_plat_spin_lock(&parent->page_table_lock);
+	ksml_plat_spin_lock(&child->page_table_lock);
+	for (vma = parent->mmap; vma && !err; vma = vma->vm_next) {
+		struct ksml_vma *n = ksml_plat_zalloc(sizeof(*n));
+
+		if (!n) {
+			err = -KSML_ENOMEM;
+			break;
+		}
+		*n = *vma;
+		n->vm_mm = child;
+		n->vm_next = NULL;
+		*tail = n;
+		tail = &n->vm_next;
+		err = copy_page_range(child, parent, vma);
+	}
+	ksml_plat_spin_unlock(&child->page_table_lock);
+	ksml_plat_spin_unlock(&parent->page_table_lock);
+	/*
+	 * KSM's fork hook (fixed counter semantics, as 6.18): the child's
+	 * merging/rmap counts start at 0; the KSM zero PTEs it inherited are
+	 * its own and are added to the global count.
+	 */
+	zero = ksml_atomic_read(&child->ksm_zero_pages);
+	if (zero)
+		ksml_atomic_add(&parent->ksm->ksm_zero_pages, zero);
+	if (!err)
+		err = ksml_fork(child, parent);
+	ksml_plat_up_write(&parent->mmap_lock);
+	if (err) {
+		ksml_mm_exit(child);
+		return err;
+	}
+	*childp = child;
+	return 0;
+}
+
+void ksml_mm_exit(struct ksml_mm *mm)
+{
+	/* mmput: the last user is gone; KSM hears it before the teardown */
+	ksml_atomic_set(&mm->mm_users, 0);
+	if (KSML_READ_ONCE(mm->flags) & KSML_MMF_VM_MERGEABLE)
+		ksml_exit(mm);
+	exit_mmap(mm);
+	ksml_mmdrop(mm);
+}
+
+int ksml_mm_get_stat(struct ksml_mm *mm, struct ksml_mm_stat *st)
+{
+	struct ksml_vma *vma;
+
+	st->ksm_rmap_items = KSML_READ_ONCE(mm->ksm_rmap_items);
+	st->ksm_zero_pages = ksml_atomic_read(&mm->ksm_zero_pages);
+	st->ksm_merging_pages = KSML_READ_ONCE(mm->ksm_merging_pages);
+	st->ksm_process_profit =
+		(long)(st->ksm_merging_pages + (unsigned long)st->ksm_zero_pages) *
+			(long)KSML_PAGE_SIZE -
+		(long)st->ksm_rmap_items * KSML_RMAP_ITEM_KERNEL_SIZE;
+	st->ksm_merge_any = !!(KSML_READ_ONCE(mm->flags) & KSML_MMF_VM_MERGE_ANY);
+	st->ksm_mergeable = false;
+	ksml_plat_down_read(&mm->mmap_lock);
+	for (vma = mm->mmap; vma; vma = vma->vm_next)
+		if (vma->vm_flags & KSML_VM_MERGEABLE)
+			st->ksm_mergeable = true;
+	ksml_plat_up_read(&mm->mmap_lock);
+	return 0;
+}
