@@ -1,0 +1,1101 @@
+/* SPDX-License-Identifier: MIT OR GPL-2.0-only */
+/*
+ * backend_linux.c - the host kernel's KSM as a ksmlab backend.
+ *
+ * Each address space is a small worker process, controlled over a
+ * SOCK_SEQPACKET socketpair: the harness sends one request, the worker
+ * does the syscall (mmap at a fixed address, write, madvise, prctl,
+ * vmsplice-pin, fork, exit) and answers.  A fork request makes the worker
+ * fork(); the child becomes a new worker and its control socket is sent
+ * back to the harness with SCM_RIGHTS.  A worker exits when its control
+ * socket closes, so no worker outlives the harness.
+ *
+ * Scans are lock-stepped with ksmd: pages_to_scan is larger than any
+ * pass, so one ksmd batch is exactly one full scan (a batch ends at the
+ * pass end), and sleep_millisecs is an hour.  Between steps run=0; a step
+ * changes sleep_millisecs (which wakes ksmd's timed sleep, see
+ * sleep_millisecs_store) and writes run=1 (which wakes its untimed wait),
+ * waits until full_scans advanced, and writes run=0 again.  Events
+ * "at scan N" thus land on a pass boundary, as in the ref backend.
+ *
+ * Every knob is saved before the first write and restored on close (also
+ * after errors and signals; see live.c).  Knobs the workload does not set
+ * are put to the kernel defaults, so ref and linux start equal.
+ */
+#include "driver.h"
+#include "live.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#ifndef PR_SET_MEMORY_MERGE
+#define PR_SET_MEMORY_MERGE 67
+#endif
+#ifndef MADV_MERGEABLE
+#define MADV_MERGEABLE 12
+#endif
+#ifndef MADV_NOHUGEPAGE
+#define MADV_NOHUGEPAGE 15
+#endif
+#ifndef MAP_FIXED_NOREPLACE
+#define MAP_FIXED_NOREPLACE 0x100000
+#endif
+#ifndef MPOL_MF_MOVE
+#define MPOL_MF_MOVE (1 << 1)
+#endif
+
+#define MAX_WORKERS 512
+#define MAX_PINS 256
+#define STEP_PAGES_TO_SCAN "4000000"
+#define STEP_SLEEP_A "3600000"
+#define STEP_SLEEP_B "3600001"
+
+enum wop {
+	W_MMAP = 1, W_MUNMAP, W_WRITE, W_FILL, W_MADVISE, W_PRCTL, W_PIN,
+	W_UNPIN, W_MIGRATE, W_FORK, W_EXIT,
+};
+
+struct wreq {
+	int op;
+	int arg;
+	unsigned long addr, len;
+	ksml_drv_gen_fn gen; /* valid in the worker: it is a fork of us */
+	unsigned char ctx[KSML_DRV_MAX_CTX];
+};
+
+struct wrep {
+	int ret; /* 0 or -errno */
+	int pid;
+};
+
+struct worker {
+	int fd; /* control socket, -1 once exited */
+	int pid;
+	bool our_child; /* forked by the harness (waitpid), else by a worker */
+};
+
+struct linux_priv {
+	struct ksml_live_saved saved;
+	bool locked, saved_ok;
+	struct worker w[MAX_WORKERS];
+	int nr;
+	bool toggle, stepping;
+	unsigned long long cpu0;
+};
+
+/* ---------------------------------------------------------------- worker */
+
+struct pin {
+	unsigned long addr;
+	int pfd[2];
+};
+
+static struct pin pins[MAX_PINS];
+static int nr_pins;
+/* the workload's mappings, for merge-any filtering */
+static unsigned long wl_lo = ~0UL, wl_hi;
+static char maps_buf[1 << 16];
+
+static int wsend(int fd, const struct wrep *r, int passfd)
+{
+	struct msghdr mh;
+	struct iovec iov = { (void *)r, sizeof(*r) };
+	union {
+		char buf[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} u;
+
+	memset(&mh, 0, sizeof(mh));
+	mh.msg_iov = &iov;
+	mh.msg_iovlen = 1;
+	if (passfd >= 0) {
+		struct cmsghdr *c;
+
+		mh.msg_control = u.buf;
+		mh.msg_controllen = sizeof(u.buf);
+		c = CMSG_FIRSTHDR(&mh);
+		c->cmsg_level = SOL_SOCKET;
+		c->cmsg_type = SCM_RIGHTS;
+		c->cmsg_len = CMSG_LEN(sizeof(int));
+		memcpy(CMSG_DATA(c), &passfd, sizeof(int));
+	}
+	return sendmsg(fd, &mh, MSG_NOSIGNAL) < 0 ? -errno : 0;
+}
+
+/*
+ * After prctl(PR_SET_MEMORY_MERGE, 1) every compatible VMA of the worker
+ * is mergeable, including its heap, stack and libc data, which the ref
+ * backend's address spaces do not have.  Take the advice back from all
+ * VMAs outside the workload's mappings.
+ */
+static void unmerge_foreign_vmas(void)
+{
+	ssize_t n, tot = 0;
+	char *line, *nl;
+	int fd = open("/proc/self/maps", O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return;
+	while (tot < (ssize_t)sizeof(maps_buf) - 1 &&
+	       (n = read(fd, maps_buf + tot, sizeof(maps_buf) - 1 - (size_t)tot)) > 0)
+		tot += n;
+	close(fd);
+	maps_buf[tot] = 0;
+	for (line = maps_buf; line && *line; line = nl) {
+		unsigned long lo, hi;
+
+		nl = strchr(line, '\n');
+		if (nl)
+			*nl++ = 0;
+		if (sscanf(line, "%lx-%lx", &lo, &hi) != 2)
+			continue;
+		if (lo >= wl_lo && hi <= wl_hi)
+			continue;
+		madvise((void *)lo, hi - lo, 13 /* MADV_UNMERGEABLE */);
+	}
+}
+
+static int do_pin(unsigned long addr)
+{
+	struct iovec iov = { (void *)addr, 4096 };
+	struct pin *p;
+
+	if (nr_pins >= MAX_PINS)
+		return -ENOSPC;
+	p = &pins[nr_pins];
+	if (pipe2(p->pfd, O_CLOEXEC))
+		return -errno;
+	/*
+	 * vmsplice without SPLICE_F_GIFT takes a reference on the page and
+	 * keeps it while the pipe holds it: an extra reference is what makes
+	 * KSM's write_protect_page refuse the page, as a GUP pin does.
+	 */
+	if (vmsplice(p->pfd[1], &iov, 1, 0) != 4096) {
+		int e = -errno;
+
+		close(p->pfd[0]);
+		close(p->pfd[1]);
+		return e ? e : -EIO;
+	}
+	p->addr = addr;
+	nr_pins++;
+	return 0;
+}
+
+static int do_unpin(unsigned long addr)
+{
+	int i;
+
+	for (i = 0; i < nr_pins; i++) {
+		if (pins[i].addr != addr)
+			continue;
+		close(pins[i].pfd[0]);
+		close(pins[i].pfd[1]);
+		pins[i] = pins[--nr_pins];
+		return 0;
+	}
+	return -ENOENT;
+}
+
+static int do_migrate(unsigned long addr, unsigned long n, int nid)
+{
+	void *pages[64];
+	int nodes[64], status[64];
+	unsigned long i, k;
+
+	for (i = 0; i < n; i += k) {
+		for (k = 0; k < 64 && i + k < n; k++) {
+			pages[k] = (void *)(addr + (i + k) * 4096);
+			nodes[k] = nid;
+		}
+		if (syscall(SYS_move_pages, 0, k, pages, nodes, status,
+			    MPOL_MF_MOVE) < 0)
+			return -errno;
+	}
+	return 0;
+}
+
+static void worker_loop(int fd) __attribute__((noreturn));
+
+static void worker_loop(int fd)
+{
+	struct wreq q;
+	struct wrep r;
+	ssize_t n;
+
+	for (;;) {
+		int passfd = -1;
+
+		n = recv(fd, &q, sizeof(q), 0);
+		if (n == 0)
+			_exit(0); /* harness gone */
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			_exit(1);
+		}
+		memset(&r, 0, sizeof(r));
+		r.pid = getpid();
+		switch (q.op) {
+		case W_MMAP: {
+			void *p = mmap((void *)q.addr, q.len,
+				       PROT_READ | PROT_WRITE,
+				       (q.arg ? MAP_SHARED : MAP_PRIVATE) |
+					       MAP_ANONYMOUS | MAP_FIXED_NOREPLACE,
+				       -1, 0);
+
+			if (p == MAP_FAILED) {
+				r.ret = -errno;
+			} else if (p != (void *)q.addr) {
+				munmap(p, q.len);
+				r.ret = -EEXIST;
+			} else {
+				/* THP would change what KSM sees */
+				madvise(p, q.len, MADV_NOHUGEPAGE);
+				if (q.addr < wl_lo)
+					wl_lo = q.addr;
+				if (q.addr + q.len > wl_hi)
+					wl_hi = q.addr + q.len;
+			}
+			break;
+		}
+		case W_MUNMAP:
+			r.ret = munmap((void *)q.addr, q.len) ? -errno : 0;
+			break;
+		case W_WRITE: {
+			/* the data follows in messages of at most 64 KiB */
+			unsigned long done = 0;
+
+			while (done < q.len) {
+				n = recv(fd, (char *)q.addr + done,
+					 q.len - done > 65536 ? 65536 : q.len - done, 0);
+				if (n <= 0) {
+					if (n < 0 && errno == EINTR)
+						continue;
+					_exit(1);
+				}
+				done += (unsigned long)n;
+			}
+			break;
+		}
+		case W_FILL: {
+			unsigned long i;
+
+			for (i = 0; i < q.len; i++)
+				q.gen(q.ctx, i, (char *)q.addr + i * 4096);
+			break;
+		}
+		case W_MADVISE:
+			r.ret = madvise((void *)q.addr, q.len, q.arg) ? -errno : 0;
+			break;
+		case W_PRCTL:
+			r.ret = prctl(PR_SET_MEMORY_MERGE, (unsigned long)q.arg,
+				      0, 0, 0) ? -errno : 0;
+			if (!r.ret && q.arg)
+				unmerge_foreign_vmas();
+			break;
+		case W_PIN:
+			r.ret = do_pin(q.addr);
+			break;
+		case W_UNPIN:
+			r.ret = do_unpin(q.addr);
+			break;
+		case W_MIGRATE:
+			r.ret = do_migrate(q.addr, q.len, q.arg);
+			break;
+		case W_FORK: {
+			int sp[2];
+			pid_t pid;
+
+			if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp)) {
+				r.ret = -errno;
+				break;
+			}
+			pid = fork();
+			if (pid < 0) {
+				r.ret = -errno;
+				close(sp[0]);
+				close(sp[1]);
+				break;
+			}
+			if (pid == 0) {
+				int i;
+
+				close(sp[0]);
+				close(fd);
+				/*
+				 * Pins are not inherited (the kernel gives
+				 * the child its own copy of a pinned page).
+				 */
+				for (i = 0; i < nr_pins; i++) {
+					close(pins[i].pfd[0]);
+					close(pins[i].pfd[1]);
+				}
+				nr_pins = 0;
+				worker_loop(sp[1]);
+			}
+			close(sp[1]);
+			r.pid = pid;
+			passfd = sp[0];
+			break;
+		}
+		case W_EXIT:
+			wsend(fd, &r, -1);
+			_exit(0);
+		default:
+			r.ret = -EINVAL;
+		}
+		if (wsend(fd, &r, passfd))
+			_exit(1);
+		if (passfd >= 0)
+			close(passfd);
+	}
+}
+
+/* --------------------------------------------------------------- harness */
+
+static struct linux_priv *P(struct ksml_drv *d)
+{
+	return d->priv;
+}
+
+static int call(struct ksml_drv *d, int id, struct wreq *q, struct wrep *r,
+		int *fd_out)
+{
+	struct linux_priv *lp = P(d);
+	struct msghdr mh;
+	struct iovec iov = { r, sizeof(*r) };
+	union {
+		char buf[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} u;
+	ssize_t n;
+
+	if (id < 0 || id >= lp->nr || lp->w[id].fd < 0)
+		return ksml_drv_seterr(d, -EINVAL, "linux: no live address space %d", id);
+	if (send(lp->w[id].fd, q, sizeof(*q), MSG_NOSIGNAL) < 0)
+		return ksml_drv_seterr(d, -errno, "linux: worker %d (pid %d) is gone: %s",
+				       id, lp->w[id].pid, strerror(errno));
+	if (q->op == W_WRITE) {
+		/* caller sends the data (see linux_write) */
+		return 0;
+	}
+	memset(&mh, 0, sizeof(mh));
+	mh.msg_iov = &iov;
+	mh.msg_iovlen = 1;
+	mh.msg_control = u.buf;
+	mh.msg_controllen = sizeof(u.buf);
+	do {
+		n = recvmsg(lp->w[id].fd, &mh, MSG_CMSG_CLOEXEC);
+	} while (n < 0 && errno == EINTR && !ksml_live_interrupted);
+	if (n != (ssize_t)sizeof(*r))
+		return ksml_drv_seterr(d, n < 0 ? -errno : -EPIPE,
+				       "linux: no answer from worker %d (pid %d)",
+				       id, lp->w[id].pid);
+	if (fd_out) {
+		struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
+
+		*fd_out = -1;
+		if (c && c->cmsg_type == SCM_RIGHTS)
+			memcpy(fd_out, CMSG_DATA(c), sizeof(int));
+	}
+	return r->ret;
+}
+
+static int knob(struct ksml_drv *d, const char *name, const char *val)
+{
+	int ret = ksml_live_write(name, val);
+
+	if (ret)
+		return ksml_drv_seterr(d, ret, "linux: writing %s to %s/%s: %s",
+				       val, ksml_live_dir(), name, strerror(-ret));
+	return 0;
+}
+
+/*
+ * Other processes registered with the host's KSM (qemu registers guest RAM
+ * by default, mem-merge=on): their pages are scanned and merged in our
+ * passes too, so the global counters are no longer ours alone.
+ */
+int ksml_linux_foreign_users(const struct ksml_drv *d, char *list, size_t size,
+			     unsigned long *items);
+
+int ksml_linux_foreign_users(const struct ksml_drv *d, char *list, size_t size,
+			     unsigned long *items)
+{
+	const struct linux_priv *lp = d ? d->priv : NULL;
+	DIR *dir = opendir("/proc");
+	struct dirent *e;
+	int users = 0;
+
+	if (size)
+		list[0] = 0;
+	*items = 0;
+	if (!dir)
+		return 0;
+	while ((e = readdir(dir))) {
+		char path[300], line[128];
+		unsigned long v, ri = 0;
+		bool mergeable = false, ours = false;
+		int pid, i;
+		FILE *f;
+
+		if (e->d_name[0] < '0' || e->d_name[0] > '9')
+			continue;
+		pid = atoi(e->d_name);
+		for (i = 0; lp && i < lp->nr; i++)
+			if (lp->w[i].pid == pid)
+				ours = true;
+		if (ours || pid == getpid())
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s/ksm_stat", e->d_name);
+		f = fopen(path, "r");
+		if (!f)
+			continue;
+		while (fgets(line, sizeof(line), f)) {
+			if (sscanf(line, "ksm_rmap_items %lu", &v) == 1)
+				ri = v;
+			if (!strncmp(line, "ksm_mergeable: yes", 18) ||
+			    !strncmp(line, "ksm_merge_any: yes", 18))
+				mergeable = true;
+		}
+		fclose(f);
+		if (ri || mergeable) {
+			char comm[64] = "?";
+
+			snprintf(path, sizeof(path), "/proc/%s/comm", e->d_name);
+			f = fopen(path, "r");
+			if (f) {
+				if (fgets(comm, sizeof(comm), f))
+					comm[strcspn(comm, "\n")] = 0;
+				fclose(f);
+			}
+			users++;
+			*items += ri;
+			if (strlen(list) + strlen(e->d_name) + strlen(comm) + 4 < size) {
+				if (*list)
+					strcat(list, ",");
+				strcat(list, e->d_name);
+				strcat(list, "/");
+				strcat(list, comm);
+			}
+		}
+	}
+	closedir(dir);
+	return users;
+}
+
+static void note_host_users(struct ksml_drv *d, const char *when)
+{
+	char list[256];
+	unsigned long items;
+	int users = ksml_linux_foreign_users(d, list, sizeof(list), &items);
+
+	if (!users || strstr(d->notes, list))
+		return;
+	d->host_noise = true;
+	ksml_drv_note(d,
+		      "host: %d other process(es) registered with KSM %s (pid/comm %s, %lu rmap_items): global counters include their pages",
+		      users, when, list, items);
+}
+
+static void linux_close(struct ksml_drv *d)
+{
+	struct linux_priv *lp = P(d);
+	char err[256];
+	int i;
+
+	if (!lp)
+		return;
+	for (i = 0; i < lp->nr; i++) {
+		if (lp->w[i].fd >= 0) {
+			close(lp->w[i].fd); /* the worker exits on EOF */
+			lp->w[i].fd = -1;
+		}
+		if (lp->w[i].pid > 0)
+			kill(lp->w[i].pid, SIGKILL);
+	}
+	for (i = 0; i < lp->nr; i++)
+		if (lp->w[i].our_child && lp->w[i].pid > 0)
+			waitpid(lp->w[i].pid, NULL, 0);
+	while (waitpid(-1, NULL, WNOHANG) > 0)
+		;
+	if (lp->saved_ok && ksml_live_restore(&lp->saved, err, sizeof(err)))
+		fprintf(stderr, "ksmlab: warning: %s\n", err);
+	if (lp->locked)
+		ksml_live_unlock();
+	free(lp);
+	d->priv = NULL;
+}
+
+static const struct {
+	const char *name, *def;
+} defaults[] = {
+	{ "advisor_mode", "none" },
+	{ "max_page_sharing", "256" },
+	{ "merge_across_nodes", "1" },
+	{ "stable_node_chains_prune_millisecs", "2000" },
+	{ "use_zero_pages", "0" },
+	{ "smart_scan", "1" },
+	{ "advisor_max_cpu", "70" },
+	{ "advisor_min_pages_to_scan", "500" },
+	{ "advisor_max_pages_to_scan", "30000" },
+	{ "advisor_target_scan_time", "200" },
+};
+
+static int linux_open(struct ksml_drv *d)
+{
+	struct linux_priv *lp;
+	char buf[64];
+	size_t i;
+	int ret;
+
+	ret = ksml_live_check(d->err, sizeof(d->err));
+	if (ret)
+		return ret;
+	lp = calloc(1, sizeof(*lp));
+	if (!lp)
+		return -ENOMEM;
+	d->priv = lp;
+	ret = ksml_live_lock(d->opts.lock_timeout_s ? d->opts.lock_timeout_s : 600,
+			     d->err, sizeof(d->err));
+	if (ret)
+		goto fail;
+	lp->locked = true;
+	ret = ksml_live_save(&lp->saved, d->err, sizeof(d->err));
+	if (ret)
+		goto fail;
+	lp->saved_ok = true;
+	/* workers that outlive a worker parent come back to us */
+	prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
+	if (d->opts.wait_quiet_s > 0) {
+		char list[256];
+		unsigned long items;
+		int waited = 0, users;
+
+		while ((users = ksml_linux_foreign_users(d, list, sizeof(list), &items)) &&
+		       waited < d->opts.wait_quiet_s && !ksml_live_interrupted) {
+			if (!waited)
+				fprintf(stderr,
+					"ksmlab: waiting up to %d s for other KSM users to finish (%s)\n",
+					d->opts.wait_quiet_s, list);
+			sleep(1);
+			waited++;
+		}
+	}
+	note_host_users(d, "at start");
+	/*
+	 * run=2: unmerge everything and reset full_scans, as the kernel
+	 * selftests do, so that every run starts from the same state.
+	 */
+	ret = knob(d, "run", "2");
+	if (ret)
+		goto fail;
+	for (i = 0; i < sizeof(defaults) / sizeof(defaults[0]); i++) {
+		if (ksml_live_read(defaults[i].name, buf, sizeof(buf)) < 0)
+			continue;
+		if (strcmp(buf, defaults[i].def)) {
+			ret = knob(d, defaults[i].name, defaults[i].def);
+			if (ret)
+				goto fail;
+		}
+	}
+	ret = knob(d, "pages_to_scan", STEP_PAGES_TO_SCAN);
+	if (!ret)
+		ret = knob(d, "sleep_millisecs", STEP_SLEEP_A);
+	if (ret)
+		goto fail;
+	if (ksml_live_read_ul("pages_shared") || ksml_live_read_ul("ksm_zero_pages"))
+		ksml_drv_note(d, "host: run=2 left pages_shared=%lu ksm_zero_pages=%lu (pages still mapped elsewhere)",
+			      ksml_live_read_ul("pages_shared"),
+			      ksml_live_read_ul("ksm_zero_pages"));
+	lp->cpu0 = ksml_live_ksmd_cpu_ns();
+	return 0;
+fail:
+	linux_close(d);
+	return ret;
+}
+
+static int linux_knob_write(struct ksml_drv *d, const char *name, const char *val)
+{
+	if (P(d)->stepping &&
+	    (!strcmp(name, "pages_to_scan") || !strcmp(name, "sleep_millisecs") ||
+	     !strcmp(name, "run") || !strcmp(name, "advisor_mode"))) {
+		ksml_drv_note(d,
+			      "linux: %s=%s not applied: the lock-stepped scan owns pages_to_scan, sleep_millisecs, run and advisor_mode",
+			      name, val);
+		return 0;
+	}
+	return knob(d, name, val);
+}
+
+static int linux_knob_read(struct ksml_drv *d, const char *name, char *buf,
+			   size_t size)
+{
+	int ret = ksml_live_read(name, buf, size);
+
+	if (ret < 0)
+		return ksml_drv_seterr(d, ret, "linux: reading %s/%s: %s",
+				       ksml_live_dir(), name, strerror(-ret));
+	return 0;
+}
+
+static int add_worker(struct ksml_drv *d, int fd, int pid, bool ours, int *id)
+{
+	struct linux_priv *lp = P(d);
+
+	if (lp->nr >= MAX_WORKERS) {
+		close(fd);
+		return ksml_drv_seterr(d, -ENOSPC, "linux: more than %d address spaces",
+				       MAX_WORKERS);
+	}
+	lp->w[lp->nr].fd = fd;
+	lp->w[lp->nr].pid = pid;
+	lp->w[lp->nr].our_child = ours;
+	*id = lp->nr++;
+	return 0;
+}
+
+static int linux_mm_create(struct ksml_drv *d, int *id)
+{
+	int sp[2];
+	pid_t pid;
+
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp))
+		return ksml_drv_seterr(d, -errno, "linux: socketpair: %s", strerror(errno));
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0) {
+		close(sp[0]);
+		close(sp[1]);
+		return ksml_drv_seterr(d, -errno, "linux: fork: %s", strerror(errno));
+	}
+	if (pid == 0) {
+		struct sigaction sa;
+
+		prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+		memset(&sa, 0, sizeof(sa));
+		sa.sa_handler = SIG_IGN; /* forked workers reap themselves */
+		sigaction(SIGCHLD, &sa, NULL);
+		sa.sa_handler = SIG_DFL;
+		sigaction(SIGINT, &sa, NULL);
+		sigaction(SIGTERM, &sa, NULL);
+		sigaction(SIGHUP, &sa, NULL);
+		/* keep only our socket: EOF must mean "harness gone" */
+		if (dup2(sp[1], 3) < 0)
+			_exit(1);
+		syscall(SYS_close_range, 4, ~0U, 0);
+		worker_loop(3);
+	}
+	close(sp[1]);
+	return add_worker(d, sp[0], pid, true, id);
+}
+
+static int linux_mm_fork(struct ksml_drv *d, int parent, int *child)
+{
+	struct wreq q = { .op = W_FORK };
+	struct wrep r;
+	int fd = -1, ret;
+
+	ret = call(d, parent, &q, &r, &fd);
+	if (ret)
+		return ret;
+	if (fd < 0)
+		return ksml_drv_seterr(d, -EIO, "linux: fork: no socket from worker");
+	return add_worker(d, fd, r.pid, false, child);
+}
+
+static bool pid_gone(int pid, bool ours)
+{
+	char path[64], buf[512], *p;
+	FILE *f;
+	bool gone = true;
+
+	if (ours && waitpid(pid, NULL, WNOHANG) == pid)
+		return true;
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	f = fopen(path, "r");
+	if (!f)
+		return true;
+	if (fgets(buf, sizeof(buf), f) && (p = strrchr(buf, ')')))
+		gone = p[2] == 'Z' || p[2] == 'X';
+	fclose(f);
+	if (gone)
+		waitpid(pid, NULL, WNOHANG); /* reparented to us (subreaper) */
+	return gone;
+}
+
+static int linux_mm_exit(struct ksml_drv *d, int id)
+{
+	struct linux_priv *lp = P(d);
+	struct wreq q = { .op = W_EXIT };
+	struct wrep r;
+	int ret, i;
+
+	ret = call(d, id, &q, &r, NULL);
+	if (ret)
+		return ret;
+	/* wait until the mm is torn down (exit_mm runs before the zombie) */
+	for (i = 0; i < 10000 && !pid_gone(lp->w[id].pid, lp->w[id].our_child); i++)
+		usleep(500);
+	close(lp->w[id].fd);
+	lp->w[id].fd = -1;
+	lp->w[id].pid = -1;
+	return 0;
+}
+
+static int simple(struct ksml_drv *d, int id, int op, unsigned long addr,
+		  unsigned long len, int arg, const char *what)
+{
+	struct wreq q = { .op = op, .addr = addr, .len = len, .arg = arg };
+	struct wrep r;
+	int ret = call(d, id, &q, &r, NULL);
+
+	if (ret && !d->err[0])
+		ksml_drv_seterr(d, ret, "linux: %s in space %d at 0x%lx (%lu bytes) failed: %s",
+				what, id, addr, len, strerror(-ret));
+	return ret;
+}
+
+static int linux_mmap(struct ksml_drv *d, int id, unsigned long addr,
+		      unsigned long len, bool shared)
+{
+	return simple(d, id, W_MMAP, addr, len, shared, "mmap");
+}
+
+static int linux_munmap(struct ksml_drv *d, int id, unsigned long addr,
+			unsigned long len)
+{
+	return simple(d, id, W_MUNMAP, addr, len, 0, "munmap");
+}
+
+static int linux_write(struct ksml_drv *d, int id, unsigned long addr,
+		       const void *buf, size_t len)
+{
+	struct linux_priv *lp = P(d);
+	struct wreq q = { .op = W_WRITE, .addr = addr, .len = len };
+	struct wrep r;
+	size_t done = 0;
+	ssize_t n;
+	int ret;
+
+	ret = call(d, id, &q, &r, NULL);
+	if (ret)
+		return ret;
+	while (done < len) {
+		size_t k = len - done > 65536 ? 65536 : len - done;
+
+		n = send(lp->w[id].fd, (const char *)buf + done, k, MSG_NOSIGNAL);
+		if (n < 0)
+			return ksml_drv_seterr(d, -errno, "linux: write data: %s",
+					       strerror(errno));
+		done += (size_t)n;
+	}
+	n = recv(lp->w[id].fd, &r, sizeof(r), 0);
+	if (n != (ssize_t)sizeof(r))
+		return ksml_drv_seterr(d, -EPIPE, "linux: no answer to write");
+	return r.ret;
+}
+
+static int linux_fill(struct ksml_drv *d, int id, unsigned long addr,
+		      unsigned long npages, ksml_drv_gen_fn gen, const void *ctx,
+		      size_t ctx_size)
+{
+	struct wreq q = { .op = W_FILL, .addr = addr, .len = npages, .gen = gen };
+	struct wrep r;
+
+	memcpy(q.ctx, ctx, ctx_size);
+	return call(d, id, &q, &r, NULL);
+}
+
+static int linux_madvise(struct ksml_drv *d, int id, unsigned long addr,
+			 unsigned long len, int advice)
+{
+	return simple(d, id, W_MADVISE, addr, len, advice, "madvise");
+}
+
+static int linux_prctl(struct ksml_drv *d, int id, bool on)
+{
+	return simple(d, id, W_PRCTL, 0, 0, on, "prctl(PR_SET_MEMORY_MERGE)");
+}
+
+static int linux_pin(struct ksml_drv *d, int id, unsigned long addr)
+{
+	return simple(d, id, W_PIN, addr, 4096, 0, "pin (vmsplice)");
+}
+
+static int linux_unpin(struct ksml_drv *d, int id, unsigned long addr)
+{
+	return simple(d, id, W_UNPIN, addr, 4096, 0, "unpin");
+}
+
+static int host_nodes(void)
+{
+	DIR *dir = opendir("/sys/devices/system/node");
+	struct dirent *e;
+	int n = 0;
+
+	if (!dir)
+		return 1;
+	while ((e = readdir(dir)))
+		if (!strncmp(e->d_name, "node", 4) && e->d_name[4] >= '0' &&
+		    e->d_name[4] <= '9')
+			n++;
+	closedir(dir);
+	return n ? n : 1;
+}
+
+static int linux_migrate(struct ksml_drv *d, int id, unsigned long addr,
+			 unsigned long npages, int nid)
+{
+	if (nid >= host_nodes())
+		return ksml_drv_seterr(d, -EOPNOTSUPP,
+				       "linux: host has %d NUMA node(s), cannot place pages on node %d",
+				       host_nodes(), nid);
+	return simple(d, id, W_MIGRATE, addr, npages, nid, "move_pages");
+}
+
+static void msleep_poll(long us)
+{
+	struct timespec ts = { us / 1000000, (us % 1000000) * 1000 };
+
+	nanosleep(&ts, NULL);
+}
+
+static uint64_t now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
+}
+
+/* one lock-stepped full scan */
+static int step_one(struct ksml_drv *d, bool quick)
+{
+	struct linux_priv *lp = P(d);
+	unsigned long fs0 = ksml_live_read_ul("full_scans"), fs;
+	uint64_t t0 = now_us(), last_kick;
+	long wait = 50;
+	int ret;
+
+	lp->stepping = true;
+kick:
+	/*
+	 * Order matters: change sleep_millisecs first (ends a timed sleep;
+	 * with run still 0 ksmd then waits untimed), then run=1 (ends the
+	 * untimed wait).  Either way ksmd runs exactly one batch.
+	 */
+	lp->toggle = !lp->toggle;
+	ret = knob(d, "sleep_millisecs", lp->toggle ? STEP_SLEEP_B : STEP_SLEEP_A);
+	if (!ret)
+		ret = knob(d, "run", "1");
+	if (ret)
+		return ret;
+	last_kick = now_us();
+	for (;;) {
+		fs = ksml_live_read_ul("full_scans");
+		if (fs != fs0)
+			break;
+		if (ksml_live_interrupted) {
+			knob(d, "run", "0");
+			return ksml_drv_seterr(d, -EINTR, "linux: interrupted by signal %d",
+					       (int)ksml_live_interrupted);
+		}
+		if (now_us() - t0 > 120000000ULL) {
+			knob(d, "run", "0");
+			return ksml_drv_seterr(d, -EAGAIN,
+					       "linux: ksmd did not complete a scan in 120 s (nothing registered?)");
+		}
+		/* no registered mm: ksmd does not scan; same as ref's -EAGAIN */
+		if (quick && now_us() - t0 > 500000) {
+			knob(d, "run", "0");
+			return -EAGAIN;
+		}
+		if (now_us() - last_kick > 2000000) {
+			/* a wake-up can be lost in a narrow window: kick again */
+			goto kick;
+		}
+		msleep_poll(wait);
+		if (wait < 2000)
+			wait += 50;
+	}
+	ret = knob(d, "run", "0");
+	if (ret)
+		return ret;
+	if (fs != fs0 + 1)
+		ksml_drv_note(d, "linux: full_scans jumped from %lu to %lu in one step",
+			      fs0, fs);
+	return 0;
+}
+
+static bool any_registered(struct ksml_drv *d)
+{
+	struct linux_priv *lp = P(d);
+	int i;
+
+	for (i = 0; i < lp->nr; i++) {
+		char path[64], line[128];
+		FILE *f;
+		bool yes = false;
+
+		if (lp->w[i].fd < 0)
+			continue;
+		snprintf(path, sizeof(path), "/proc/%d/ksm_stat", lp->w[i].pid);
+		f = fopen(path, "r");
+		if (!f)
+			continue;
+		while (fgets(line, sizeof(line), f)) {
+			unsigned long v;
+
+			if (!strncmp(line, "ksm_mergeable: yes", 18) ||
+			    !strncmp(line, "ksm_merge_any: yes", 18) ||
+			    (sscanf(line, "ksm_rmap_items %lu", &v) == 1 && v))
+				yes = true;
+		}
+		fclose(f);
+		if (yes)
+			return true;
+	}
+	return false;
+}
+
+static int linux_scan(struct ksml_drv *d, unsigned long nr)
+{
+	unsigned long i;
+	int ret;
+
+	for (i = 0; i < nr; i++) {
+		/*
+		 * ksmd only scans while some mm is registered; when none of
+		 * our workers is, a pass may still run (to free the slots of
+		 * exited ones) or not at all: wait only briefly for it.
+		 */
+		ret = step_one(d, !any_registered(d));
+		if (!ret)
+			note_host_users(d, "during the run");
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+static int read_ul(struct ksml_drv *d, const char *name, unsigned long *v)
+{
+	char buf[64];
+	int ret = ksml_live_read(name, buf, sizeof(buf));
+
+	if (ret < 0) {
+		*v = 0;
+		return 0; /* older kernels lack some counters */
+	}
+	*v = strtoul(buf, NULL, 10);
+	return 0;
+}
+
+static int linux_counters(struct ksml_drv *d, struct ksml_counters *c)
+{
+	char buf[64];
+
+	read_ul(d, "run", &c->run);
+	read_ul(d, "pages_to_scan", &c->pages_to_scan);
+	read_ul(d, "pages_scanned", &c->pages_scanned);
+	read_ul(d, "pages_shared", &c->pages_shared);
+	read_ul(d, "pages_sharing", &c->pages_sharing);
+	read_ul(d, "pages_unshared", &c->pages_unshared);
+	read_ul(d, "pages_volatile", &c->pages_volatile);
+	read_ul(d, "pages_skipped", &c->pages_skipped);
+	read_ul(d, "full_scans", &c->full_scans);
+	read_ul(d, "stable_node_chains", &c->stable_node_chains);
+	read_ul(d, "stable_node_dups", &c->stable_node_dups);
+	if (ksml_live_read("ksm_zero_pages", buf, sizeof(buf)) >= 0)
+		c->ksm_zero_pages = strtol(buf, NULL, 10);
+	if (ksml_live_read("general_profit", buf, sizeof(buf)) >= 0)
+		c->general_profit = strtol(buf, NULL, 10);
+	c->rmap_items = c->pages_shared + c->pages_sharing + c->pages_unshared +
+			c->pages_volatile;
+	return 0;
+}
+
+int ksml_linux_read_ksm_stat(int pid, struct ksml_mm_stat *st);
+
+int ksml_linux_read_ksm_stat(int pid, struct ksml_mm_stat *st)
+{
+	char path[64], line[128], yn[8];
+	FILE *f;
+
+	memset(st, 0, sizeof(*st));
+	snprintf(path, sizeof(path), "/proc/%d/ksm_stat", pid);
+	f = fopen(path, "r");
+	if (!f)
+		return -errno;
+	while (fgets(line, sizeof(line), f)) {
+		sscanf(line, "ksm_rmap_items %lu", &st->ksm_rmap_items);
+		sscanf(line, "ksm_zero_pages %ld", &st->ksm_zero_pages);
+		sscanf(line, "ksm_merging_pages %lu", &st->ksm_merging_pages);
+		sscanf(line, "ksm_process_profit %ld", &st->ksm_process_profit);
+		if (sscanf(line, "ksm_merge_any: %7s", yn) == 1)
+			st->ksm_merge_any = !strcmp(yn, "yes");
+		if (sscanf(line, "ksm_mergeable: %7s", yn) == 1)
+			st->ksm_mergeable = !strcmp(yn, "yes");
+	}
+	fclose(f);
+	return 0;
+}
+
+static int linux_mm_stat(struct ksml_drv *d, int id, struct ksml_mm_stat *st)
+{
+	struct linux_priv *lp = P(d);
+	int ret;
+
+	if (id < 0 || id >= lp->nr || lp->w[id].fd < 0)
+		return ksml_drv_seterr(d, -EINVAL, "linux: no live address space %d", id);
+	ret = ksml_linux_read_ksm_stat(lp->w[id].pid, st);
+	if (ret)
+		return ksml_drv_seterr(d, ret, "linux: /proc/%d/ksm_stat: %s",
+				       lp->w[id].pid, strerror(-ret));
+	return 0;
+}
+
+static int linux_cpu_ns(struct ksml_drv *d, uint64_t *ns)
+{
+	*ns = ksml_live_ksmd_cpu_ns() - P(d)->cpu0;
+	return 0;
+}
+
+const struct ksml_backend_ops ksml_backend_linux = {
+	.name = "linux",
+	.open = linux_open,
+	.close = linux_close,
+	.knob_write = linux_knob_write,
+	.knob_read = linux_knob_read,
+	.mm_create = linux_mm_create,
+	.mm_fork = linux_mm_fork,
+	.mm_exit = linux_mm_exit,
+	.mmap = linux_mmap,
+	.munmap = linux_munmap,
+	.write = linux_write,
+	.fill = linux_fill,
+	.madvise = linux_madvise,
+	.prctl_merge_any = linux_prctl,
+	.pin = linux_pin,
+	.unpin = linux_unpin,
+	.migrate = linux_migrate,
+	.scan = linux_scan,
+	.counters = linux_counters,
+	.mm_stat = linux_mm_stat,
+	.cpu_ns = linux_cpu_ns,
+};

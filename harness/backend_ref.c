@@ -1,0 +1,331 @@
+/* SPDX-License-Identifier: MIT OR GPL-2.0-only */
+/*
+ * backend_ref.c - ksm_core in this process as a ksmlab backend.
+ *
+ * No ksmd thread: scan(n) runs ksml_scan_full(ksm, n) in the caller, so a
+ * run is a pure function of the workload.  `run` is driven the way the
+ * linux backend drives the kernel (2 at open, 0 between steps, 1 during
+ * a step) so that registrations land at the same place of the mm list.
+ */
+#include "driver.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define MAX_MMS 512
+
+struct ref_priv {
+	struct ksml *ksm;
+	struct ksml_mm *mm[MAX_MMS];
+	int nr;
+	uint64_t cpu_ns;
+};
+
+static struct ref_priv *R(struct ksml_drv *d)
+{
+	return d->priv;
+}
+
+static int err_of(struct ksml_drv *d, int ret, const char *what)
+{
+	if (ret < 0)
+		ksml_drv_seterr(d, ret, "ref: %s: %s", what, strerror(-ret));
+	return ret < 0 ? ret : 0;
+}
+
+static int ref_open(struct ksml_drv *d)
+{
+	struct ksml_config cfg;
+	struct ref_priv *rp = calloc(1, sizeof(*rp));
+	int ret;
+
+	if (!rp)
+		return -ENOMEM;
+	memset(&cfg, 0, sizeof(cfg));
+	if (d->opts.numa_nodes > 1)
+		cfg.ops = ksml_user_ops_fake_numa(d->opts.numa_nodes);
+	ret = ksml_init(&rp->ksm, &cfg);
+	if (ret) {
+		free(rp);
+		return ksml_drv_seterr(d, ret, "ref: ksml_init: %s", strerror(-ret));
+	}
+	d->priv = rp;
+	ret = ksml_set_run(rp->ksm, KSML_RUN_UNMERGE);
+	return err_of(d, ret, "run=2");
+}
+
+static void ref_close(struct ksml_drv *d)
+{
+	struct ref_priv *rp = R(d);
+	int i;
+
+	if (!rp)
+		return;
+	for (i = 0; i < rp->nr; i++)
+		if (rp->mm[i])
+			ksml_mm_exit(rp->mm[i]);
+	ksml_destroy(rp->ksm);
+	free(rp);
+	d->priv = NULL;
+}
+
+static int ref_knob_write(struct ksml_drv *d, const char *name, const char *val)
+{
+	int ret = ksml_knob_write(R(d)->ksm, name, val, strlen(val));
+
+	if (ret < 0)
+		return ksml_drv_seterr(d, ret, "ref: writing %s to knob %s: %s",
+				       val, name, strerror(-ret));
+	return 0;
+}
+
+static int ref_knob_read(struct ksml_drv *d, const char *name, char *buf,
+			 size_t size)
+{
+	int ret = ksml_knob_read(R(d)->ksm, name, buf, size);
+	size_t n;
+
+	if (ret < 0)
+		return ksml_drv_seterr(d, ret, "ref: reading knob %s: %s", name,
+				       strerror(-ret));
+	n = strlen(buf);
+	while (n && (buf[n - 1] == '\n' || buf[n - 1] == ' '))
+		buf[--n] = 0;
+	if (strchr(buf, '[')) {
+		char *a = strchr(buf, '['), *b = strchr(buf, ']');
+
+		if (b && b > a) {
+			memmove(buf, a + 1, (size_t)(b - a - 1));
+			buf[b - a - 1] = 0;
+		}
+	}
+	return 0;
+}
+
+static struct ksml_mm *mm_of(struct ksml_drv *d, int id)
+{
+	struct ref_priv *rp = R(d);
+
+	if (id < 0 || id >= rp->nr || !rp->mm[id]) {
+		ksml_drv_seterr(d, -EINVAL, "ref: no live address space %d", id);
+		return NULL;
+	}
+	return rp->mm[id];
+}
+
+static int add_mm(struct ksml_drv *d, struct ksml_mm *mm, int *id)
+{
+	struct ref_priv *rp = R(d);
+
+	if (rp->nr >= MAX_MMS) {
+		ksml_mm_exit(mm);
+		return ksml_drv_seterr(d, -ENOSPC, "ref: more than %d address spaces",
+				       MAX_MMS);
+	}
+	rp->mm[rp->nr] = mm;
+	*id = rp->nr++;
+	return 0;
+}
+
+static int ref_mm_create(struct ksml_drv *d, int *id)
+{
+	struct ksml_mm *mm;
+	int ret = ksml_mm_create(R(d)->ksm, &mm);
+
+	if (ret)
+		return err_of(d, ret, "ksml_mm_create");
+	return add_mm(d, mm, id);
+}
+
+static int ref_mm_fork(struct ksml_drv *d, int parent, int *child)
+{
+	struct ksml_mm *p = mm_of(d, parent), *c;
+	int ret;
+
+	if (!p)
+		return -EINVAL;
+	ret = ksml_mm_fork(p, &c);
+	if (ret)
+		return err_of(d, ret, "ksml_mm_fork");
+	return add_mm(d, c, child);
+}
+
+static int ref_mm_exit(struct ksml_drv *d, int id)
+{
+	struct ksml_mm *mm = mm_of(d, id);
+
+	if (!mm)
+		return -EINVAL;
+	ksml_mm_exit(mm);
+	R(d)->mm[id] = NULL;
+	return 0;
+}
+
+static int ref_mmap(struct ksml_drv *d, int id, unsigned long addr,
+		    unsigned long len, bool shared)
+{
+	struct ksml_mm *mm = mm_of(d, id);
+	unsigned long out = 0;
+	int ret;
+
+	if (!mm)
+		return -EINVAL;
+	ret = ksml_vm_mmap(mm, addr, len,
+			   (shared ? KSML_MAP_SHARED : KSML_MAP_PRIVATE) |
+				   KSML_MAP_ANONYMOUS | KSML_MAP_FIXED,
+			   &out);
+	if (ret)
+		return ksml_drv_seterr(d, ret, "ref: mmap 0x%lx+%lu: %s", addr,
+				       len, strerror(-ret));
+	if (out != addr)
+		return ksml_drv_seterr(d, -EFAULT, "ref: mmap at 0x%lx returned 0x%lx",
+				       addr, out);
+	return 0;
+}
+
+static int ref_munmap(struct ksml_drv *d, int id, unsigned long addr,
+		      unsigned long len)
+{
+	struct ksml_mm *mm = mm_of(d, id);
+
+	return mm ? err_of(d, ksml_vm_munmap(mm, addr, len), "munmap") : -EINVAL;
+}
+
+static int ref_write(struct ksml_drv *d, int id, unsigned long addr,
+		     const void *buf, size_t len)
+{
+	struct ksml_mm *mm = mm_of(d, id);
+
+	return mm ? err_of(d, ksml_vm_write(mm, addr, buf, len), "write") : -EINVAL;
+}
+
+static int ref_madvise(struct ksml_drv *d, int id, unsigned long addr,
+		       unsigned long len, int advice)
+{
+	struct ksml_mm *mm = mm_of(d, id);
+
+	return mm ? err_of(d, ksml_vm_madvise(mm, addr, len, advice), "madvise") :
+		    -EINVAL;
+}
+
+static int ref_prctl(struct ksml_drv *d, int id, bool on)
+{
+	struct ksml_mm *mm = mm_of(d, id);
+
+	return mm ? err_of(d, ksml_vm_prctl_set_memory_merge(mm, on),
+			   "prctl(PR_SET_MEMORY_MERGE)") :
+		    -EINVAL;
+}
+
+static int ref_pin(struct ksml_drv *d, int id, unsigned long addr)
+{
+	struct ksml_mm *mm = mm_of(d, id);
+
+	return mm ? err_of(d, ksml_vm_pin(mm, addr), "pin") : -EINVAL;
+}
+
+static int ref_unpin(struct ksml_drv *d, int id, unsigned long addr)
+{
+	struct ksml_mm *mm = mm_of(d, id);
+
+	return mm ? err_of(d, ksml_vm_unpin(mm, addr), "unpin") : -EINVAL;
+}
+
+static int ref_migrate(struct ksml_drv *d, int id, unsigned long addr,
+		       unsigned long npages, int nid)
+{
+	struct ksml_mm *mm = mm_of(d, id);
+	unsigned long i;
+	int ret;
+
+	if (!mm)
+		return -EINVAL;
+	if (nid >= (d->opts.numa_nodes > 1 ? d->opts.numa_nodes : 1))
+		return ksml_drv_seterr(d, -EOPNOTSUPP,
+				       "ref: node %d does not exist (the instance has %d node(s))",
+				       nid, d->opts.numa_nodes > 1 ? d->opts.numa_nodes : 1);
+	for (i = 0; i < npages; i++) {
+		ret = ksml_vm_migrate(mm, addr + i * KSML_PAGE_SIZE, nid);
+		if (ret)
+			return err_of(d, ret, "migrate");
+	}
+	return 0;
+}
+
+static uint64_t cpu_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+static int ref_scan(struct ksml_drv *d, unsigned long nr)
+{
+	struct ref_priv *rp = R(d);
+	uint64_t t0 = cpu_now();
+	int ret;
+
+	ret = ksml_set_run(rp->ksm, KSML_RUN_MERGE);
+	if (ret)
+		return err_of(d, ret, "run=1");
+	ret = ksml_scan_full(rp->ksm, nr, 0);
+	ksml_set_run(rp->ksm, KSML_RUN_STOP);
+	rp->cpu_ns += cpu_now() - t0;
+	if (ret == -KSML_EAGAIN)
+		return -EAGAIN;
+	return err_of(d, ret, "ksml_scan_full");
+}
+
+static int ref_counters(struct ksml_drv *d, struct ksml_counters *c)
+{
+	ksml_get_counters(R(d)->ksm, c);
+	return 0;
+}
+
+static int ref_mm_stat(struct ksml_drv *d, int id, struct ksml_mm_stat *st)
+{
+	struct ksml_mm *mm = mm_of(d, id);
+
+	return mm ? err_of(d, ksml_mm_get_stat(mm, st), "ksml_mm_get_stat") : -EINVAL;
+}
+
+static int ref_cpu_ns(struct ksml_drv *d, uint64_t *ns)
+{
+	*ns = R(d)->cpu_ns;
+	return 0;
+}
+
+/* for tests and `ksmlab stat`: the instance behind a ref driver */
+struct ksml *ksml_ref_instance(struct ksml_drv *d);
+
+struct ksml *ksml_ref_instance(struct ksml_drv *d)
+{
+	return d->ops == &ksml_backend_ref && d->priv ? R(d)->ksm : NULL;
+}
+
+const struct ksml_backend_ops ksml_backend_ref = {
+	.name = "ref",
+	.open = ref_open,
+	.close = ref_close,
+	.knob_write = ref_knob_write,
+	.knob_read = ref_knob_read,
+	.mm_create = ref_mm_create,
+	.mm_fork = ref_mm_fork,
+	.mm_exit = ref_mm_exit,
+	.mmap = ref_mmap,
+	.munmap = ref_munmap,
+	.write = ref_write,
+	.madvise = ref_madvise,
+	.prctl_merge_any = ref_prctl,
+	.pin = ref_pin,
+	.unpin = ref_unpin,
+	.migrate = ref_migrate,
+	.scan = ref_scan,
+	.counters = ref_counters,
+	.mm_stat = ref_mm_stat,
+	.cpu_ns = ref_cpu_ns,
+};

@@ -1,0 +1,271 @@
+/* SPDX-License-Identifier: MIT OR GPL-2.0-only */
+/*
+ * driver.c - the backend-independent half of the driver: dispatch with
+ * "not supported" errors, error/notes buffers, convergence.
+ */
+#include "driver.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+const char *const ksml_det_names[KSML_NR_DET] = {
+	"pages_shared",	      "pages_sharing",	  "pages_unshared",
+	"stable_node_chains", "stable_node_dups", "ksm_zero_pages",
+};
+
+void ksml_det_values(const struct ksml_counters *c, long v[KSML_NR_DET])
+{
+	v[0] = (long)c->pages_shared;
+	v[1] = (long)c->pages_sharing;
+	v[2] = (long)c->pages_unshared;
+	v[3] = (long)c->stable_node_chains;
+	v[4] = (long)c->stable_node_dups;
+	v[5] = c->ksm_zero_pages;
+}
+
+const struct ksml_backend_ops *ksml_backend_by_name(const char *name)
+{
+	if (!strcmp(name, "ref"))
+		return &ksml_backend_ref;
+	if (!strcmp(name, "linux"))
+		return &ksml_backend_linux;
+	if (!strcmp(name, "kmod"))
+		return &ksml_backend_kmod;
+	return NULL;
+}
+
+int ksml_drv_seterr(struct ksml_drv *d, int err, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(d->err, sizeof(d->err), fmt, ap);
+	va_end(ap);
+	return err;
+}
+
+void ksml_drv_note(struct ksml_drv *d, const char *fmt, ...)
+{
+	size_t n = strlen(d->notes);
+	va_list ap;
+
+	if (n + 2 >= sizeof(d->notes))
+		return;
+	if (n)
+		d->notes[n++] = '\n';
+	va_start(ap, fmt);
+	vsnprintf(d->notes + n, sizeof(d->notes) - n, fmt, ap);
+	va_end(ap);
+}
+
+const char *ksml_drv_error(const struct ksml_drv *d)
+{
+	return d->err[0] ? d->err : "unknown error";
+}
+
+int ksml_drv_open(struct ksml_drv *d, const struct ksml_backend_ops *ops,
+		  const struct ksml_drv_opts *opts)
+{
+	memset(d, 0, sizeof(*d));
+	d->ops = ops;
+	if (opts)
+		d->opts = *opts;
+	return ops->open(d);
+}
+
+void ksml_drv_close(struct ksml_drv *d)
+{
+	if (d->ops && d->ops->close)
+		d->ops->close(d);
+	d->ops = NULL;
+}
+
+#define DISPATCH(fn, ...)                                                     \
+	do {                                                                  \
+		int __r;                                                      \
+		if (!d->ops->fn)                                              \
+			return ksml_drv_seterr(d, -EOPNOTSUPP,                \
+					       "backend %s does not support " \
+					       #fn,                           \
+					       d->ops->name);                 \
+		d->err[0] = 0;                                                \
+		__r = d->ops->fn(d, __VA_ARGS__);                             \
+		if (__r < 0 && !d->err[0])                                    \
+			ksml_drv_seterr(d, __r, "%s: %s failed: %s",          \
+					d->ops->name, #fn, strerror(-__r));   \
+		return __r;                                                   \
+	} while (0)
+
+int ksml_drv_knob_write(struct ksml_drv *d, const char *name, const char *val)
+{
+	DISPATCH(knob_write, name, val);
+}
+
+int ksml_drv_knob_read(struct ksml_drv *d, const char *name, char *buf,
+		       size_t size)
+{
+	DISPATCH(knob_read, name, buf, size);
+}
+
+int ksml_drv_mm_create(struct ksml_drv *d, int *id)
+{
+	DISPATCH(mm_create, id);
+}
+
+int ksml_drv_mm_fork(struct ksml_drv *d, int parent, int *child)
+{
+	DISPATCH(mm_fork, parent, child);
+}
+
+int ksml_drv_mm_exit(struct ksml_drv *d, int id)
+{
+	DISPATCH(mm_exit, id);
+}
+
+int ksml_drv_mmap(struct ksml_drv *d, int id, unsigned long addr,
+		  unsigned long len, bool shared)
+{
+	DISPATCH(mmap, id, addr, len, shared);
+}
+
+int ksml_drv_munmap(struct ksml_drv *d, int id, unsigned long addr,
+		    unsigned long len)
+{
+	DISPATCH(munmap, id, addr, len);
+}
+
+int ksml_drv_write(struct ksml_drv *d, int id, unsigned long addr,
+		   const void *buf, size_t len)
+{
+	DISPATCH(write, id, addr, buf, len);
+}
+
+int ksml_drv_fill(struct ksml_drv *d, int id, unsigned long addr,
+		  unsigned long npages, ksml_drv_gen_fn gen, const void *ctx,
+		  size_t ctx_size)
+{
+	static unsigned char page[4096];
+	unsigned long i;
+	int ret;
+
+	if (ctx_size > KSML_DRV_MAX_CTX)
+		return ksml_drv_seterr(d, -EINVAL, "fill: context of %zu bytes (max %d)",
+				       ctx_size, KSML_DRV_MAX_CTX);
+	if (d->ops->fill)
+		DISPATCH(fill, id, addr, npages, gen, ctx, ctx_size);
+	/* generic: one write per page */
+	for (i = 0; i < npages; i++) {
+		gen(ctx, i, page);
+		ret = ksml_drv_write(d, id, addr + i * 4096UL, page, 4096);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+int ksml_drv_madvise(struct ksml_drv *d, int id, unsigned long addr,
+		     unsigned long len, int advice)
+{
+	DISPATCH(madvise, id, addr, len, advice);
+}
+
+int ksml_drv_prctl_merge_any(struct ksml_drv *d, int id, bool on)
+{
+	DISPATCH(prctl_merge_any, id, on);
+}
+
+int ksml_drv_pin(struct ksml_drv *d, int id, unsigned long addr)
+{
+	DISPATCH(pin, id, addr);
+}
+
+int ksml_drv_unpin(struct ksml_drv *d, int id, unsigned long addr)
+{
+	DISPATCH(unpin, id, addr);
+}
+
+int ksml_drv_migrate(struct ksml_drv *d, int id, unsigned long addr,
+		     unsigned long npages, int nid)
+{
+	DISPATCH(migrate, id, addr, npages, nid);
+}
+
+int ksml_drv_scan(struct ksml_drv *d, unsigned long nr)
+{
+	DISPATCH(scan, nr);
+}
+
+int ksml_drv_counters(struct ksml_drv *d, struct ksml_counters *c)
+{
+	memset(c, 0, sizeof(*c));
+	DISPATCH(counters, c);
+}
+
+int ksml_drv_mm_stat(struct ksml_drv *d, int id, struct ksml_mm_stat *st)
+{
+	memset(st, 0, sizeof(*st));
+	DISPATCH(mm_stat, id, st);
+}
+
+int ksml_drv_cpu_ns(struct ksml_drv *d, uint64_t *ns)
+{
+	*ns = 0;
+	DISPATCH(cpu_ns, ns);
+}
+
+#define MAX_CONV_IDS 256
+
+static int snapshot(struct ksml_drv *d, const int *ids, int nr_ids,
+		    long *v)
+{
+	struct ksml_counters c;
+	struct ksml_mm_stat st;
+	int i, ret;
+
+	ret = ksml_drv_counters(d, &c);
+	if (ret)
+		return ret;
+	ksml_det_values(&c, v);
+	for (i = 0; i < nr_ids && i < MAX_CONV_IDS; i++) {
+		ret = ksml_drv_mm_stat(d, ids[i], &st);
+		if (ret)
+			return ret;
+		v[KSML_NR_DET + i] = (long)st.ksm_merging_pages;
+	}
+	return 0;
+}
+
+int ksml_drv_wait_converged(struct ksml_drv *d, const int *ids, int nr_ids,
+			    unsigned long max_scans, unsigned long *scans)
+{
+	long hist[3][KSML_NR_DET + MAX_CONV_IDS];
+	size_t n = (size_t)(KSML_NR_DET + (nr_ids < MAX_CONV_IDS ? nr_ids : MAX_CONV_IDS)) *
+		   sizeof(long);
+	unsigned long s;
+	int ret, have = 0;
+
+	*scans = 0;
+	ret = snapshot(d, ids, nr_ids, hist[0]);
+	if (ret)
+		return ret;
+	have = 1;
+	for (s = 1; s <= max_scans; s++) {
+		ret = ksml_drv_scan(d, 1);
+		if (ret == -EAGAIN)
+			return 0; /* nothing to scan: nothing can change */
+		if (ret)
+			return ret;
+		*scans = s;
+		memmove(hist[2], hist[1], n);
+		memmove(hist[1], hist[0], n);
+		ret = snapshot(d, ids, nr_ids, hist[0]);
+		if (ret)
+			return ret;
+		if (++have >= 3 && !memcmp(hist[0], hist[1], n) &&
+		    !memcmp(hist[1], hist[2], n) && s >= 2)
+			return 0;
+	}
+	return -ETIMEDOUT;
+}

@@ -1,0 +1,155 @@
+/* SPDX-License-Identifier: MIT OR GPL-2.0-only */
+/*
+ * driver.h - one interface over every KSM implementation ksmlab drives.
+ *
+ * A backend is a const struct of function pointers (struct
+ * ksml_backend_ops); the driver (struct ksml_drv) holds one backend and its
+ * private state.  Address spaces are small integers handed out by the
+ * backend.  Every call returns 0 or a negative errno and, on error, leaves
+ * a sentence in ksml_drv_error(d).
+ *
+ * Backends:
+ *   ref   - ksm_core in this process (ksml.h/vmem.h), scanned in the caller
+ *           with ksml_scan_full(): fully deterministic;
+ *   linux - the host kernel's KSM: one worker process per address space,
+ *           knobs in /sys/kernel/mm/ksm (saved and restored), per-process
+ *           counters from /proc/PID/ksm_stat;
+ *   kmod  - ksm_ref.ko through its char device (harness/backend_kmod.c).
+ *
+ * Scanning is lock-stepped: scan(d, n) returns once exactly n more full
+ * scans have completed and nothing scans in between calls, so events
+ * scheduled "at scan N" land on the same pass boundary on every backend.
+ */
+#ifndef KSML_DRIVER_H
+#define KSML_DRIVER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ksml.h"
+
+struct ksml_drv;
+
+#define KSML_DRV_MAX_CTX 128
+
+/* writes page idx (0-based) of a fill into page (4096 bytes) */
+typedef void (*ksml_drv_gen_fn)(const void *ctx, unsigned long idx, void *page);
+
+struct ksml_backend_ops {
+	const char *name;
+	int (*open)(struct ksml_drv *d);
+	void (*close)(struct ksml_drv *d);
+	/* knobs by sysfs name; values as text, as in sysfs */
+	int (*knob_write)(struct ksml_drv *d, const char *name, const char *val);
+	int (*knob_read)(struct ksml_drv *d, const char *name, char *buf,
+			 size_t size);
+	int (*mm_create)(struct ksml_drv *d, int *id);
+	int (*mm_fork)(struct ksml_drv *d, int parent, int *child);
+	int (*mm_exit)(struct ksml_drv *d, int id);
+	/* anonymous mapping at a fixed address */
+	int (*mmap)(struct ksml_drv *d, int id, unsigned long addr,
+		    unsigned long len, bool shared);
+	int (*munmap)(struct ksml_drv *d, int id, unsigned long addr,
+		      unsigned long len);
+	int (*write)(struct ksml_drv *d, int id, unsigned long addr,
+		     const void *buf, size_t len);
+	/*
+	 * write npages pages at addr, page i produced by gen(ctx, i).  The
+	 * ctx_size bytes at ctx are copied (at most KSML_DRV_MAX_CTX); what
+	 * they point to must exist since before the first mm_create (the
+	 * linux backend runs gen in its worker processes, forks of this one).
+	 */
+	int (*fill)(struct ksml_drv *d, int id, unsigned long addr,
+		    unsigned long npages, ksml_drv_gen_fn gen, const void *ctx,
+		    size_t ctx_size);
+	int (*madvise)(struct ksml_drv *d, int id, unsigned long addr,
+		       unsigned long len, int advice);
+	int (*prctl_merge_any)(struct ksml_drv *d, int id, bool on);
+	int (*pin)(struct ksml_drv *d, int id, unsigned long addr);
+	int (*unpin)(struct ksml_drv *d, int id, unsigned long addr);
+	/* place pages on NUMA node nid; -EOPNOTSUPP if the node is absent */
+	int (*migrate)(struct ksml_drv *d, int id, unsigned long addr,
+		       unsigned long npages, int nid);
+	/* run exactly nr full scans; -EAGAIN if nothing can be scanned */
+	int (*scan)(struct ksml_drv *d, unsigned long nr);
+	int (*counters)(struct ksml_drv *d, struct ksml_counters *c);
+	int (*mm_stat)(struct ksml_drv *d, int id, struct ksml_mm_stat *st);
+	/* CPU time spent scanning so far (ns) */
+	int (*cpu_ns)(struct ksml_drv *d, uint64_t *ns);
+};
+
+struct ksml_drv_opts {
+	int numa_nodes;	      /* ref: simulated nodes (0 = host's) */
+	int lock_timeout_s;   /* linux: wait for the live-KSM lock */
+	int wait_quiet_s;     /* linux: wait for other KSM users to leave */
+	bool verbose;
+};
+
+struct ksml_drv {
+	const struct ksml_backend_ops *ops;
+	struct ksml_drv_opts opts;
+	void *priv;
+	char err[512];
+	char notes[1024]; /* facts worth reporting (host KSM users, ...) */
+	bool host_noise;  /* linux: other processes used KSM during the run */
+};
+
+extern const struct ksml_backend_ops ksml_backend_ref;
+extern const struct ksml_backend_ops ksml_backend_linux;
+extern const struct ksml_backend_ops ksml_backend_kmod;
+
+/* by name: "ref", "linux", "kmod"; NULL if unknown */
+const struct ksml_backend_ops *ksml_backend_by_name(const char *name);
+
+int ksml_drv_open(struct ksml_drv *d, const struct ksml_backend_ops *ops,
+		  const struct ksml_drv_opts *opts);
+void ksml_drv_close(struct ksml_drv *d);
+const char *ksml_drv_error(const struct ksml_drv *d);
+int ksml_drv_seterr(struct ksml_drv *d, int err, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+void ksml_drv_note(struct ksml_drv *d, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+int ksml_drv_knob_write(struct ksml_drv *d, const char *name, const char *val);
+int ksml_drv_knob_read(struct ksml_drv *d, const char *name, char *buf,
+		       size_t size);
+int ksml_drv_mm_create(struct ksml_drv *d, int *id);
+int ksml_drv_mm_fork(struct ksml_drv *d, int parent, int *child);
+int ksml_drv_mm_exit(struct ksml_drv *d, int id);
+int ksml_drv_mmap(struct ksml_drv *d, int id, unsigned long addr,
+		  unsigned long len, bool shared);
+int ksml_drv_munmap(struct ksml_drv *d, int id, unsigned long addr,
+		    unsigned long len);
+int ksml_drv_write(struct ksml_drv *d, int id, unsigned long addr,
+		   const void *buf, size_t len);
+int ksml_drv_fill(struct ksml_drv *d, int id, unsigned long addr,
+		  unsigned long npages, ksml_drv_gen_fn gen, const void *ctx,
+		  size_t ctx_size);
+int ksml_drv_madvise(struct ksml_drv *d, int id, unsigned long addr,
+		     unsigned long len, int advice);
+int ksml_drv_prctl_merge_any(struct ksml_drv *d, int id, bool on);
+int ksml_drv_pin(struct ksml_drv *d, int id, unsigned long addr);
+int ksml_drv_unpin(struct ksml_drv *d, int id, unsigned long addr);
+int ksml_drv_migrate(struct ksml_drv *d, int id, unsigned long addr,
+		     unsigned long npages, int nid);
+int ksml_drv_scan(struct ksml_drv *d, unsigned long nr);
+int ksml_drv_counters(struct ksml_drv *d, struct ksml_counters *c);
+int ksml_drv_mm_stat(struct ksml_drv *d, int id, struct ksml_mm_stat *st);
+int ksml_drv_cpu_ns(struct ksml_drv *d, uint64_t *ns);
+
+/*
+ * Scan until converged: the deterministic counters (global, and
+ * ksm_merging_pages of the spaces in ids[]) unchanged over at least
+ * 2 more full scans.  *scans gets the number of scans run.  Returns 0,
+ * -ETIMEDOUT after max_scans, or an error.
+ */
+int ksml_drv_wait_converged(struct ksml_drv *d, const int *ids, int nr_ids,
+			    unsigned long max_scans, unsigned long *scans);
+
+/* names and order of the deterministic counters the diff compares */
+#define KSML_NR_DET 6
+extern const char *const ksml_det_names[KSML_NR_DET];
+void ksml_det_values(const struct ksml_counters *c, long v[KSML_NR_DET]);
+
+#endif /* KSML_DRIVER_H */

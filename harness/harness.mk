@@ -1,0 +1,54 @@
+# SPDX-License-Identifier: MIT OR GPL-2.0-only
+# harness: the ksmlab command, the LD_PRELOAD shim, and the harness tests.
+# Included by the top-level Makefile (uses CC_USER, CSTD, KWARN, PKG_CFLAGS,
+# PKG_LIBS, LIB_A, B).
+
+KSMLAB_BIN := $(B)/ksmlab
+KSML_PRELOAD := $(B)/libksm_preload.so
+HARNESS_DIR := harness
+# userspace tools: the kernel's stack-frame limit does not apply
+HARNESS_CFLAGS := $(CSTD) -O2 -g $(KWARN) -Wframe-larger-than=65536 \
+	-I$(CORE_DIR) -I$(HARNESS_DIR) $(PKG_CFLAGS)
+HARNESS_HDR := $(wildcard $(HARNESS_DIR)/*.h) $(CORE_DIR)/ksml.h $(CORE_DIR)/vmem.h \
+	$(CORE_DIR)/ksm_platform.h
+
+# objects that need no core
+HARNESS_WL_OBJ := $(B)/harness/workload.o
+# the driver, runner and backends
+HARNESS_DRV_OBJ := $(addprefix $(B)/harness/,driver.o runner.o live.o \
+	backend_ref.o backend_linux.o backend_kmod.o capture.o)
+
+$(B)/harness/%.o: $(HARNESS_DIR)/%.c $(HARNESS_HDR)
+	@mkdir -p $(dir $@)
+	$(CC_USER) $(HARNESS_CFLAGS) -c $< -o $@
+
+$(KSMLAB_BIN): $(B)/harness/ksmlab.o $(HARNESS_DRV_OBJ) $(HARNESS_WL_OBJ) $(LIB_A) $(KSML_PRELOAD)
+	$(CC_USER) -o $@ $(B)/harness/ksmlab.o $(HARNESS_DRV_OBJ) $(HARNESS_WL_OBJ) \
+		$(LIB_A) $(PKG_LIBS)
+
+# the shim exports mmap/mmap64 (interposed libc names): no -Wmissing-prototypes
+$(KSML_PRELOAD): $(HARNESS_DIR)/preload.c
+	@mkdir -p $(dir $@)
+	$(CC_USER) $(CSTD) -O2 -g -fPIC -shared -Wall -Wextra -Werror -o $@ $<
+
+$(B)/harness/testprog_dup: $(HARNESS_DIR)/testprog_dup.c
+	@mkdir -p $(dir $@)
+	$(CC_USER) $(CSTD) -O2 -g -Wall -Wextra -Werror -o $@ $<
+
+# parser tests: plain C, no core needed
+$(B)/harness/test_workload: $(HARNESS_DIR)/test_workload.c $(HARNESS_WL_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC_USER) $(HARNESS_CFLAGS) -o $@ $< $(HARNESS_WL_OBJ)
+
+# parser under ASan+UBSan (bad input must never crash)
+$(B)/harness/asan/test_workload: $(HARNESS_DIR)/test_workload.c $(HARNESS_DIR)/workload.c $(HARNESS_HDR)
+	@mkdir -p $(dir $@)
+	$(CLANG) $(CSTD) -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
+		-fno-sanitize-recover=undefined $(KWARN) -Wframe-larger-than=65536 -I$(HARNESS_DIR) $(PKG_CFLAGS) \
+		-o $@ $(HARNESS_DIR)/test_workload.c $(HARNESS_DIR)/workload.c
+
+.PHONY: harness
+harness: $(KSMLAB_BIN) $(KSML_PRELOAD) $(B)/harness/testprog_dup $(B)/harness/test_workload
+
+TEST_BUILD += $(KSMLAB_BIN) $(KSML_PRELOAD) $(B)/harness/testprog_dup \
+	$(B)/harness/test_workload $(B)/harness/asan/test_workload

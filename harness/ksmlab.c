@@ -1,0 +1,978 @@
+/* SPDX-License-Identifier: MIT OR GPL-2.0-only */
+/*
+ * ksmlab - run workloads on the reference KSM core and on the host's KSM,
+ * compare them, look at and set knobs, run programs under KSM, capture a
+ * process's memory structure as a workload.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "capture.h"
+#include "driver.h"
+#include "live.h"
+#include "runner.h"
+#include "workload.h"
+
+#ifndef PR_SET_MEMORY_MERGE
+#define PR_SET_MEMORY_MERGE 67
+#endif
+
+int ksml_linux_read_ksm_stat(int pid, struct ksml_mm_stat *st);
+
+static bool quiet;
+static int wait_quiet;
+
+static const char usage_main[] =
+	"usage: ksmlab COMMAND [OPTIONS] [ARGS]\n"
+	"\n"
+	"commands:\n"
+	"  run -b ref|linux|kmod WORKLOAD...  run workloads, print counters at convergence\n"
+	"  diff WORKLOAD...                    run on ref and linux, compare the deterministic\n"
+	"                                      counters (exit 1 on an unexpected difference)\n"
+	"  check WORKLOAD...                   parse and validate workload files only\n"
+	"  stat [-b ref|linux]                 print KSM counters and knobs\n"
+	"  knob [-b ref|linux] NAME [VALUE]    read or write a knob\n"
+	"  exec [--mode prctl|shim|both] -- PROG ARGS\n"
+	"                                      run a program with KSM on its anonymous memory\n"
+	"  capture [-o FILE] PID               write a workload with the page-equality\n"
+	"                                      structure of a live process\n"
+	"\n"
+	"`ksmlab COMMAND --help` describes each command.  The linux backend needs root\n"
+	"and /sys/kernel/mm/ksm; it takes " KSML_LIVE_LOCK ",\n"
+	"saves every knob and restores them on exit, error or signal.\n";
+
+/* ------------------------------------------------------------- progress */
+
+struct prog_state {
+	const char *backend;
+	bool tty;
+};
+
+static void progress(void *arg, const struct ksml_workload *wl,
+		     unsigned long scan, const struct ksml_counters *c)
+{
+	struct prog_state *ps = arg;
+
+	if (!ps->tty || quiet)
+		return;
+	fprintf(stderr,
+		"\r\033[K[%s] %s: scan %lu/%lu  shared %lu sharing %lu unshared %lu volatile %lu",
+		ps->backend, wl->name, scan, wl->max_scans, c->pages_shared,
+		c->pages_sharing, c->pages_unshared, c->pages_volatile);
+	fflush(stderr);
+}
+
+static void progress_done(struct prog_state *ps)
+{
+	if (ps->tty && !quiet)
+		fprintf(stderr, "\r\033[K");
+}
+
+/* ------------------------------------------------------------------ run */
+
+static int run_one(const char *backend, const struct ksml_workload *wl,
+		   struct ksml_run_result *res, char *err, size_t errsz)
+{
+	const struct ksml_backend_ops *ops = ksml_backend_by_name(backend);
+	struct ksml_drv_opts o = { 0 };
+	struct prog_state ps = { backend, isatty(2) };
+	struct ksml_drv d;
+	int ret;
+
+	if (!ops) {
+		snprintf(err, errsz, "unknown backend '%s' (expected ref, linux or kmod)",
+			 backend);
+		return -EINVAL;
+	}
+	o.numa_nodes = wl->numa_nodes;
+	o.wait_quiet_s = wait_quiet;
+	ret = ksml_drv_open(&d, ops, &o);
+	if (ret) {
+		snprintf(err, errsz, "%s backend: %s", backend, ksml_drv_error(&d));
+		ksml_drv_close(&d);
+		return ret;
+	}
+	ret = ksml_run_workload(&d, wl, res, progress, &ps, err, errsz);
+	progress_done(&ps);
+	ksml_drv_close(&d);
+	if (!ret && ksml_live_interrupted) {
+		snprintf(err, errsz, "interrupted by signal %d", (int)ksml_live_interrupted);
+		ret = -EINTR;
+	}
+	return ret;
+}
+
+static void json_str(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (; *s; s++) {
+		if (*s == '"' || *s == '\\')
+			fprintf(f, "\\%c", *s);
+		else if ((unsigned char)*s < 0x20)
+			fprintf(f, "\\u%04x", *s);
+		else
+			fputc(*s, f);
+	}
+	fputc('"', f);
+}
+
+static void print_counters_json(FILE *f, const struct ksml_counters *c)
+{
+	fprintf(f,
+		"{\"pages_shared\": %lu, \"pages_sharing\": %lu, \"pages_unshared\": %lu, "
+		"\"pages_volatile\": %lu, \"pages_scanned\": %lu, \"pages_skipped\": %lu, "
+		"\"full_scans\": %lu, \"stable_node_chains\": %lu, \"stable_node_dups\": %lu, "
+		"\"ksm_zero_pages\": %ld, \"general_profit\": %ld, \"rmap_items\": %lu}",
+		c->pages_shared, c->pages_sharing, c->pages_unshared,
+		c->pages_volatile, c->pages_scanned, c->pages_skipped,
+		c->full_scans, c->stable_node_chains, c->stable_node_dups,
+		c->ksm_zero_pages, c->general_profit, c->rmap_items);
+}
+
+static void print_result(const char *backend, const struct ksml_workload *wl,
+			 const struct ksml_run_result *r, bool json)
+{
+	const struct ksml_counters *c = &r->c;
+	int i;
+
+	if (json) {
+		printf("{\"workload\": ");
+		json_str(stdout, wl->name);
+		printf(", \"backend\": \"%s\", \"converged\": %s, \"converged_at\": %lu, "
+		       "\"scans\": %lu, \"wall_s\": %.6f, \"cpu_s\": %.6f, \"counters\": ",
+		       backend, r->converged ? "true" : "false", r->converged_at,
+		       r->scans, r->wall_s, r->cpu_s);
+		print_counters_json(stdout, c);
+		printf(", \"spaces\": [");
+		for (i = 0; i < wl->nr_spaces; i++) {
+			const struct ksml_mm_stat *s = &r->sp[i].st;
+
+			printf("%s{\"name\": ", i ? ", " : "");
+			json_str(stdout, wl->spaces[i].name);
+			printf(", \"live\": %s, \"ksm_rmap_items\": %lu, \"ksm_zero_pages\": %ld, "
+			       "\"ksm_merging_pages\": %lu, \"ksm_process_profit\": %ld, "
+			       "\"ksm_merge_any\": %s, \"ksm_mergeable\": %s}",
+			       r->sp[i].live ? "true" : "false", s->ksm_rmap_items,
+			       s->ksm_zero_pages, s->ksm_merging_pages,
+			       s->ksm_process_profit, s->ksm_merge_any ? "true" : "false",
+			       s->ksm_mergeable ? "true" : "false");
+		}
+		printf("], \"notes\": ");
+		json_str(stdout, r->notes);
+		printf("}\n");
+		return;
+	}
+	printf("%s on %s: %s after %lu scans (%s), wall %.3f s, scanner CPU %.3f s\n",
+	       wl->name, backend,
+	       r->idle ? "idle (nothing left to scan)" :
+	       r->converged ? "converged" : "NOT converged",
+	       r->scans, r->converged ? "counters stable over 2 scans" : "max-scans reached",
+	       r->wall_s, r->cpu_s);
+	printf("  pages_shared %lu  pages_sharing %lu  pages_unshared %lu  pages_volatile %lu\n",
+	       c->pages_shared, c->pages_sharing, c->pages_unshared, c->pages_volatile);
+	printf("  stable_node_chains %lu  stable_node_dups %lu  ksm_zero_pages %ld  general_profit %ld\n",
+	       c->stable_node_chains, c->stable_node_dups, c->ksm_zero_pages,
+	       c->general_profit);
+	printf("  pages_scanned %lu  pages_skipped %lu  full_scans %lu\n",
+	       c->pages_scanned, c->pages_skipped, c->full_scans);
+	for (i = 0; i < wl->nr_spaces; i++) {
+		const struct ksml_mm_stat *s = &r->sp[i].st;
+
+		if (!r->sp[i].live) {
+			printf("  space %-10s exited\n", wl->spaces[i].name);
+			continue;
+		}
+		printf("  space %-10s rmap_items %lu merging_pages %lu zero_pages %ld profit %ld%s%s\n",
+		       wl->spaces[i].name, s->ksm_rmap_items, s->ksm_merging_pages,
+		       s->ksm_zero_pages, s->ksm_process_profit,
+		       s->ksm_merge_any ? " merge_any" : "",
+		       s->ksm_mergeable ? " mergeable" : "");
+	}
+	if (r->notes[0])
+		printf("  note: %s\n", r->notes);
+}
+
+static int parse_wl(const char *path, struct ksml_workload *wl)
+{
+	char err[1024];
+	int ret = ksml_wl_parse_file(path, wl, err, sizeof(err));
+
+	if (ret)
+		fprintf(stderr, "ksmlab: %s\n", err);
+	return ret;
+}
+
+static const char usage_run[] =
+	"usage: ksmlab run [-b ref|linux|kmod] [--json] [-q] WORKLOAD...\n"
+	"  Replays each workload file on the backend (default ref), one full scan at\n"
+	"  a time, until the deterministic counters are unchanged over 2 more scans\n"
+	"  (or the workload's max-scans), and prints the counters, per-space\n"
+	"  /proc/PID/ksm_stat values, scans to converge, wall time and scanner CPU.\n"
+	"  -b NAME   backend: ref (in-process core), linux (host KSM, root), kmod\n"
+	"  --json    one JSON object per workload on stdout\n"
+	"  -q        no progress line\n"
+	"  --wait-quiet SECS  linux: first wait up to SECS for other processes\n"
+	"            registered with KSM (e.g. qemu guests) to go away\n";
+
+static const struct option run_opts[] = {
+	{ "backend", required_argument, NULL, 'b' },
+	{ "json", no_argument, NULL, 'j' },
+	{ "quiet", no_argument, NULL, 'q' },
+	{ "wait-quiet", required_argument, NULL, 'w' },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 },
+};
+
+static int parse_wait(const char *cmd, const char *arg)
+{
+	char *end;
+	long v = strtol(arg, &end, 10);
+
+	if (*end || v < 0 || v > 86400) {
+		fprintf(stderr, "ksmlab %s: --wait-quiet '%s' is not 0..86400 seconds\n",
+			cmd, arg);
+		return -1;
+	}
+	wait_quiet = (int)v;
+	return 0;
+}
+
+static int cmd_run(int argc, char **argv)
+{
+	const char *backend = "ref";
+	bool json = false;
+	int c, i, rc = 0;
+
+	while ((c = getopt_long(argc, argv, "b:jqh", run_opts, NULL)) != -1) {
+		switch (c) {
+		case 'b':
+			backend = optarg;
+			break;
+		case 'w':
+			if (parse_wait("run", optarg))
+				return 2;
+			break;
+		case 'j':
+			json = true;
+			break;
+		case 'q':
+			quiet = true;
+			break;
+		case 'h':
+			fputs(usage_run, stdout);
+			return 0;
+		default:
+			fputs(usage_run, stderr);
+			return 2;
+		}
+	}
+	if (optind >= argc) {
+		fprintf(stderr, "ksmlab run: no workload file given\n%s", usage_run);
+		return 2;
+	}
+	if (!ksml_backend_by_name(backend)) {
+		fprintf(stderr, "ksmlab run: unknown backend '%s' (expected ref, linux or kmod)\n",
+			backend);
+		return 2;
+	}
+	for (i = optind; i < argc && !ksml_live_interrupted; i++) {
+		struct ksml_workload wl;
+		static struct ksml_run_result res;
+		char err[1024];
+
+		if (parse_wl(argv[i], &wl)) {
+			rc = 2;
+			continue;
+		}
+		if (run_one(backend, &wl, &res, err, sizeof(err))) {
+			fprintf(stderr, "ksmlab run: %s\n", err);
+			rc = 2;
+		} else {
+			print_result(backend, &wl, &res, json);
+		}
+		ksml_wl_free(&wl);
+	}
+	if (ksml_live_interrupted)
+		return 128 + (int)ksml_live_interrupted;
+	return rc;
+}
+
+static int cmd_check(int argc, char **argv)
+{
+	int i, rc = 0;
+
+	if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+		printf("usage: ksmlab check WORKLOAD...\n"
+		       "  Parse and validate workload files; print a summary of each, or\n"
+		       "  FILE:LINE: what is wrong.  Exit 0 if all are valid.\n");
+		return argc < 2 ? 2 : 0;
+	}
+	for (i = 1; i < argc; i++) {
+		struct ksml_workload wl;
+
+		if (parse_wl(argv[i], &wl)) {
+			rc = 1;
+			continue;
+		}
+		printf("%s: ok: workload %s, %d spaces, %d mappings, %lu pages, %d steps, %d volatile ranges, last event at scan %lu, max-scans %lu%s%s\n",
+		       argv[i], wl.name, wl.nr_spaces, wl.nr_maps, wl.total_pages,
+		       wl.nr_steps, wl.nr_volatile, wl.last_event_scan, wl.max_scans,
+		       wl.expect_different[0] ? ", expect-different: " : "",
+		       wl.expect_different);
+		ksml_wl_free(&wl);
+	}
+	return rc;
+}
+
+/* ----------------------------------------------------------------- diff */
+
+static const char usage_diff[] =
+	"usage: ksmlab diff [-q] [--json] [--wait-quiet SECS] WORKLOAD...\n"
+	"  Runs each workload on ref and on linux and prints a side-by-side table\n"
+	"  of the counters.  The deterministic ones (pages_shared, pages_sharing,\n"
+	"  pages_unshared, stable_node_chains, stable_node_dups, ksm_zero_pages and\n"
+	"  every live space's ksm_merging_pages) must be equal.  A workload with an\n"
+	"  `expect-different REASON` line prints the reason instead of failing.\n"
+	"  Other processes registered with the host's KSM (e.g. qemu guests) add\n"
+	"  their pages to the global counters: such rows say `host noise`.\n"
+	"  --wait-quiet SECS  wait up to SECS for them to go away first.\n"
+	"  Exit: 0 all equal or expected, 1 an unexpected difference, 2 an error,\n"
+	"  3 differences only where other KSM users were present (inconclusive).\n";
+
+struct diff_row {
+	char name[KSML_WL_MAX_NAME];
+	long ref[KSML_NR_DET], lin[KSML_NR_DET];
+	long mref, mlin; /* sum of merging pages over live spaces */
+	int ndiff;
+	bool expected, error, noise;
+	char reason[256];
+};
+
+static int cmd_diff(int argc, char **argv)
+{
+	static struct ksml_run_result rr, lr;
+	struct diff_row *rows;
+	bool json = false;
+	int c, i, k, nrows = 0, rc = 0;
+
+	while ((c = getopt_long(argc, argv, "qjh", run_opts, NULL)) != -1) {
+		switch (c) {
+		case 'w':
+			if (parse_wait("diff", optarg))
+				return 2;
+			break;
+		case 'q':
+			quiet = true;
+			break;
+		case 'j':
+			json = true;
+			break;
+		case 'h':
+			fputs(usage_diff, stdout);
+			return 0;
+		default:
+			fputs(usage_diff, stderr);
+			return 2;
+		}
+	}
+	if (optind >= argc) {
+		fprintf(stderr, "ksmlab diff: no workload file given\n%s", usage_diff);
+		return 2;
+	}
+	rows = calloc((size_t)(argc - optind), sizeof(*rows));
+	if (!rows)
+		return 2;
+	for (i = optind; i < argc && !ksml_live_interrupted; i++) {
+		struct diff_row *row = &rows[nrows++];
+		struct ksml_workload wl;
+		char err[1024];
+
+		snprintf(row->name, sizeof(row->name), "%s", argv[i]);
+		if (parse_wl(argv[i], &wl)) {
+			row->error = true;
+			snprintf(row->reason, sizeof(row->reason), "parse error");
+			rc = 2;
+			continue;
+		}
+		snprintf(row->name, sizeof(row->name), "%s", wl.name);
+		if (run_one("ref", &wl, &rr, err, sizeof(err)) ||
+		    run_one("linux", &wl, &lr, err, sizeof(err))) {
+			fprintf(stderr, "ksmlab diff: %s\n", err);
+			row->error = true;
+			snprintf(row->reason, sizeof(row->reason), "%.250s", err);
+			rc = 2;
+			ksml_wl_free(&wl);
+			continue;
+		}
+		ksml_det_values(&rr.c, row->ref);
+		ksml_det_values(&lr.c, row->lin);
+		for (k = 0; k < KSML_NR_DET; k++)
+			row->ndiff += row->ref[k] != row->lin[k];
+		if (!json) {
+			printf("== %s%s%s\n", wl.name, wl.description[0] ? ": " : "",
+			       wl.description);
+			printf("   %-22s %12s %12s\n", "counter", "ref", "linux");
+			for (k = 0; k < KSML_NR_DET; k++)
+				printf("   %-22s %12ld %12ld%s\n", ksml_det_names[k],
+				       row->ref[k], row->lin[k],
+				       row->ref[k] != row->lin[k] ? "   <-- differs" : "");
+			printf("   %-22s %12lu %12lu\n", "pages_volatile",
+			       rr.c.pages_volatile, lr.c.pages_volatile);
+			printf("   %-22s %12lu %12lu\n", "scans", rr.scans, lr.scans);
+			printf("   %-22s %12s %12s\n", "converged",
+			       rr.converged ? "yes" : "no", lr.converged ? "yes" : "no");
+		}
+		for (k = 0; k < wl.nr_spaces; k++) {
+			bool live = rr.sp[k].live && lr.sp[k].live;
+			unsigned long a = rr.sp[k].st.ksm_merging_pages,
+				      b = lr.sp[k].st.ksm_merging_pages;
+
+			if (rr.sp[k].live != lr.sp[k].live)
+				row->ndiff++;
+			if (!live)
+				continue;
+			row->mref += (long)a;
+			row->mlin += (long)b;
+			if (a != b)
+				row->ndiff++;
+			if (!json)
+				printf("   %-22.22s %12lu %12lu%s\n",
+				       wl.spaces[k].name, a, b,
+				       a != b ? "   <-- differs" : "");
+		}
+		row->noise = lr.host_noise;
+		if (row->ndiff && wl.expect_different[0]) {
+			row->expected = true;
+			snprintf(row->reason, sizeof(row->reason), "%s",
+				 wl.expect_different);
+		} else if (row->ndiff && row->noise) {
+			snprintf(row->reason, sizeof(row->reason),
+				 "host noise: other processes used KSM");
+			if (!rc)
+				rc = 3;
+		} else if (row->ndiff) {
+			if (!rc || rc == 3)
+				rc = 1;
+		}
+		if (!json) {
+			if (rr.notes[0])
+				printf("   ref note: %s\n", rr.notes);
+			if (lr.notes[0])
+				printf("   linux note: %s\n", lr.notes);
+			printf("   => %s%s%s\n\n",
+			       !row->ndiff ? "EQUAL" :
+			       row->expected ? "DIFFERENT (expected)" :
+			       row->noise ? "DIFFERENT (inconclusive)" : "DIFFERENT",
+			       row->reason[0] ? ": " : "", row->reason);
+			if (!row->ndiff && wl.expect_different[0])
+				printf("   (marked expect-different but equal: the mark can go)\n\n");
+		}
+		ksml_wl_free(&wl);
+	}
+	if (json) {
+		printf("[");
+		for (i = 0; i < nrows; i++) {
+			printf("%s{\"workload\": ", i ? ", " : "");
+			json_str(stdout, rows[i].name);
+			printf(", \"error\": %s, \"differences\": %d, \"expected\": %s, \"host_noise\": %s, \"ref\": [",
+			       rows[i].error ? "true" : "false", rows[i].ndiff,
+			       rows[i].expected ? "true" : "false",
+			       rows[i].noise ? "true" : "false");
+			for (k = 0; k < KSML_NR_DET; k++)
+				printf("%s%ld", k ? ", " : "", rows[i].ref[k]);
+			printf("], \"linux\": [");
+			for (k = 0; k < KSML_NR_DET; k++)
+				printf("%s%ld", k ? ", " : "", rows[i].lin[k]);
+			printf("], \"reason\": ");
+			json_str(stdout, rows[i].reason);
+			printf("}");
+		}
+		printf("]\n");
+	} else {
+		printf("%-18s | %-34s | %-34s | %s\n", "workload",
+		       "ref shared/sharing/unshr/ch/dup/zero/merging",
+		       "linux shared/sharing/unshr/ch/dup/zero/merging", "verdict");
+		for (i = 0; i < nrows; i++) {
+			char a[64], b[64];
+			struct diff_row *r = &rows[i];
+
+			if (r->error) {
+				printf("%-18s | %-34s | %-34s | ERROR %s\n", r->name,
+				       "-", "-", r->reason);
+				continue;
+			}
+			snprintf(a, sizeof(a), "%ld/%ld/%ld/%ld/%ld/%ld/%ld", r->ref[0],
+				 r->ref[1], r->ref[2], r->ref[3], r->ref[4], r->ref[5],
+				 r->mref);
+			snprintf(b, sizeof(b), "%ld/%ld/%ld/%ld/%ld/%ld/%ld", r->lin[0],
+				 r->lin[1], r->lin[2], r->lin[3], r->lin[4], r->lin[5],
+				 r->mlin);
+			printf("%-18s | %-34s | %-34s | %s%s%s\n", r->name, a, b,
+			       !r->ndiff ? "equal" :
+			       r->expected ? "different (expected)" :
+			       r->noise ? "different (inconclusive)" : "DIFFERENT",
+			       r->reason[0] ? ": " : "", r->reason);
+		}
+	}
+	free(rows);
+	if (ksml_live_interrupted)
+		return 128 + (int)ksml_live_interrupted;
+	return rc;
+}
+
+/* ------------------------------------------------------------ stat/knob */
+
+static const char usage_stat[] =
+	"usage: ksmlab stat [-b ref|linux] [--json]\n"
+	"  linux (default when /sys/kernel/mm/ksm exists): the host's counters and\n"
+	"  knobs, ksmd's CPU time and the processes using KSM (read only, no lock).\n"
+	"  ref: a fresh in-process instance (its defaults).\n";
+
+static const char *const stat_files[] = {
+	"run", "pages_to_scan", "sleep_millisecs", "max_page_sharing",
+	"merge_across_nodes", "use_zero_pages", "smart_scan",
+	"stable_node_chains_prune_millisecs", "advisor_mode",
+	"pages_scanned", "pages_shared", "pages_sharing", "pages_unshared",
+	"pages_volatile", "pages_skipped", "full_scans", "stable_node_chains",
+	"stable_node_dups", "ksm_zero_pages", "general_profit",
+};
+
+static int cmd_stat(int argc, char **argv)
+{
+	const char *backend = access("/sys/kernel/mm/ksm/run", F_OK) ? "ref" : "linux";
+	bool json = false;
+	size_t i;
+	int c;
+
+	while ((c = getopt_long(argc, argv, "b:jh", run_opts, NULL)) != -1) {
+		switch (c) {
+		case 'b':
+			backend = optarg;
+			break;
+		case 'j':
+			json = true;
+			break;
+		case 'h':
+			fputs(usage_stat, stdout);
+			return 0;
+		default:
+			fputs(usage_stat, stderr);
+			return 2;
+		}
+	}
+	if (!strcmp(backend, "linux")) {
+		char v[64];
+
+		if (access("/sys/kernel/mm/ksm/run", F_OK)) {
+			fprintf(stderr, "ksmlab stat: this kernel has no KSM (/sys/kernel/mm/ksm missing)\n");
+			return 1;
+		}
+		if (json)
+			printf("{\"backend\": \"linux\"");
+		for (i = 0; i < sizeof(stat_files) / sizeof(stat_files[0]); i++) {
+			if (ksml_live_read(stat_files[i], v, sizeof(v)) < 0)
+				continue;
+			if (json)
+				printf(", \"%s\": \"%s\"", stat_files[i], v);
+			else
+				printf("%-36s %s\n", stat_files[i], v);
+		}
+		if (json) {
+			printf(", \"ksmd_cpu_ns\": %llu}\n", ksml_live_ksmd_cpu_ns());
+		} else {
+			printf("%-36s %.3f s (pid %d)\n", "ksmd cpu",
+			       (double)ksml_live_ksmd_cpu_ns() / 1e9, ksml_live_ksmd_pid());
+		}
+		return 0;
+	}
+	if (!strcmp(backend, "ref")) {
+		struct ksml_drv d;
+		struct ksml_counters cn;
+		int k, n;
+
+		if (ksml_drv_open(&d, &ksml_backend_ref, NULL)) {
+			fprintf(stderr, "ksmlab stat: %s\n", ksml_drv_error(&d));
+			return 1;
+		}
+		n = ksml_knob_count();
+		for (k = 0; k < n; k++) {
+			char v[64];
+			const struct ksml_knob_info *ki = ksml_knob_at(k);
+
+			if (!ksml_drv_knob_read(&d, ki->name, v, sizeof(v)))
+				printf("%-36s %s\n", ki->name, v);
+		}
+		ksml_drv_counters(&d, &cn);
+		printf("%-36s %lu\n", "rmap_items", cn.rmap_items);
+		ksml_drv_close(&d);
+		return 0;
+	}
+	fprintf(stderr, "ksmlab stat: unknown backend '%s' (expected ref or linux)\n", backend);
+	return 2;
+}
+
+static const char usage_knob[] =
+	"usage: ksmlab knob [-b ref|linux] NAME [VALUE]\n"
+	"  Print knob NAME, or write VALUE to it.  On linux (default when KSM\n"
+	"  exists) a write is a deliberate, lasting change of the host's KSM: it\n"
+	"  takes " KSML_LIVE_LOCK " and prints the old value.\n"
+	"  On ref the knob is written to a fresh instance with the kernel's\n"
+	"  validation (ksml_knob_write) and read back: a way to test a value.\n";
+
+static int cmd_knob(int argc, char **argv)
+{
+	const char *backend = access("/sys/kernel/mm/ksm/run", F_OK) ? "ref" : "linux";
+	char v[128], err[512];
+	int c, ret;
+
+	while ((c = getopt_long(argc, argv, "+b:h", run_opts, NULL)) != -1) {
+		switch (c) {
+		case 'b':
+			backend = optarg;
+			break;
+		case 'h':
+			fputs(usage_knob, stdout);
+			return 0;
+		default:
+			fputs(usage_knob, stderr);
+			return 2;
+		}
+	}
+	if (optind >= argc || argc - optind > 2) {
+		fputs(usage_knob, stderr);
+		return 2;
+	}
+	if (!strcmp(backend, "linux")) {
+		const char *name = argv[optind];
+
+		if (strchr(name, '/') || !strcmp(name, "..")) {
+			fprintf(stderr, "ksmlab knob: bad knob name '%s'\n", name);
+			return 2;
+		}
+		if (ksml_live_read(name, v, sizeof(v)) < 0) {
+			fprintf(stderr, "ksmlab knob: %s/%s: no such knob\n",
+				ksml_live_dir(), name);
+			return 1;
+		}
+		if (argc - optind == 1) {
+			printf("%s\n", v);
+			return 0;
+		}
+		ret = ksml_live_check(err, sizeof(err));
+		if (!ret)
+			ret = ksml_live_lock(60, err, sizeof(err));
+		if (ret) {
+			fprintf(stderr, "ksmlab knob: %s\n", err);
+			return 1;
+		}
+		ret = ksml_live_write(name, argv[optind + 1]);
+		ksml_live_unlock();
+		if (ret) {
+			fprintf(stderr, "ksmlab knob: writing '%s' to %s/%s: %s\n",
+				argv[optind + 1], ksml_live_dir(), name, strerror(-ret));
+			return 1;
+		}
+		ksml_live_read(name, err, sizeof(err));
+		printf("%s: %s -> %s\n", name, v, err);
+		return 0;
+	}
+	if (!strcmp(backend, "ref")) {
+		struct ksml_drv d;
+
+		if (ksml_drv_open(&d, &ksml_backend_ref, NULL)) {
+			fprintf(stderr, "ksmlab knob: %s\n", ksml_drv_error(&d));
+			return 1;
+		}
+		ret = 0;
+		if (argc - optind == 2)
+			ret = ksml_drv_knob_write(&d, argv[optind], argv[optind + 1]);
+		if (!ret)
+			ret = ksml_drv_knob_read(&d, argv[optind], v, sizeof(v));
+		if (ret)
+			fprintf(stderr, "ksmlab knob: %s\n", ksml_drv_error(&d));
+		else
+			printf("%s\n", v);
+		ksml_drv_close(&d);
+		return ret ? 1 : 0;
+	}
+	fprintf(stderr, "ksmlab knob: unknown backend '%s' (expected ref or linux)\n", backend);
+	return 2;
+}
+
+/* ----------------------------------------------------------------- exec */
+
+static const char usage_exec[] =
+	"usage: ksmlab exec [--mode prctl|shim|both] [--interval MS] [--keep-knobs]\n"
+	"                   -- PROG [ARGS...]\n"
+	"  Runs PROG with KSM enabled for its anonymous memory:\n"
+	"    prctl  PR_SET_MEMORY_MERGE (Linux 6.4+) in the child before exec: every\n"
+	"           anonymous mapping, present and future, is mergeable;\n"
+	"    shim   LD_PRELOAD=libksm_preload.so: madvise(MADV_MERGEABLE) after each\n"
+	"           private or anonymous mmap, as Android's bionic does;\n"
+	"    both   (default) both.\n"
+	"  While PROG runs, ksmd scans fast (pages_to_scan 20000, sleep_millisecs 0;\n"
+	"  all knobs restored afterwards) and /proc/PID/ksm_stat is sampled every\n"
+	"  --interval ms (default 100); the peak values are reported.  Exit status\n"
+	"  is PROG's.  Needs root and /sys/kernel/mm/ksm.\n";
+
+static const struct option exec_opts[] = {
+	{ "mode", required_argument, NULL, 'm' },
+	{ "interval", required_argument, NULL, 'i' },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 },
+};
+
+static void shim_path(char *buf, size_t size)
+{
+	char exe[PATH_MAX - 32];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	char *slash;
+
+	if (n < 0)
+		n = 0;
+	exe[n] = 0;
+	slash = strrchr(exe, '/');
+	if (slash)
+		*slash = 0;
+	snprintf(buf, size, "%s/libksm_preload.so", exe);
+}
+
+static int cmd_exec(int argc, char **argv)
+{
+	struct ksml_live_saved saved;
+	struct ksml_mm_stat st, peak;
+	char err[512], shim[PATH_MAX];
+	const char *mode = "both";
+	long interval = 100;
+	int c, ret, status = 0, samples = 0;
+	bool use_prctl, use_shim, exited = false;
+	pid_t pid;
+	double t0;
+	struct timespec ts;
+
+	while ((c = getopt_long(argc, argv, "+m:i:h", exec_opts, NULL)) != -1) {
+		switch (c) {
+		case 'm':
+			mode = optarg;
+			break;
+		case 'i':
+			interval = strtol(optarg, NULL, 10);
+			break;
+		case 'h':
+			fputs(usage_exec, stdout);
+			return 0;
+		default:
+			fputs(usage_exec, stderr);
+			return 2;
+		}
+	}
+	if (strcmp(mode, "prctl") && strcmp(mode, "shim") && strcmp(mode, "both")) {
+		fprintf(stderr, "ksmlab exec: --mode '%s' is not prctl, shim or both\n", mode);
+		return 2;
+	}
+	if (interval < 1 || interval > 60000) {
+		fprintf(stderr, "ksmlab exec: --interval must be 1..60000 ms\n");
+		return 2;
+	}
+	if (optind >= argc) {
+		fprintf(stderr, "ksmlab exec: no program given\n%s", usage_exec);
+		return 2;
+	}
+	use_prctl = strcmp(mode, "shim");
+	use_shim = strcmp(mode, "prctl");
+	shim_path(shim, sizeof(shim));
+	if (use_shim && access(shim, R_OK)) {
+		fprintf(stderr, "ksmlab exec: shim %s not found (make build/libksm_preload.so)\n",
+			shim);
+		return 2;
+	}
+	ret = ksml_live_check(err, sizeof(err));
+	if (!ret)
+		ret = ksml_live_lock(600, err, sizeof(err));
+	if (!ret)
+		ret = ksml_live_save(&saved, err, sizeof(err));
+	if (ret) {
+		fprintf(stderr, "ksmlab exec: %s\n", err);
+		ksml_live_unlock();
+		return 2;
+	}
+	if (ksml_live_write("advisor_mode", "none") ||
+	    ksml_live_write("pages_to_scan", "20000") ||
+	    ksml_live_write("sleep_millisecs", "0") || ksml_live_write("run", "1")) {
+		fprintf(stderr, "ksmlab exec: cannot start ksmd: %s\n", strerror(errno));
+		goto restore;
+	}
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0) {
+		perror("ksmlab exec: fork");
+		goto restore;
+	}
+	if (pid == 0) {
+		signal(SIGINT, SIG_DFL);
+		signal(SIGTERM, SIG_DFL);
+		signal(SIGHUP, SIG_DFL);
+		signal(SIGPIPE, SIG_DFL);
+		if (use_prctl && prctl(PR_SET_MEMORY_MERGE, 1, 0, 0, 0)) {
+			fprintf(stderr, "ksmlab exec: prctl(PR_SET_MEMORY_MERGE): %s%s\n",
+				strerror(errno),
+				use_shim ? " (continuing with the shim)" : "");
+			if (!use_shim)
+				_exit(126);
+		}
+		if (use_shim) {
+			const char *old = getenv("LD_PRELOAD");
+			char pre[PATH_MAX * 2];
+
+			snprintf(pre, sizeof(pre), "%s%s%s", shim, old ? ":" : "",
+				 old ? old : "");
+			setenv("LD_PRELOAD", pre, 1);
+		}
+		execvp(argv[optind], argv + optind);
+		fprintf(stderr, "ksmlab exec: cannot run %s: %s\n", argv[optind],
+			strerror(errno));
+		_exit(127);
+	}
+	memset(&peak, 0, sizeof(peak));
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	t0 = (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+	while (!exited) {
+		struct timespec d = { interval / 1000, (interval % 1000) * 1000000 };
+		pid_t w;
+
+		/* sample first, before the process can exit and lose its mm */
+		if (!ksml_linux_read_ksm_stat(pid, &st)) {
+			samples++;
+			if (st.ksm_merging_pages > peak.ksm_merging_pages)
+				peak.ksm_merging_pages = st.ksm_merging_pages;
+			if (st.ksm_zero_pages > peak.ksm_zero_pages)
+				peak.ksm_zero_pages = st.ksm_zero_pages;
+			if (st.ksm_process_profit > peak.ksm_process_profit)
+				peak.ksm_process_profit = st.ksm_process_profit;
+			if (st.ksm_rmap_items > peak.ksm_rmap_items)
+				peak.ksm_rmap_items = st.ksm_rmap_items;
+			peak.ksm_merge_any |= st.ksm_merge_any;
+			peak.ksm_mergeable |= st.ksm_mergeable;
+		}
+		w = waitpid(pid, &status, WNOHANG);
+		if (w == pid)
+			exited = true;
+		else if (ksml_live_interrupted)
+			kill(pid, SIGTERM);
+		else
+			nanosleep(&d, NULL);
+	}
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	fprintf(stderr,
+		"ksmlab exec: %s (mode %s) ran %.2f s, %d samples of /proc/%d/ksm_stat\n"
+		"ksmlab exec: peak ksm_merging_pages %lu (%.1f MiB)  ksm_zero_pages %ld  "
+		"ksm_rmap_items %lu  ksm_process_profit %ld (%.1f MiB)  merge_any %s  mergeable %s\n",
+		argv[optind], mode,
+		(double)ts.tv_sec + (double)ts.tv_nsec / 1e9 - t0, samples, pid,
+		peak.ksm_merging_pages, (double)peak.ksm_merging_pages * 4096 / 1048576.0,
+		peak.ksm_zero_pages, peak.ksm_rmap_items, peak.ksm_process_profit,
+		(double)peak.ksm_process_profit / 1048576.0,
+		peak.ksm_merge_any ? "yes" : "no", peak.ksm_mergeable ? "yes" : "no");
+restore:
+	if (ksml_live_restore(&saved, err, sizeof(err)))
+		fprintf(stderr, "ksmlab exec: warning: %s\n", err);
+	ksml_live_unlock();
+	if (ksml_live_interrupted)
+		return 128 + (int)ksml_live_interrupted;
+	if (WIFEXITED(status))
+		return WEXITSTATUS(status);
+	return WIFSIGNALED(status) ? 128 + WTERMSIG(status) : 1;
+}
+
+/* -------------------------------------------------------------- capture */
+
+static int cmd_capture(int argc, char **argv)
+{
+	const char *outpath = NULL;
+	char err[512], *end;
+	FILE *out = stdout;
+	long pid;
+	int c, ret;
+
+	for (c = 1; c < argc; c++)
+		if (!strcmp(argv[c], "--help"))
+			argv[c] = "-h";
+	while ((c = getopt(argc, argv, "o:h")) != -1) {
+		if (c == 'h') {
+			printf("usage: ksmlab capture [-o FILE] PID\n"
+			       "  Reads the private anonymous memory of PID (/proc/PID/maps, mem,\n"
+			       "  pagemap) and writes a workload with its page-equality structure\n"
+			       "  only (equal pages, zero pages; contents replaced by hashed\n"
+			       "  stand-ins), to FILE or stdout.  Needs ptrace rights on PID.\n");
+			return 0;
+		}
+		if (c == 'o')
+			outpath = optarg;
+		else
+			return 2;
+	}
+	if (optind != argc - 1) {
+		fprintf(stderr, "usage: ksmlab capture [-o FILE] PID\n");
+		return 2;
+	}
+	pid = strtol(argv[optind], &end, 10);
+	if (*end || pid <= 0) {
+		fprintf(stderr, "ksmlab capture: '%s' is not a process id\n", argv[optind]);
+		return 2;
+	}
+	if (outpath && !(out = fopen(outpath, "w"))) {
+		fprintf(stderr, "ksmlab capture: cannot write %s: %s\n", outpath,
+			strerror(errno));
+		return 1;
+	}
+	ret = ksml_capture((int)pid, out, err, sizeof(err));
+	if (out != stdout)
+		fclose(out);
+	if (ret) {
+		fprintf(stderr, "ksmlab capture: %s\n", err);
+		return 1;
+	}
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	const char *cmd;
+
+	if (argc < 2) {
+		fputs(usage_main, stderr);
+		return 2;
+	}
+	cmd = argv[1];
+	if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help")) {
+		fputs(usage_main, stdout);
+		return 0;
+	}
+	argv++;
+	argc--;
+	if (!strcmp(cmd, "run"))
+		return cmd_run(argc, argv);
+	if (!strcmp(cmd, "diff"))
+		return cmd_diff(argc, argv);
+	if (!strcmp(cmd, "check"))
+		return cmd_check(argc, argv);
+	if (!strcmp(cmd, "stat"))
+		return cmd_stat(argc, argv);
+	if (!strcmp(cmd, "knob"))
+		return cmd_knob(argc, argv);
+	if (!strcmp(cmd, "exec"))
+		return cmd_exec(argc, argv);
+	if (!strcmp(cmd, "capture"))
+		return cmd_capture(argc, argv);
+	fprintf(stderr, "ksmlab: unknown command '%s'\n%s", cmd, usage_main);
+	return 2;
+}

@@ -1,0 +1,244 @@
+/* SPDX-License-Identifier: MIT OR GPL-2.0-only */
+/*
+ * runner.c - replay a workload on any backend (see runner.h).
+ *
+ * Convergence: the deterministic counters (pages_shared, pages_sharing,
+ * pages_unshared, stable_node_chains, stable_node_dups, ksm_zero_pages)
+ * and each live space's ksm_merging_pages are compared after every scan;
+ * the run has converged at scan s when s is at least 2 scans past the
+ * last scheduled event and the values at s-2, s-1 and s are equal.
+ */
+#include "runner.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+struct fill_ctx {
+	const struct ksml_workload *wl;
+	const struct ksml_wl_step *st;
+	const struct ksml_wl_volatile *v;
+	unsigned long gen;
+};
+
+static void gen_fill(const void *ctx, unsigned long idx, void *page)
+{
+	const struct fill_ctx *f = ctx;
+
+	ksml_wl_page_content(f->wl, f->st, idx, page);
+}
+
+static void gen_volatile(const void *ctx, unsigned long idx, void *page)
+{
+	const struct fill_ctx *f = ctx;
+
+	ksml_wl_volatile_content(f->wl, f->v, idx, f->gen, page);
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static int step_err(struct ksml_drv *d, const struct ksml_workload *wl,
+		    const struct ksml_wl_step *st, int ret, char *err,
+		    size_t errsz)
+{
+	snprintf(err, errsz, "%s:%d: %s (at scan %lu) failed on %s: %s",
+		 wl->path, st->line, ksml_wl_op_name(st->op), st->at,
+		 d->ops->name, ksml_drv_error(d));
+	return ret;
+}
+
+static int run_step(struct ksml_drv *d, const struct ksml_workload *wl,
+		    const struct ksml_wl_step *st, struct ksml_run_result *res,
+		    char *err, size_t errsz)
+{
+	const struct ksml_wl_map *m = st->map >= 0 ? &wl->maps[st->map] : NULL;
+	unsigned long addr = m ? m->addr + st->first * KSML_WL_PAGE_SIZE : 0;
+	unsigned long len = st->count * KSML_WL_PAGE_SIZE;
+	int id = st->space >= 0 ? res->sp[st->space].id : -1;
+	struct fill_ctx fc;
+	int ret = 0;
+
+	switch (st->op) {
+	case KSML_OP_KNOB:
+		ret = ksml_drv_knob_write(d, st->knob, st->value);
+		break;
+	case KSML_OP_SPACE:
+		ret = ksml_drv_mm_create(d, &res->sp[st->space].id);
+		res->sp[st->space].live = !ret;
+		break;
+	case KSML_OP_MAP:
+		ret = ksml_drv_mmap(d, id, m->addr, m->pages * KSML_WL_PAGE_SIZE,
+				    m->shared);
+		break;
+	case KSML_OP_FILL:
+		fc.wl = wl;
+		fc.st = st;
+		fc.v = NULL;
+		fc.gen = 0;
+		ret = ksml_drv_fill(d, id, addr, st->count, gen_fill, &fc, sizeof(fc));
+		break;
+	case KSML_OP_MADVISE:
+		ret = ksml_drv_madvise(d, id, addr, len, st->advice);
+		break;
+	case KSML_OP_MUNMAP:
+		ret = ksml_drv_munmap(d, id, addr, len);
+		break;
+	case KSML_OP_PRCTL:
+		ret = ksml_drv_prctl_merge_any(d, id, st->advice);
+		break;
+	case KSML_OP_PIN:
+		ret = ksml_drv_pin(d, id, addr);
+		break;
+	case KSML_OP_UNPIN:
+		ret = ksml_drv_unpin(d, id, addr);
+		break;
+	case KSML_OP_NODE:
+		ret = ksml_drv_migrate(d, id, addr, st->count, st->advice);
+		if (ret == -EOPNOTSUPP) {
+			/* reported, not fatal: the workload says what it expects */
+			snprintf(res->notes + strlen(res->notes),
+				 sizeof(res->notes) - strlen(res->notes),
+				 "%s%s:%d: node placement skipped: %s",
+				 res->notes[0] ? "\n" : "", wl->path, st->line,
+				 ksml_drv_error(d));
+			ret = 0;
+		}
+		break;
+	case KSML_OP_FORK:
+		ret = ksml_drv_mm_fork(d, id, &res->sp[st->space2].id);
+		res->sp[st->space2].live = !ret;
+		break;
+	case KSML_OP_EXIT:
+		ret = ksml_drv_mm_exit(d, id);
+		res->sp[st->space].live = false;
+		break;
+	}
+	return ret ? step_err(d, wl, st, ret, err, errsz) : 0;
+}
+
+static int rewrite_volatile(struct ksml_drv *d, const struct ksml_workload *wl,
+			    unsigned long scan, struct ksml_run_result *res,
+			    char *err, size_t errsz)
+{
+	int i, ret;
+
+	for (i = 0; i < wl->nr_volatile; i++) {
+		const struct ksml_wl_volatile *v = &wl->vol[i];
+		const struct ksml_wl_map *m = &wl->maps[v->map];
+		struct fill_ctx fc = { wl, NULL, v, 0 };
+
+		if (scan <= v->from || (v->until && scan >= v->until) ||
+		    (scan - v->from) % v->every || !res->sp[v->space].live)
+			continue;
+		fc.gen = (scan - v->from) / v->every;
+		ret = ksml_drv_fill(d, res->sp[v->space].id,
+				    m->addr + v->first * KSML_WL_PAGE_SIZE,
+				    v->count, gen_volatile, &fc, sizeof(fc));
+		if (ret) {
+			snprintf(err, errsz, "%s:%d: volatile rewrite at scan %lu failed on %s: %s",
+				 wl->path, v->line, scan, d->ops->name,
+				 ksml_drv_error(d));
+			return ret;
+		}
+	}
+	return 0;
+}
+
+#define NV (KSML_NR_DET + KSML_WL_MAX_SPACES)
+
+static int snapshot(struct ksml_drv *d, struct ksml_run_result *res, long *v)
+{
+	int i, ret;
+
+	ret = ksml_drv_counters(d, &res->c);
+	if (ret)
+		return ret;
+	memset(v, 0, NV * sizeof(long));
+	ksml_det_values(&res->c, v);
+	for (i = 0; i < res->nr_spaces; i++) {
+		if (!res->sp[i].live)
+			continue;
+		ret = ksml_drv_mm_stat(d, res->sp[i].id, &res->sp[i].st);
+		if (ret)
+			return ret;
+		v[KSML_NR_DET + i] = (long)res->sp[i].st.ksm_merging_pages;
+	}
+	return 0;
+}
+
+int ksml_run_workload(struct ksml_drv *d, const struct ksml_workload *wl,
+		      struct ksml_run_result *res, ksml_run_progress_fn progress,
+		      void *arg, char *err, size_t errsz)
+{
+	static long hist[3][NV];
+	unsigned long scan = 0;
+	uint64_t cpu;
+	double t0 = now_s();
+	int next = 0, ret, have = 0;
+
+	memset(res, 0, sizeof(*res));
+	res->nr_spaces = wl->nr_spaces;
+	err[0] = 0;
+	for (;;) {
+		/* steps due at this scan count */
+		while (next < wl->nr_steps && wl->steps[next].at <= scan) {
+			ret = run_step(d, wl, &wl->steps[next], res, err, errsz);
+			if (ret)
+				return ret;
+			next++;
+		}
+		ret = rewrite_volatile(d, wl, scan, res, err, errsz);
+		if (ret)
+			return ret;
+		memmove(hist[2], hist[1], sizeof(hist[0]));
+		memmove(hist[1], hist[0], sizeof(hist[0]));
+		ret = snapshot(d, res, hist[0]);
+		if (ret)
+			goto fail;
+		have++;
+		if (progress)
+			progress(arg, wl, scan, &res->c);
+		if (scan >= wl->last_event_scan + 2 && have >= 3 &&
+		    !memcmp(hist[0], hist[1], sizeof(hist[0])) &&
+		    !memcmp(hist[1], hist[2], sizeof(hist[0])) &&
+		    next >= wl->nr_steps) {
+			res->converged = true;
+			res->converged_at = scan;
+			break;
+		}
+		if (scan >= wl->max_scans)
+			break;
+		ret = ksml_drv_scan(d, 1);
+		if (ret == -EAGAIN && next >= wl->nr_steps) {
+			/* nothing registered any more: nothing can change */
+			res->idle = true;
+			res->converged = true;
+			res->converged_at = scan;
+			break;
+		}
+		if (ret && ret != -EAGAIN)
+			goto fail;
+		scan++;
+	}
+	res->scans = scan;
+	res->wall_s = now_s() - t0;
+	if (!ksml_drv_cpu_ns(d, &cpu))
+		res->cpu_s = (double)cpu / 1e9;
+	res->host_noise = d->host_noise;
+	if (d->notes[0])
+		snprintf(res->notes + strlen(res->notes),
+			 sizeof(res->notes) - strlen(res->notes), "%s%s",
+			 res->notes[0] ? "\n" : "", d->notes);
+	return 0;
+fail:
+	snprintf(err, errsz, "%s: scan %lu on %s: %s", wl->path, scan,
+		 d->ops->name, ksml_drv_error(d));
+	return ret;
+}

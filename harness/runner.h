@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: MIT OR GPL-2.0-only */
+/*
+ * runner.h - replay a workload (workload.h) on a driver (driver.h):
+ * setup steps, then one full scan at a time with the steps and volatile
+ * rewrites due at each scan count, until the counters converge.
+ */
+#ifndef KSML_RUNNER_H
+#define KSML_RUNNER_H
+
+#include "driver.h"
+#include "workload.h"
+
+struct ksml_run_space {
+	bool live;
+	int id; /* backend id */
+	struct ksml_mm_stat st;
+};
+
+struct ksml_run_result {
+	struct ksml_counters c;
+	unsigned long scans;	     /* full scans run */
+	unsigned long converged_at;  /* scans at convergence */
+	bool converged;
+	bool idle;		     /* nothing left to scan (-EAGAIN) */
+	bool host_noise;	     /* other KSM users on the host (linux) */
+	double wall_s;
+	double cpu_s;		     /* scanner CPU: ksmd or the ref core */
+	int nr_spaces;
+	struct ksml_run_space sp[KSML_WL_MAX_SPACES];
+	char notes[1024];
+};
+
+/* called after every scan (progress display); may be NULL */
+typedef void (*ksml_run_progress_fn)(void *arg, const struct ksml_workload *wl,
+				     unsigned long scan,
+				     const struct ksml_counters *c);
+
+/*
+ * Returns 0 (also when not converged within max_scans: see res->converged)
+ * or a negative errno with a message in err ("file:line: ..." when a step
+ * failed).
+ */
+int ksml_run_workload(struct ksml_drv *d, const struct ksml_workload *wl,
+		      struct ksml_run_result *res, ksml_run_progress_fn progress,
+		      void *arg, char *err, size_t errsz);
+
+#endif /* KSML_RUNNER_H */

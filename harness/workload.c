@@ -1,0 +1,1161 @@
+/* SPDX-License-Identifier: MIT OR GPL-2.0-only */
+/*
+ * workload.c - parser, validator and content generator of the workload
+ * spec (workloads/README.md).
+ *
+ * The file is read line by line; every directive is checked when it is
+ * read, in file order, which is also execution order: a space must exist
+ * before it is used, `at` values may not go back in time, ranges must lie
+ * inside their mapping.  Any error stops the parse with
+ * "file:line: what is wrong"; nothing is ever defaulted silently.
+ */
+#include "workload.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_TOKENS 64
+
+struct parser {
+	struct ksml_workload *wl;
+	const char *file;
+	int line;
+	char *err;
+	size_t errsz;
+	bool have_seed, have_name, seen_at;
+	unsigned long cur_at;
+	bool *exited; /* per space */
+	int cap_spaces, cap_maps, cap_steps, cap_vol;
+	unsigned long next_addr;
+	char dir[512]; /* directory of the file, for `dump` */
+};
+
+static int perr(struct parser *p, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static int perr(struct parser *p, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	n = snprintf(p->err, p->errsz, "%s:%d: ", p->file, p->line);
+	if (n < 0 || (size_t)n >= p->errsz)
+		return -EINVAL;
+	va_start(ap, fmt);
+	vsnprintf(p->err + n, p->errsz - n, fmt, ap);
+	va_end(ap);
+	return -EINVAL;
+}
+
+/* strict unsigned decimal, no sign, no spaces, no overflow */
+static int parse_ulong(struct parser *p, const char *s, const char *what,
+		       unsigned long *out)
+{
+	unsigned long v = 0;
+	const char *c;
+
+	if (!*s)
+		return perr(p, "%s: empty number", what);
+	for (c = s; *c; c++) {
+		if (!isdigit((unsigned char)*c))
+			return perr(p, "%s: '%s' is not an unsigned decimal number",
+				    what, s);
+		if (v > (~0UL - (unsigned long)(*c - '0')) / 10)
+			return perr(p, "%s: '%s' is too large", what, s);
+		v = v * 10 + (unsigned long)(*c - '0');
+	}
+	*out = v;
+	return 0;
+}
+
+static int parse_range(struct parser *p, const char *s, const char *what,
+		       unsigned long lo, unsigned long hi, unsigned long *out)
+{
+	int ret = parse_ulong(p, s, what, out);
+
+	if (ret)
+		return ret;
+	if (*out < lo || *out > hi)
+		return perr(p, "%s: %lu is out of range [%lu, %lu]", what, *out,
+			    lo, hi);
+	return 0;
+}
+
+static int check_name(struct parser *p, const char *s, const char *what)
+{
+	const char *c;
+
+	if (strlen(s) >= KSML_WL_MAX_NAME)
+		return perr(p, "%s name '%s' is longer than %d characters",
+			    what, s, KSML_WL_MAX_NAME - 1);
+	for (c = s; *c; c++)
+		if (!isalnum((unsigned char)*c) && *c != '-' && *c != '_' &&
+		    *c != '.')
+			return perr(p, "%s name '%s': only letters, digits, '-', '_' and '.' are allowed",
+				    what, s);
+	return 0;
+}
+
+static void *grow(void *arr, int *cap, int need, size_t elem)
+{
+	void *n;
+	int ncap;
+
+	if (need <= *cap)
+		return arr;
+	ncap = *cap ? *cap * 2 : 16;
+	while (ncap < need)
+		ncap *= 2;
+	n = realloc(arr, (size_t)ncap * elem);
+	if (!n)
+		return NULL;
+	memset((char *)n + (size_t)*cap * elem, 0,
+	       (size_t)(ncap - *cap) * elem);
+	*cap = ncap;
+	return n;
+}
+
+static int find_space(struct parser *p, const char *name, int *out)
+{
+	struct ksml_workload *wl = p->wl;
+	int i;
+
+	for (i = 0; i < wl->nr_spaces; i++) {
+		if (strcmp(wl->spaces[i].name, name))
+			continue;
+		if (p->exited[i])
+			return perr(p, "address space '%s' has exited", name);
+		*out = i;
+		return 0;
+	}
+	return perr(p, "unknown address space '%s' (declare it with 'space %s' first)",
+		    name, name);
+}
+
+static int find_map(struct parser *p, int space, const char *name, int *out)
+{
+	struct ksml_workload *wl = p->wl;
+	int i;
+
+	for (i = 0; i < wl->nr_maps; i++) {
+		if (wl->maps[i].space == space && !strcmp(wl->maps[i].name, name)) {
+			*out = i;
+			return 0;
+		}
+	}
+	return perr(p, "address space '%s' has no mapping '%s'",
+		    wl->spaces[space].name, name);
+}
+
+static struct ksml_wl_step *new_step(struct parser *p, enum ksml_wl_op op)
+{
+	struct ksml_workload *wl = p->wl;
+	struct ksml_wl_step *st;
+
+	wl->steps = grow(wl->steps, &p->cap_steps, wl->nr_steps + 1,
+			 sizeof(*wl->steps));
+	if (!wl->steps)
+		return NULL;
+	st = &wl->steps[wl->nr_steps++];
+	memset(st, 0, sizeof(*st));
+	st->op = op;
+	st->at = p->cur_at;
+	st->line = p->line;
+	st->space = st->space2 = st->map = -1;
+	if (p->cur_at > wl->last_event_scan)
+		wl->last_event_scan = p->cur_at;
+	return st;
+}
+
+/* SPACE MAP [FIRST COUNT] -> space, map, first, count */
+static int parse_target(struct parser *p, char **tok, int ntok, bool range_opt,
+			int *space, int *map, unsigned long *first,
+			unsigned long *count)
+{
+	struct ksml_wl_map *m;
+	int ret;
+
+	ret = find_space(p, tok[0], space);
+	if (ret)
+		return ret;
+	ret = find_map(p, *space, tok[1], map);
+	if (ret)
+		return ret;
+	m = &p->wl->maps[*map];
+	if (ntok < 4) {
+		if (!range_opt)
+			return perr(p, "missing FIRST COUNT page range");
+		*first = 0;
+		*count = m->pages;
+		return 0;
+	}
+	ret = parse_ulong(p, tok[2], "first page", first);
+	if (!ret)
+		ret = parse_ulong(p, tok[3], "page count", count);
+	if (ret)
+		return ret;
+	if (*count == 0)
+		return perr(p, "page count must be at least 1");
+	if (*first >= m->pages || *count > m->pages - *first)
+		return perr(p, "pages %lu..%lu are outside mapping '%s' (%lu pages)",
+			    *first, *first + *count - 1, m->name, m->pages);
+	return 0;
+}
+
+static const char *const knob_names[] = {
+	"pages_to_scan",	     "sleep_millisecs",
+	"merge_across_nodes",	     "max_page_sharing",
+	"stable_node_chains_prune_millisecs", "use_zero_pages",
+	"smart_scan",		     "advisor_mode",
+	"advisor_max_cpu",	     "advisor_min_pages_to_scan",
+	"advisor_max_pages_to_scan", "advisor_target_scan_time",
+};
+
+static int parse_knob(struct parser *p, char **tok, int ntok)
+{
+	struct ksml_wl_step *st;
+	unsigned long v;
+	size_t i;
+	int ret;
+
+	if (ntok != 3)
+		return perr(p, "usage: knob NAME VALUE");
+	if (!strcmp(tok[1], "run"))
+		return perr(p, "knob 'run' is driven by the harness and cannot be set by a workload");
+	for (i = 0; i < sizeof(knob_names) / sizeof(knob_names[0]); i++)
+		if (!strcmp(tok[1], knob_names[i]))
+			break;
+	if (i == sizeof(knob_names) / sizeof(knob_names[0]))
+		return perr(p, "unknown or read-only knob '%s'", tok[1]);
+	if (!strcmp(tok[1], "advisor_mode")) {
+		if (strcmp(tok[2], "none") && strcmp(tok[2], "scan-time"))
+			return perr(p, "knob advisor_mode: '%s' is not 'none' or 'scan-time'",
+				    tok[2]);
+	} else {
+		ret = parse_ulong(p, tok[2], tok[1], &v);
+		if (ret)
+			return ret;
+		if ((!strcmp(tok[1], "use_zero_pages") ||
+		     !strcmp(tok[1], "smart_scan") ||
+		     !strcmp(tok[1], "merge_across_nodes")) && v > 1)
+			return perr(p, "knob %s: value must be 0 or 1, not %lu",
+				    tok[1], v);
+		if (!strcmp(tok[1], "max_page_sharing") &&
+		    (v < 2 || v > 0x7fffffffUL))
+			return perr(p, "knob max_page_sharing: value must be at least 2, not %lu",
+				    v);
+		if (v > 0xffffffffUL)
+			return perr(p, "knob %s: value %lu does not fit in 32 bits",
+				    tok[1], v);
+	}
+	if (strlen(tok[2]) >= KSML_WL_MAX_NAME)
+		return perr(p, "knob value too long");
+	st = new_step(p, KSML_OP_KNOB);
+	if (!st)
+		return -ENOMEM;
+	snprintf(st->knob, sizeof(st->knob), "%s", tok[1]);
+	snprintf(st->value, sizeof(st->value), "%s", tok[2]);
+	return 0;
+}
+
+static int add_space(struct parser *p, const char *name, int from, int *out)
+{
+	struct ksml_workload *wl = p->wl;
+	int i, ret;
+
+	ret = check_name(p, name, "address space");
+	if (ret)
+		return ret;
+	for (i = 0; i < wl->nr_spaces; i++)
+		if (!strcmp(wl->spaces[i].name, name))
+			return perr(p, "address space '%s' already declared at line %d",
+				    name, wl->spaces[i].line);
+	if (wl->nr_spaces >= KSML_WL_MAX_SPACES)
+		return perr(p, "too many address spaces (at most %d)",
+			    KSML_WL_MAX_SPACES);
+	wl->spaces = grow(wl->spaces, &p->cap_spaces, wl->nr_spaces + 1,
+			  sizeof(*wl->spaces));
+	p->exited = realloc(p->exited, (size_t)p->cap_spaces * sizeof(bool));
+	if (!wl->spaces || !p->exited)
+		return -ENOMEM;
+	i = wl->nr_spaces++;
+	snprintf(wl->spaces[i].name, KSML_WL_MAX_NAME, "%s", name);
+	wl->spaces[i].line = p->line;
+	wl->spaces[i].forked_from = from;
+	p->exited[i] = false;
+	*out = i;
+	return 0;
+}
+
+static int add_map_entry(struct parser *p, const struct ksml_wl_map *src)
+{
+	struct ksml_workload *wl = p->wl;
+
+	if (wl->nr_maps >= KSML_WL_MAX_MAPS)
+		return perr(p, "too many mappings (at most %d)", KSML_WL_MAX_MAPS);
+	wl->maps = grow(wl->maps, &p->cap_maps, wl->nr_maps + 1,
+			sizeof(*wl->maps));
+	if (!wl->maps)
+		return -ENOMEM;
+	wl->maps[wl->nr_maps++] = *src;
+	return 0;
+}
+
+static int parse_map(struct parser *p, char **tok, int ntok)
+{
+	struct ksml_workload *wl = p->wl;
+	struct ksml_wl_map m;
+	struct ksml_wl_step *st;
+	int space, i, ret;
+	unsigned long pages;
+
+	if (ntok < 4)
+		return perr(p, "usage: map SPACE NAME PAGES [private|shared] [anon]");
+	ret = find_space(p, tok[1], &space);
+	if (ret)
+		return ret;
+	ret = check_name(p, tok[2], "mapping");
+	if (ret)
+		return ret;
+	for (i = 0; i < wl->nr_maps; i++)
+		if (wl->maps[i].space == space && !strcmp(wl->maps[i].name, tok[2]))
+			return perr(p, "mapping '%s' already exists in '%s' (line %d)",
+				    tok[2], tok[1], wl->maps[i].line);
+	ret = parse_range(p, tok[3], "mapping size in pages", 1,
+			  KSML_WL_MAX_TOTAL_PAGES, &pages);
+	if (ret)
+		return ret;
+	if (wl->total_pages + pages > KSML_WL_MAX_TOTAL_PAGES)
+		return perr(p, "mappings total more than %lu pages",
+			    KSML_WL_MAX_TOTAL_PAGES);
+	memset(&m, 0, sizeof(m));
+	for (i = 4; i < ntok; i++) {
+		if (!strcmp(tok[i], "private"))
+			m.shared = false;
+		else if (!strcmp(tok[i], "shared"))
+			m.shared = true;
+		else if (!strcmp(tok[i], "anon") || !strcmp(tok[i], "anonymous"))
+			;
+		else if (!strcmp(tok[i], "file"))
+			return perr(p, "file-backed mappings are not supported (only anonymous)");
+		else
+			return perr(p, "unknown mapping flag '%s' (expected private, shared or anon)",
+				    tok[i]);
+	}
+	snprintf(m.name, sizeof(m.name), "%s", tok[2]);
+	m.space = space;
+	m.pages = pages;
+	m.line = p->line;
+	m.addr = p->next_addr;
+	p->next_addr += pages * KSML_WL_PAGE_SIZE + KSML_WL_MAP_GAP;
+	wl->total_pages += pages;
+	ret = add_map_entry(p, &m);
+	if (ret)
+		return ret;
+	st = new_step(p, KSML_OP_MAP);
+	if (!st)
+		return -ENOMEM;
+	st->space = space;
+	st->map = wl->nr_maps - 1;
+	st->count = pages;
+	return 0;
+}
+
+static int parse_class(struct parser *p, const char *s, long *out)
+{
+	unsigned long v;
+	int ret;
+
+	if (!strcmp(s, "z")) {
+		*out = KSML_CLS_ZERO;
+		return 0;
+	}
+	if (!strcmp(s, "u")) {
+		*out = KSML_CLS_UNIQUE;
+		return 0;
+	}
+	ret = parse_range(p, s, "class", 0, 0x7fffffffffffUL, &v);
+	if (ret)
+		return ret;
+	*out = (long)v;
+	return 0;
+}
+
+/*
+ * Class list: tokens "C", "C*N", "z", "u", "z*N", "u*N".  Fills exactly
+ * `count` entries or fails.
+ */
+static int parse_class_tokens(struct parser *p, char **tok, int ntok,
+			      long *out, unsigned long count, unsigned long *n)
+{
+	int i, ret;
+
+	for (i = 0; i < ntok; i++) {
+		char buf[96], *star;
+		unsigned long rep = 1, k;
+		long cls;
+
+		if (strlen(tok[i]) >= sizeof(buf))
+			return perr(p, "class token '%.20s...' too long", tok[i]);
+		strcpy(buf, tok[i]);
+		star = strchr(buf, '*');
+		if (star) {
+			*star = 0;
+			ret = parse_range(p, star + 1, "repeat count", 1,
+					  KSML_WL_MAX_TOTAL_PAGES, &rep);
+			if (ret)
+				return ret;
+		}
+		ret = parse_class(p, buf, &cls);
+		if (ret)
+			return ret;
+		if (rep > count - *n)
+			return perr(p, "class list has more than %lu pages", count);
+		for (k = 0; k < rep; k++)
+			out[(*n)++] = cls;
+	}
+	return 0;
+}
+
+static int read_dump(struct parser *p, const char *fname, long *out,
+		     unsigned long count)
+{
+	char path[1024], *line = NULL, *tok[MAX_TOKENS], *save, *t;
+	size_t cap = 0;
+	unsigned long n = 0;
+	int ret = 0, saved_line = p->line, ntok;
+	FILE *f;
+
+	if (fname[0] == '/')
+		snprintf(path, sizeof(path), "%s", fname);
+	else
+		snprintf(path, sizeof(path), "%s%s", p->dir, fname);
+	f = fopen(path, "r");
+	if (!f)
+		return perr(p, "cannot open dump file '%s': %s", path,
+			    strerror(errno));
+	while (getline(&line, &cap, f) >= 0) {
+		char *hash = strchr(line, '#');
+
+		if (hash)
+			*hash = 0;
+		ntok = 0;
+		for (t = strtok_r(line, " \t\r\n", &save); t;
+		     t = strtok_r(NULL, " \t\r\n", &save)) {
+			tok[ntok++] = t;
+			if (ntok == MAX_TOKENS) {
+				ret = parse_class_tokens(p, tok, ntok, out,
+							 count, &n);
+				if (ret)
+					goto out;
+				ntok = 0;
+			}
+		}
+		ret = parse_class_tokens(p, tok, ntok, out, count, &n);
+		if (ret)
+			goto out;
+	}
+	if (n != count)
+		ret = perr(p, "dump file '%s' lists %lu pages, the fill needs %lu",
+			   path, n, count);
+out:
+	p->line = saved_line;
+	free(line);
+	fclose(f);
+	return ret;
+}
+
+static uint64_t mix64(uint64_t x)
+{
+	x += 0x9e3779b97f4a7c15ULL;
+	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+	return x ^ (x >> 31);
+}
+
+static uint64_t key4(uint64_t a, uint64_t b, uint64_t c, uint64_t d)
+{
+	return mix64(mix64(mix64(mix64(a) ^ b) ^ c) ^ d);
+}
+
+static int parse_fill(struct parser *p, char **tok, int ntok)
+{
+	struct ksml_wl_step *st;
+	struct ksml_wl_fill f;
+	int space, map, ret;
+	unsigned long first, count, v;
+	const char *pat;
+
+	memset(&f, 0, sizeof(f));
+	if (ntok < 6)
+		return perr(p, "usage: fill SPACE MAP FIRST COUNT PATTERN [ARGS]");
+	ret = parse_target(p, tok + 1, 4, false, &space, &map, &first, &count);
+	if (ret)
+		return ret;
+	pat = tok[5];
+	tok += 6;
+	ntok -= 6;
+	if (!strcmp(pat, "same")) {
+		if (ntok != 1)
+			return perr(p, "usage: fill ... same CLASS");
+		f.pat = KSML_PAT_SAME;
+		ret = parse_range(p, tok[0], "class", 0, 0x7fffffffffffUL, &v);
+		f.cls = (long)v;
+	} else if (!strcmp(pat, "groups")) {
+		if (ntok != 1 && !(ntok == 3 && !strcmp(tok[1], "base")))
+			return perr(p, "usage: fill ... groups NGROUPS [base CLASS]");
+		f.pat = KSML_PAT_GROUPS;
+		ret = parse_range(p, tok[0], "number of groups", 1, count,
+				  &f.ngroups);
+		if (!ret && count % f.ngroups)
+			ret = perr(p, "%lu pages do not divide into %lu equal groups",
+				   count, f.ngroups);
+		f.base = -1;
+		if (!ret && ntok == 3) {
+			ret = parse_range(p, tok[2], "base class", 0,
+					  0x7fffffffffffUL, &v);
+			f.base = (long)v;
+		}
+	} else if (!strcmp(pat, "unique") || !strcmp(pat, "zero")) {
+		if (ntok)
+			return perr(p, "pattern '%s' takes no arguments", pat);
+		f.pat = pat[0] == 'u' ? KSML_PAT_UNIQUE : KSML_PAT_ZERO;
+	} else if (!strcmp(pat, "last8")) {
+		if (ntok != 1)
+			return perr(p, "usage: fill ... last8 CLASS");
+		f.pat = KSML_PAT_LAST8;
+		ret = parse_range(p, tok[0], "class", 0, 0x7fffffffffffUL, &v);
+		f.cls = (long)v;
+	} else if (!strcmp(pat, "random")) {
+		char *end;
+		double r;
+
+		if (ntok != 1)
+			return perr(p, "usage: fill ... random DUP_RATIO (0.0 to 1.0)");
+		errno = 0;
+		r = strtod(tok[0], &end);
+		if (errno || *end || end == tok[0] || !(r >= 0.0 && r <= 1.0))
+			return perr(p, "duplicate ratio '%s' is not a number between 0 and 1",
+				    tok[0]);
+		f.pat = KSML_PAT_RANDOM;
+		f.ratio_ppm = (unsigned int)(r * 1000000.0 + 0.5);
+	} else if (!strcmp(pat, "classes") || !strcmp(pat, "dump")) {
+		unsigned long n = 0;
+
+		f.pat = KSML_PAT_CLASSES;
+		f.classes = calloc(count, sizeof(long));
+		if (!f.classes)
+			return -ENOMEM;
+		if (pat[0] == 'd') {
+			if (ntok != 1) {
+				free(f.classes);
+				return perr(p, "usage: fill ... dump FILE");
+			}
+			ret = read_dump(p, tok[0], f.classes, count);
+		} else {
+			ret = parse_class_tokens(p, tok, ntok, f.classes, count, &n);
+			if (!ret && n != count)
+				ret = perr(p, "class list has %lu pages, the fill needs %lu",
+					   n, count);
+		}
+		if (ret) {
+			free(f.classes);
+			return ret;
+		}
+	} else {
+		return perr(p, "unknown pattern '%s' (expected same, groups, unique, zero, last8, random, classes or dump)",
+			    pat);
+	}
+	if (ret)
+		return ret;
+	st = new_step(p, KSML_OP_FILL);
+	if (!st) {
+		free(f.classes);
+		return -ENOMEM;
+	}
+	st->space = space;
+	st->map = map;
+	st->first = first;
+	st->count = count;
+	st->fill_id = (unsigned long)(p->wl->nr_steps);
+	if (f.pat == KSML_PAT_GROUPS && f.base < 0)
+		f.base = (long)((1ULL << 61) | ((uint64_t)st->fill_id << 32));
+	if (f.pat == KSML_PAT_RANDOM) {
+		/* decide now, so every backend writes the same pages */
+		unsigned long i;
+		uint64_t r;
+
+		f.classes = calloc(count, sizeof(long));
+		if (!f.classes)
+			return -ENOMEM;
+		for (i = 0; i < count; i++) {
+			r = key4(p->wl->seed, 5, st->fill_id, i);
+			if (i && (r % 1000000) < f.ratio_ppm)
+				f.classes[i] = f.classes[(r >> 20) % i];
+			else
+				f.classes[i] = (long)(((uint64_t)st->fill_id << 32) |
+						      (i + 1)) |
+					       (1L << 62);
+		}
+	}
+	st->fill = f;
+	return 0;
+}
+
+static int parse_line(struct parser *p, char **tok, int ntok)
+{
+	struct ksml_workload *wl = p->wl;
+	struct ksml_wl_step *st;
+	unsigned long v;
+	int ret, space, map, i;
+	const char *d = tok[0];
+
+	if (!strcmp(d, "at")) {
+		if (ntok < 3)
+			return perr(p, "usage: at SCAN DIRECTIVE ...");
+		ret = parse_range(p, tok[1], "scan count", 0, 100000, &v);
+		if (ret)
+			return ret;
+		if (v < p->cur_at)
+			return perr(p, "'at %lu' goes back in time (an earlier line is at scan %lu)",
+				    v, p->cur_at);
+		if (!strcmp(tok[2], "at") || !strcmp(tok[2], "seed") ||
+		    !strcmp(tok[2], "workload") || !strcmp(tok[2], "max-scans") ||
+		    !strcmp(tok[2], "volatile") || !strcmp(tok[2], "numa-nodes") ||
+		    !strcmp(tok[2], "expect-different") ||
+		    !strcmp(tok[2], "description"))
+			return perr(p, "'%s' cannot be scheduled with 'at'", tok[2]);
+		p->cur_at = v;
+		p->seen_at = true;
+		return parse_line(p, tok + 2, ntok - 2);
+	}
+	if (!strcmp(d, "workload")) {
+		if (ntok != 2)
+			return perr(p, "usage: workload NAME");
+		if (p->have_name)
+			return perr(p, "workload name given twice");
+		ret = check_name(p, tok[1], "workload");
+		if (ret)
+			return ret;
+		snprintf(wl->name, sizeof(wl->name), "%s", tok[1]);
+		p->have_name = true;
+		return 0;
+	}
+	if (!strcmp(d, "description") || !strcmp(d, "expect-different")) {
+		char *dst = d[0] == 'd' ? wl->description : wl->expect_different;
+		size_t cap = d[0] == 'd' ? sizeof(wl->description) :
+					   sizeof(wl->expect_different);
+
+		if (ntok < 2)
+			return perr(p, "%s needs a text (the reason)", d);
+		if (*dst)
+			return perr(p, "%s given twice", d);
+		for (i = 1; i < ntok; i++) {
+			if (strlen(dst) + strlen(tok[i]) + 2 > cap)
+				return perr(p, "%s text longer than %zu characters",
+					    d, cap - 1);
+			if (i > 1)
+				strcat(dst, " ");
+			strcat(dst, tok[i]);
+		}
+		return 0;
+	}
+	if (!strcmp(d, "seed")) {
+		if (ntok != 2)
+			return perr(p, "usage: seed NUMBER");
+		if (p->have_seed)
+			return perr(p, "seed given twice");
+		if (wl->nr_steps)
+			return perr(p, "seed must come before the first fill");
+		ret = parse_ulong(p, tok[1], "seed", &v);
+		if (ret)
+			return ret;
+		wl->seed = v;
+		p->have_seed = true;
+		return 0;
+	}
+	if (!strcmp(d, "max-scans")) {
+		if (ntok != 2)
+			return perr(p, "usage: max-scans N");
+		return parse_range(p, tok[1], "max-scans", 4, 100000,
+				   &wl->max_scans);
+	}
+	if (!strcmp(d, "numa-nodes")) {
+		if (ntok != 2)
+			return perr(p, "usage: numa-nodes N");
+		ret = parse_range(p, tok[1], "numa-nodes", 1, 64, &v);
+		wl->numa_nodes = (int)v;
+		return ret;
+	}
+	if (!strcmp(d, "knob"))
+		return parse_knob(p, tok, ntok);
+	if (!strcmp(d, "space")) {
+		if (ntok != 2)
+			return perr(p, "usage: space NAME");
+		ret = add_space(p, tok[1], -1, &space);
+		if (ret)
+			return ret;
+		st = new_step(p, KSML_OP_SPACE);
+		if (!st)
+			return -ENOMEM;
+		st->space = space;
+		return 0;
+	}
+	if (!strcmp(d, "map"))
+		return parse_map(p, tok, ntok);
+	if (!strcmp(d, "fill"))
+		return parse_fill(p, tok, ntok);
+	if (!strcmp(d, "madvise") || !strcmp(d, "munmap")) {
+		bool mad = d[1] == 'a';
+		int adv = 0, rt = mad ? 3 : 2;
+
+		if (mad) {
+			if (ntok != 4 && ntok != 6)
+				return perr(p, "usage: madvise SPACE MAP mergeable|unmergeable [FIRST COUNT]");
+			if (!strcmp(tok[3], "mergeable"))
+				adv = 12;
+			else if (!strcmp(tok[3], "unmergeable"))
+				adv = 13;
+			else
+				return perr(p, "unknown advice '%s' (expected mergeable or unmergeable)",
+					    tok[3]);
+		} else if (ntok != 3 && ntok != 5) {
+			return perr(p, "usage: munmap SPACE MAP [FIRST COUNT]");
+		}
+		/* move FIRST COUNT next to SPACE MAP for parse_target */
+		{
+			char *t[4] = { tok[1], tok[2], NULL, NULL };
+			unsigned long first, count;
+
+			if (ntok > rt + 1) {
+				t[2] = tok[rt + 1];
+				t[3] = tok[rt + 2];
+			}
+			ret = parse_target(p, t, ntok > rt + 1 ? 4 : 2, true,
+					   &space, &map, &first, &count);
+			if (ret)
+				return ret;
+			st = new_step(p, mad ? KSML_OP_MADVISE : KSML_OP_MUNMAP);
+			if (!st)
+				return -ENOMEM;
+			st->space = space;
+			st->map = map;
+			st->first = first;
+			st->count = count;
+			st->advice = adv;
+		}
+		return 0;
+	}
+	if (!strcmp(d, "prctl")) {
+		if (ntok != 4 || strcmp(tok[2], "merge-any"))
+			return perr(p, "usage: prctl SPACE merge-any on|off");
+		ret = find_space(p, tok[1], &space);
+		if (ret)
+			return ret;
+		if (strcmp(tok[3], "on") && strcmp(tok[3], "off"))
+			return perr(p, "prctl merge-any: '%s' is not 'on' or 'off'",
+				    tok[3]);
+		st = new_step(p, KSML_OP_PRCTL);
+		if (!st)
+			return -ENOMEM;
+		st->space = space;
+		st->advice = !strcmp(tok[3], "on");
+		return 0;
+	}
+	if (!strcmp(d, "pin") || !strcmp(d, "unpin")) {
+		unsigned long first, count;
+		char *t[4];
+
+		if (ntok != 4)
+			return perr(p, "usage: %s SPACE MAP PAGE", d);
+		t[0] = tok[1];
+		t[1] = tok[2];
+		t[2] = tok[3];
+		t[3] = "1";
+		ret = parse_target(p, t, 4, false, &space, &map, &first, &count);
+		if (ret)
+			return ret;
+		st = new_step(p, d[0] == 'p' ? KSML_OP_PIN : KSML_OP_UNPIN);
+		if (!st)
+			return -ENOMEM;
+		st->space = space;
+		st->map = map;
+		st->first = first;
+		st->count = 1;
+		return 0;
+	}
+	if (!strcmp(d, "node")) {
+		unsigned long first, count;
+
+		if (ntok != 6)
+			return perr(p, "usage: node SPACE MAP FIRST COUNT NODE");
+		if (!wl->numa_nodes)
+			return perr(p, "'node' needs a 'numa-nodes N' line before it");
+		ret = parse_target(p, tok + 1, 4, false, &space, &map, &first,
+				   &count);
+		if (ret)
+			return ret;
+		ret = parse_range(p, tok[5], "node", 0,
+				  (unsigned long)wl->numa_nodes - 1, &v);
+		if (ret)
+			return ret;
+		st = new_step(p, KSML_OP_NODE);
+		if (!st)
+			return -ENOMEM;
+		st->space = space;
+		st->map = map;
+		st->first = first;
+		st->count = count;
+		st->advice = (int)v;
+		return 0;
+	}
+	if (!strcmp(d, "fork")) {
+		int child, nmaps;
+
+		if (ntok != 3)
+			return perr(p, "usage: fork PARENT CHILD");
+		ret = find_space(p, tok[1], &space);
+		if (ret)
+			return ret;
+		ret = add_space(p, tok[2], space, &child);
+		if (ret)
+			return ret;
+		/* the child inherits every mapping of the parent */
+		nmaps = wl->nr_maps;
+		for (i = 0; i < nmaps; i++) {
+			if (wl->maps[i].space == space) {
+				struct ksml_wl_map m = wl->maps[i];
+
+				m.space = child;
+				m.line = p->line;
+				ret = add_map_entry(p, &m);
+				if (ret)
+					return ret;
+			}
+		}
+		st = new_step(p, KSML_OP_FORK);
+		if (!st)
+			return -ENOMEM;
+		st->space = space;
+		st->space2 = child;
+		return 0;
+	}
+	if (!strcmp(d, "exit")) {
+		if (ntok != 2)
+			return perr(p, "usage: exit SPACE");
+		ret = find_space(p, tok[1], &space);
+		if (ret)
+			return ret;
+		st = new_step(p, KSML_OP_EXIT);
+		if (!st)
+			return -ENOMEM;
+		st->space = space;
+		p->exited[space] = true;
+		return 0;
+	}
+	if (!strcmp(d, "volatile")) {
+		struct ksml_wl_volatile *vv;
+		unsigned long first, count;
+
+		if (ntok < 7 || strcmp(tok[5], "every"))
+			return perr(p, "usage: volatile SPACE MAP FIRST COUNT every K [from S] [until S]");
+		ret = parse_target(p, tok + 1, 4, false, &space, &map, &first,
+				   &count);
+		if (ret)
+			return ret;
+		wl->vol = grow(wl->vol, &p->cap_vol, wl->nr_volatile + 1,
+			       sizeof(*wl->vol));
+		if (!wl->vol)
+			return -ENOMEM;
+		vv = &wl->vol[wl->nr_volatile];
+		memset(vv, 0, sizeof(*vv));
+		ret = parse_range(p, tok[6], "volatile period", 1, 100000,
+				  &vv->every);
+		if (ret)
+			return ret;
+		for (i = 7; i < ntok; i += 2) {
+			unsigned long *dst;
+
+			if (!strcmp(tok[i], "from"))
+				dst = &vv->from;
+			else if (!strcmp(tok[i], "until"))
+				dst = &vv->until;
+			else
+				return perr(p, "volatile: unknown option '%s' (expected from or until)",
+					    tok[i]);
+			if (i + 1 >= ntok)
+				return perr(p, "volatile: '%s' needs a scan count",
+					    tok[i]);
+			ret = parse_range(p, tok[i + 1], tok[i], 0, 100000, dst);
+			if (ret)
+				return ret;
+		}
+		if (vv->until && vv->until <= vv->from)
+			return perr(p, "volatile: until (%lu) must be after from (%lu)",
+				    vv->until, vv->from);
+		vv->space = space;
+		vv->map = map;
+		vv->first = first;
+		vv->count = count;
+		vv->line = p->line;
+		wl->nr_volatile++;
+		return 0;
+	}
+	return perr(p, "unknown directive '%s'", d);
+}
+
+static void set_dir(struct parser *p, const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	size_t n = slash ? (size_t)(slash - path + 1) : 0;
+
+	if (n >= sizeof(p->dir))
+		n = 0;
+	memcpy(p->dir, path, n);
+	p->dir[n] = 0;
+}
+
+static int finish(struct parser *p, const char *path)
+{
+	struct ksml_workload *wl = p->wl;
+	const char *base = strrchr(path, '/');
+	int i;
+	bool any_fill = false;
+
+	p->line = 0;
+	for (i = 0; i < wl->nr_steps; i++)
+		if (wl->steps[i].op == KSML_OP_FILL)
+			any_fill = true;
+	if (!wl->nr_spaces)
+		return perr(p, "workload declares no address space");
+	if (!any_fill)
+		return perr(p, "workload writes no page (no 'fill' line)");
+	if (!p->have_seed)
+		return perr(p, "workload has no 'seed' line (it must be deterministic)");
+	if (!p->have_name) {
+		char *dot;
+
+		snprintf(wl->name, sizeof(wl->name), "%s", base ? base + 1 : path);
+		dot = strrchr(wl->name, '.');
+		if (dot && !strcmp(dot, ".wl"))
+			*dot = 0;
+	}
+	if (!wl->max_scans)
+		wl->max_scans = wl->last_event_scan + 40;
+	if (wl->max_scans < wl->last_event_scan + 4) {
+		p->line = 0;
+		return perr(p, "max-scans %lu leaves fewer than 4 scans after the last event (scan %lu)",
+			    wl->max_scans, wl->last_event_scan);
+	}
+	snprintf(wl->path, sizeof(wl->path), "%s", path);
+	return 0;
+}
+
+static int parse_text_lines(struct parser *p, char *text)
+{
+	char *line, *next, *tok[MAX_TOKENS], *save, *t, *hash;
+	int ntok, ret;
+
+	for (line = text; line; line = next) {
+		next = strchr(line, '\n');
+		if (next)
+			*next++ = 0;
+		p->line++;
+		hash = strchr(line, '#');
+		if (hash)
+			*hash = 0;
+		ntok = 0;
+		for (t = strtok_r(line, " \t\r", &save); t;
+		     t = strtok_r(NULL, " \t\r", &save)) {
+			if (ntok == MAX_TOKENS) {
+				/* long class lists: use a dump file */
+				return perr(p, "more than %d words on one line (put long class lists in a dump file)",
+					    MAX_TOKENS);
+			}
+			tok[ntok++] = t;
+		}
+		if (!ntok)
+			continue;
+		if (p->seen_at && strcmp(tok[0], "at") &&
+		    strcmp(tok[0], "expect-different") &&
+		    strcmp(tok[0], "description"))
+			return perr(p, "'%s' without 'at' after scheduled lines (write 'at %lu %s ...')",
+				    tok[0], p->cur_at, tok[0]);
+		ret = parse_line(p, tok, ntok);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+int ksml_wl_parse_string(const char *name, const char *text,
+			 struct ksml_workload *wl, char *err, size_t errsz)
+{
+	struct parser p;
+	char *copy;
+	int ret;
+
+	memset(wl, 0, sizeof(*wl));
+	memset(&p, 0, sizeof(p));
+	p.wl = wl;
+	p.file = name;
+	p.err = err;
+	p.errsz = errsz;
+	p.next_addr = KSML_WL_MAP_BASE;
+	if (errsz)
+		err[0] = 0;
+	set_dir(&p, name);
+	copy = strdup(text);
+	if (!copy)
+		return -ENOMEM;
+	ret = parse_text_lines(&p, copy);
+	if (!ret)
+		ret = finish(&p, name);
+	free(copy);
+	free(p.exited);
+	if (ret) {
+		if (ret == -ENOMEM && errsz)
+			snprintf(err, errsz, "%s: out of memory", name);
+		ksml_wl_free(wl);
+	}
+	return ret;
+}
+
+int ksml_wl_parse_file(const char *path, struct ksml_workload *wl, char *err,
+		       size_t errsz)
+{
+	FILE *f = fopen(path, "rb");
+	char *buf;
+	long n;
+	int ret;
+
+	memset(wl, 0, sizeof(*wl));
+	if (!f) {
+		snprintf(err, errsz, "%s: cannot open: %s", path, strerror(errno));
+		return -errno;
+	}
+	if (fseek(f, 0, SEEK_END) || (n = ftell(f)) < 0 || fseek(f, 0, SEEK_SET)) {
+		snprintf(err, errsz, "%s: cannot read: %s", path, strerror(errno));
+		fclose(f);
+		return -EIO;
+	}
+	if (n > (64L << 20)) {
+		snprintf(err, errsz, "%s: larger than 64 MiB", path);
+		fclose(f);
+		return -EFBIG;
+	}
+	buf = malloc((size_t)n + 1);
+	if (!buf) {
+		fclose(f);
+		return -ENOMEM;
+	}
+	if (fread(buf, 1, (size_t)n, f) != (size_t)n) {
+		snprintf(err, errsz, "%s: short read", path);
+		free(buf);
+		fclose(f);
+		return -EIO;
+	}
+	fclose(f);
+	buf[n] = 0;
+	if (memchr(buf, 0, (size_t)n)) {
+		snprintf(err, errsz, "%s: contains a NUL byte (not a text file)", path);
+		free(buf);
+		return -EINVAL;
+	}
+	ret = ksml_wl_parse_string(path, buf, wl, err, errsz);
+	free(buf);
+	return ret;
+}
+
+void ksml_wl_free(struct ksml_workload *wl)
+{
+	int i;
+
+	for (i = 0; i < wl->nr_steps; i++)
+		free(wl->steps[i].fill.classes);
+	free(wl->steps);
+	free(wl->spaces);
+	free(wl->maps);
+	free(wl->vol);
+	memset(wl, 0, sizeof(*wl));
+}
+
+/* fill a page with a pseudo-random stream derived from key */
+static void gen_page(uint64_t key, void *buf)
+{
+	uint64_t *w = buf;
+	size_t i;
+
+	for (i = 0; i < KSML_WL_PAGE_SIZE / 8; i++)
+		w[i] = mix64(key + i * 0x9e3779b97f4a7c15ULL);
+}
+
+static void class_page(const struct ksml_workload *wl, long cls, uint64_t ukey,
+		       void *buf)
+{
+	if (cls == KSML_CLS_ZERO)
+		memset(buf, 0, KSML_WL_PAGE_SIZE);
+	else if (cls == KSML_CLS_UNIQUE)
+		gen_page(key4(wl->seed, 2, ukey, 0x5eed), buf);
+	else
+		gen_page(key4(wl->seed, 1, (uint64_t)cls, 0), buf);
+}
+
+void ksml_wl_page_content(const struct ksml_workload *wl,
+			  const struct ksml_wl_step *st, unsigned long idx,
+			  void *buf)
+{
+	const struct ksml_wl_fill *f = &st->fill;
+	uint64_t ukey = ((uint64_t)st->fill_id << 32) ^ idx;
+	uint64_t last;
+
+	switch (f->pat) {
+	case KSML_PAT_SAME:
+		class_page(wl, f->cls, ukey, buf);
+		break;
+	case KSML_PAT_GROUPS:
+		class_page(wl, f->base + (long)(idx / (st->count / f->ngroups)),
+			   ukey, buf);
+		break;
+	case KSML_PAT_UNIQUE:
+		class_page(wl, KSML_CLS_UNIQUE, ukey, buf);
+		break;
+	case KSML_PAT_ZERO:
+		memset(buf, 0, KSML_WL_PAGE_SIZE);
+		break;
+	case KSML_PAT_LAST8:
+		class_page(wl, f->cls, ukey, buf);
+		last = key4(wl->seed, 3, ukey, 0) | 1;
+		memcpy((char *)buf + KSML_WL_PAGE_SIZE - 8, &last, 8);
+		break;
+	case KSML_PAT_RANDOM:
+	case KSML_PAT_CLASSES:
+		class_page(wl, f->classes[idx], ukey, buf);
+		break;
+	}
+}
+
+void ksml_wl_volatile_content(const struct ksml_workload *wl,
+			      const struct ksml_wl_volatile *v,
+			      unsigned long idx, unsigned long gen, void *buf)
+{
+	gen_page(key4(wl->seed, 4, ((uint64_t)v->line << 32) ^ idx, gen), buf);
+}
+
+const char *ksml_wl_op_name(enum ksml_wl_op op)
+{
+	static const char *const names[] = {
+		[KSML_OP_KNOB] = "knob",     [KSML_OP_SPACE] = "space",
+		[KSML_OP_MAP] = "map",	     [KSML_OP_FILL] = "fill",
+		[KSML_OP_MADVISE] = "madvise", [KSML_OP_PRCTL] = "prctl",
+		[KSML_OP_PIN] = "pin",	     [KSML_OP_UNPIN] = "unpin",
+		[KSML_OP_FORK] = "fork",     [KSML_OP_EXIT] = "exit",
+		[KSML_OP_NODE] = "node",     [KSML_OP_MUNMAP] = "munmap",
+	};
+
+	return op <= KSML_OP_MUNMAP ? names[op] : "?";
+}
