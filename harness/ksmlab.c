@@ -299,6 +299,7 @@ static int cmd_run(int argc, char **argv)
 		} else {
 			print_result(backend, &wl, &res, json);
 		}
+		ksml_run_result_free(&res);
 		ksml_wl_free(&wl);
 	}
 	if (ksml_live_interrupted)
@@ -355,7 +356,35 @@ struct diff_row {
 	int ndiff;
 	bool expected, error, noise;
 	char reason[256];
+	char traj[160]; /* first point where the trajectories part */
 };
+
+static void compare_traj(const struct ksml_run_result *a,
+			 const struct ksml_run_result *b, struct diff_row *row)
+{
+	unsigned long n = a->ntraj < b->ntraj ? a->ntraj : b->ntraj, s;
+	int k;
+
+	for (s = 0; s < n; s++) {
+		const long *x = &a->traj[s * KSML_TRAJ_W], *y = &b->traj[s * KSML_TRAJ_W];
+
+		for (k = 0; k < KSML_TRAJ_W; k++) {
+			if (x[k] == y[k])
+				continue;
+			snprintf(row->traj, sizeof(row->traj),
+				 "after scan %lu: %s ref %ld linux %ld", s,
+				 k < KSML_NR_DET ? ksml_det_names[k] : "merging_pages(sum)",
+				 x[k], y[k]);
+			row->ndiff++;
+			return;
+		}
+	}
+	if (a->ntraj != b->ntraj) {
+		snprintf(row->traj, sizeof(row->traj),
+			 "ref ran %lu scans, linux %lu", a->ntraj - 1, b->ntraj - 1);
+		row->ndiff++;
+	}
+}
 
 static int cmd_diff(int argc, char **argv)
 {
@@ -410,6 +439,8 @@ static int cmd_diff(int argc, char **argv)
 			row->error = true;
 			snprintf(row->reason, sizeof(row->reason), "%.250s", err);
 			rc = 2;
+			ksml_run_result_free(&rr);
+			ksml_run_result_free(&lr);
 			ksml_wl_free(&wl);
 			continue;
 		}
@@ -449,6 +480,12 @@ static int cmd_diff(int argc, char **argv)
 				       wl.spaces[k].name, a, b,
 				       a != b ? "   <-- differs" : "");
 		}
+		compare_traj(&rr, &lr, row);
+		if (row->traj[0] && !json)
+			printf("   trajectory differs %s\n", row->traj);
+		else if (!json)
+			printf("   trajectory (all deterministic counters after every scan) equal over %lu scans\n",
+			       rr.ntraj - 1);
 		row->noise = lr.host_noise;
 		if (row->ndiff && wl.expect_different[0]) {
 			row->expected = true;
@@ -476,6 +513,8 @@ static int cmd_diff(int argc, char **argv)
 			if (!row->ndiff && wl.expect_different[0])
 				printf("   (marked expect-different but equal: the mark can go)\n\n");
 		}
+		ksml_run_result_free(&rr);
+		ksml_run_result_free(&lr);
 		ksml_wl_free(&wl);
 	}
 	if (json) {
@@ -492,7 +531,9 @@ static int cmd_diff(int argc, char **argv)
 			printf("], \"linux\": [");
 			for (k = 0; k < KSML_NR_DET; k++)
 				printf("%s%ld", k ? ", " : "", rows[i].lin[k]);
-			printf("], \"reason\": ");
+			printf("], \"trajectory\": ");
+			json_str(stdout, rows[i].traj);
+			printf(", \"reason\": ");
 			json_str(stdout, rows[i].reason);
 			printf("}");
 		}

@@ -12,6 +12,7 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -185,6 +186,11 @@ int ksml_run_workload(struct ksml_drv *d, const struct ksml_workload *wl,
 
 	memset(res, 0, sizeof(*res));
 	res->nr_spaces = wl->nr_spaces;
+	res->traj = calloc((wl->max_scans + 1) * KSML_TRAJ_W, sizeof(long));
+	if (!res->traj) {
+		snprintf(err, errsz, "out of memory");
+		return -ENOMEM;
+	}
 	err[0] = 0;
 	for (;;) {
 		/* steps due at this scan count */
@@ -203,6 +209,15 @@ int ksml_run_workload(struct ksml_drv *d, const struct ksml_workload *wl,
 		if (ret)
 			goto fail;
 		have++;
+		if (scan <= wl->max_scans) {
+			long *t = &res->traj[scan * KSML_TRAJ_W];
+			int i;
+
+			memcpy(t, hist[0], KSML_NR_DET * sizeof(long));
+			for (i = 0; i < res->nr_spaces; i++)
+				t[KSML_NR_DET] += hist[0][KSML_NR_DET + i];
+			res->ntraj = scan + 1;
+		}
 		if (progress)
 			progress(arg, wl, scan, &res->c);
 		if (scan >= wl->last_event_scan + 2 && have >= 3 &&
@@ -241,4 +256,11 @@ fail:
 	snprintf(err, errsz, "%s: scan %lu on %s: %s", wl->path, scan,
 		 d->ops->name, ksml_drv_error(d));
 	return ret;
+}
+
+void ksml_run_result_free(struct ksml_run_result *res)
+{
+	free(res->traj);
+	res->traj = NULL;
+	res->ntraj = 0;
 }

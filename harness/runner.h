@@ -28,7 +28,17 @@ struct ksml_run_result {
 	int nr_spaces;
 	struct ksml_run_space sp[KSML_WL_MAX_SPACES];
 	char notes[1024];
+	/*
+	 * the trajectory: after every scan s (0..ntraj-1), the deterministic
+	 * counters then the sum of ksm_merging_pages over live spaces
+	 */
+	long *traj;
+	unsigned long ntraj;
 };
+
+#define KSML_TRAJ_W (KSML_NR_DET + 1)
+
+void ksml_run_result_free(struct ksml_run_result *res);
 
 /* called after every scan (progress display); may be NULL */
 typedef void (*ksml_run_progress_fn)(void *arg, const struct ksml_workload *wl,
