@@ -1,0 +1,43 @@
+# SPDX-License-Identifier: MIT OR GPL-2.0-only
+# Helpers for the harness suites (tests/suites/4x-*.sh); sourced, from the
+# repository root.
+KSMLAB=build/ksmlab
+PY=/usr/bin/python3
+KSYS=/sys/kernel/mm/ksm
+
+fail() {
+	echo "FAIL: $*"
+	exit 1
+}
+
+skip() {
+	echo "SKIPPED: $*"
+	exit 77
+}
+
+need_bin() {
+	for b in "$@"; do
+		[ -x "$b" ] || fail "$b not built (make test-build)"
+	done
+}
+
+# linux backend prerequisites, else SKIPPED with the reason
+need_live_ksm() {
+	[ -e "$KSYS/run" ] || skip "no KSM in this kernel ($KSYS missing)"
+	[ "$(id -u)" -eq 0 ] || skip "linux backend needs root (uid $(id -u))"
+}
+
+# JSON field of a `ksmlab run --json` line: jget FILE EXPR (python expr on r)
+jget() {
+	$PY -c 'import json,sys; r=json.loads(open(sys.argv[1]).readline()); print(eval(sys.argv[2]))' "$1" "$2"
+}
+
+# all writable knobs, one "name=value" a line
+knob_snapshot() {
+	for k in run pages_to_scan sleep_millisecs max_page_sharing merge_across_nodes \
+		use_zero_pages smart_scan stable_node_chains_prune_millisecs advisor_mode \
+		advisor_max_cpu advisor_min_pages_to_scan advisor_max_pages_to_scan \
+		advisor_target_scan_time; do
+		[ -e "$KSYS/$k" ] && echo "$k=$(cat "$KSYS/$k")"
+	done
+}
