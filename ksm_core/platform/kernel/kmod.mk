@@ -17,7 +17,10 @@
 #                     linux-image-$(KVER) .deb into build/kmod-cache
 #   QEMU_ACCEL=tcg    kvm is opt-in: it hangs on kvm-pvm hosts (KMOD.md)
 #   QEMU_TIMEOUT=300  seconds before the boot counts as hung
-#   KMOD_QUICK=1      skip the long guest tests (100 cycles, fuzz length)
+#   KMOD_QUICK=1      shorter guest tests (10 load cycles, short fuzz)
+#   KMOD_ONLY="unit"  debugging: run only `ksmref_test unit` in the guest
+#                     (the verdict then needs RESULT=PASS: it always fails)
+#   KMOD_MODARGS=...  module parameters for KMOD_ONLY runs (e.g. ksmd=0)
 #
 # Kbuild only compiles sources below M=, so the build happens in
 # build/kmod: a generated Kbuild file and one-line wrapper .c files that
@@ -92,6 +95,7 @@ $(KMOD_INITRAMFS): $(KMOD_KO) $(KMOD_GUEST_BINS) $(KMOD_GUEST_DIR)/init \
 kmod-test: kmod-deps
 	@$(MAKE) --no-print-directory $(KMOD_INITRAMFS) $(VMLINUZ)
 	QEMU_ACCEL=$(QEMU_ACCEL) QEMU_TIMEOUT=$(QEMU_TIMEOUT) KMOD_QUICK=$(KMOD_QUICK) \
+		KMOD_ONLY="$(KMOD_ONLY)" KMOD_MODARGS="$(KMOD_MODARGS)" \
 		$(KMOD_DIR)/run-qemu.sh $(VMLINUZ) $(KMOD_INITRAMFS) \
 		$(abspath $(B))/kmod-test.log
 

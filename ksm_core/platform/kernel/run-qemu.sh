@@ -22,6 +22,7 @@ done
 append="console=ttyS0 panic=-1 oops=panic panic_on_warn=1"
 append="$append slub_debug=FZPU,ksm_ref_*"
 append="$append ksmtest_quick=${quick:-0}"
+[ -n "${KMOD_ONLY:-}" ] && append="$append ksmtest_only=${KMOD_ONLY// /,} ksmtest_modargs=${KMOD_MODARGS:-}"
 
 t0=$(date +%s.%N)
 timeout --foreground -k 5 "$tmo" qemu-system-x86_64 -accel "$accel" \
