@@ -1,0 +1,85 @@
+#!/bin/bash
+# SPDX-License-Identifier: MIT OR GPL-2.0-only
+# 43-harness-knobs: the linux backend leaves every writable KSM knob as it
+# found it: after a good run, after a run that fails half-way, after
+# SIGINT and SIGTERM, and (through the state file, repaired by the next
+# user of the lock) after SIGKILL.  The knobs are first set to unusual
+# values (under the lock, via `ksmlab knob`) so a restore to defaults would
+# be caught, and put back at the end.
+set -u
+cd "$(dirname "$0")/../.."
+. harness/tests/lib.sh
+need_bin "$KSMLAB"
+need_live_ksm
+tmp=$(mktemp -d)
+orig=$(knob_snapshot)
+restore_orig() {
+	# put back what we found (ksmlab knob takes the lock for each write)
+	while IFS='=' read -r k v; do
+		case $k in run | advisor_mode) continue ;; esac
+		[ "$(cat "$KSYS/$k")" = "$v" ] || "$KSMLAB" knob -b linux "$k" "$v" >/dev/null 2>&1
+	done <<<"$orig"
+	rm -rf "$tmp"
+}
+trap restore_orig EXIT
+
+"$KSMLAB" knob -b linux pages_to_scan 123 >/dev/null || fail "knob pages_to_scan"
+"$KSMLAB" knob -b linux sleep_millisecs 37 >/dev/null || fail "knob sleep_millisecs"
+"$KSMLAB" knob -b linux stable_node_chains_prune_millisecs 1999 >/dev/null || fail "knob prune"
+"$KSMLAB" knob -b linux advisor_max_cpu 55 >/dev/null || fail "knob advisor_max_cpu"
+"$KSMLAB" knob -b linux smart_scan 0 >/dev/null || fail "knob smart_scan"
+"$KSMLAB" knob -b linux use_zero_pages 1 >/dev/null || fail "knob use_zero_pages"
+# needs no KSM pages on the host: best effort
+"$KSMLAB" knob -b linux max_page_sharing 300 >/dev/null 2>&1 || echo "note: max_page_sharing left as is (KSM pages exist)"
+before=$(knob_snapshot)
+echo "knobs before: $(tr '\n' ' ' <<<"$before")"
+
+check_same() {
+	after=$(knob_snapshot)
+	if [ "$before" != "$after" ]; then
+		diff <(echo "$before") <(echo "$after")
+		fail "knobs changed after $1"
+	fi
+	[ -e /run/lock/ksmlab-live-ksm.saved ] && fail "state file left after $1"
+	echo "ok knobs restored after $1"
+}
+
+"$KSMLAB" run -q -b linux workloads/identical-1k.wl >/dev/null || fail "good run"
+check_same "a good run"
+
+err=$("$KSMLAB" run -q -b linux harness/tests/fail-midrun.wl 2>&1) && fail "fail-midrun succeeded"
+grep -q "fail-midrun.wl:9: knob (at scan 3) failed on linux" <<<"$err" || fail "fail-midrun message: $err"
+check_same "a run failing at scan 3 ($err)"
+
+for sig in INT TERM; do
+	"$KSMLAB" run -q -b linux harness/tests/long-run.wl >/dev/null 2>"$tmp/err" &
+	pid=$!
+	# wait until it is scanning (run=1 or 0 with our pages_to_scan)
+	for _ in $(seq 100); do
+		[ "$(cat "$KSYS/pages_to_scan")" = 4000000 ] && break
+		sleep 0.1
+	done
+	sleep 0.5
+	kill -s "$sig" "$pid"
+	wait "$pid"
+	rc=$?
+	[ "$rc" -ne 0 ] || fail "SIG$sig: exit 0"
+	check_same "SIG$sig in the middle of a run (exit $rc)"
+done
+
+"$KSMLAB" run -q -b linux harness/tests/long-run.wl >/dev/null 2>&1 &
+pid=$!
+for _ in $(seq 100); do
+	[ "$(cat "$KSYS/pages_to_scan")" = 4000000 ] && break
+	sleep 0.1
+done
+sleep 0.5
+kill -KILL "$pid"
+wait "$pid" 2>/dev/null
+[ -e /run/lock/ksmlab-live-ksm.saved ] || fail "SIGKILL: no state file"
+[ "$(cat "$KSYS/pages_to_scan")" = 123 ] && fail "SIGKILL: knobs not changed?"
+# the next user of the lock repairs it
+out=$("$KSMLAB" run -q -b linux workloads/identical-1k.wl 2>&1 >/dev/null)
+grep -q "restoring KSM knobs saved by an interrupted run" <<<"$out" || fail "no repair message: $out"
+check_same "SIGKILL, repaired by the next run"
+echo "SUMMARY: knob save/restore: equal after good run, failing run, SIGINT, SIGTERM, SIGKILL+repair"
