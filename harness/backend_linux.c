@@ -533,6 +533,14 @@ static void linux_close(struct ksml_drv *d)
 			waitpid(lp->w[i].pid, NULL, 0);
 	while (waitpid(-1, NULL, WNOHANG) > 0)
 		;
+	/*
+	 * Our exited workers leave rmap_items and stale stable nodes until
+	 * ksmd next runs, which keeps pages_shared up and makes the next
+	 * user's max_page_sharing write fail with EBUSY: unmerge everything
+	 * (as open did) before restoring `run` to what we found.
+	 */
+	if (lp->saved_ok && ksml_live_write("run", "2"))
+		fprintf(stderr, "ksmlab: warning: run=2 at close: %s\n", strerror(errno));
 	if (lp->saved_ok && ksml_live_restore(&lp->saved, err, sizeof(err)))
 		fprintf(stderr, "ksmlab: warning: %s\n", err);
 	if (lp->locked)

@@ -924,6 +924,13 @@ static int cmd_exec(int argc, char **argv)
 		(double)peak.ksm_process_profit / 1048576.0,
 		peak.ksm_merge_any ? "yes" : "no", peak.ksm_mergeable ? "yes" : "no");
 restore:
+	/*
+	 * With run found at 0 nothing would clean up the exited program's
+	 * rmap_items and stale KSM pages: unmerge them before restoring.
+	 */
+	for (c = 0; c < saved.nr; c++)
+		if (!strcmp(saved.name[c], "run") && !strcmp(saved.value[c], "0"))
+			ksml_live_write("run", "2");
 	if (ksml_live_restore(&saved, err, sizeof(err)))
 		fprintf(stderr, "ksmlab exec: warning: %s\n", err);
 	ksml_live_unlock();
