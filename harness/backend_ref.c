@@ -16,13 +16,60 @@
 #include <time.h>
 
 #define MAX_MMS 512
+#define MAX_RANGES 64
+
+/*
+ * The mapped ranges of each space: mmap here means MAP_FIXED_NOREPLACE,
+ * as in the linux backend (vmem's KSML_MAP_FIXED would replace).
+ */
+struct ranges {
+	int nr;
+	unsigned long lo[MAX_RANGES], hi[MAX_RANGES];
+};
 
 struct ref_priv {
 	struct ksml *ksm;
 	struct ksml_mm *mm[MAX_MMS];
+	struct ranges rg[MAX_MMS];
 	int nr;
 	uint64_t cpu_ns;
 };
+
+static bool range_busy(const struct ranges *r, unsigned long lo, unsigned long hi)
+{
+	int i;
+
+	for (i = 0; i < r->nr; i++)
+		if (lo < r->hi[i] && r->lo[i] < hi)
+			return true;
+	return false;
+}
+
+/* remove [lo, hi) from the set, splitting ranges */
+static void range_cut(struct ranges *r, unsigned long lo, unsigned long hi)
+{
+	int i;
+
+	for (i = 0; i < r->nr; i++) {
+		unsigned long a = r->lo[i], b = r->hi[i];
+
+		if (hi <= a || b <= lo)
+			continue;
+		if (lo > a && hi < b && r->nr < MAX_RANGES) {
+			r->lo[r->nr] = hi;
+			r->hi[r->nr++] = b;
+			r->hi[i] = lo;
+		} else if (lo > a) {
+			r->hi[i] = lo;
+		} else if (hi < b) {
+			r->lo[i] = hi;
+		} else {
+			r->lo[i] = r->lo[--r->nr];
+			r->hi[i] = r->hi[r->nr];
+			i--;
+		}
+	}
+}
 
 static struct ref_priv *R(struct ksml_drv *d)
 {
@@ -150,7 +197,10 @@ static int ref_mm_fork(struct ksml_drv *d, int parent, int *child)
 	ret = ksml_mm_fork(p, &c);
 	if (ret)
 		return err_of(d, ret, "ksml_mm_fork");
-	return add_mm(d, c, child);
+	ret = add_mm(d, c, child);
+	if (!ret)
+		R(d)->rg[*child] = R(d)->rg[parent];
+	return ret;
 }
 
 static int ref_mm_exit(struct ksml_drv *d, int id)
@@ -173,6 +223,12 @@ static int ref_mmap(struct ksml_drv *d, int id, unsigned long addr,
 
 	if (!mm)
 		return -EINVAL;
+	if (range_busy(&R(d)->rg[id], addr, addr + len))
+		return ksml_drv_seterr(d, -EEXIST, "ref: mmap 0x%lx+%lu: range already mapped",
+				       addr, len);
+	if (R(d)->rg[id].nr >= MAX_RANGES)
+		return ksml_drv_seterr(d, -ENOMEM, "ref: more than %d mappings in space %d",
+				       MAX_RANGES, id);
 	ret = ksml_vm_mmap(mm, addr, len,
 			   (shared ? KSML_MAP_SHARED : KSML_MAP_PRIVATE) |
 				   KSML_MAP_ANONYMOUS | KSML_MAP_FIXED,
@@ -183,6 +239,8 @@ static int ref_mmap(struct ksml_drv *d, int id, unsigned long addr,
 	if (out != addr)
 		return ksml_drv_seterr(d, -EFAULT, "ref: mmap at 0x%lx returned 0x%lx",
 				       addr, out);
+	R(d)->rg[id].lo[R(d)->rg[id].nr] = addr;
+	R(d)->rg[id].hi[R(d)->rg[id].nr++] = addr + len;
 	return 0;
 }
 
@@ -190,8 +248,14 @@ static int ref_munmap(struct ksml_drv *d, int id, unsigned long addr,
 		      unsigned long len)
 {
 	struct ksml_mm *mm = mm_of(d, id);
+	int ret;
 
-	return mm ? err_of(d, ksml_vm_munmap(mm, addr, len), "munmap") : -EINVAL;
+	if (!mm)
+		return -EINVAL;
+	ret = ksml_vm_munmap(mm, addr, len);
+	if (!ret)
+		range_cut(&R(d)->rg[id], addr, addr + len);
+	return err_of(d, ret, "munmap");
 }
 
 static int ref_write(struct ksml_drv *d, int id, unsigned long addr,

@@ -52,3 +52,11 @@ harness: $(KSMLAB_BIN) $(KSML_PRELOAD) $(B)/harness/testprog_dup $(B)/harness/te
 
 TEST_BUILD += $(KSMLAB_BIN) $(KSML_PRELOAD) $(B)/harness/testprog_dup \
 	$(B)/harness/test_workload $(B)/harness/asan/test_workload
+
+# the driver API used directly (ref always; linux when root and KSM)
+$(B)/harness/test_driver: $(HARNESS_DIR)/test_driver.c $(HARNESS_DRV_OBJ) $(HARNESS_WL_OBJ) $(LIB_A)
+	@mkdir -p $(dir $@)
+	$(CC_USER) $(HARNESS_CFLAGS) -o $@ $< $(HARNESS_DRV_OBJ) $(HARNESS_WL_OBJ) \
+		$(LIB_A) $(PKG_LIBS)
+
+TEST_BUILD += $(B)/harness/test_driver

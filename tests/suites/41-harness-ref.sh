@@ -6,7 +6,8 @@
 set -u
 cd "$(dirname "$0")/../.."
 . harness/tests/lib.sh
-need_bin "$KSMLAB"
+need_bin "$KSMLAB" build/harness/test_driver
+build/harness/test_driver ref || fail "driver API on ref"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 

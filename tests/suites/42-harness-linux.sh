@@ -6,9 +6,15 @@
 set -u
 cd "$(dirname "$0")/../.."
 . harness/tests/lib.sh
-need_bin "$KSMLAB"
+need_bin "$KSMLAB" build/harness/test_driver
 need_live_ksm
 tmp=$(mktemp -d)
+build/harness/test_driver linux
+case $? in
+0) ;;
+77) skip "driver API test could not open the linux backend" ;;
+*) fail "driver API on linux" ;;
+esac
 trap 'rm -rf "$tmp"' EXIT
 
 # refusal without root: a clear sentence, nothing touched
