@@ -142,7 +142,7 @@ int ksml_init(struct ksml **out, const struct ksml_config *cfg)
 	err = ksml_vm_init(ksm);
 	if (err)
 		goto out_state;
-	ksm->zero_checksum = ksml_calc_checksum(ksm->vm.zero_frame);
+	ksm->zero_checksum = ksml_calc_checksum(ksm, ksm->vm.zero_frame, NULL);
 
 	err = ksm_slab_init(ksm);
 	if (err)

@@ -154,6 +154,7 @@ static inline bool ksm_test_exit(struct ksml_mm *mm)
  * @oldchecksum: checksum of the page at the previous processed visit
  * @age: smart scan: number of visits, saturating
  * @remaining_skips: smart scan: visits that may still be skipped
+ * @key: 64-bit page hash behind oldchecksum (KSML_INDEX_CHECKSUM only)
  * @node: unstable tree link (when UNSTABLE_FLAG)
  * @head: stable node (dup) it hangs from (when STABLE_FLAG)
  * @hlist: link in head's hlist (when STABLE_FLAG)
@@ -166,6 +167,7 @@ struct ksm_rmap_item {
 	uint32_t oldchecksum;
 	uint8_t age;
 	uint8_t remaining_skips;
+	uint64_t key;
 	union {
 		struct ksml_rb_node node;
 		struct {
@@ -187,7 +189,7 @@ struct ksm_rmap_item {
  * @chain_prune_time: jiffies of the last prune (chain)
  * @rmap_hlist_len: items on hlist; STABLE_NODE_CHAIN for a chain
  * @nid: which stable tree it is filed in
- * @checksum: checksum of the content (KSML_INDEX_CHECKSUM order only)
+ * @key: 64-bit hash of the content (KSML_INDEX_CHECKSUM order only)
  */
 struct ksm_stable_node {
 	struct ksml_rb_node node;
@@ -201,7 +203,7 @@ struct ksm_stable_node {
 	};
 	int rmap_hlist_len;
 	int nid;
-	uint32_t checksum;
+	uint64_t key;
 };
 
 /**
@@ -444,11 +446,10 @@ struct ksml_frame *ksml_get_ksm_page(struct ksml *ksm,
 void ksml_remove_rmap_item_from_tree(struct ksml *ksm,
 				     struct ksm_rmap_item *rmap_item);
 struct ksml_frame *ksml_stable_tree_search(struct ksml *ksm,
-					   struct ksml_frame *page,
-					   uint32_t checksum);
+					   struct ksml_frame *page, uint64_t key);
 struct ksm_stable_node *ksml_stable_tree_insert(struct ksml *ksm,
 						struct ksml_frame *kfolio,
-						uint32_t checksum);
+						uint64_t key);
 void ksml_stable_tree_append(struct ksml *ksm, struct ksm_rmap_item *rmap_item,
 			     struct ksm_stable_node *stable_node,
 			     bool max_page_sharing_bypass);
@@ -465,7 +466,7 @@ int ksml_page_cmp(struct ksml *ksm, struct ksml_frame *a, struct ksml_frame *b);
 /* ksm_unstable.c */
 struct ksm_rmap_item *ksml_unstable_tree_search_insert(
 	struct ksml *ksm, struct ksm_rmap_item *rmap_item,
-	struct ksml_frame *page, uint32_t checksum,
+	struct ksml_frame *page, uint64_t key,
 	struct ksml_frame **tree_pagep);
 
 /* ksm_advisor.c */
@@ -474,6 +475,7 @@ void ksml_advisor_stop_scan(struct ksml *ksm);
 
 /* ksm.c */
 void ksml_wakeup_ksmd(struct ksml *ksm);
-uint32_t ksml_calc_checksum(struct ksml_frame *f);
+uint32_t ksml_calc_checksum(struct ksml *ksm, struct ksml_frame *f,
+			    uint64_t *key);
 
 #endif /* KSM_INTERNAL_H */

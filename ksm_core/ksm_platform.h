@@ -252,6 +252,21 @@ void ksml_plat_page_copy(void *dst, const void *src);
 void ksml_plat_mem_copy(void *dst, const void *src, size_t len);
 void ksml_plat_mem_set(void *dst, int c, size_t len);
 uint32_t ksml_plat_page_checksum(const void *addr);
+/*
+ * The full 64-bit page hash: XXH64 (seed 0; its low 32 bits are the
+ * kernel's checksum), or with fast XXH3-64.  The checksum index keys its
+ * trees with it: 32 bits collide among 64Ki pages half the time.
+ * Platforms without it fall back to the 32-bit checksum.
+ */
+#if defined(KSML_PLATFORM_KERNEL) || defined(KSML_PLATFORM_SIM)
+static inline uint64_t ksml_plat_page_hash64(const void *addr, bool fast)
+{
+	(void)fast;
+	return ksml_plat_page_checksum(addr);
+}
+#else
+uint64_t ksml_plat_page_hash64(const void *addr, bool fast);
+#endif
 
 /* ------------------------------------------------------------------- tree
  * Need: a red-black tree with the kernel's <linux/rbtree.h> semantics.

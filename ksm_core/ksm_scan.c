@@ -43,10 +43,25 @@ void ksml_remove_trailing_rmap_items(struct ksml *ksm,
 	}
 }
 
-uint32_t ksml_calc_checksum(struct ksml_frame *f)
+/*
+ * The checksum of the volatility filter (low 32 bits of XXH64, as the
+ * kernel) and, for the checksum index, the full 64-bit key it came from.
+ */
+uint32_t ksml_calc_checksum(struct ksml *ksm, struct ksml_frame *f,
+			    uint64_t *key)
 {
 	void *p = ksml_plat_page_map(f->page);
-	uint32_t cs = ksml_plat_page_checksum(p);
+	uint64_t k = 0;
+	uint32_t cs;
+
+	if (ksm->cfg.index_mode == KSML_INDEX_CHECKSUM || ksm->cfg.fast_checksum) {
+		k = ksml_plat_page_hash64(p, ksm->cfg.fast_checksum);
+		cs = (uint32_t)k;
+	} else {
+		cs = ksml_plat_page_checksum(p);
+	}
+	if (key)
+		*key = k;
 
 	ksml_plat_page_unmap(p);
 	return cs;
@@ -60,6 +75,7 @@ static void cmp_and_merge_page(struct ksml *ksm, struct ksml_frame *page,
 	struct ksm_stable_node *stable_node;
 	bool max_page_sharing_bypass = false;
 	uint32_t checksum;
+	uint64_t key = 0;
 
 	stable_node = page_stable_node(page);
 	if (stable_node) {
@@ -70,7 +86,7 @@ static void cmp_and_merge_page(struct ksml *ksm, struct ksml_frame *page,
 		/* a forked mapping, or a re-created item, of a KSM page */
 		if (!ksml_is_page_sharing_candidate(ksm, stable_node))
 			max_page_sharing_bypass = true;
-		checksum = stable_node->checksum;
+		key = stable_node->key;
 	} else {
 		ksml_remove_rmap_item_from_tree(ksm, rmap_item);
 		/*
@@ -78,9 +94,10 @@ static void cmp_and_merge_page(struct ksml *ksm, struct ksml_frame *page,
 		 * changing often: keep it out of the trees, and don't spend
 		 * time searching for its twin.
 		 */
-		checksum = ksml_calc_checksum(page);
+		checksum = ksml_calc_checksum(ksm, page, &key);
 		if (rmap_item->oldchecksum != checksum) {
 			rmap_item->oldchecksum = checksum;
+			rmap_item->key = key;
 #ifndef KSML_BUG_NO_CHECKSUM_FILTER
 			return;
 #endif
@@ -89,7 +106,7 @@ static void cmp_and_merge_page(struct ksml *ksm, struct ksml_frame *page,
 			return;
 	}
 
-	kfolio = ksml_stable_tree_search(ksm, page, checksum);
+	kfolio = ksml_stable_tree_search(ksm, page, key);
 	if (kfolio == page && rmap_item->head == stable_node) {
 		ksml_frame_put(ksm, kfolio);
 		return;
@@ -112,14 +129,14 @@ static void cmp_and_merge_page(struct ksml *ksm, struct ksml_frame *page,
 	}
 
 	tree_rmap_item = ksml_unstable_tree_search_insert(ksm, rmap_item, page,
-							  checksum, &tree_page);
+							  key, &tree_page);
 	if (tree_rmap_item) {
 		kfolio = ksml_try_to_merge_two_pages(ksm, rmap_item, page,
 						     tree_rmap_item, tree_page);
 		ksml_frame_put(ksm, tree_page);
 		if (kfolio) {
 			ksml_frame_lock(kfolio);
-			stable_node = ksml_stable_tree_insert(ksm, kfolio, checksum);
+			stable_node = ksml_stable_tree_insert(ksm, kfolio, key);
 			if (stable_node) {
 				ksml_stable_tree_append(ksm, tree_rmap_item,
 							stable_node, false);
@@ -386,7 +403,7 @@ void ksml_do_scan(struct ksml *ksm, unsigned int scan_npages,
 		cmp_and_merge_page(ksm, page, rmap_item);
 #ifdef KSML_EXTRA_WORK
 		if ((ksm->ksm_pages_scanned & 7) == 0)
-			extra_work_sink += ksml_calc_checksum(page);
+			extra_work_sink += ksml_calc_checksum(ksm, page, NULL);
 #endif
 		ksml_frame_put(ksm, page);
 		KSML_COUNTER_ADD(ksm->ksm_pages_scanned, 1);

@@ -45,11 +45,18 @@ int ksml_page_cmp(struct ksml *ksm, struct ksml_frame *a, struct ksml_frame *b)
 	return r;
 }
 
-static int stable_cmp(struct ksml *ksm, struct ksml_frame *page, uint32_t cs,
+/*
+ * With the checksum index, equal checksums are taken as equal contents:
+ * the full compare that try_to_merge_one_page() does after write-protect
+ * (pages_identical) still refuses a merge of different pages, so a
+ * collision, or a page that changed since it was checksummed, only costs
+ * a failed merge.
+ */
+static int stable_cmp(struct ksml *ksm, struct ksml_frame *page, uint64_t key,
 		      struct ksm_stable_node *node, struct ksml_frame *tree_page)
 {
-	if (ksm->cfg.index_mode == KSML_INDEX_CHECKSUM && cs != node->checksum)
-		return cs < node->checksum ? -1 : 1;
+	if (ksm->cfg.index_mode == KSML_INDEX_CHECKSUM)
+		return key == node->key ? 0 : key < node->key ? -1 : 1;
 	return ksml_page_cmp(ksm, page, tree_page);
 }
 
@@ -101,7 +108,7 @@ alloc_stable_node_chain(struct ksml *ksm, struct ksm_stable_node *dup,
 		return NULL;
 	chain->rmap_hlist_len = STABLE_NODE_CHAIN;
 	chain->nid = dup->nid;
-	chain->checksum = dup->checksum;
+	chain->key = dup->key;
 	chain->chain_prune_time = ksml_jiffies(ksm);
 	ksml_rb_replace_node(&dup->node, &chain->node, root);
 	KSML_COUNTER_ADD(ksm->ksm_stable_node_chains, 1);
@@ -363,8 +370,7 @@ static void park_node(struct ksml *ksm, struct ksm_stable_node *node)
  * Returns that page with a reference, NULL, or KSML_FOLIO_BUSY.
  */
 struct ksml_frame *ksml_stable_tree_search(struct ksml *ksm,
-					   struct ksml_frame *page,
-					   uint32_t checksum)
+					   struct ksml_frame *page, uint64_t key)
 {
 	struct ksm_stable_node *page_node = page_stable_node(page);
 	struct ksm_stable_node *stable_node, *stable_node_dup = NULL;
@@ -388,11 +394,19 @@ again:
 
 		ksml_plat_yield();
 		stable_node = ksml_rb_entry(*new, struct ksm_stable_node, node);
+		if (ksm->cfg.index_mode == KSML_INDEX_CHECKSUM &&
+		    key != stable_node->key) {
+			/* decided by the checksum: no need to visit the page */
+			parent = *new;
+			new = key < stable_node->key ? &parent->rb_left
+						     : &parent->rb_right;
+			continue;
+		}
 		tree_folio = __stable_node_chain(ksm, &stable_node_dup,
 						 &stable_node, root, true);
 		if (!tree_folio)
 			goto again; /* a stale node was erased: tree changed */
-		ret = stable_cmp(ksm, page, checksum, stable_node, tree_folio);
+		ret = stable_cmp(ksm, page, key, stable_node, tree_folio);
 		ksml_frame_put(ksm, tree_folio);
 
 		parent = *new;
@@ -493,7 +507,7 @@ chain_append:
  */
 struct ksm_stable_node *ksml_stable_tree_insert(struct ksml *ksm,
 						struct ksml_frame *kfolio,
-						uint32_t checksum)
+						uint64_t key)
 {
 	struct ksm_stable_node *stable_node = NULL, *stable_node_dup;
 	struct ksml_rb_node **new, *parent;
@@ -512,11 +526,18 @@ again:
 
 		ksml_plat_yield();
 		stable_node = ksml_rb_entry(*new, struct ksm_stable_node, node);
+		if (ksm->cfg.index_mode == KSML_INDEX_CHECKSUM &&
+		    key != stable_node->key) {
+			parent = *new;
+			new = key < stable_node->key ? &parent->rb_left
+						     : &parent->rb_right;
+			continue;
+		}
 		tree_folio = __stable_node_chain(ksm, &stable_node_dup,
 						 &stable_node, root, false);
 		if (!tree_folio)
 			goto again;
-		ret = stable_cmp(ksm, kfolio, checksum, stable_node, tree_folio);
+		ret = stable_cmp(ksm, kfolio, key, stable_node, tree_folio);
 		ksml_frame_put(ksm, tree_folio);
 		parent = *new;
 		if (ret < 0) {
@@ -535,7 +556,7 @@ again:
 	stable_node_dup->kpfn = kfolio;
 	stable_node_dup->rmap_hlist_len = 0;
 	stable_node_dup->nid = nid;
-	stable_node_dup->checksum = checksum;
+	stable_node_dup->key = key;
 	if (!need_chain) {
 		ksml_rb_link_node(&stable_node_dup->node, parent, new);
 		ksml_rb_insert_color(&stable_node_dup->node, root);

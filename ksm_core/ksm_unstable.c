@@ -8,12 +8,12 @@
 #include "ksm_internal.h"
 
 static int unstable_cmp(struct ksml *ksm, struct ksml_frame *page,
-			uint32_t cs, struct ksm_rmap_item *tree_item,
+			uint64_t key, struct ksm_rmap_item *tree_item,
 			struct ksml_frame *tree_page)
 {
-	if (ksm->cfg.index_mode == KSML_INDEX_CHECKSUM &&
-	    cs != tree_item->oldchecksum)
-		return cs < tree_item->oldchecksum ? -1 : 1;
+	/* equal checksums: see stable_cmp() for why no compare is needed */
+	if (ksm->cfg.index_mode == KSML_INDEX_CHECKSUM)
+		return key == tree_item->key ? 0 : key < tree_item->key ? -1 : 1;
 	return ksml_page_cmp(ksm, page, tree_page);
 }
 
@@ -26,7 +26,7 @@ static int unstable_cmp(struct ksml *ksm, struct ksml_frame *page,
  */
 struct ksm_rmap_item *ksml_unstable_tree_search_insert(
 	struct ksml *ksm, struct ksm_rmap_item *rmap_item,
-	struct ksml_frame *page, uint32_t checksum,
+	struct ksml_frame *page, uint64_t key,
 	struct ksml_frame **tree_pagep)
 {
 	int nid = get_kpfn_nid(ksm, page);
@@ -40,6 +40,19 @@ struct ksm_rmap_item *ksml_unstable_tree_search_insert(
 
 		ksml_plat_yield();
 		tree_rmap_item = ksml_rb_entry(*new, struct ksm_rmap_item, node);
+		/*
+		 * The checksum index orders by (checksum, content): a differing
+		 * checksum decides without touching the tree item's page, which
+		 * is where the walk's time goes (a page-table walk and a cache
+		 * miss per level).
+		 */
+		if (ksm->cfg.index_mode == KSML_INDEX_CHECKSUM &&
+		    key != tree_rmap_item->key) {
+			parent = *new;
+			new = key < tree_rmap_item->key ? &parent->rb_left
+							: &parent->rb_right;
+			continue;
+		}
 		tree_page = ksml_get_mergeable_page(ksm, tree_rmap_item);
 		if (!tree_page)
 			return NULL;
@@ -48,7 +61,7 @@ struct ksm_rmap_item *ksml_unstable_tree_search_insert(
 			ksml_frame_put(ksm, tree_page);
 			return NULL;
 		}
-		ret = unstable_cmp(ksm, page, checksum, tree_rmap_item, tree_page);
+		ret = unstable_cmp(ksm, page, key, tree_rmap_item, tree_page);
 		parent = *new;
 		if (ret < 0) {
 			ksml_frame_put(ksm, tree_page);

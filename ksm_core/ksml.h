@@ -53,6 +53,12 @@ struct ksml_config {
 	unsigned long max_frames;
 	enum ksml_index_mode index_mode;
 	/*
+	 * checksum pages with XXH3 instead of the kernel's XXH64: the same
+	 * decisions (equal pages have equal checksums either way) but for
+	 * hash collisions, at about twice the speed
+	 */
+	bool fast_checksum;
+	/*
 	 * model a kernel built without CONFIG_KSM: MADV_MERGEABLE and
 	 * MADV_UNMERGEABLE fail with EINVAL (bionic's fallback path)
 	 */

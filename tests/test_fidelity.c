@@ -11,6 +11,8 @@
 static struct ksml *new_ksm_ops(const struct ksml_platform_ops *ops)
 {
 	struct ksml_config cfg = { 0 };
+
+	test_config(&cfg);
 	struct ksml *ksm;
 
 	cfg.ops = ops;
@@ -243,6 +245,7 @@ static void test_chain_prune_collapses(void **state)
 	ksml_user_manual_ops(&ops, &clk);
 	ksm = new_ksm_ops(&ops);
 	assert_int_equal(ksml_set_max_page_sharing(ksm, 4), 0);
+	ksml_set_smart_scan(ksm, false); /* page a must be searched, not skipped */
 	mm = mergeable_mm(ksm, 12, &a);
 	for (i = 0; i < 12; i++)
 		write_page(mm, a + i * PAGE, 6);

@@ -20,11 +20,26 @@
 
 #define PAGE 4096UL
 
+/*
+ * KSML_TEST_FAST=1 runs the same tests with the fast options (checksum
+ * index, XXH3): they must reach the same counters as the kernel's way.
+ */
+static inline void test_config(struct ksml_config *cfg)
+{
+	const char *e = getenv("KSML_TEST_FAST");
+
+	if (e && *e == '1') {
+		cfg->index_mode = KSML_INDEX_CHECKSUM;
+		cfg->fast_checksum = true;
+	}
+}
+
 static inline struct ksml *new_ksm(void)
 {
 	struct ksml_config cfg = { 0 };
 	struct ksml *ksm = NULL;
 
+	test_config(&cfg);
 	assert_int_equal(ksml_init(&ksm, &cfg), 0);
 	assert_int_equal(ksml_set_pages_to_scan(ksm, 100000), 0);
 	assert_int_equal(ksml_set_run(ksm, KSML_RUN_MERGE), 0);

@@ -104,6 +104,8 @@ static void *worker_fn(void *p)
 static void test_ksmd_thread_vs_tasks(void **state)
 {
 	struct ksml_config cfg = { 0 };
+
+	test_config(&cfg);
 	struct worker w[WORKERS];
 	pthread_t tid[WORKERS];
 	struct ksml *ksm;

@@ -50,6 +50,19 @@ KMOD_GUEST_DIR  := $(KMOD_DIR)/guest
 KMOD_GUEST_B    := $(abspath $(B))/kmod-guest
 KMOD_GUEST_BINS := $(KMOD_GUEST_B)/ksmref_test
 KMOD_INITRAMFS  := $(KMOD_GUEST_B)/initramfs.cpio.gz
+# the conformance workloads run in the guest (identical-64k needs more
+# memory than the guest's 1 GiB comfortably gives two backends)
+KMOD_WORKLOADS  := $(filter-out workloads/identical-64k.wl,$(wildcard workloads/*.wl))
+
+# ksmlab itself, static, when the harness is in the tree (harness.mk):
+# the guest runs `ksmlab run -b ref|kmod|linux` and `ksmlab diff`
+ifneq ($(HARNESS_DRV_OBJ),)
+KMOD_GUEST_BINS += $(KMOD_GUEST_B)/ksmlab
+$(KMOD_GUEST_B)/ksmlab: $(B)/harness/ksmlab.o $(HARNESS_DRV_OBJ) $(HARNESS_WL_OBJ) $(LIB_A)
+	@mkdir -p $(dir $@)
+	@# libnuma.a's getaddrinfo warning is expected in a static link
+	$(CC_USER) -static -o $@ $^ $(PKG_LIBS) 2>$@.log || { cat $@.log; exit 1; }
+endif
 
 .PHONY: kmod kmod-deps kmod-test kmod-clean kmod-vmlinuz
 
@@ -88,9 +101,9 @@ $(KMOD_GUEST_B)/ksmref_test: $(KMOD_GUEST_DIR)/ksmref_test.c $(KMOD_DIR)/ksm_ref
 		-I$(KMOD_DIR) -o $@ $<
 
 $(KMOD_INITRAMFS): $(KMOD_KO) $(KMOD_GUEST_BINS) $(KMOD_GUEST_DIR)/init \
-		   $(KMOD_DIR)/mkinitramfs.sh
+		   $(KMOD_DIR)/mkinitramfs.sh $(KMOD_WORKLOADS)
 	$(KMOD_DIR)/mkinitramfs.sh $@ $(KMOD_GUEST_DIR)/init $(KMOD_KO) \
-		$(KMOD_GUEST_BINS)
+		$(KMOD_GUEST_BINS) -- $(KMOD_WORKLOADS)
 
 kmod-test: kmod-deps
 	@$(MAKE) --no-print-directory $(KMOD_INITRAMFS) $(VMLINUZ)

@@ -1004,6 +1004,69 @@ void ksml_plat_cache_free(struct ksml_cache *c, void *p)
 	ksml_plat_free(p);
 }
 
+/* ----------------------------------------------------------- registration */
+
+/*
+ * Nothing to publish in the sim; each registration is an allocation (so
+ * failure injection and the leak count see it, as on the user platform).
+ */
+struct registration {
+	struct registration *next;
+	struct ksml *ksm;
+	int kind;
+};
+
+static struct registration *registrations;
+
+static int reg_add(struct ksml *ksm, int kind)
+{
+	struct registration *r = ksml_plat_zalloc(sizeof(*r));
+
+	if (!r)
+		return -KSML_ENOMEM;
+	r->ksm = ksm;
+	r->kind = kind;
+	r->next = registrations;
+	registrations = r;
+	return 0;
+}
+
+static void reg_del(struct ksml *ksm, int kind)
+{
+	struct registration **p;
+
+	for (p = &registrations; *p; p = &(*p)->next) {
+		if ((*p)->ksm == ksm && (*p)->kind == kind) {
+			struct registration *r = *p;
+
+			*p = r->next;
+			ksml_plat_free(r);
+			return;
+		}
+	}
+	ksml_sim_fail("unregister of a registration that does not exist");
+}
+
+int ksml_plat_knobs_register(struct ksml *ksm)
+{
+	return reg_add(ksm, 0);
+}
+
+void ksml_plat_knobs_unregister(struct ksml *ksm)
+{
+	reg_del(ksm, 0);
+}
+
+int ksml_plat_hotplug_register(struct ksml *ksm)
+{
+	return reg_add(ksm, 1);
+}
+
+void ksml_plat_hotplug_unregister(struct ksml *ksm)
+{
+	reg_del(ksm, 1);
+}
+
 /* ------------------------------------------------------------ page access */
 
 void *ksml_plat_page_map(void *page)

@@ -396,6 +396,16 @@ uint32_t ksml_plat_page_checksum(const void *addr)
 	return r;
 }
 
+uint64_t ksml_plat_page_hash64(const void *addr, bool fast)
+{
+	uint64_t r;
+
+	RACY_BEGIN();
+	r = fast ? XXH3_64bits(addr, KSML_PAGE_SIZE) : XXH64(addr, KSML_PAGE_SIZE, 0);
+	RACY_END();
+	return r;
+}
+
 /* ---------------------------------------------------------------- logging */
 
 static long warn_count;
