@@ -93,11 +93,37 @@ static int kmod_knob_read(struct ksml_drv *d, const char *name, char *buf,
 	return 0;
 }
 
+/*
+ * The module's instance outlives a run: every knob goes back to its
+ * default at open (after run=2, which merge_across_nodes and
+ * max_page_sharing need), so a run starts as on a fresh ref instance.
+ */
+static const struct {
+	const char *name, *def;
+} kmod_defaults[] = {
+	{ "run", "2" },
+	{ "advisor_mode", "none" },
+	{ "pages_to_scan", "100" },
+	{ "sleep_millisecs", "20" },
+	{ "max_page_sharing", "256" },
+	{ "merge_across_nodes", "1" },
+	{ "stable_node_chains_prune_millisecs", "2000" },
+	{ "use_zero_pages", "0" },
+	{ "smart_scan", "1" },
+	{ "advisor_max_cpu", "70" },
+	{ "advisor_min_pages_to_scan", "500" },
+	{ "advisor_max_pages_to_scan", "30000" },
+	{ "advisor_target_scan_time", "200" },
+};
+
 static int kmod_open(struct ksml_drv *d)
 {
 	struct ksm_ref_version v;
 	struct kmod_priv *kp;
 	int fd = open(KSM_REF_DEV, O_RDWR | O_CLOEXEC);
+	FILE *ksmd;
+	size_t i;
+	int ret;
 
 	if (fd < 0)
 		return ksml_drv_seterr(d, -ENODEV,
@@ -120,7 +146,24 @@ static int kmod_open(struct ksml_drv *d)
 	kp->fd = fd;
 	kp->nr_nodes = (int)v.nr_node_ids;
 	d->priv = kp;
-	return kmod_knob_write(d, "run", "2");
+	for (i = 0; i < sizeof(kmod_defaults) / sizeof(kmod_defaults[0]); i++) {
+		ret = kmod_knob_write(d, kmod_defaults[i].name, kmod_defaults[i].def);
+		if (ret) {
+			close(fd);
+			free(kp);
+			d->priv = NULL;
+			return ret;
+		}
+	}
+	ksmd = fopen("/sys/module/ksm_ref/parameters/ksmd", "r");
+	if (ksmd) {
+		if (fgetc(ksmd) == 'Y')
+			ksml_drv_note(d, "kmod: the ksmd_ref thread runs too (it idles between "
+					 "steps at run=0); load ksm_ref.ko with ksmd=0 for scans "
+					 "driven by ksmlab alone");
+		fclose(ksmd);
+	}
+	return 0;
 }
 
 /* exit what is left, unmerge and free their slots, leave the module idle */
