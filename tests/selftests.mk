@@ -1,0 +1,25 @@
+# SPDX-License-Identifier: MIT OR GPL-2.0-only
+# The kernel's KSM selftests re-expressed over ref, linux and kmod
+# (tests/selftests/ksm_selftests), and the knob table test
+# (tests/selftests/ksm_knobtable).  Both use the release core and the
+# harness's live-KSM lock/save/restore (harness/live.c).
+ST_DIR := tests/selftests
+ST_CFLAGS := $(CSTD) -O2 -g $(KWARN) -Wframe-larger-than=65536 \
+	-I$(CORE_DIR) -Iharness $(PKG_CFLAGS)
+ST_HDR := $(ST_DIR)/st_backend.h $(CORE_DIR)/ksml.h $(CORE_DIR)/vmem.h harness/live.h
+
+$(B)/selftests/%.o: $(ST_DIR)/%.c $(ST_HDR)
+	@mkdir -p $(dir $@)
+	$(CC_USER) $(ST_CFLAGS) -c $< -o $@
+
+$(B)/selftests/ksm_selftests: $(B)/selftests/ksm_selftests.o $(B)/selftests/st_backends.o \
+		$(B)/harness/live.o $(LIB_A)
+	$(CC_USER) -o $@ $^ $(PKG_LIBS)
+
+$(B)/selftests/ksm_knobtable: $(B)/selftests/ksm_knobtable.o $(B)/harness/live.o $(LIB_A)
+	$(CC_USER) -o $@ $^ $(PKG_LIBS)
+
+.PHONY: selftests
+selftests: $(B)/selftests/ksm_selftests $(B)/selftests/ksm_knobtable
+
+TEST_BUILD += $(B)/selftests/ksm_selftests $(B)/selftests/ksm_knobtable
