@@ -7,7 +7,9 @@
  * the file being replayed is printed first when KSML_FUZZ_VERBOSE is set
  * and always named on stderr before it runs, so the log shows the culprit.
  */
+#ifndef _GNU_SOURCE
 #define _GNU_SOURCE
+#endif
 #include <dirent.h>
 #include <stdint.h>
 #include <stdio.h>

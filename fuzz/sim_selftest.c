@@ -6,7 +6,9 @@
  * lock rule fires (each violation runs in a child that must abort with
  * the expected message).  Needs only platform_sim.c, not the core.
  */
+#ifndef _GNU_SOURCE
 #define _GNU_SOURCE
+#endif
 #include "ksm_platform.h"
 
 #include <stdio.h>

@@ -1,0 +1,66 @@
+/* SPDX-License-Identifier: MIT OR GPL-2.0-only */
+/*
+ * fuzz_ops - a byte stream decoded into operations on one ref instance
+ * (address spaces, mappings, writes, madvise, prctl, pins, migration, knob
+ * writes, run modes, scans), single-threaded with a manual clock.
+ * Failure: a page that does not read back its last write, a pinned page
+ * that became KSM, ksml_check_invariants() != 0 or any KSML_WARN_ON after
+ * any step, a knob oracle broken, or allocations leaked by ksml_destroy.
+ */
+#include "fuzz_world.h"
+
+#define MAX_OPS 256
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct ksml_user_manual_clock clk = { 0 };
+	struct ksml_platform_ops ops;
+	struct ksml_config cfg = { 0 };
+	struct ksml_fuzz_data fd;
+	struct fw_world w;
+	struct ksml *ksm;
+	long allocs, warns;
+	int i, err;
+
+	ksml_fuzz_data_init(&fd, data, size);
+	clk.now_ns = 1000000000ull;
+	clk.nr_nodes = ksml_fuzz_bool(&fd) ? 2 : 1;
+	ksml_user_manual_ops(&ops, &clk);
+	cfg.ops = &ops;
+	cfg.max_frames = 4096;
+	cfg.index_mode = ksml_fuzz_range(&fd, 0, 7) == 7 ? KSML_INDEX_CHECKSUM :
+							   KSML_INDEX_CONTENT;
+	allocs = ksml_plat_live_allocs();
+	warns = ksml_warn_count();
+	err = ksml_init(&ksm, &cfg);
+	if (err)
+		fw_fail("ksml_init failed: %d", err);
+	ksml_set_run(ksm, 1);
+	fw_init(&w, ksm, 0, true, clk.nr_nodes);
+	w.clock_ns = &clk.now_ns;
+	for (i = 0; i < MAX_OPS && !ksml_fuzz_empty(&fd); i++) {
+		struct fw_op op;
+
+		fw_decode(&fd, &op, true);
+		fw_exec(&w, &op);
+		/* a scan or a global change may touch any page: check them all */
+		if (op.kind >= FW_KNOB || op.kind == FW_MM_FORK || op.kind == FW_MM_EXIT)
+			fw_verify(&w);
+		else if (w.mms[op.mm % FW_MAX_MM].mm)
+			fw_verify_region(&w, op.mm % FW_MAX_MM, op.reg % FW_MAX_REG);
+		fw_check_core(ksm, warns, fw_kind_names[op.kind]);
+	}
+	/* let KSM finish what it started, then check everything once more */
+	ksml_set_run(ksm, 1);
+	ksml_scan_full(ksm, 2, 64);
+	fw_verify(&w);
+	fw_check_core(ksm, warns, "after the final scans");
+	fw_teardown(&w);
+	fw_check_core(ksm, warns, "after every mm exited");
+	ksml_destroy(ksm);
+	if (ksml_plat_live_allocs() != allocs)
+		fw_fail("ksml_destroy leaked %ld allocations", ksml_plat_live_allocs() - allocs);
+	return 0;
+}

@@ -1,0 +1,110 @@
+/* SPDX-License-Identifier: MIT OR GPL-2.0-only */
+/*
+ * fuzz_race - the deterministic race fuzzer: ksmd and 1..3 task coroutines
+ * of platform/sim, interleaved at every lock, unlock, yield, wait and wake
+ * by the bytes at the FRONT of the input (round-robin when they run out);
+ * the tasks' programs (fuzz_ops decoding: mm create/exit/fork, mmap,
+ * writes, madvise, unmerge via run=2, knob changes...) come from the BACK.
+ * Failure: a lock rule broken (sleep under spinlock, order cycle, unlock
+ * of an unheld lock, deadlock), a KSML_WARN_ON, an ASan report (use after
+ * free of a slot or an mm), a page not reading back its last write, and
+ * after quiescing with run=0: broken invariants or a leak at destroy.
+ */
+#include "fuzz_world.h"
+
+#define MAX_TASKS 3
+#define MAX_OPS 48
+
+struct task {
+	struct fw_world w;
+	struct fw_op ops[MAX_OPS];
+	int nr_ops;
+	struct ksml_thread *th;
+};
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static int task_main(void *arg)
+{
+	struct task *t = arg;
+	int i;
+
+	for (i = 0; i < t->nr_ops; i++) {
+		const struct fw_op *op = &t->ops[i];
+
+		fw_exec(&t->w, op);
+		if (t->w.mms[op->mm % FW_MAX_MM].mm)
+			fw_verify_region(&t->w, op->mm % FW_MAX_MM, op->reg % FW_MAX_REG);
+	}
+	fw_verify(&t->w);
+	return 0;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static struct task tasks[MAX_TASKS];
+	struct ksml_sim_config scfg = { 0 };
+	struct ksml_config cfg = { 0 };
+	struct ksml_fuzz_data fd;
+	struct ksml *ksm;
+	long allocs, warns;
+	int nr, t, i, nops, err;
+
+	ksml_fuzz_data_init(&fd, data, size);
+	nr = (int)ksml_fuzz_range(&fd, 1, MAX_TASKS);
+	nops = (int)ksml_fuzz_range(&fd, 1, MAX_OPS);
+	for (t = 0; t < nr; t++)
+		tasks[t].nr_ops = 0;
+	/* the programs from the back; what is left in front is the schedule */
+	for (i = 0; i < nops && !ksml_fuzz_empty(&fd); i++) {
+		struct task *k = &tasks[ksml_fuzz_pick(&fd, (uint32_t)nr)];
+
+		if (k->nr_ops < MAX_OPS)
+			fw_decode(&fd, &k->ops[k->nr_ops++], k == &tasks[0]);
+	}
+
+	scfg.next_byte = ksml_fuzz_front_byte;
+	scfg.byte_ctx = &fd;
+	scfg.abort_on_warn = true;
+	scfg.max_steps = 20000000ul;
+	allocs = ksml_plat_live_allocs();
+	warns = ksml_warn_count();
+	ksml_sim_start(&scfg);
+
+	cfg.ops = ksml_sim_ops(2);
+	cfg.start_ksmd = true;
+	cfg.max_frames = 4096;
+	err = ksml_init(&ksm, &cfg);
+	if (err)
+		fw_fail("ksml_init failed: %d", err);
+	ksml_set_sleep_millisecs(ksm, 0);
+	ksml_set_pages_to_scan(ksm, 8);
+	ksml_set_run(ksm, 1);
+	for (t = 0; t < nr; t++) {
+		fw_init(&tasks[t].w, ksm, t, t == 0, 2);
+		tasks[t].w.concurrent = true;
+		tasks[t].th = ksml_sim_spawn(task_main, &tasks[t], "task");
+		if (!tasks[t].th)
+			fw_fail("cannot spawn task %d", t);
+	}
+	for (t = 0; t < nr; t++)
+		ksml_sim_join(tasks[t].th);
+
+	/* quiesce: the run write waits for ksmd's batch in progress */
+	ksml_set_run(ksm, 0);
+	fw_check_core(ksm, warns, "after the tasks, quiesced");
+	ksml_set_run(ksm, 1);
+	ksml_scan_full(ksm, 2, 64);
+	ksml_set_run(ksm, 0);
+	fw_check_core(ksm, warns, "after the final scans");
+	for (t = 0; t < nr; t++) {
+		fw_verify(&tasks[t].w);
+		fw_teardown(&tasks[t].w);
+	}
+	fw_check_core(ksm, warns, "after every mm exited");
+	ksml_destroy(ksm);
+	ksml_sim_end();
+	if (ksml_plat_live_allocs() != allocs)
+		fw_fail("ksml_destroy leaked %ld allocations", ksml_plat_live_allocs() - allocs);
+	return 0;
+}

@@ -1,0 +1,103 @@
+/* SPDX-License-Identifier: MIT OR GPL-2.0-only */
+/*
+ * fuzz_threads - the fuzz_ops decoding run by 2..4 real pthreads, each on
+ * its own address spaces, while the ksmd thread scans with
+ * sleep_millisecs=0; thread 0 also writes knobs, run modes and scans.
+ * Failure: a page that does not read back its last write (checked by its
+ * owner as it goes), a sanitizer report (TSan build: data races), and
+ * after quiescing with run=0: broken invariants, a KSML_WARN_ON, a leak.
+ */
+#include "fuzz_world.h"
+#include "platform/user/ksm_platform_user.h"
+
+#include <pthread.h>
+
+#define MAX_THREADS 4
+#define MAX_OPS 48
+
+struct actor {
+	struct fw_world w;
+	struct fw_op ops[MAX_OPS];
+	int nr_ops;
+	pthread_t tid;
+};
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static void *actor_main(void *arg)
+{
+	struct actor *a = arg;
+	int i;
+
+	for (i = 0; i < a->nr_ops; i++) {
+		const struct fw_op *op = &a->ops[i];
+
+		fw_exec(&a->w, op);
+		if (a->w.mms[op->mm % FW_MAX_MM].mm)
+			fw_verify_region(&a->w, op->mm % FW_MAX_MM, op->reg % FW_MAX_REG);
+	}
+	fw_verify(&a->w);
+	return NULL;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static struct actor actors[MAX_THREADS];
+	struct ksml_config cfg = { 0 };
+	struct ksml_fuzz_data fd;
+	struct ksml *ksm;
+	long allocs, warns;
+	int nr, t, i, err, nodes;
+
+	ksml_fuzz_data_init(&fd, data, size);
+	nr = (int)ksml_fuzz_range(&fd, 2, MAX_THREADS);
+	/* real nodes when the host has several, else two simulated ones */
+	nodes = ksml_user_host_nodes() >= 2 ? ksml_user_host_nodes() : 2;
+	cfg.ops = ksml_user_host_nodes() >= 2 ? NULL : ksml_user_ops_fake_numa(2);
+	cfg.start_ksmd = true;
+	cfg.max_frames = 8192;
+	allocs = ksml_plat_live_allocs();
+	warns = ksml_warn_count();
+	err = ksml_init(&ksm, &cfg);
+	if (err)
+		fw_fail("ksml_init failed: %d", err);
+	ksml_set_sleep_millisecs(ksm, 0);
+	ksml_set_pages_to_scan(ksm, (unsigned int)ksml_fuzz_range(&fd, 1, 64));
+	ksml_set_run(ksm, 1);
+	for (t = 0; t < nr; t++) {
+		fw_init(&actors[t].w, ksm, t, t == 0, nodes);
+		actors[t].w.concurrent = true;
+		actors[t].nr_ops = 0;
+	}
+	/* decode every program before any thread runs: the bytes are not shared */
+	for (i = 0; i < nr * MAX_OPS && !ksml_fuzz_empty(&fd); i++) {
+		struct actor *a = &actors[ksml_fuzz_pick(&fd, (uint32_t)nr)];
+
+		if (a->nr_ops < MAX_OPS)
+			fw_decode(&fd, &a->ops[a->nr_ops++], a->w.global_ops);
+	}
+	for (t = 0; t < nr; t++)
+		if (pthread_create(&actors[t].tid, NULL, actor_main, &actors[t]) != 0)
+			fw_fail("pthread_create failed");
+	for (t = 0; t < nr; t++)
+		pthread_join(actors[t].tid, NULL);
+	/* quiesce: a run write waits for the batch in progress */
+	ksml_set_run(ksm, 0);
+	fw_check_core(ksm, warns, "after the threads, quiesced");
+	for (t = 0; t < nr; t++)
+		fw_verify(&actors[t].w);
+	/* one more merge round with nobody else acting */
+	ksml_set_run(ksm, 1);
+	ksml_scan_full(ksm, 2, 64);
+	ksml_set_run(ksm, 0);
+	fw_check_core(ksm, warns, "after the final scans");
+	for (t = 0; t < nr; t++) {
+		fw_verify(&actors[t].w);
+		fw_teardown(&actors[t].w);
+	}
+	fw_check_core(ksm, warns, "after every mm exited");
+	ksml_destroy(ksm);
+	if (ksml_plat_live_allocs() != allocs)
+		fw_fail("ksml_destroy leaked %ld allocations", ksml_plat_live_allocs() - allocs);
+	return 0;
+}

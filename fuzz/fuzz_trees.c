@@ -1,0 +1,316 @@
+/* SPDX-License-Identifier: MIT OR GPL-2.0-only */
+/*
+ * fuzz_trees - the stable/unstable tree and chain logic against a naive
+ * model: 1..3 address spaces of small pages with few distinct contents
+ * (on one or two nodes), max_page_sharing 2..6, smart_scan off, phases of
+ * "write, scan three passes, unmerge all (run=2)".
+ * Failure: after the first pass anything but "all volatile" (the checksum
+ * filter); after the second and third passes counters that differ from the
+ * closed form of ksm-spec §4.6 summed over each (content, tree) group;
+ * per-mm merging pages not adding up; run=2 not zeroing the counters;
+ * broken invariants, a KSML_WARN_ON, a page not reading back, a leak.
+ */
+#include "fuzz_world.h"
+
+#define MAX_MM 3
+#define MAX_PAGES 24
+#define NR_GROUPS 4
+#define MAX_PHASES 3
+
+struct tree_mm {
+	struct ksml_mm *mm;
+	unsigned long addr;
+	int npages;
+	int node;
+	uint8_t content[MAX_PAGES]; /* pattern of each page */
+};
+
+struct expect {
+	unsigned long shared, sharing, unshared, chains, dups, zero, rmap_items;
+};
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+/* ksm-spec §4.6: n identical pages, max_page_sharing m, smart_scan off */
+static void closed_form(unsigned long n, unsigned long m, struct expect *e)
+{
+	unsigned long q = n / m, r = n % m, k;
+
+	if (!n)
+		return;
+	if (r == 0) {
+		e->shared += q;
+		e->sharing += n - q;
+		k = q;
+	} else if (r == 1) {
+		e->shared += q;
+		e->sharing += q * (m - 1);
+		e->unshared += 1;
+		k = q;
+	} else {
+		e->shared += q + 1;
+		e->sharing += n - (q + 1);
+		k = q + 1;
+	}
+	if (k >= 2) {
+		e->chains += 1;
+		e->dups += k;
+	}
+}
+
+static void check(struct ksml *ksm, struct tree_mm *mms, int nr_mm,
+		  const struct expect *e, const char *when)
+{
+	struct ksml_counters c;
+	unsigned long merging = 0;
+	long zero = 0;
+	int i;
+
+	ksml_get_counters(ksm, &c);
+	if (c.pages_shared != e->shared || c.pages_sharing != e->sharing ||
+	    c.pages_unshared != e->unshared || c.stable_node_chains != e->chains ||
+	    c.stable_node_dups != e->dups || c.ksm_zero_pages != (long)e->zero ||
+	    c.rmap_items != e->rmap_items)
+		fw_fail("%s: counters shared/sharing/unshared/chains/dups/zero/rmap_items = "
+			"%lu/%lu/%lu/%lu/%lu/%ld/%lu, the model says "
+			"%lu/%lu/%lu/%lu/%lu/%lu/%lu",
+			when, c.pages_shared, c.pages_sharing, c.pages_unshared,
+			c.stable_node_chains, c.stable_node_dups, c.ksm_zero_pages,
+			c.rmap_items, e->shared, e->sharing, e->unshared, e->chains,
+			e->dups, e->zero, e->rmap_items);
+	for (i = 0; i < nr_mm; i++) {
+		struct ksml_mm_stat st;
+
+		if (ksml_mm_get_stat(mms[i].mm, &st) != 0)
+			fw_fail("%s: ksml_mm_get_stat failed", when);
+		merging += st.ksm_merging_pages;
+		zero += st.ksm_zero_pages;
+	}
+	if (merging != c.pages_shared + c.pages_sharing)
+		fw_fail("%s: sum of ksm_merging_pages %lu != shared + sharing %lu", when,
+			merging, c.pages_shared + c.pages_sharing);
+	if (zero != c.ksm_zero_pages)
+		fw_fail("%s: sum of per-mm ksm_zero_pages %ld != %ld", when, zero,
+			c.ksm_zero_pages);
+	if (c.general_profit != (long)(c.pages_sharing + (unsigned long)c.ksm_zero_pages) *
+					(long)KSML_PAGE_SIZE -
+				(long)c.rmap_items * KSML_RMAP_ITEM_KERNEL_SIZE)
+		fw_fail("%s: general_profit %ld does not follow its formula", when,
+			c.general_profit);
+}
+
+static void verify_pages(struct tree_mm *mms, int nr_mm, uint8_t *buf, uint8_t *want)
+{
+	int i, p;
+
+	for (i = 0; i < nr_mm; i++)
+		for (p = 0; p < mms[i].npages; p++) {
+			unsigned long a = mms[i].addr + (unsigned long)p * KSML_PAGE_SIZE;
+
+			if (ksml_vm_read(mms[i].mm, a, buf, KSML_PAGE_SIZE) != 0)
+				fw_fail("read of mm%d page %d failed", i, p);
+			fw_fill(want, mms[i].content[p], false, 0);
+			if (memcmp(buf, want, KSML_PAGE_SIZE) != 0)
+				fw_fail("mm%d page %d does not read back pattern %u", i, p,
+					mms[i].content[p]);
+		}
+}
+
+/*
+ * The node the page's frame is on (its unstable/stable tree when
+ * merge_across_nodes = 0).  It should be the mapping's policy node
+ * (mbind): a COW or unshare copy is allocated by the VMA's policy.
+ */
+static int page_node(struct tree_mm *t, int p)
+{
+	struct ksml_page_info info;
+	char msg[160];
+
+	if (ksml_vm_page_info(t->mm, t->addr + (unsigned long)p * KSML_PAGE_SIZE, &info) != 0 ||
+	    !info.present)
+		fw_fail("page %d of a mapping just written is not present", p);
+	if (info.nid < 0 || info.nid > 1)
+		fw_fail("page %d on node %d of 2", p, info.nid);
+	if (info.nid != t->node) {
+		snprintf(msg, sizeof(msg),
+			 "page on node %d, its mapping's NUMA policy says node %d", info.nid,
+			 t->node);
+		if (!fw_suppressed(msg))
+			fw_fail("%s", msg);
+	}
+	return info.nid;
+}
+
+static void knob(struct ksml *ksm, const char *name, unsigned long v)
+{
+	char s[32];
+	int rc;
+
+	snprintf(s, sizeof(s), "%lu", v);
+	rc = ksml_knob_write(ksm, name, s, strlen(s));
+	if (rc < 0)
+		fw_fail("knob %s=%s refused: %d", name, s, rc);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct ksml_user_manual_clock clk = { 0 };
+	struct ksml_platform_ops ops;
+	struct ksml_config cfg = { 0 };
+	struct tree_mm mms[MAX_MM];
+	struct ksml_fuzz_data fd;
+	struct ksml *ksm;
+	uint8_t *buf, *want;
+	long allocs, warns;
+	int nr_mm, phases, ph, i, p, err;
+	bool use_zero, across;
+
+	ksml_fuzz_data_init(&fd, data, size);
+	clk.now_ns = 1000000000ull;
+	clk.nr_nodes = 2;
+	ksml_user_manual_ops(&ops, &clk);
+	cfg.ops = &ops;
+	cfg.max_frames = 1024;
+	cfg.index_mode = ksml_fuzz_bool(&fd) ? KSML_INDEX_CHECKSUM : KSML_INDEX_CONTENT;
+	nr_mm = (int)ksml_fuzz_range(&fd, 1, MAX_MM);
+	phases = (int)ksml_fuzz_range(&fd, 1, MAX_PHASES);
+	use_zero = ksml_fuzz_range(&fd, 0, 3) == 0;
+	across = ksml_fuzz_range(&fd, 0, 2) != 0;
+	buf = malloc(KSML_PAGE_SIZE);
+	want = malloc(KSML_PAGE_SIZE);
+	if (!buf || !want)
+		fw_fail("out of memory");
+
+	allocs = ksml_plat_live_allocs();
+	warns = ksml_warn_count();
+	err = ksml_init(&ksm, &cfg);
+	if (err)
+		fw_fail("ksml_init failed: %d", err);
+	knob(ksm, "smart_scan", 0);
+	knob(ksm, "use_zero_pages", use_zero);
+	knob(ksm, "merge_across_nodes", across);
+	knob(ksm, "pages_to_scan", 1000);
+	for (i = 0; i < nr_mm; i++) {
+		unsigned long out;
+
+		memset(&mms[i], 0, sizeof(mms[i]));
+		mms[i].npages = (int)ksml_fuzz_range(&fd, 1, MAX_PAGES);
+		mms[i].node = (int)ksml_fuzz_range(&fd, 0, 1);
+		mms[i].addr = 0x200000000ul + (unsigned long)i * 0x1000000ul;
+		if (ksml_mm_create(ksm, &mms[i].mm) != 0)
+			fw_fail("mm_create failed");
+		err = ksml_vm_mmap(mms[i].mm, mms[i].addr,
+				   (unsigned long)mms[i].npages * KSML_PAGE_SIZE,
+				   KSML_MAP_PRIVATE | KSML_MAP_ANONYMOUS | KSML_MAP_FIXED |
+					   KSML_MAP_NODE(mms[i].node),
+				   &out);
+		if (err)
+			fw_fail("mmap failed: %d", err);
+		err = ksml_vm_madvise(mms[i].mm, mms[i].addr,
+				      (unsigned long)mms[i].npages * KSML_PAGE_SIZE,
+				      KSML_MADV_MERGEABLE);
+		if (err)
+			fw_fail("madvise failed: %d", err);
+	}
+
+	for (ph = 0; ph < phases; ph++) {
+		unsigned long m = ksml_fuzz_range(&fd, 2, 6), total = 0;
+		unsigned long count[NR_GROUPS][2];
+		struct expect e;
+		int g, n;
+
+		memset(count, 0, sizeof(count));
+		knob(ksm, "max_page_sharing", m);
+		/* contents: few groups; pattern 0 is the all-zero page */
+		for (i = 0; i < nr_mm; i++)
+			for (p = 0; p < mms[i].npages; p++) {
+				unsigned long a = mms[i].addr + (unsigned long)p * KSML_PAGE_SIZE;
+
+				g = (int)ksml_fuzz_pick(&fd, NR_GROUPS);
+				mms[i].content[p] = (uint8_t)(g == 0 ? 0 : g + 2 * ph);
+				fw_fill(buf, mms[i].content[p], false, 0);
+				if (ksml_vm_write(mms[i].mm, a, buf, KSML_PAGE_SIZE) != 0)
+					fw_fail("write failed");
+				count[g][across ? 0 : page_node(&mms[i], p)]++;
+				total++;
+			}
+		if (fw_tracing()) {
+			fprintf(stderr, "phase %d: M=%lu use_zero=%d across=%d index=%d\n", ph,
+				m, use_zero, across, cfg.index_mode);
+			for (i = 0; i < nr_mm; i++) {
+				fprintf(stderr, "  mm%d node %d:", i, mms[i].node);
+				for (p = 0; p < mms[i].npages; p++)
+					fprintf(stderr, " %u", mms[i].content[p]);
+				fprintf(stderr, "\n");
+			}
+		}
+		knob(ksm, "run", 1);
+		if (ksml_fuzz_bool(&fd))
+			clk.now_ns += 3000000000ull; /* chains may be pruned */
+
+		/* pass 0: every page's checksum is recorded, nothing merges */
+		if (ksml_scan_full(ksm, 1, 0) != 0)
+			fw_fail("phase %d: the first pass did not complete", ph);
+		memset(&e, 0, sizeof(e));
+		e.rmap_items = total;
+		check(ksm, mms, nr_mm, &e, "after the first pass (all volatile)");
+		fw_check_core(ksm, warns, "after the first pass");
+
+		/* passes 1 and 2: the closed form, per (content, tree) group */
+		for (n = 1; n <= 2; n++) {
+			if (ksml_scan_full(ksm, 1, 0) != 0)
+				fw_fail("phase %d: pass %d did not complete", ph, n);
+			memset(&e, 0, sizeof(e));
+			e.rmap_items = total;
+			for (g = 0; g < NR_GROUPS; g++)
+				for (i = 0; i < 2; i++) {
+					if (g == 0 && use_zero) {
+						/* merged with the zero page; items go at the next pass */
+						e.zero += count[g][i];
+						if (n == 2)
+							e.rmap_items -= count[g][i];
+						continue;
+					}
+					closed_form(count[g][i], m, &e);
+				}
+			check(ksm, mms, nr_mm, &e, n == 1 ? "after the second pass" :
+							    "after the third pass");
+			fw_check_core(ksm, warns, "after a merging pass");
+			verify_pages(mms, nr_mm, buf, want);
+		}
+
+		/* run=2: everything unmerged, counters back to zero */
+		knob(ksm, "run", 2);
+		memset(&e, 0, sizeof(e));
+		check(ksm, mms, nr_mm, &e, "after run=2");
+		{
+			struct ksml_counters c;
+
+			ksml_get_counters(ksm, &c);
+			if (c.full_scans != 0)
+				fw_fail("run=2 left full_scans at %lu", c.full_scans);
+		}
+		fw_check_core(ksm, warns, "after run=2");
+		verify_pages(mms, nr_mm, buf, want);
+		for (i = 0; i < nr_mm; i++)
+			for (p = 0; p < mms[i].npages; p++) {
+				struct ksml_page_info info;
+
+				if (ksml_vm_page_info(mms[i].mm,
+						      mms[i].addr + (unsigned long)p * KSML_PAGE_SIZE,
+						      &info) == 0 &&
+				    (info.ksm || info.ksm_zero))
+					fw_fail("run=2 left mm%d page %d merged", i, p);
+			}
+	}
+
+	for (i = 0; i < nr_mm; i++)
+		ksml_mm_exit(mms[i].mm);
+	fw_check_core(ksm, warns, "after every mm exited");
+	ksml_destroy(ksm);
+	free(buf);
+	free(want);
+	if (ksml_plat_live_allocs() != allocs)
+		fw_fail("ksml_destroy leaked %ld allocations", ksml_plat_live_allocs() - allocs);
+	return 0;
+}
