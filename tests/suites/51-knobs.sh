@@ -1,0 +1,18 @@
+#!/bin/bash
+# SPDX-License-Identifier: MIT OR GPL-2.0-only
+# 51-knobs: every file of /sys/kernel/mm/ksm exists in ref's knob table and
+# vice versa; good and bad values written to every knob in ref and (root +
+# KSM) in the live kernel give the same result, errno and value read back.
+# Without root or KSM only ref runs and the suite reports SKIPPED.
+set -u
+cd "$(dirname "$0")/../.."
+bin=build/selftests/ksm_knobtable
+[ -x "$bin" ] || { echo "FAIL: $bin not built (make test-build)"; exit 1; }
+out=$("$bin" 2>&1)
+rc=$?
+echo "$out"
+[ $rc -ne 0 ] && exit 1
+if grep -q '^SKIPPED:' <<<"$out"; then
+	exit 77
+fi
+exit 0
