@@ -603,6 +603,7 @@ static int linux_open(struct ksml_drv *d)
 			sleep(1);
 			waited++;
 		}
+		d->waited_s = waited;
 	}
 	note_host_users(d, "at start");
 	/*

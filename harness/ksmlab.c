@@ -101,6 +101,10 @@ static int run_one(const char *backend, const struct ksml_workload *wl,
 		ksml_drv_close(&d);
 		return ret;
 	}
+	/* --wait-quiet is one budget for the whole command */
+	wait_quiet -= d.waited_s;
+	if (wait_quiet < 0)
+		wait_quiet = 0;
 	ret = ksml_run_workload(&d, wl, res, progress, &ps, err, errsz);
 	progress_done(&ps);
 	ksml_drv_close(&d);
@@ -220,8 +224,8 @@ static const char usage_run[] =
 	"  -b NAME   backend: ref (in-process core), linux (host KSM, root), kmod\n"
 	"  --json    one JSON object per workload on stdout\n"
 	"  -q        no progress line\n"
-	"  --wait-quiet SECS  linux: first wait up to SECS for other processes\n"
-	"            registered with KSM (e.g. qemu guests) to go away\n";
+	"  --wait-quiet SECS  linux: first wait up to SECS (in all) for other\n"
+	"            processes registered with KSM (e.g. qemu guests) to go away\n";
 
 static const struct option run_opts[] = {
 	{ "backend", required_argument, NULL, 'b' },
@@ -345,7 +349,7 @@ static const char usage_diff[] =
 	"  `expect-different REASON` line prints the reason instead of failing.\n"
 	"  Other processes registered with the host's KSM (e.g. qemu guests) add\n"
 	"  their pages to the global counters: such rows say `host noise`.\n"
-	"  --wait-quiet SECS  wait up to SECS for them to go away first.\n"
+	"  --wait-quiet SECS  wait up to SECS (in all) for them to go away first.\n"
 	"  Exit: 0 all equal or expected, 1 an unexpected difference, 2 an error,\n"
 	"  3 differences only where other KSM users were present (inconclusive).\n";
 

@@ -31,7 +31,7 @@ grep -q "has no KSM" <<<"$err" || fail "no-KSM message: $err"
 echo "ok refusal without KSM: $err"
 
 run_linux() {
-	"$KSMLAB" run -q -b linux --wait-quiet 60 --json "$1" >"$tmp/out.json" 2>"$tmp/err" ||
+	"$KSMLAB" run -q -b linux --wait-quiet 20 --json "$1" >"$tmp/out.json" 2>"$tmp/err" ||
 		fail "linux run $1: $(cat "$tmp/err")"
 	if [ "$(jget "$tmp/out.json" 'r["notes"].find("other process") >= 0')" = True ]; then
 		skip "other processes use the host's KSM (e.g. a qemu guest): $(jget "$tmp/out.json" 'r["notes"]')"

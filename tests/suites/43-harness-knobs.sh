@@ -11,6 +11,10 @@ cd "$(dirname "$0")/../.."
 . harness/tests/lib.sh
 need_bin "$KSMLAB"
 need_live_ksm
+# two instances of this suite (several developers run make test) would
+# perturb each other's knobs: one at a time
+exec 9>/run/lock/ksmlab-test-43.lock
+flock -w 600 9 || skip "another instance of this suite held its lock for 10 minutes"
 tmp=$(mktemp -d)
 orig=$(knob_snapshot)
 restore_orig() {
@@ -78,8 +82,13 @@ kill -KILL "$pid"
 wait "$pid" 2>/dev/null
 [ -e /run/lock/ksmlab-live-ksm.saved ] || fail "SIGKILL: no state file"
 [ "$(cat "$KSYS/pages_to_scan")" = 123 ] && fail "SIGKILL: knobs not changed?"
-# the next user of the lock repairs it
+# the next user of the lock repairs it (us, or another ksmlab user who got
+# the lock first)
 out=$("$KSMLAB" run -q -b linux workloads/identical-1k.wl 2>&1 >/dev/null)
-grep -q "restoring KSM knobs saved by an interrupted run" <<<"$out" || fail "no repair message: $out"
-check_same "SIGKILL, repaired by the next run"
+if grep -q "restoring KSM knobs saved by an interrupted run" <<<"$out"; then
+	check_same "SIGKILL, repaired by the next run"
+else
+	echo "note: the repair was done by another ksmlab user of the lock ($out)"
+	check_same "SIGKILL, repaired by the next ksmlab user"
+fi
 echo "SUMMARY: knob save/restore: equal after good run, failing run, SIGINT, SIGTERM, SIGKILL+repair"

@@ -11,13 +11,13 @@ cd "$(dirname "$0")/../.."
 . harness/tests/lib.sh
 need_bin "$KSMLAB"
 need_live_ksm
-out=$("$KSMLAB" diff -q --wait-quiet 120 workloads/*.wl harness/tests/pin-4.wl 2>&1)
+out=$("$KSMLAB" diff -q --wait-quiet 60 workloads/*.wl harness/tests/pin-4.wl 2>&1)
 rc=$?
 echo "$out"
 table=$(sed -n '/^workload  *|/,$p' <<<"$out")
 case $rc in
 0) ;;
-3) skip "other processes used the host's KSM during the diff: $(grep -m1 'other process' <<<"$out")" ;;
+3) skip "other processes used the host's KSM during the diff ($(grep -m1 -o 'pid/comm [^ ]*' <<<"$out"))" ;;
 *) fail "ksmlab diff exit $rc" ;;
 esac
 n=$(($(wc -l <<<"$table") - 1))
