@@ -36,7 +36,7 @@ ld -r -o "$out/ksm_core.o" "${objs[@]}"
 objs=("$out/ksm_core.o")
 
 # the contract: what ksm_platform.h declares for the platforms to provide
-allowed=$(grep -oE '\bksml_(plat_[a-z_]+|rb_[a-z_]+)\s*\(' ksm_core/ksm_platform.h |
+allowed=$(grep -oE '\bksml_(plat_[a-z0-9_]+|rb_[a-z0-9_]+)\s*\(' ksm_core/ksm_platform.h |
 	  sed 's/[ (]//g' | sort -u)
 allowed="$allowed memcpy memset memmove memcmp"
 bad=0
