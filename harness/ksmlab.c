@@ -799,7 +799,7 @@ static int cmd_exec(int argc, char **argv)
 	const char *mode = "both";
 	long interval = 100;
 	int c, ret, status = 0, samples = 0;
-	bool use_prctl, use_shim, exited = false;
+	bool use_prctl, use_shim, exited = false, killed = false;
 	pid_t pid;
 	double t0;
 	struct timespec ts;
@@ -909,12 +909,16 @@ static int cmd_exec(int argc, char **argv)
 			peak.ksm_mergeable |= st.ksm_mergeable;
 		}
 		w = waitpid(pid, &status, WNOHANG);
-		if (w == pid)
+		if (w == pid) {
 			exited = true;
-		else if (ksml_live_interrupted)
+			continue;
+		}
+		if (ksml_live_interrupted && !killed) {
+			/* pass the signal on once, then wait for the exit */
 			kill(pid, SIGTERM);
-		else
-			nanosleep(&d, NULL);
+			killed = true;
+		}
+		nanosleep(&d, NULL);
 	}
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	fprintf(stderr,
