@@ -21,6 +21,12 @@ for f in "$vmlinuz" "$initrd"; do
 done
 append="console=ttyS0 panic=-1 oops=panic panic_on_warn=1"
 append="$append slub_debug=FZPU,ksm_ref_*"
+# Debian's kernel enables automatic NUMA balancing: it would move pages
+# that a test placed with move_pages(2) back toward the CPU touching them
+append="$append numa_balancing=disable"
+# and transparent huge pages by default: move_pages(2) of a 4 KiB page in
+# a THP moves all 2 MiB of it; the tests place pages one by one
+append="$append transparent_hugepage=madvise"
 append="$append ksmtest_quick=${quick:-0}"
 [ -n "${KMOD_ONLY:-}" ] && append="$append ksmtest_only=${KMOD_ONLY// /,} ksmtest_modargs=${KMOD_MODARGS:-}"
 
