@@ -531,18 +531,22 @@ int ksml_knob_write(struct ksml *ksm, const char *name, const char *buf,
 		return -KSML_EACCES;
 	if (!buf)
 		return -KSML_EINVAL;
+	/*
+	 * Most stores turn any parse error into -EINVAL (an overflow too);
+	 * merge_across_nodes and max_page_sharing return it as it is (-ERANGE).
+	 */
 	switch (id) {
 	case K_SLEEP_MILLISECS:
 		err = kstrtouint(buf, len, &ui);
-		return err ? err : ksml_set_sleep_millisecs(ksm, ui);
+		return err ? -KSML_EINVAL : ksml_set_sleep_millisecs(ksm, ui);
 	case K_PAGES_TO_SCAN:
 		if (KSML_READ_ONCE(ksm->ksm_advisor))
 			return -KSML_EINVAL;
 		err = kstrtouint(buf, len, &ui);
-		return err ? err : ksml_set_pages_to_scan(ksm, ui);
+		return err ? -KSML_EINVAL : ksml_set_pages_to_scan(ksm, ui);
 	case K_RUN:
 		err = kstrtouint(buf, len, &ui);
-		return err ? err : ksml_set_run(ksm, ui);
+		return err ? -KSML_EINVAL : ksml_set_run(ksm, ui);
 	case K_MERGE_ACROSS_NODES:
 		err = kstrtoul(buf, len, &ul);
 		return err ? err : ksml_set_merge_across_nodes(ksm, ul);
@@ -551,13 +555,14 @@ int ksml_knob_write(struct ksml *ksm, const char *name, const char *buf,
 		return err ? err : ksml_set_max_page_sharing(ksm, i);
 	case K_PRUNE_MILLISECS:
 		err = kstrtouint(buf, len, &ui);
-		return err ? err : ksml_set_stable_node_chains_prune_millisecs(ksm, ui);
+		return err ? -KSML_EINVAL :
+			     ksml_set_stable_node_chains_prune_millisecs(ksm, ui);
 	case K_USE_ZERO_PAGES:
 		err = kstrtobool(buf, len, &b);
-		return err ? err : ksml_set_use_zero_pages(ksm, b);
+		return err ? -KSML_EINVAL : ksml_set_use_zero_pages(ksm, b);
 	case K_SMART_SCAN:
 		err = kstrtobool(buf, len, &b);
-		return err ? err : ksml_set_smart_scan(ksm, b);
+		return err ? -KSML_EINVAL : ksml_set_smart_scan(ksm, b);
 	case K_ADVISOR_MODE:
 		if (sysfs_streq(buf, len, "none"))
 			return ksml_set_advisor_mode(ksm, 0);
@@ -566,16 +571,16 @@ int ksml_knob_write(struct ksml *ksm, const char *name, const char *buf,
 		return -KSML_EINVAL;
 	case K_ADVISOR_MAX_CPU:
 		err = kstrtoul(buf, len, &ul);
-		return err ? err : ksml_set_advisor_max_cpu(ksm, ul);
+		return err ? -KSML_EINVAL : ksml_set_advisor_max_cpu(ksm, ul);
 	case K_ADVISOR_MIN_PAGES:
 		err = kstrtoul(buf, len, &ul);
-		return err ? err : ksml_set_advisor_min_pages_to_scan(ksm, ul);
+		return err ? -KSML_EINVAL : ksml_set_advisor_min_pages_to_scan(ksm, ul);
 	case K_ADVISOR_MAX_PAGES:
 		err = kstrtoul(buf, len, &ul);
-		return err ? err : ksml_set_advisor_max_pages_to_scan(ksm, ul);
+		return err ? -KSML_EINVAL : ksml_set_advisor_max_pages_to_scan(ksm, ul);
 	case K_ADVISOR_TARGET:
 		err = kstrtoul(buf, len, &ul);
-		return err ? err : ksml_set_advisor_target_scan_time(ksm, ul);
+		return err ? -KSML_EINVAL : ksml_set_advisor_target_scan_time(ksm, ul);
 	}
 	return -KSML_EACCES;
 }
