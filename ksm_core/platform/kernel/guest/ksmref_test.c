@@ -9,8 +9,9 @@
  *                  compared with the guest's own /sys/kernel/mm/ksm
  *   hotplug        offline/online a memory block: the notifier sees it
  *   ksmd           merging done by the ksmd_ref thread alone
- *   fuzz N SEED    N random and malformed ioctls (and injected allocation
- *                  failures); no oops, no KSML_WARN_ON, invariants hold
+ *   fuzz N SEED [P]  N random and malformed ioctls (and injected allocation
+ *                  failures), in P concurrent processes; no oops, no
+ *                  KSML_WARN_ON, invariants hold
  *   compare        the guest kernel's KSM vs ksm_ref on a 2-node
  *                  workload, merge_across_nodes=1 and 0
  *   conform DIR    every workload of DIR through `ksmlab run`: kmod equals
@@ -1033,7 +1034,12 @@ static const char *const knob_names[] = {
 	"full_scans", "bogus", "",
 };
 
-static int cmd_fuzz(long iters, unsigned long seed)
+/*
+ * With nproc > 1, nproc processes (each with its own open file) fuzz at
+ * the same time on the guest's 2 CPUs; KSM_REF_IOC_CHECK, which needs a
+ * quiescent instance, is then left to the end.
+ */
+static int cmd_fuzz(long iters, unsigned long seed, int nproc)
 {
 	static const unsigned long cmds[] = {
 		KSM_REF_IOC_VERSION, KSM_REF_IOC_MM_CREATE, KSM_REF_IOC_MM_EXIT,
@@ -1059,6 +1065,8 @@ static int cmd_fuzz(long iters, unsigned long seed)
 	int mms[32];
 	int nmm = 0;
 	long i, nerr[8] = { 0 }, npins = 0;
+	pid_t pids[8] = { 0 };
+	int k, child = -1;
 	unsigned long long frames0;
 	struct ksm_ref_plat p;
 	char msg[KSM_REF_MSG_LEN];
@@ -1082,6 +1090,18 @@ static int cmd_fuzz(long iters, unsigned long seed)
 	knob("pages_to_scan", "50");
 	knob("run", "1");
 
+	for (k = 1; k < nproc && k < 8; k++) {
+		pid_t pid = fork();
+
+		if (pid == 0) {
+			child = k;
+			close(dev);
+			dev_open();
+			rng = (seed * 100 + (unsigned long)k) * 0x9e3779b97f4a7c15ULL + 1;
+			break;
+		}
+		pids[k] = pid;
+	}
 	for (i = 0; i < iters; i++) {
 		union {
 			struct ksm_ref_mm mm;
@@ -1102,9 +1122,10 @@ static int cmd_fuzz(long iters, unsigned long seed)
 		unsigned int mmid = nmm && rnd() % 8 ? (unsigned int)mms[rnd() % nmm] : (unsigned int)rnd() % 40;
 		unsigned int kind = rnd() % 16;
 		void *arg = &a;
-		int k;
 
 		memset(&a, 0, sizeof(a));
+		if (nproc > 1 && cmd == KSM_REF_IOC_CHECK)
+			cmd = KSM_REF_IOC_VERSION;
 		switch (_IOC_NR(cmd)) {
 		case 0x04: case 0x05:
 			a.map.mm = mmid;
@@ -1222,8 +1243,26 @@ static int cmd_fuzz(long iters, unsigned long seed)
 		}
 	}
 	kio(KSM_REF_IOC_FAIL_NTH, &(__s64){ 0 });
-	printf("KMODTEST: fuzz seed=%lu iters=%ld ok=%ld EINVAL=%ld EFAULT=%ld ENOTTY=%ld ENOMEM=%ld ENOSPC=%ld other=%ld\n",
-	       seed, i, nerr[0], nerr[1], nerr[2], nerr[3], nerr[4], nerr[5], nerr[6]);
+	printf("KMODTEST: fuzz seed=%lu proc=%d iters=%ld ok=%ld EINVAL=%ld EFAULT=%ld ENOTTY=%ld ENOMEM=%ld ENOSPC=%ld other=%ld\n",
+	       seed, child < 0 ? 0 : child, i, nerr[0], nerr[1], nerr[2], nerr[3], nerr[4],
+	       nerr[5], nerr[6]);
+	if (child >= 0) {
+		fflush(stdout);
+		_exit(npins < 0 ? 0 : npins > 250 ? 250 : (int)npins);
+	}
+	for (k = 1; k < nproc && k < 8; k++) {
+		int st = 0;
+
+		waitpid(pids[k], &st, 0);
+		if (WIFEXITED(st)) {
+			npins += WEXITSTATUS(st);
+		} else {
+			char nm[32];
+
+			snprintf(nm, sizeof(nm), "process_%d", k);
+			report(false, nm, "killed by signal %d", WTERMSIG(st));
+		}
+	}
 	knob("run", "0");
 	r = check_inv(msg, sizeof(msg));
 	report(r == 0, "invariants_after_fuzz", "%d %s", r, msg);
@@ -1697,8 +1736,9 @@ int main(int argc, char **argv)
 		r = cmd_hotplug();
 	else if (!strcmp(argv[1], "ksmd"))
 		r = cmd_ksmd();
-	else if (!strcmp(argv[1], "fuzz") && argc == 4)
-		r = cmd_fuzz(atol(argv[2]), strtoul(argv[3], NULL, 0));
+	else if (!strcmp(argv[1], "fuzz") && (argc == 4 || argc == 5))
+		r = cmd_fuzz(atol(argv[2]), strtoul(argv[3], NULL, 0),
+			     argc == 5 ? atoi(argv[4]) : 1);
 	else if (!strcmp(argv[1], "compare"))
 		r = cmd_compare();
 	else if (!strcmp(argv[1], "plat"))
@@ -1714,6 +1754,6 @@ int main(int argc, char **argv)
 	printf("KMODTEST: %s passed=%d failed=%d\n", argv[1], npass, nfail);
 	return r > 100 ? 100 : r;
 usage:
-	fprintf(stderr, "usage: ksmref_test unit|sysfs|hotplug|ksmd|fuzz N SEED|compare|conform DIR|plat|smoke|dbg\n");
+	fprintf(stderr, "usage: ksmref_test unit|sysfs|hotplug|ksmd|fuzz N SEED [P]|compare|conform DIR|plat|smoke|dbg\n");
 	return 2;
 }
