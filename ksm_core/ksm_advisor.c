@@ -47,7 +47,8 @@ static void scan_time_advisor(struct ksml *ksm)
 		change = 1;
 	change = (EWMA_WEIGHT * change + (100 - EWMA_WEIGHT) * ctx->change) / 100;
 
-	pages = ksm->ksm_thread_pages_to_scan * 100 / factor;
+	/* an unsigned int product, as the kernel's (it wraps above ~42M pages) */
+	pages = ksm->ksm_thread_pages_to_scan * 100u / factor;
 	pages = pages * change / 100;
 
 	/* "pages per CPU percent": keep CPU use within bounds */

@@ -258,7 +258,7 @@ int ksml_check_invariants(struct ksml *ksm, char *msg, size_t msg_size)
 		unsigned long last = 0;
 		long long n = 0;
 
-		expect(r.failed ? &r : &r, "slot is hashed",
+		expect(&r, "slot is hashed",
 		       ksml_mm_slot_lookup(ksm, slot->mm) == slot, 1);
 		expect(&r, "mm with a slot is MMF_VM_MERGEABLE",
 		       !!(KSML_READ_ONCE(slot->mm->flags) & KSML_MMF_VM_MERGEABLE), 1);
