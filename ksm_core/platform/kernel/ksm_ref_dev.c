@@ -15,6 +15,7 @@
 #include <linux/miscdevice.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
+#include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/uaccess.h>
@@ -129,6 +130,10 @@ static int ksm_ref_rw(struct ksml_mm *mm, struct ksm_ref_rw *rw, bool write)
 			}
 		}
 		done += n;
+		if (fatal_signal_pending(current)) {
+			err = -EINTR;
+			break;
+		}
 		cond_resched();
 	}
 	kfree(kbuf);
@@ -224,14 +229,22 @@ static long ksm_ref_global_ioctl(unsigned int cmd, union ksm_ref_arg *a)
 			return -EINVAL;
 		a->scan.result = ksml_scan_pages(ksm, a->scan.nr_pages);
 		break;
-	case KSM_REF_IOC_SCAN_FULL:
+	case KSM_REF_IOC_SCAN_FULL: {
+		u64 n;
+
 		if (a->scan.nr_pages || a->scan.nr_scans > KSM_REF_MAX_BATCHES ||
 		    a->scan.max_batches > KSM_REF_MAX_BATCHES)
 			return -EINVAL;
-		ret = ksml_scan_full(ksm, a->scan.nr_scans,
-				     a->scan.max_batches ?: KSM_REF_MAX_BATCHES);
-		a->scan.result = 0;
+		/* one full scan at a time, so that a kill ends a long request */
+		for (n = 0; n < a->scan.nr_scans && !ret; n++) {
+			if (fatal_signal_pending(current))
+				return -EINTR;
+			ret = ksml_scan_full(ksm, 1, a->scan.max_batches ?:
+						      KSM_REF_MAX_BATCHES);
+		}
+		a->scan.result = n;
 		break;
+	}
 	case KSM_REF_IOC_CHECK:
 		memset(&a->check, 0, sizeof(a->check));
 		a->check.result = ksml_check_invariants(ksm, a->check.msg,

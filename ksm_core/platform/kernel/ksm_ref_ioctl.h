@@ -154,12 +154,18 @@ struct ksm_ref_knob {
 	__u32 reserved;
 };
 
-/* SCAN: ksml_scan_pages(nr_pages); SCAN_FULL: ksml_scan_full */
+/*
+ * SCAN: ksml_scan_pages(nr_pages), result = pages handed to
+ * cmp_and_merge_page.  SCAN_FULL: nr_scans times ksml_scan_full(1,
+ * max_batches): -EAGAIN when nothing can be scanned or a full scan took
+ * more than max_batches (0 = KSM_REF_MAX_BATCHES) batches; result = full
+ * scans attempted; -EINTR on a fatal signal between two.
+ */
 struct ksm_ref_scan {
 	__u64 nr_pages;		/* SCAN */
 	__u64 nr_scans;		/* SCAN_FULL */
-	__u64 max_batches;	/* SCAN_FULL, 0 = KSM_REF_MAX_BATCHES */
-	__u64 result;		/* out: pages handed to cmp_and_merge_page */
+	__u64 max_batches;	/* SCAN_FULL: per full scan */
+	__u64 result;		/* out */
 };
 
 /* ksml_check_invariants (result 0 or -EINVAL with msg) */
