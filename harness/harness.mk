@@ -16,7 +16,7 @@ HARNESS_HDR := $(wildcard $(HARNESS_DIR)/*.h) $(CORE_DIR)/ksml.h $(CORE_DIR)/vme
 HARNESS_WL_OBJ := $(B)/harness/workload.o
 # the driver, runner and backends
 HARNESS_DRV_OBJ := $(addprefix $(B)/harness/,driver.o runner.o live.o \
-	backend_ref.o backend_linux.o backend_kmod.o capture.o)
+	backend_ref.o backend_linux.o backend_kmod.o capture.o wlgen.o)
 
 $(B)/harness/%.o: $(HARNESS_DIR)/%.c $(HARNESS_HDR)
 	@mkdir -p $(dir $@)

@@ -21,6 +21,7 @@
 #include "live.h"
 #include "runner.h"
 #include "workload.h"
+#include "wlgen.h"
 
 #ifndef PR_SET_MEMORY_MERGE
 #define PR_SET_MEMORY_MERGE 67
@@ -45,6 +46,7 @@ static const char usage_main[] =
 	"                                      run a program with KSM on its anonymous memory\n"
 	"  capture [-o FILE] PID               write a workload with the page-equality\n"
 	"                                      structure of a live process\n"
+	"  gen [-o FILE] SEED                  write a random (valid, deterministic) workload\n"
 	"\n"
 	"`ksmlab COMMAND --help` describes each command.  The linux backend needs root\n"
 	"and /sys/kernel/mm/ksm; it takes " KSML_LIVE_LOCK ",\n"
@@ -1000,6 +1002,54 @@ static int cmd_capture(int argc, char **argv)
 	return 0;
 }
 
+static int cmd_gen(int argc, char **argv)
+{
+	const char *outpath = NULL;
+	unsigned long seed;
+	char *end;
+	FILE *out = stdout;
+	int c, ret;
+
+	for (c = 1; c < argc; c++)
+		if (!strcmp(argv[c], "--help"))
+			argv[c] = "-h";
+	while ((c = getopt(argc, argv, "o:h")) != -1) {
+		if (c == 'h') {
+			printf("usage: ksmlab gen [-o FILE] SEED\n"
+			       "  Writes a random workload for differential testing: 1-3 processes,\n"
+			       "  mixed contents, madvise/prctl, small max_page_sharing, and events\n"
+			       "  (COW writes, fork, exit, unmerge, munmap, pins, knob toggles) at\n"
+			       "  scans 1..14.  The same SEED always gives the same file.\n"
+			       "  e.g.: for s in $(seq 1 50); do ksmlab gen -o /tmp/r$s.wl $s; done;\n"
+			       "        sudo ksmlab diff /tmp/r*.wl\n");
+			return 0;
+		}
+		if (c == 'o')
+			outpath = optarg;
+		else
+			return 2;
+	}
+	if (optind != argc - 1) {
+		fprintf(stderr, "usage: ksmlab gen [-o FILE] SEED\n");
+		return 2;
+	}
+	seed = strtoul(argv[optind], &end, 10);
+	if (*end || !*argv[optind]) {
+		fprintf(stderr, "ksmlab gen: '%s' is not a seed (unsigned number)\n",
+			argv[optind]);
+		return 2;
+	}
+	if (outpath && !(out = fopen(outpath, "w"))) {
+		fprintf(stderr, "ksmlab gen: cannot write %s: %s\n", outpath,
+			strerror(errno));
+		return 1;
+	}
+	ret = ksml_wl_generate(seed, out);
+	if (out != stdout && fclose(out))
+		ret = -EIO;
+	return ret ? 1 : 0;
+}
+
 int main(int argc, char **argv)
 {
 	const char *cmd;
@@ -1029,6 +1079,8 @@ int main(int argc, char **argv)
 		return cmd_exec(argc, argv);
 	if (!strcmp(cmd, "capture"))
 		return cmd_capture(argc, argv);
+	if (!strcmp(cmd, "gen"))
+		return cmd_gen(argc, argv);
 	fprintf(stderr, "ksmlab: unknown command '%s'\n%s", cmd, usage_main);
 	return 2;
 }

@@ -116,6 +116,13 @@ static const struct {
 	{ "workload a\nworkload b\n", "t.wl:2: workload name given twice" },
 	{ HDR FILL "munmap a m 1\n", "t.wl:5: usage: munmap SPACE MAP [FIRST COUNT]" },
 	{ HDR FILL "exit b\n", "t.wl:5: unknown address space 'b' (declare it with 'space b' first)" },
+	{ HDR FILL "munmap a m 4 4\nfill a m 0 8 zero\n",
+	  "t.wl:6: page 4 of mapping 'm' was unmapped (munmap at line 5)" },
+	{ HDR FILL "munmap a m\nat 2 pin a m 3\n", "t.wl:6: page 3 of mapping 'm' was unmapped (munmap at line 5)" },
+	{ HDR FILL "munmap a m 0 2\nfork a b\nmadvise b m mergeable\n",
+	  "t.wl:7: page 0 of mapping 'm' was unmapped (munmap at line 5)" },
+	{ HDR FILL "volatile a m 2 2 every 1\nat 3 munmap a m 3 1\n",
+	  "t.wl:6: munmap of pages that 'volatile' (line 5) still rewrites" },
 	{ HDR "fill a m 0 16 classes 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1\n",
 	  "t.wl:4: more than 64 words on one line (put long class lists in a dump file)" },
 };

@@ -27,6 +27,7 @@ struct parser {
 	char *err;
 	size_t errsz;
 	bool have_seed, have_name, seen_at;
+	bool allow_gone; /* munmap: unmapping twice is fine */
 	unsigned long cur_at;
 	bool *exited; /* per space */
 	int cap_spaces, cap_maps, cap_steps, cap_vol;
@@ -191,18 +192,26 @@ static int parse_target(struct parser *p, char **tok, int ntok, bool range_opt,
 			return perr(p, "missing FIRST COUNT page range");
 		*first = 0;
 		*count = m->pages;
-		return 0;
+	} else {
+		ret = parse_ulong(p, tok[2], "first page", first);
+		if (!ret)
+			ret = parse_ulong(p, tok[3], "page count", count);
+		if (ret)
+			return ret;
+		if (*count == 0)
+			return perr(p, "page count must be at least 1");
+		if (*first >= m->pages || *count > m->pages - *first)
+			return perr(p, "pages %lu..%lu are outside mapping '%s' (%lu pages)",
+				    *first, *first + *count - 1, m->name, m->pages);
 	}
-	ret = parse_ulong(p, tok[2], "first page", first);
-	if (!ret)
-		ret = parse_ulong(p, tok[3], "page count", count);
-	if (ret)
-		return ret;
-	if (*count == 0)
-		return perr(p, "page count must be at least 1");
-	if (*first >= m->pages || *count > m->pages - *first)
-		return perr(p, "pages %lu..%lu are outside mapping '%s' (%lu pages)",
-			    *first, *first + *count - 1, m->name, m->pages);
+	if (!p->allow_gone && m->gone) {
+		unsigned long i;
+
+		for (i = *first; i < *first + *count; i++)
+			if (m->gone[i])
+				return perr(p, "page %lu of mapping '%s' was unmapped (munmap at line %d)",
+					    i, m->name, m->gone[i]);
+	}
 	return 0;
 }
 
@@ -214,6 +223,34 @@ static const char *const knob_names[] = {
 	"advisor_max_cpu",	     "advisor_min_pages_to_scan",
 	"advisor_max_pages_to_scan", "advisor_target_scan_time",
 };
+
+/* munmap: refuse to unmap pages a volatile line still rewrites */
+static int mark_gone(struct parser *p, int map, unsigned long first,
+		     unsigned long count)
+{
+	struct ksml_workload *wl = p->wl;
+	struct ksml_wl_map *m = &wl->maps[map];
+	unsigned long i;
+	int v;
+
+	for (v = 0; v < wl->nr_volatile; v++) {
+		const struct ksml_wl_volatile *vo = &wl->vol[v];
+
+		if (vo->map != map || (vo->until && vo->until <= p->cur_at))
+			continue;
+		if (first < vo->first + vo->count && vo->first < first + count)
+			return perr(p, "munmap of pages that 'volatile' (line %d) still rewrites",
+				    vo->line);
+	}
+	if (!m->gone) {
+		m->gone = calloc(m->pages, sizeof(int));
+		if (!m->gone)
+			return -ENOMEM;
+	}
+	for (i = first; i < first + count; i++)
+		m->gone[i] = p->line;
+	return 0;
+}
 
 static int parse_knob(struct parser *p, char **tok, int ntok)
 {
@@ -735,10 +772,17 @@ static int parse_line(struct parser *p, char **tok, int ntok)
 				t[2] = tok[rt + 1];
 				t[3] = tok[rt + 2];
 			}
+			p->allow_gone = !mad;
 			ret = parse_target(p, t, ntok > rt + 1 ? 4 : 2, true,
 					   &space, &map, &first, &count);
+			p->allow_gone = false;
 			if (ret)
 				return ret;
+			if (!mad) {
+				ret = mark_gone(p, map, first, count);
+				if (ret)
+					return ret;
+			}
 			st = new_step(p, mad ? KSML_OP_MADVISE : KSML_OP_MUNMAP);
 			if (!st)
 				return -ENOMEM;
@@ -832,6 +876,13 @@ static int parse_line(struct parser *p, char **tok, int ntok)
 
 				m.space = child;
 				m.line = p->line;
+				if (m.gone) {
+					m.gone = malloc(m.pages * sizeof(int));
+					if (!m.gone)
+						return -ENOMEM;
+					memcpy(m.gone, wl->maps[i].gone,
+					       m.pages * sizeof(int));
+				}
 				ret = add_map_entry(p, &m);
 				if (ret)
 					return ret;
@@ -1079,6 +1130,8 @@ void ksml_wl_free(struct ksml_workload *wl)
 		free(wl->steps[i].fill.classes);
 	free(wl->steps);
 	free(wl->spaces);
+	for (i = 0; i < wl->nr_maps; i++)
+		free(wl->maps[i].gone);
 	free(wl->maps);
 	free(wl->vol);
 	memset(wl, 0, sizeof(*wl));

@@ -92,6 +92,7 @@ struct ksml_wl_map {
 	bool shared;	    /* MAP_SHARED|MAP_ANONYMOUS, else MAP_PRIVATE */
 	unsigned long addr; /* fixed address chosen by the parser */
 	int line;
+	int *gone; /* per page: line of the munmap that removed it, or 0 */
 };
 
 /* pages rewritten with fresh unique content every `every` scans */
