@@ -16,6 +16,12 @@
 #include <string.h>
 #include <time.h>
 
+const char *const ksml_traj_names[KSML_TRAJ_W] = {
+	"pages_shared",	      "pages_sharing",	     "pages_unshared",
+	"stable_node_chains", "stable_node_dups",    "ksm_zero_pages",
+	"merging_pages(mm)",  "ksm_rmap_items(mm)", "ksm_zero_pages(mm)",
+};
+
 struct fill_ctx {
 	const struct ksml_workload *wl;
 	const struct ksml_wl_step *st;
@@ -214,8 +220,13 @@ int ksml_run_workload(struct ksml_drv *d, const struct ksml_workload *wl,
 			int i;
 
 			memcpy(t, hist[0], KSML_NR_DET * sizeof(long));
-			for (i = 0; i < res->nr_spaces; i++)
-				t[KSML_NR_DET] += hist[0][KSML_NR_DET + i];
+			for (i = 0; i < res->nr_spaces; i++) {
+				if (!res->sp[i].live)
+					continue;
+				t[KSML_TRAJ_MM] += (long)res->sp[i].st.ksm_merging_pages;
+				t[KSML_TRAJ_MM + 1] += (long)res->sp[i].st.ksm_rmap_items;
+				t[KSML_TRAJ_MM + 2] += res->sp[i].st.ksm_zero_pages;
+			}
 			res->ntraj = scan + 1;
 		}
 		if (progress)

@@ -30,13 +30,16 @@ struct ksml_run_result {
 	char notes[1024];
 	/*
 	 * the trajectory: after every scan s (0..ntraj-1), the deterministic
-	 * counters then the sum of ksm_merging_pages over live spaces
+	 * counters, then over the live spaces the sums of ksm_merging_pages,
+	 * ksm_rmap_items and ksm_zero_pages (KSML_TRAJ_MM..)
 	 */
 	long *traj;
 	unsigned long ntraj;
 };
 
-#define KSML_TRAJ_W (KSML_NR_DET + 1)
+#define KSML_TRAJ_MM KSML_NR_DET
+#define KSML_TRAJ_W (KSML_NR_DET + 3)
+extern const char *const ksml_traj_names[KSML_TRAJ_W];
 
 void ksml_run_result_free(struct ksml_run_result *res);
 

@@ -3,9 +3,10 @@
 # 44-harness-diff: the differential oracle.  `ksmlab diff` runs every
 # shipped workload on ref and on the host's KSM (root only) and compares
 # the deterministic counters after every scan; workloads marked
-# expect-different print their reason.  Exit 3 of ksmlab diff (differences
-# only where other processes used KSM at the same time) is reported as
-# SKIPPED: the host was not quiet enough to decide.
+# expect-different print their reason.  When other processes use the
+# host's KSM meanwhile (a qemu guest...), the global counters are not ours
+# alone: those rows compare the per-process ksm_stat values after every
+# scan, and the summary counts them.
 set -u
 cd "$(dirname "$0")/../.."
 . harness/tests/lib.sh
@@ -16,11 +17,11 @@ rc=$?
 echo "$out"
 table=$(sed -n '/^workload  *|/,$p' <<<"$out")
 case $rc in
-0) ;;
-3) skip "other processes used the host's KSM during the diff ($(grep -m1 -o 'pid/comm [^ ]*' <<<"$out"))" ;;
+0 | 3) ;;
 *) fail "ksmlab diff exit $rc" ;;
 esac
 n=$(($(wc -l <<<"$table") - 1))
 eq=$(grep -c '| equal' <<<"$table")
 ex=$(grep -c 'different (expected)' <<<"$table")
-echo "SUMMARY: ksmlab diff: $n workloads, $eq equal (every scan), $ex expected differences"
+pp=$(grep -c 'per-process only' <<<"$table")
+echo "SUMMARY: ksmlab diff: $n workloads, $eq equal after every scan ($pp of them per-process only: other KSM users on the host), $ex expected differences"
