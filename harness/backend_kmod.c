@@ -42,27 +42,31 @@ static struct kmod_priv *K(struct ksml_drv *d)
 	return d->priv;
 }
 
-static int kio(struct ksml_drv *d, unsigned long cmd, void *arg, const char *what)
+static int kio(struct ksml_drv *d, unsigned long cmd, void *arg,
+	       const char *what)
 {
 	if (ioctl(K(d)->fd, cmd, arg) == 0)
 		return 0;
-	return ksml_drv_seterr(d, -errno, "kmod: %s: %s", what, strerror(errno));
+	return ksml_drv_seterr(d, -errno, "kmod: %s: %s", what,
+			       strerror(errno));
 }
 
-static int kmod_knob_write(struct ksml_drv *d, const char *name, const char *val)
+static int kmod_knob_write(struct ksml_drv *d, const char *name,
+			   const char *val)
 {
 	struct ksm_ref_knob k;
 
 	memset(&k, 0, sizeof(k));
 	if (strlen(name) >= sizeof(k.name) || strlen(val) >= sizeof(k.value))
-		return ksml_drv_seterr(d, -EINVAL, "kmod: knob %s: name or value too long",
+		return ksml_drv_seterr(d, -EINVAL,
+				       "kmod: knob %s: name or value too long",
 				       name);
 	strcpy(k.name, name);
 	strcpy(k.value, val);
 	if (ioctl(K(d)->fd, KSM_REF_IOC_KNOB_WRITE, &k) == 0)
 		return 0;
-	return ksml_drv_seterr(d, -errno, "kmod: writing %s to knob %s: %s", val,
-			       name, strerror(errno));
+	return ksml_drv_seterr(d, -errno, "kmod: writing %s to knob %s: %s",
+			       val, name, strerror(errno));
 }
 
 /* the value without newline; for advisor_mode the bracketed choice */
@@ -75,11 +79,12 @@ static int kmod_knob_read(struct ksml_drv *d, const char *name, char *buf,
 
 	memset(&k, 0, sizeof(k));
 	if (strlen(name) >= sizeof(k.name))
-		return ksml_drv_seterr(d, -EINVAL, "kmod: knob name %s too long", name);
+		return ksml_drv_seterr(d, -EINVAL,
+				       "kmod: knob name %s too long", name);
 	strcpy(k.name, name);
 	if (ioctl(K(d)->fd, KSM_REF_IOC_KNOB_READ, &k))
-		return ksml_drv_seterr(d, -errno, "kmod: reading knob %s: %s", name,
-				       strerror(errno));
+		return ksml_drv_seterr(d, -errno, "kmod: reading knob %s: %s",
+				       name, strerror(errno));
 	n = strlen(k.value);
 	while (n && (k.value[n - 1] == '\n' || k.value[n - 1] == ' '))
 		k.value[--n] = 0;
@@ -101,19 +106,19 @@ static int kmod_knob_read(struct ksml_drv *d, const char *name, char *buf,
 static const struct {
 	const char *name, *def;
 } kmod_defaults[] = {
-	{ "run", "2" },
-	{ "advisor_mode", "none" },
-	{ "pages_to_scan", "100" },
-	{ "sleep_millisecs", "20" },
-	{ "max_page_sharing", "256" },
-	{ "merge_across_nodes", "1" },
-	{ "stable_node_chains_prune_millisecs", "2000" },
-	{ "use_zero_pages", "0" },
-	{ "smart_scan", "1" },
-	{ "advisor_max_cpu", "70" },
-	{ "advisor_min_pages_to_scan", "500" },
-	{ "advisor_max_pages_to_scan", "30000" },
-	{ "advisor_target_scan_time", "200" },
+	{"run", "2"},
+	{"advisor_mode", "none"},
+	{"pages_to_scan", "100"},
+	{"sleep_millisecs", "20"},
+	{"max_page_sharing", "256"},
+	{"merge_across_nodes", "1"},
+	{"stable_node_chains_prune_millisecs", "2000"},
+	{"use_zero_pages", "0"},
+	{"smart_scan", "1"},
+	{"advisor_max_cpu", "70"},
+	{"advisor_min_pages_to_scan", "500"},
+	{"advisor_max_pages_to_scan", "30000"},
+	{"advisor_target_scan_time", "200"},
 };
 
 static int kmod_open(struct ksml_drv *d)
@@ -126,17 +131,18 @@ static int kmod_open(struct ksml_drv *d)
 	int ret;
 
 	if (fd < 0)
-		return ksml_drv_seterr(d, -ENODEV,
-				       "kmod: cannot open %s (%s): load ksm_ref.ko first "
-				       "(it runs in the guest of `make kmod-test`)",
-				       KSM_REF_DEV, strerror(errno));
+		return ksml_drv_seterr(
+			d, -ENODEV,
+			"kmod: cannot open %s (%s): load ksm_ref.ko first "
+			"(it runs in the guest of `make kmod-test`)",
+			KSM_REF_DEV, strerror(errno));
 	memset(&v, 0, sizeof(v));
 	if (ioctl(fd, KSM_REF_IOC_VERSION, &v) ||
 	    (v.abi_version >> 16) != KSM_REF_ABI_MAJOR) {
 		close(fd);
-		return ksml_drv_seterr(d, -EPROTO,
-				       "kmod: %s speaks ABI %#x, this ksmlab %#x",
-				       KSM_REF_DEV, v.abi_version, KSM_REF_ABI_VERSION);
+		return ksml_drv_seterr(
+			d, -EPROTO, "kmod: %s speaks ABI %#x, this ksmlab %#x",
+			KSM_REF_DEV, v.abi_version, KSM_REF_ABI_VERSION);
 	}
 	kp = calloc(1, sizeof(*kp));
 	if (!kp) {
@@ -147,7 +153,8 @@ static int kmod_open(struct ksml_drv *d)
 	kp->nr_nodes = (int)v.nr_node_ids;
 	d->priv = kp;
 	for (i = 0; i < sizeof(kmod_defaults) / sizeof(kmod_defaults[0]); i++) {
-		ret = kmod_knob_write(d, kmod_defaults[i].name, kmod_defaults[i].def);
+		ret = kmod_knob_write(d, kmod_defaults[i].name,
+				      kmod_defaults[i].def);
 		if (ret) {
 			close(fd);
 			free(kp);
@@ -158,8 +165,10 @@ static int kmod_open(struct ksml_drv *d)
 	ksmd = fopen("/sys/module/ksm_ref/parameters/ksmd", "r");
 	if (ksmd) {
 		if (fgetc(ksmd) == 'Y')
-			ksml_drv_note(d, "kmod: the ksmd_ref thread runs too (it idles between "
-					 "steps at run=0); load ksm_ref.ko with ksmd=0 for scans "
+			ksml_drv_note(d, "kmod: the ksmd_ref thread runs too "
+					 "(it idles between "
+					 "steps at run=0); load ksm_ref.ko "
+					 "with ksmd=0 for scans "
 					 "driven by ksmlab alone");
 		fclose(ksmd);
 	}
@@ -175,7 +184,7 @@ static void kmod_close(struct ksml_drv *d)
 	if (!kp)
 		return;
 	for (i = 0; i < kp->nr; i++) {
-		struct ksm_ref_mm m = { .mm = kp->id[i] };
+		struct ksm_ref_mm m = {.mm = kp->id[i]};
 
 		if (kp->id[i])
 			ioctl(kp->fd, KSM_REF_IOC_MM_EXIT, &m);
@@ -192,7 +201,8 @@ static unsigned int mm_of(struct ksml_drv *d, int id)
 	struct kmod_priv *kp = K(d);
 
 	if (id < 0 || id >= kp->nr || !kp->id[id]) {
-		ksml_drv_seterr(d, -EINVAL, "kmod: no live address space %d", id);
+		ksml_drv_seterr(d, -EINVAL, "kmod: no live address space %d",
+				id);
 		return 0;
 	}
 	return kp->id[id];
@@ -203,10 +213,11 @@ static int add_mm(struct ksml_drv *d, unsigned int mid, int *id)
 	struct kmod_priv *kp = K(d);
 
 	if (kp->nr >= KMOD_MAX_MMS) {
-		struct ksm_ref_mm m = { .mm = mid };
+		struct ksm_ref_mm m = {.mm = mid};
 
 		ioctl(kp->fd, KSM_REF_IOC_MM_EXIT, &m);
-		return ksml_drv_seterr(d, -ENOSPC, "kmod: more than %d address spaces",
+		return ksml_drv_seterr(d, -ENOSPC,
+				       "kmod: more than %d address spaces",
 				       KMOD_MAX_MMS);
 	}
 	kp->id[kp->nr] = mid;
@@ -216,7 +227,7 @@ static int add_mm(struct ksml_drv *d, unsigned int mid, int *id)
 
 static int kmod_mm_create(struct ksml_drv *d, int *id)
 {
-	struct ksm_ref_mm m = { 0 };
+	struct ksm_ref_mm m = {0};
 	int ret = kio(d, KSM_REF_IOC_MM_CREATE, &m, "create address space");
 
 	return ret ? ret : add_mm(d, m.mm, id);
@@ -224,7 +235,7 @@ static int kmod_mm_create(struct ksml_drv *d, int *id)
 
 static int kmod_mm_fork(struct ksml_drv *d, int parent, int *child)
 {
-	struct ksm_ref_mm m = { .mm = mm_of(d, parent) };
+	struct ksm_ref_mm m = {.mm = mm_of(d, parent)};
 	int ret;
 
 	if (!m.mm)
@@ -235,7 +246,7 @@ static int kmod_mm_fork(struct ksml_drv *d, int parent, int *child)
 
 static int kmod_mm_exit(struct ksml_drv *d, int id)
 {
-	struct ksm_ref_mm m = { .mm = mm_of(d, id) };
+	struct ksm_ref_mm m = {.mm = mm_of(d, id)};
 	int ret;
 
 	if (!m.mm)
@@ -250,7 +261,8 @@ static int kmod_mmap(struct ksml_drv *d, int id, unsigned long addr,
 {
 	struct ksm_ref_map m = {
 		.mm = mm_of(d, id),
-		.flags = (shared ? 0x01u : 0x02u) | 0x20u | 0x10u, /* vmem.h KSML_MAP_* */
+		.flags = (shared ? 0x01u : 0x02u) | 0x20u |
+			 0x10u, /* vmem.h KSML_MAP_* */
 		.addr = addr,
 		.len = len,
 	};
@@ -260,10 +272,11 @@ static int kmod_mmap(struct ksml_drv *d, int id, unsigned long addr,
 		return -EINVAL;
 	ret = ioctl(K(d)->fd, KSM_REF_IOC_MMAP, &m) ? -errno : 0;
 	if (ret)
-		return ksml_drv_seterr(d, ret, "kmod: mmap 0x%lx+%lu: %s", addr, len,
-				       strerror(-ret));
+		return ksml_drv_seterr(d, ret, "kmod: mmap 0x%lx+%lu: %s", addr,
+				       len, strerror(-ret));
 	if (m.out_addr != addr)
-		return ksml_drv_seterr(d, -EFAULT, "kmod: mmap at 0x%lx returned 0x%llx",
+		return ksml_drv_seterr(d, -EFAULT,
+				       "kmod: mmap at 0x%lx returned 0x%llx",
 				       addr, (unsigned long long)m.out_addr);
 	return 0;
 }
@@ -271,7 +284,7 @@ static int kmod_mmap(struct ksml_drv *d, int id, unsigned long addr,
 static int kmod_munmap(struct ksml_drv *d, int id, unsigned long addr,
 		       unsigned long len)
 {
-	struct ksm_ref_map m = { .mm = mm_of(d, id), .addr = addr, .len = len };
+	struct ksm_ref_map m = {.mm = mm_of(d, id), .addr = addr, .len = len};
 
 	return m.mm ? kio(d, KSM_REF_IOC_MUNMAP, &m, "munmap") : -EINVAL;
 }
@@ -279,14 +292,15 @@ static int kmod_munmap(struct ksml_drv *d, int id, unsigned long addr,
 static int kmod_write(struct ksml_drv *d, int id, unsigned long addr,
 		      const void *buf, size_t len)
 {
-	struct ksm_ref_rw rw = { .mm = mm_of(d, id) };
+	struct ksm_ref_rw rw = {.mm = mm_of(d, id)};
 	size_t done = 0;
 	int ret;
 
 	if (!rw.mm)
 		return -EINVAL;
 	while (done < len) {
-		size_t n = len - done < KSM_REF_MAX_RW ? len - done : KSM_REF_MAX_RW;
+		size_t n = len - done < KSM_REF_MAX_RW ? len - done
+						       : KSM_REF_MAX_RW;
 
 		rw.addr = addr + done;
 		rw.len = n;
@@ -325,30 +339,31 @@ static int kmod_fill(struct ksml_drv *d, int id, unsigned long addr,
 static int kmod_madvise(struct ksml_drv *d, int id, unsigned long addr,
 			unsigned long len, int advice)
 {
-	struct ksm_ref_madvise m = { .mm = mm_of(d, id), .advice = advice,
-				     .addr = addr, .len = len };
+	struct ksm_ref_madvise m = {
+		.mm = mm_of(d, id), .advice = advice, .addr = addr, .len = len};
 
 	return m.mm ? kio(d, KSM_REF_IOC_MADVISE, &m, "madvise") : -EINVAL;
 }
 
 static int kmod_prctl(struct ksml_drv *d, int id, bool on)
 {
-	struct ksm_ref_prctl p = { .mm = mm_of(d, id), .set = 1, .arg = on };
+	struct ksm_ref_prctl p = {.mm = mm_of(d, id), .set = 1, .arg = on};
 
-	return p.mm ? kio(d, KSM_REF_IOC_PRCTL, &p, "prctl(PR_SET_MEMORY_MERGE)") :
-		      -EINVAL;
+	return p.mm ? kio(d, KSM_REF_IOC_PRCTL, &p,
+			  "prctl(PR_SET_MEMORY_MERGE)")
+		    : -EINVAL;
 }
 
 static int kmod_pin(struct ksml_drv *d, int id, unsigned long addr)
 {
-	struct ksm_ref_page p = { .mm = mm_of(d, id), .addr = addr };
+	struct ksm_ref_page p = {.mm = mm_of(d, id), .addr = addr};
 
 	return p.mm ? kio(d, KSM_REF_IOC_PIN, &p, "pin") : -EINVAL;
 }
 
 static int kmod_unpin(struct ksml_drv *d, int id, unsigned long addr)
 {
-	struct ksm_ref_page p = { .mm = mm_of(d, id), .addr = addr };
+	struct ksm_ref_page p = {.mm = mm_of(d, id), .addr = addr};
 
 	return p.mm ? kio(d, KSM_REF_IOC_UNPIN, &p, "unpin") : -EINVAL;
 }
@@ -356,7 +371,7 @@ static int kmod_unpin(struct ksml_drv *d, int id, unsigned long addr)
 static int kmod_migrate(struct ksml_drv *d, int id, unsigned long addr,
 			unsigned long npages, int nid)
 {
-	struct ksm_ref_page p = { .mm = mm_of(d, id), .nid = nid };
+	struct ksm_ref_page p = {.mm = mm_of(d, id), .nid = nid};
 	unsigned long i;
 	int ret;
 
@@ -364,7 +379,8 @@ static int kmod_migrate(struct ksml_drv *d, int id, unsigned long addr,
 		return -EINVAL;
 	if (nid < 0 || nid >= K(d)->nr_nodes)
 		return ksml_drv_seterr(d, -EOPNOTSUPP,
-				       "kmod: node %d does not exist (the guest has %d node(s))",
+				       "kmod: node %d does not exist (the "
+				       "guest has %d node(s))",
 				       nid, K(d)->nr_nodes);
 	for (i = 0; i < npages; i++) {
 		p.addr = addr + i * 4096;
@@ -386,7 +402,7 @@ static uint64_t cpu_now(void)
 /* the scan runs in this process's ioctl: its CPU time is ours */
 static int kmod_scan(struct ksml_drv *d, unsigned long nr)
 {
-	struct ksm_ref_scan s = { .nr_scans = nr };
+	struct ksm_ref_scan s = {.nr_scans = nr};
 	uint64_t t0 = cpu_now();
 	int ret;
 
@@ -399,7 +415,8 @@ static int kmod_scan(struct ksml_drv *d, unsigned long nr)
 	if (ret == -EAGAIN)
 		return -EAGAIN;
 	if (ret)
-		return ksml_drv_seterr(d, ret, "kmod: scan %lu: %s", nr, strerror(-ret));
+		return ksml_drv_seterr(d, ret, "kmod: scan %lu: %s", nr,
+				       strerror(-ret));
 	return 0;
 }
 

@@ -55,8 +55,7 @@ static int ksm_ref_release(struct inode *inode, struct file *file)
 	struct ksml_mm *mm;
 	unsigned long id;
 
-	xa_for_each(&f->mms, id, mm)
-		ksml_mm_exit(mm);
+	xa_for_each(&f->mms, id, mm) ksml_mm_exit(mm);
 	xa_destroy(&f->mms);
 	mutex_destroy(&f->lock);
 	kfree(f);
@@ -232,15 +231,18 @@ static long ksm_ref_global_ioctl(unsigned int cmd, union ksm_ref_arg *a)
 	case KSM_REF_IOC_SCAN_FULL: {
 		u64 n;
 
-		if (a->scan.nr_pages || a->scan.nr_scans > KSM_REF_MAX_BATCHES ||
+		if (a->scan.nr_pages ||
+		    a->scan.nr_scans > KSM_REF_MAX_BATCHES ||
 		    a->scan.max_batches > KSM_REF_MAX_BATCHES)
 			return -EINVAL;
-		/* one full scan at a time, so that a kill ends a long request */
+		/* one full scan at a time, so that a kill ends a long request
+		 */
 		for (n = 0; n < a->scan.nr_scans && !ret; n++) {
 			if (fatal_signal_pending(current))
 				return -EINTR;
-			ret = ksml_scan_full(ksm, 1, a->scan.max_batches ?:
-						      KSM_REF_MAX_BATCHES);
+			ret = ksml_scan_full(ksm, 1,
+					     a->scan.max_batches
+						     ?: KSM_REF_MAX_BATCHES);
 		}
 		a->scan.result = n;
 		break;

@@ -24,25 +24,25 @@
 #include <linux/ioctl.h>
 #include <linux/types.h>
 
-#define KSM_REF_ABI_MAJOR 1
-#define KSM_REF_ABI_MINOR 0
+#define KSM_REF_ABI_MAJOR   1
+#define KSM_REF_ABI_MINOR   0
 #define KSM_REF_ABI_VERSION ((KSM_REF_ABI_MAJOR << 16) | KSM_REF_ABI_MINOR)
 
-#define KSM_REF_DEV "/dev/ksm_ref"
+#define KSM_REF_DEV   "/dev/ksm_ref"
 #define KSM_REF_SYSFS "/sys/kernel/mm/ksm_ref"
 
-#define KSM_REF_MAX_MMS 1024		/* address spaces per open file */
-#define KSM_REF_MAX_RW (1u << 20)	/* bytes per read/write call */
-#define KSM_REF_MAX_SCAN (1u << 22)	/* pages per KSM_REF_IOC_SCAN */
-#define KSM_REF_MAX_BATCHES (1u << 20)	/* batches per KSM_REF_IOC_SCAN_FULL */
-#define KSM_REF_NAME_LEN 64
-#define KSM_REF_MSG_LEN 256
+#define KSM_REF_MAX_MMS	    1024       /* address spaces per open file */
+#define KSM_REF_MAX_RW	    (1u << 20) /* bytes per read/write call */
+#define KSM_REF_MAX_SCAN    (1u << 22) /* pages per KSM_REF_IOC_SCAN */
+#define KSM_REF_MAX_BATCHES (1u << 20) /* batches per KSM_REF_IOC_SCAN_FULL */
+#define KSM_REF_NAME_LEN    64
+#define KSM_REF_MSG_LEN	    256
 
 struct ksm_ref_version {
-	__u32 abi_version;	/* out: KSM_REF_ABI_VERSION */
-	__u32 page_size;	/* out */
-	__u32 nr_node_ids;	/* out: node ids frames may carry */
-	__u32 nr_knobs;		/* out: files in the sysfs group */
+	__u32 abi_version; /* out: KSM_REF_ABI_VERSION */
+	__u32 page_size;   /* out */
+	__u32 nr_node_ids; /* out: node ids frames may carry */
+	__u32 nr_knobs;	   /* out: files in the sysfs group */
 };
 
 /* MM_CREATE (out mm), MM_EXIT (in mm), MM_FORK (in mm, out child) */
@@ -57,7 +57,7 @@ struct ksm_ref_map {
 	__u32 flags;
 	__u64 addr;
 	__u64 len;
-	__u64 out_addr;		/* out */
+	__u64 out_addr; /* out */
 };
 
 struct ksm_ref_mremap {
@@ -70,7 +70,7 @@ struct ksm_ref_mremap {
 };
 
 /* WRITE/READ: len <= KSM_REF_MAX_RW bytes at buf (a user pointer) */
-#define KSM_REF_RW_FORCE 0x1u	/* WRITE only: ksml_vm_write_force */
+#define KSM_REF_RW_FORCE 0x1u /* WRITE only: ksml_vm_write_force */
 struct ksm_ref_rw {
 	__u32 mm;
 	__u32 flags;
@@ -81,7 +81,7 @@ struct ksm_ref_rw {
 
 struct ksm_ref_madvise {
 	__u32 mm;
-	__s32 advice;		/* KSML_MADV_* */
+	__s32 advice; /* KSML_MADV_* */
 	__u64 addr;
 	__u64 len;
 };
@@ -91,7 +91,7 @@ struct ksm_ref_prctl {
 	__u32 mm;
 	__u32 set;
 	__u64 arg;
-	__s64 result;		/* out */
+	__s64 result; /* out */
 };
 
 /* PIN, UNPIN (nid 0), MIGRATE (to nid) */
@@ -101,26 +101,26 @@ struct ksm_ref_page {
 	__u64 addr;
 };
 
-#define KSM_REF_PI_PRESENT 0x01u
-#define KSM_REF_PI_ZERO 0x02u
+#define KSM_REF_PI_PRESENT  0x01u
+#define KSM_REF_PI_ZERO	    0x02u
 #define KSM_REF_PI_KSM_ZERO 0x04u
-#define KSM_REF_PI_KSM 0x08u
+#define KSM_REF_PI_KSM	    0x08u
 #define KSM_REF_PI_WRITABLE 0x10u
 struct ksm_ref_page_info {
 	__u32 mm;
 	__u32 reserved;
 	__u64 addr;
-	__u32 flags;		/* out: KSM_REF_PI_* */
-	__s32 nid;		/* out */
-	__u64 pfn;		/* out */
-	__s64 mapcount;		/* out */
+	__u32 flags;	/* out: KSM_REF_PI_* */
+	__s32 nid;	/* out */
+	__u64 pfn;	/* out */
+	__s64 mapcount; /* out */
 };
 
 /* /proc/PID/ksm_stat of one address space */
 struct ksm_ref_mm_stat {
 	__u32 mm;
 	__u32 reserved;
-	__u64 ksm_rmap_items;	/* out ... */
+	__u64 ksm_rmap_items; /* out ... */
 	__s64 ksm_zero_pages;
 	__u64 ksm_merging_pages;
 	__s64 ksm_process_profit;
@@ -148,9 +148,9 @@ struct ksm_ref_counters {
 
 /* KNOB_READ (value out, len = its length) / KNOB_WRITE (value in) */
 struct ksm_ref_knob {
-	char name[KSM_REF_NAME_LEN];	/* NUL-terminated */
-	char value[KSM_REF_NAME_LEN];	/* NUL-terminated */
-	__s32 len;			/* out (READ) */
+	char name[KSM_REF_NAME_LEN];  /* NUL-terminated */
+	char value[KSM_REF_NAME_LEN]; /* NUL-terminated */
+	__s32 len;		      /* out (READ) */
 	__u32 reserved;
 };
 
@@ -162,10 +162,10 @@ struct ksm_ref_knob {
  * scans attempted; -EINTR on a fatal signal between two.
  */
 struct ksm_ref_scan {
-	__u64 nr_pages;		/* SCAN */
-	__u64 nr_scans;		/* SCAN_FULL */
-	__u64 max_batches;	/* SCAN_FULL: per full scan */
-	__u64 result;		/* out */
+	__u64 nr_pages;	   /* SCAN */
+	__u64 nr_scans;	   /* SCAN_FULL */
+	__u64 max_batches; /* SCAN_FULL: per full scan */
+	__u64 result;	   /* out */
 };
 
 /* ksml_check_invariants (result 0 or -EINVAL with msg) */
@@ -177,41 +177,48 @@ struct ksm_ref_check {
 
 /* the platform's own counters */
 struct ksm_ref_plat {
-	__s64 warn_count;	/* KSML_WARN_ON()s fired */
-	__s64 live_allocs;	/* outstanding allocations */
-	__s64 live_pages;	/* outstanding frames */
-	__s64 injected;		/* failures injected */
-	__u64 frames_in_use;	/* ksml_vm_frames_in_use */
-	__u64 mem_events;	/* memory notifier calls seen */
+	__s64 warn_count;	  /* KSML_WARN_ON()s fired */
+	__s64 live_allocs;	  /* outstanding allocations */
+	__s64 live_pages;	  /* outstanding frames */
+	__s64 injected;		  /* failures injected */
+	__u64 frames_in_use;	  /* ksml_vm_frames_in_use */
+	__u64 mem_events;	  /* memory notifier calls seen */
 	__u64 mem_offline_events; /* of which GOING_OFFLINE/OFFLINE/CANCEL */
 	__u64 reserved;
 };
 
 #define KSM_REF_IOC_MAGIC 0xB7
 
-#define KSM_REF_IOC_VERSION _IOR(KSM_REF_IOC_MAGIC, 0x00, struct ksm_ref_version)
+#define KSM_REF_IOC_VERSION                                                    \
+	_IOR(KSM_REF_IOC_MAGIC, 0x00, struct ksm_ref_version)
 #define KSM_REF_IOC_MM_CREATE _IOR(KSM_REF_IOC_MAGIC, 0x01, struct ksm_ref_mm)
-#define KSM_REF_IOC_MM_EXIT _IOW(KSM_REF_IOC_MAGIC, 0x02, struct ksm_ref_mm)
-#define KSM_REF_IOC_MM_FORK _IOWR(KSM_REF_IOC_MAGIC, 0x03, struct ksm_ref_mm)
-#define KSM_REF_IOC_MMAP _IOWR(KSM_REF_IOC_MAGIC, 0x04, struct ksm_ref_map)
-#define KSM_REF_IOC_MUNMAP _IOW(KSM_REF_IOC_MAGIC, 0x05, struct ksm_ref_map)
-#define KSM_REF_IOC_MREMAP _IOW(KSM_REF_IOC_MAGIC, 0x06, struct ksm_ref_mremap)
-#define KSM_REF_IOC_WRITE _IOW(KSM_REF_IOC_MAGIC, 0x07, struct ksm_ref_rw)
-#define KSM_REF_IOC_READ _IOW(KSM_REF_IOC_MAGIC, 0x08, struct ksm_ref_rw)
-#define KSM_REF_IOC_MADVISE _IOW(KSM_REF_IOC_MAGIC, 0x09, struct ksm_ref_madvise)
-#define KSM_REF_IOC_PRCTL _IOWR(KSM_REF_IOC_MAGIC, 0x0a, struct ksm_ref_prctl)
-#define KSM_REF_IOC_PIN _IOW(KSM_REF_IOC_MAGIC, 0x0b, struct ksm_ref_page)
-#define KSM_REF_IOC_UNPIN _IOW(KSM_REF_IOC_MAGIC, 0x0c, struct ksm_ref_page)
+#define KSM_REF_IOC_MM_EXIT   _IOW(KSM_REF_IOC_MAGIC, 0x02, struct ksm_ref_mm)
+#define KSM_REF_IOC_MM_FORK   _IOWR(KSM_REF_IOC_MAGIC, 0x03, struct ksm_ref_mm)
+#define KSM_REF_IOC_MMAP      _IOWR(KSM_REF_IOC_MAGIC, 0x04, struct ksm_ref_map)
+#define KSM_REF_IOC_MUNMAP    _IOW(KSM_REF_IOC_MAGIC, 0x05, struct ksm_ref_map)
+#define KSM_REF_IOC_MREMAP    _IOW(KSM_REF_IOC_MAGIC, 0x06, struct ksm_ref_mremap)
+#define KSM_REF_IOC_WRITE     _IOW(KSM_REF_IOC_MAGIC, 0x07, struct ksm_ref_rw)
+#define KSM_REF_IOC_READ      _IOW(KSM_REF_IOC_MAGIC, 0x08, struct ksm_ref_rw)
+#define KSM_REF_IOC_MADVISE                                                    \
+	_IOW(KSM_REF_IOC_MAGIC, 0x09, struct ksm_ref_madvise)
+#define KSM_REF_IOC_PRCTL   _IOWR(KSM_REF_IOC_MAGIC, 0x0a, struct ksm_ref_prctl)
+#define KSM_REF_IOC_PIN	    _IOW(KSM_REF_IOC_MAGIC, 0x0b, struct ksm_ref_page)
+#define KSM_REF_IOC_UNPIN   _IOW(KSM_REF_IOC_MAGIC, 0x0c, struct ksm_ref_page)
 #define KSM_REF_IOC_MIGRATE _IOW(KSM_REF_IOC_MAGIC, 0x0d, struct ksm_ref_page)
-#define KSM_REF_IOC_PAGE_INFO _IOWR(KSM_REF_IOC_MAGIC, 0x0e, struct ksm_ref_page_info)
-#define KSM_REF_IOC_MM_STAT _IOWR(KSM_REF_IOC_MAGIC, 0x0f, struct ksm_ref_mm_stat)
+#define KSM_REF_IOC_PAGE_INFO                                                  \
+	_IOWR(KSM_REF_IOC_MAGIC, 0x0e, struct ksm_ref_page_info)
+#define KSM_REF_IOC_MM_STAT                                                    \
+	_IOWR(KSM_REF_IOC_MAGIC, 0x0f, struct ksm_ref_mm_stat)
 #define KSM_REF_IOC_STATS _IOR(KSM_REF_IOC_MAGIC, 0x10, struct ksm_ref_counters)
-#define KSM_REF_IOC_KNOB_READ _IOWR(KSM_REF_IOC_MAGIC, 0x11, struct ksm_ref_knob)
-#define KSM_REF_IOC_KNOB_WRITE _IOW(KSM_REF_IOC_MAGIC, 0x12, struct ksm_ref_knob)
+#define KSM_REF_IOC_KNOB_READ                                                  \
+	_IOWR(KSM_REF_IOC_MAGIC, 0x11, struct ksm_ref_knob)
+#define KSM_REF_IOC_KNOB_WRITE                                                 \
+	_IOW(KSM_REF_IOC_MAGIC, 0x12, struct ksm_ref_knob)
 #define KSM_REF_IOC_SCAN _IOWR(KSM_REF_IOC_MAGIC, 0x13, struct ksm_ref_scan)
-#define KSM_REF_IOC_SCAN_FULL _IOWR(KSM_REF_IOC_MAGIC, 0x14, struct ksm_ref_scan)
+#define KSM_REF_IOC_SCAN_FULL                                                  \
+	_IOWR(KSM_REF_IOC_MAGIC, 0x14, struct ksm_ref_scan)
 #define KSM_REF_IOC_CHECK _IOR(KSM_REF_IOC_MAGIC, 0x15, struct ksm_ref_check)
-#define KSM_REF_IOC_PLAT _IOR(KSM_REF_IOC_MAGIC, 0x16, struct ksm_ref_plat)
+#define KSM_REF_IOC_PLAT  _IOR(KSM_REF_IOC_MAGIC, 0x16, struct ksm_ref_plat)
 /* arm the failure injection: the n-th allocation/step from now fails */
 #define KSM_REF_IOC_FAIL_NTH _IOW(KSM_REF_IOC_MAGIC, 0x17, __s64)
 

@@ -59,14 +59,16 @@ static struct ksml *ksm_ref_knobs_ksm;
 static ssize_t ksm_ref_knob_show(struct kobject *kobj,
 				 struct kobj_attribute *attr, char *buf)
 {
-	return ksml_knob_read(ksm_ref_knobs_ksm, attr->attr.name, buf, PAGE_SIZE);
+	return ksml_knob_read(ksm_ref_knobs_ksm, attr->attr.name, buf,
+			      PAGE_SIZE);
 }
 
 static ssize_t ksm_ref_knob_store(struct kobject *kobj,
 				  struct kobj_attribute *attr, const char *buf,
 				  size_t count)
 {
-	int err = ksml_knob_write(ksm_ref_knobs_ksm, attr->attr.name, buf, count);
+	int err =
+		ksml_knob_write(ksm_ref_knobs_ksm, attr->attr.name, buf, count);
 
 	return err < 0 ? err : count;
 }
@@ -93,7 +95,8 @@ int ksml_plat_knobs_register(struct ksml *ksm)
 	ksm_ref_knobs_ksm = ksm;
 
 	ksm_ref_attrs = ksml_plat_zalloc(sizeof(*ksm_ref_attrs) * n);
-	ksm_ref_attr_ptrs = ksml_plat_zalloc(sizeof(*ksm_ref_attr_ptrs) * (n + 1));
+	ksm_ref_attr_ptrs =
+		ksml_plat_zalloc(sizeof(*ksm_ref_attr_ptrs) * (n + 1));
 	if (!ksm_ref_attrs || !ksm_ref_attr_ptrs) {
 		err = -ENOMEM;
 		goto out_free;
@@ -110,8 +113,9 @@ int ksml_plat_knobs_register(struct ksml *ksm)
 		ksm_ref_attr_ptrs[i] = &a->attr;
 	}
 	ksm_ref_attr_group.attrs = ksm_ref_attr_ptrs;
-	err = ksml_plat_should_fail() ? -ENOMEM :
-	      sysfs_create_group(mm_kobj, &ksm_ref_attr_group);
+	err = ksml_plat_should_fail()
+		      ? -ENOMEM
+		      : sysfs_create_group(mm_kobj, &ksm_ref_attr_group);
 	if (err)
 		goto out_free;
 	return 0;
@@ -155,9 +159,8 @@ static int ksm_ref_memory_callback(struct notifier_block *self,
 		return NOTIFY_OK;
 	}
 	atomic_long_inc(&ksml_ref_mem_offline_events);
-	return notifier_from_errno(ksml_memory_notify(ksm_ref_hotplug_ksm, act,
-						      mn->start_pfn,
-						      mn->nr_pages));
+	return notifier_from_errno(ksml_memory_notify(
+		ksm_ref_hotplug_ksm, act, mn->start_pfn, mn->nr_pages));
 }
 
 /* the kernel's KSM registers with priority 100 (KSM_CALLBACK_PRI) */
@@ -193,11 +196,11 @@ void ksml_plat_hotplug_unregister(struct ksml *ksm)
 
 static void ksm_ref_report(const char *what, int err)
 {
-	pr_info("%s: err=%d live_allocs=%ld live_pages=%ld warns=%ld injected=%ld\n",
+	pr_info("%s: err=%d live_allocs=%ld live_pages=%ld warns=%ld "
+		"injected=%ld\n",
 		what, err, ksml_plat_live_allocs(),
 		atomic_long_read(&ksml_kplat.live_pages),
-		ksml_plat_warn_count(),
-		atomic_long_read(&ksml_kplat.injected));
+		ksml_plat_warn_count(), atomic_long_read(&ksml_kplat.injected));
 }
 
 static int __init ksm_ref_init(void)
@@ -247,5 +250,6 @@ module_init(ksm_ref_init);
 module_exit(ksm_ref_exit);
 
 MODULE_LICENSE("Dual MIT/GPL");
-MODULE_DESCRIPTION("ksmlab reference KSM core with a memory model, as a module");
+MODULE_DESCRIPTION(
+	"ksmlab reference KSM core with a memory model, as a module");
 MODULE_AUTHOR("ksmlab");

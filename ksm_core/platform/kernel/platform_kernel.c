@@ -37,9 +37,9 @@
 
 /* ------------------------------------------------- storage of the types */
 
-#define KSML_FITS(kt, ot)                                                   \
-	static_assert(sizeof(kt) <= sizeof(ot) &&                           \
-		      __alignof__(kt) <= __alignof__(ot),                    \
+#define KSML_FITS(kt, ot)                                                      \
+	static_assert(sizeof(kt) <= sizeof(ot) &&                              \
+			      __alignof__(kt) <= __alignof__(ot),              \
 		      #kt " does not fit in " #ot)
 KSML_FITS(spinlock_t, struct ksml_spinlock);
 KSML_FITS(struct mutex, struct ksml_mutex);
@@ -55,11 +55,11 @@ static_assert(offsetof(struct ksml_rb_node, rb_left) ==
 	      offsetof(struct rb_node, rb_left));
 static_assert(sizeof(struct ksml_rb_root) == sizeof(struct rb_root));
 
-#define KSPIN(l) ((spinlock_t *)(l)->opaque)
-#define KMUTEX(m) ((struct mutex *)(m)->opaque)
-#define KRWSEM(s) ((struct rw_semaphore *)(s)->opaque)
-#define KWQ(w) ((wait_queue_head_t *)(w)->opaque)
-#define KRB(n) ((struct rb_node *)(n))
+#define KSPIN(l)   ((spinlock_t *)(l)->opaque)
+#define KMUTEX(m)  ((struct mutex *)(m)->opaque)
+#define KRWSEM(s)  ((struct rw_semaphore *)(s)->opaque)
+#define KWQ(w)	   ((wait_queue_head_t *)(w)->opaque)
+#define KRB(n)	   ((struct rb_node *)(n))
 #define KRBROOT(r) ((struct rb_root *)(r))
 
 /*
@@ -182,11 +182,12 @@ bool ksml_plat_wait_event(struct ksml_waitq *wq, bool (*cond)(void *arg),
 	if (ksml_in_kthread()) {
 		if (timeout_ms < 0)
 			wait_event_freezable(*q, (ok = cond(arg)) ||
-						     kthread_should_stop());
+							 kthread_should_stop());
 		else
-			wait_event_freezable_timeout(*q,
-				(ok = cond(arg)) || kthread_should_stop(),
-				msecs_to_jiffies(min_t(long, timeout_ms, UINT_MAX)));
+			wait_event_freezable_timeout(
+				*q, (ok = cond(arg)) || kthread_should_stop(),
+				msecs_to_jiffies(
+					min_t(long, timeout_ms, UINT_MAX)));
 	} else {
 		long ms = timeout_ms < 0 ? 1000 : min_t(long, timeout_ms, 1000);
 
@@ -301,7 +302,8 @@ bool ksml_plat_should_fail(void)
 	long v = atomic_long_read(&ksml_kplat.fail_countdown);
 
 	while (v > 0) {
-		if (atomic_long_try_cmpxchg(&ksml_kplat.fail_countdown, &v, v - 1)) {
+		if (atomic_long_try_cmpxchg(&ksml_kplat.fail_countdown, &v,
+					    v - 1)) {
 			if (v == 1) {
 				atomic_long_inc(&ksml_kplat.injected);
 				return true;

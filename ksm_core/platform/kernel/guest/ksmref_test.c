@@ -44,13 +44,13 @@
 #include "ksm_ref_ioctl.h"
 
 /* the model's flags and advice (vmem.h; the ABI passes them through) */
-#define MAP_PRIVATE_M 0x02u
-#define MAP_SHARED_M 0x01u
-#define MAP_ANON_M 0x20u
-#define MAP_FIXED_M 0x10u
-#define MADV_MERGEABLE_M 12
+#define MAP_PRIVATE_M	   0x02u
+#define MAP_SHARED_M	   0x01u
+#define MAP_ANON_M	   0x20u
+#define MAP_FIXED_M	   0x10u
+#define MADV_MERGEABLE_M   12
 #define MADV_UNMERGEABLE_M 13
-#define PG 4096UL
+#define PG		   4096UL
 
 static int nfail, npass;
 static const char *group = "";
@@ -69,8 +69,8 @@ static void report(bool ok, const char *name, const char *fmt, ...)
 	}
 	if (ok) {
 		npass++;
-		printf("KTEST %s%s PASS%s%s%s\n", group, name, msg[0] ? " (" : "",
-		       msg, msg[0] ? ")" : "");
+		printf("KTEST %s%s PASS%s%s%s\n", group, name,
+		       msg[0] ? " (" : "", msg, msg[0] ? ")" : "");
 	} else {
 		nfail++;
 		printf("KTEST %s%s FAIL: %s\n", group, name, msg);
@@ -78,13 +78,13 @@ static void report(bool ok, const char *name, const char *fmt, ...)
 	fflush(stdout);
 }
 
-#define CHECK(cond, name, ...)                                        \
-	do {                                                          \
-		bool c_ = (cond);                                     \
-		if (c_)                                               \
-			report(true, name, NULL);                     \
-		else                                                  \
-			report(false, name, "" __VA_ARGS__);          \
+#define CHECK(cond, name, ...)                                                 \
+	do {                                                                   \
+		bool c_ = (cond);                                              \
+		if (c_)                                                        \
+			report(true, name, NULL);                              \
+		else                                                           \
+			report(false, name, "" __VA_ARGS__);                   \
 	} while (0)
 
 /* ------------------------------------------------------------ device */
@@ -100,14 +100,15 @@ static void dev_open(void)
 {
 	dev = open(KSM_REF_DEV, O_RDWR | O_CLOEXEC);
 	if (dev < 0) {
-		printf("KTEST open_dev FAIL: %s: %s\n", KSM_REF_DEV, strerror(errno));
+		printf("KTEST open_dev FAIL: %s: %s\n", KSM_REF_DEV,
+		       strerror(errno));
 		exit(1);
 	}
 }
 
 static int mm_new(void)
 {
-	struct ksm_ref_mm m = { 0 };
+	struct ksm_ref_mm m = {0};
 	int err = kio(KSM_REF_IOC_MM_CREATE, &m);
 
 	return err ? err : (int)m.mm;
@@ -115,53 +116,55 @@ static int mm_new(void)
 
 static int mm_exit(int mm)
 {
-	struct ksm_ref_mm m = { .mm = mm };
+	struct ksm_ref_mm m = {.mm = mm};
 
 	return kio(KSM_REF_IOC_MM_EXIT, &m);
 }
 
 static int mm_fork(int mm)
 {
-	struct ksm_ref_mm m = { .mm = mm };
+	struct ksm_ref_mm m = {.mm = mm};
 	int err = kio(KSM_REF_IOC_MM_FORK, &m);
 
 	return err ? err : (int)m.child;
 }
 
-static int vmap(int mm, unsigned long addr, unsigned long len, unsigned int flags)
+static int vmap(int mm, unsigned long addr, unsigned long len,
+		unsigned int flags)
 {
-	struct ksm_ref_map m = { .mm = mm, .flags = flags, .addr = addr, .len = len };
+	struct ksm_ref_map m = {
+		.mm = mm, .flags = flags, .addr = addr, .len = len};
 
 	return kio(KSM_REF_IOC_MMAP, &m);
 }
 
 static int vwrite(int mm, unsigned long addr, const void *buf, size_t len)
 {
-	struct ksm_ref_rw rw = { .mm = mm, .addr = addr, .len = len,
-				 .buf = (uintptr_t)buf };
+	struct ksm_ref_rw rw = {
+		.mm = mm, .addr = addr, .len = len, .buf = (uintptr_t)buf};
 
 	return kio(KSM_REF_IOC_WRITE, &rw);
 }
 
 static int vread(int mm, unsigned long addr, void *buf, size_t len)
 {
-	struct ksm_ref_rw rw = { .mm = mm, .addr = addr, .len = len,
-				 .buf = (uintptr_t)buf };
+	struct ksm_ref_rw rw = {
+		.mm = mm, .addr = addr, .len = len, .buf = (uintptr_t)buf};
 
 	return kio(KSM_REF_IOC_READ, &rw);
 }
 
 static int vmadvise(int mm, unsigned long addr, unsigned long len, int advice)
 {
-	struct ksm_ref_madvise m = { .mm = mm, .advice = advice, .addr = addr,
-				     .len = len };
+	struct ksm_ref_madvise m = {
+		.mm = mm, .advice = advice, .addr = addr, .len = len};
 
 	return kio(KSM_REF_IOC_MADVISE, &m);
 }
 
 static int vpage(unsigned long cmd, int mm, unsigned long addr, int nid)
 {
-	struct ksm_ref_page p = { .mm = mm, .nid = nid, .addr = addr };
+	struct ksm_ref_page p = {.mm = mm, .nid = nid, .addr = addr};
 
 	return kio(cmd, &p);
 }
@@ -201,7 +204,7 @@ static struct ksm_ref_plat plat(void)
 
 static int scan_full(unsigned long n)
 {
-	struct ksm_ref_scan s = { .nr_scans = n };
+	struct ksm_ref_scan s = {.nr_scans = n};
 
 	return kio(KSM_REF_IOC_SCAN_FULL, &s);
 }
@@ -391,12 +394,20 @@ static void t_version(void)
 
 static void t_defaults(void)
 {
-	static const struct { const char *name; long val; } d[] = {
-		{ "run", 0 }, { "pages_to_scan", 100 }, { "sleep_millisecs", 20 },
-		{ "merge_across_nodes", 1 }, { "max_page_sharing", 256 },
-		{ "stable_node_chains_prune_millisecs", 2000 },
-		{ "use_zero_pages", 0 }, { "pages_shared", 0 },
-		{ "pages_sharing", 0 }, { "full_scans", 0 },
+	static const struct {
+		const char *name;
+		long val;
+	} d[] = {
+		{"run", 0},
+		{"pages_to_scan", 100},
+		{"sleep_millisecs", 20},
+		{"merge_across_nodes", 1},
+		{"max_page_sharing", 256},
+		{"stable_node_chains_prune_millisecs", 2000},
+		{"use_zero_pages", 0},
+		{"pages_shared", 0},
+		{"pages_sharing", 0},
+		{"full_scans", 0},
 	};
 	char bad[256] = "";
 	size_t i;
@@ -425,29 +436,35 @@ static void t_merge_cow_unmerge(void)
 		seeds[i] = 100 + i % 4;
 	reset("1", "256", "0");
 	mm = mm_new();
-	err = mm < 0 ? mm : vmap(mm, BASE, 64 * PG, MAP_PRIVATE_M | MAP_ANON_M | MAP_FIXED_M);
+	err = mm < 0 ? mm
+		     : vmap(mm, BASE, 64 * PG,
+			    MAP_PRIVATE_M | MAP_ANON_M | MAP_FIXED_M);
 	err = err ?: write_pages(mm, BASE, seeds, 64);
 	report(!err, "setup_64_pages", "err=%d", err);
 	mmstat(mm, &st);
-	report(!st.ksm_mergeable, "enter_not_before_madvise", "mergeable=%u", st.ksm_mergeable);
+	report(!st.ksm_mergeable, "enter_not_before_madvise", "mergeable=%u",
+	       st.ksm_mergeable);
 	err = vmadvise(mm, BASE, 64 * PG, MADV_MERGEABLE_M);
 	mmstat(mm, &st);
-	report(!err && st.ksm_mergeable, "enter_on_madvise", "err=%d mergeable=%u", err,
-	       st.ksm_mergeable);
+	report(!err && st.ksm_mergeable, "enter_on_madvise",
+	       "err=%d mergeable=%u", err, st.ksm_mergeable);
 
 	err = converge(&c);
 	report(!err && c.pages_shared == 4 && c.pages_sharing == 60 &&
 		       c.pages_unshared == 0,
 	       "merge", "err=%d shared=%llu sharing=%llu unshared=%llu", err,
-	       (unsigned long long)c.pages_shared, (unsigned long long)c.pages_sharing,
+	       (unsigned long long)c.pages_shared,
+	       (unsigned long long)c.pages_sharing,
 	       (unsigned long long)c.pages_unshared);
 	for (i = 0; i < 64; i++)
-		if (!pinfo(mm, BASE + i * PG, &pi) && (pi.flags & KSM_REF_PI_KSM) &&
+		if (!pinfo(mm, BASE + i * PG, &pi) &&
+		    (pi.flags & KSM_REF_PI_KSM) &&
 		    !(pi.flags & KSM_REF_PI_WRITABLE))
 			nksm++;
 	report(nksm == 64, "merge_pages_ksm_readonly", "%d/64", nksm);
 	mmstat(mm, &st);
-	report(st.ksm_merging_pages == 64, "merge_mm_stat", "merging=%llu rmap_items=%llu",
+	report(st.ksm_merging_pages == 64, "merge_mm_stat",
+	       "merging=%llu rmap_items=%llu",
 	       (unsigned long long)st.ksm_merging_pages,
 	       (unsigned long long)st.ksm_rmap_items);
 	err = verify_pages(mm, BASE, seeds, 64);
@@ -459,29 +476,35 @@ static void t_merge_cow_unmerge(void)
 	err = vwrite(mm, BASE + 5 * PG, page, PG);
 	seeds[5] = 999;
 	pinfo(mm, BASE + 5 * PG, &pi);
-	report(!err && !(pi.flags & KSM_REF_PI_KSM), "cow_breaks_ksm", "err=%d flags=%#x",
-	       err, pi.flags);
+	report(!err && !(pi.flags & KSM_REF_PI_KSM), "cow_breaks_ksm",
+	       "err=%d flags=%#x", err, pi.flags);
 	err = verify_pages(mm, BASE, seeds, 64);
 	report(!err, "cow_contents", "err=%d", err);
 	err = converge(&c);
 	report(!err && c.pages_shared == 4 && c.pages_sharing == 59 &&
 		       c.pages_unshared == 1,
-	       "cow_rescan", "err=%d shared=%llu sharing=%llu unshared=%llu", err,
-	       (unsigned long long)c.pages_shared, (unsigned long long)c.pages_sharing,
+	       "cow_rescan", "err=%d shared=%llu sharing=%llu unshared=%llu",
+	       err, (unsigned long long)c.pages_shared,
+	       (unsigned long long)c.pages_sharing,
 	       (unsigned long long)c.pages_unshared);
 
 	/* unmerge: PTEs private at once, counters after ksmd passes */
 	err = vmadvise(mm, BASE, 64 * PG, MADV_UNMERGEABLE_M);
 	nksm = 0;
 	for (i = 0; i < 64; i++)
-		if (!pinfo(mm, BASE + i * PG, &pi) && (pi.flags & KSM_REF_PI_KSM))
+		if (!pinfo(mm, BASE + i * PG, &pi) &&
+		    (pi.flags & KSM_REF_PI_KSM))
 			nksm++;
-	report(!err && nksm == 0, "unmerge_madvise", "err=%d ksm pages left=%d", err, nksm);
+	report(!err && nksm == 0, "unmerge_madvise", "err=%d ksm pages left=%d",
+	       err, nksm);
 	err = converge(&c);
-	report((!err || err == -EAGAIN) && c.pages_shared == 0 && c.pages_sharing == 0 &&
-		       c.rmap_items == 0,
-	       "unmerge_counters", "err=%d shared=%llu sharing=%llu rmap_items=%llu run=%llu full_scans=%llu",
-	       err, (unsigned long long)c.pages_shared, (unsigned long long)c.pages_sharing,
+	report((!err || err == -EAGAIN) && c.pages_shared == 0 &&
+		       c.pages_sharing == 0 && c.rmap_items == 0,
+	       "unmerge_counters",
+	       "err=%d shared=%llu sharing=%llu rmap_items=%llu run=%llu "
+	       "full_scans=%llu",
+	       err, (unsigned long long)c.pages_shared,
+	       (unsigned long long)c.pages_sharing,
 	       (unsigned long long)c.rmap_items, (unsigned long long)c.run,
 	       (unsigned long long)c.full_scans);
 	err = verify_pages(mm, BASE, seeds, 64);
@@ -493,11 +516,15 @@ static void t_merge_cow_unmerge(void)
 	err = knob("run", "2");
 	c = counters();
 	mmstat(mm, &st);
-	report(!err && c.pages_shared == 0 && c.pages_sharing == 0 && c.rmap_items == 0 &&
-		       c.full_scans == 0 && st.ksm_mergeable,
-	       "run2_unmerge_all", "err=%d shared=%llu sharing=%llu items=%llu full_scans=%llu mergeable=%u",
+	report(!err && c.pages_shared == 0 && c.pages_sharing == 0 &&
+		       c.rmap_items == 0 && c.full_scans == 0 &&
+		       st.ksm_mergeable,
+	       "run2_unmerge_all",
+	       "err=%d shared=%llu sharing=%llu items=%llu full_scans=%llu "
+	       "mergeable=%u",
 	       err, (unsigned long long)c.pages_shared,
-	       (unsigned long long)c.pages_sharing, (unsigned long long)c.rmap_items,
+	       (unsigned long long)c.pages_sharing,
+	       (unsigned long long)c.rmap_items,
 	       (unsigned long long)c.full_scans, st.ksm_mergeable);
 	err = verify_pages(mm, BASE, seeds, 64);
 	report(!err, "run2_contents", "err=%d", err);
@@ -509,10 +536,13 @@ static void t_merge_cow_unmerge(void)
 	/* exit: the registration and its items go */
 	err = mm_exit(mm);
 	converge(&c);
-	report(!err && c.pages_shared == 0 && c.pages_sharing == 0 && c.rmap_items == 0,
-	       "exit_drops_items", "err=%d shared=%llu items=%llu run=%llu full_scans=%llu", err,
-	       (unsigned long long)c.pages_shared, (unsigned long long)c.rmap_items,
-	       (unsigned long long)c.run, (unsigned long long)c.full_scans);
+	report(!err && c.pages_shared == 0 && c.pages_sharing == 0 &&
+		       c.rmap_items == 0,
+	       "exit_drops_items",
+	       "err=%d shared=%llu items=%llu run=%llu full_scans=%llu", err,
+	       (unsigned long long)c.pages_shared,
+	       (unsigned long long)c.rmap_items, (unsigned long long)c.run,
+	       (unsigned long long)c.full_scans);
 	err = mm_exit(mm);
 	report(err == -EINVAL, "exit_twice_einval", "err=%d", err);
 	check_invariants("exit_invariants");
@@ -529,7 +559,9 @@ static void t_fork(void)
 		seeds[i] = 7;
 	reset("1", "256", "0");
 	mm = mm_new();
-	err = mm < 0 ? mm : vmap(mm, BASE, 16 * PG, MAP_PRIVATE_M | MAP_ANON_M | MAP_FIXED_M);
+	err = mm < 0 ? mm
+		     : vmap(mm, BASE, 16 * PG,
+			    MAP_PRIVATE_M | MAP_ANON_M | MAP_FIXED_M);
 	err = err ?: write_pages(mm, BASE, seeds, 16);
 	err = err ?: vmadvise(mm, BASE, 16 * PG, MADV_MERGEABLE_M);
 	converge(&c);
@@ -544,7 +576,8 @@ static void t_fork(void)
 	report(!err, "fork_child_contents", "err=%d", err);
 	err = converge(&c);
 	report(!err && c.pages_shared == 1, "fork_child_registered",
-	       "err=%d shared=%llu sharing=%llu", err, (unsigned long long)c.pages_shared,
+	       "err=%d shared=%llu sharing=%llu", err,
+	       (unsigned long long)c.pages_shared,
 	       (unsigned long long)c.pages_sharing);
 	mm_exit(child);
 	mm_exit(mm);
@@ -555,24 +588,28 @@ static void t_fork(void)
 /* a pinned page is not merged (write_protect_page refuses it) */
 static void t_pin(void)
 {
-	unsigned int seeds[2] = { 11, 11 };
+	unsigned int seeds[2] = {11, 11};
 	struct ksm_ref_counters c;
 	int mm, err;
 
 	reset("1", "256", "0");
 	mm = mm_new();
-	err = mm < 0 ? mm : vmap(mm, BASE, 2 * PG, MAP_PRIVATE_M | MAP_ANON_M | MAP_FIXED_M);
+	err = mm < 0 ? mm
+		     : vmap(mm, BASE, 2 * PG,
+			    MAP_PRIVATE_M | MAP_ANON_M | MAP_FIXED_M);
 	err = err ?: write_pages(mm, BASE, seeds, 2);
 	err = err ?: vpage(KSM_REF_IOC_PIN, mm, BASE, 0);
 	err = err ?: vmadvise(mm, BASE, 2 * PG, MADV_MERGEABLE_M);
 	converge(&c);
-	report(!err && c.pages_sharing == 0 && c.pages_shared == 0, "pinned_not_merged",
-	       "err=%d shared=%llu sharing=%llu", err, (unsigned long long)c.pages_shared,
+	report(!err && c.pages_sharing == 0 && c.pages_shared == 0,
+	       "pinned_not_merged", "err=%d shared=%llu sharing=%llu", err,
+	       (unsigned long long)c.pages_shared,
 	       (unsigned long long)c.pages_sharing);
 	err = vpage(KSM_REF_IOC_UNPIN, mm, BASE, 0);
 	converge(&c);
-	report(!err && c.pages_shared == 1 && c.pages_sharing == 1, "unpinned_merges",
-	       "err=%d shared=%llu sharing=%llu", err, (unsigned long long)c.pages_shared,
+	report(!err && c.pages_shared == 1 && c.pages_sharing == 1,
+	       "unpinned_merges", "err=%d shared=%llu sharing=%llu", err,
+	       (unsigned long long)c.pages_shared,
 	       (unsigned long long)c.pages_sharing);
 	mm_exit(mm);
 	converge(&c);
@@ -586,19 +623,21 @@ static void t_zero_pages(void)
 
 	reset("1", "256", "1");
 	mm = mm_new();
-	err = mm < 0 ? mm : vmap(mm, BASE, 8 * PG, MAP_PRIVATE_M | MAP_ANON_M | MAP_FIXED_M);
+	err = mm < 0 ? mm
+		     : vmap(mm, BASE, 8 * PG,
+			    MAP_PRIVATE_M | MAP_ANON_M | MAP_FIXED_M);
 	for (i = 0; i < 8 && !err; i++)
 		err = vwrite(mm, BASE + i * PG, zero, PG);
 	err = err ?: vmadvise(mm, BASE, 8 * PG, MADV_MERGEABLE_M);
 	converge(&c);
-	report(!err && c.ksm_zero_pages == 8 && c.pages_shared == 0, "use_zero_pages",
-	       "err=%d ksm_zero_pages=%lld shared=%llu", err, (long long)c.ksm_zero_pages,
-	       (unsigned long long)c.pages_shared);
+	report(!err && c.ksm_zero_pages == 8 && c.pages_shared == 0,
+	       "use_zero_pages", "err=%d ksm_zero_pages=%lld shared=%llu", err,
+	       (long long)c.ksm_zero_pages, (unsigned long long)c.pages_shared);
 	mm_exit(mm);
 	converge(&c);
 	c = counters();
-	report(c.ksm_zero_pages == 0, "zero_pages_gone_on_exit", "ksm_zero_pages=%lld",
-	       (long long)c.ksm_zero_pages);
+	report(c.ksm_zero_pages == 0, "zero_pages_gone_on_exit",
+	       "ksm_zero_pages=%lld", (long long)c.ksm_zero_pages);
 	knob("run", "2");
 	knob("use_zero_pages", "0");
 }
@@ -606,35 +645,41 @@ static void t_zero_pages(void)
 /* 8 equal pages, 4 on each node: one KSM page, or one per node */
 static void t_numa(void)
 {
-	unsigned int seeds[8] = { 5, 5, 5, 5, 5, 5, 5, 5 };
+	unsigned int seeds[8] = {5, 5, 5, 5, 5, 5, 5, 5};
 	struct ksm_ref_counters c1, c0;
 	struct ksm_ref_page_info pi;
 	int mm, i, err, placed = 0;
 
 	reset("1", "256", "0");
 	mm = mm_new();
-	err = mm < 0 ? mm : vmap(mm, BASE, 8 * PG, MAP_PRIVATE_M | MAP_ANON_M | MAP_FIXED_M);
+	err = mm < 0 ? mm
+		     : vmap(mm, BASE, 8 * PG,
+			    MAP_PRIVATE_M | MAP_ANON_M | MAP_FIXED_M);
 	err = err ?: write_pages(mm, BASE, seeds, 8);
 	for (i = 0; i < 8 && !err; i++)
 		err = vpage(KSM_REF_IOC_MIGRATE, mm, BASE + i * PG, i % 2);
 	for (i = 0; i < 8; i++)
 		if (!pinfo(mm, BASE + i * PG, &pi) && pi.nid == i % 2)
 			placed++;
-	report(!err && placed == 8, "migrate_places_pages", "err=%d placed=%d/8", err, placed);
+	report(!err && placed == 8, "migrate_places_pages",
+	       "err=%d placed=%d/8", err, placed);
 	err = vmadvise(mm, BASE, 8 * PG, MADV_MERGEABLE_M);
 	converge(&c1);
-	report(!err && c1.pages_shared == 1 && c1.pages_sharing == 7, "merge_across_nodes_1",
-	       "shared=%llu sharing=%llu", (unsigned long long)c1.pages_shared,
+	report(!err && c1.pages_shared == 1 && c1.pages_sharing == 7,
+	       "merge_across_nodes_1", "shared=%llu sharing=%llu",
+	       (unsigned long long)c1.pages_shared,
 	       (unsigned long long)c1.pages_sharing);
 	err = knob("merge_across_nodes", "0");
-	report(err == -EBUSY, "merge_across_nodes_busy", "err=%d (want -EBUSY)", err);
+	report(err == -EBUSY, "merge_across_nodes_busy", "err=%d (want -EBUSY)",
+	       err);
 	err = reset("0", "256", "0");
 	/* run=2 unshared the pages: their copies may sit on one node */
 	for (i = 0; i < 8 && !err; i++)
 		err = vpage(KSM_REF_IOC_MIGRATE, mm, BASE + i * PG, i % 2);
 	converge(&c0);
-	report(!err && c0.pages_shared == 2 && c0.pages_sharing == 6, "merge_across_nodes_0",
-	       "err=%d shared=%llu sharing=%llu", err, (unsigned long long)c0.pages_shared,
+	report(!err && c0.pages_shared == 2 && c0.pages_sharing == 6,
+	       "merge_across_nodes_0", "err=%d shared=%llu sharing=%llu", err,
+	       (unsigned long long)c0.pages_shared,
 	       (unsigned long long)c0.pages_sharing);
 	err = verify_pages(mm, BASE, seeds, 8);
 	report(!err, "numa_contents", "err=%d", err);
@@ -655,18 +700,24 @@ static void t_chains(void)
 	err = reset("1", "2", "0");
 	report(!err, "max_page_sharing_2", "err=%d", err);
 	mm = mm_new();
-	err = mm < 0 ? mm : vmap(mm, BASE, 10 * PG, MAP_PRIVATE_M | MAP_ANON_M | MAP_FIXED_M);
+	err = mm < 0 ? mm
+		     : vmap(mm, BASE, 10 * PG,
+			    MAP_PRIVATE_M | MAP_ANON_M | MAP_FIXED_M);
 	err = err ?: write_pages(mm, BASE, seeds, 10);
 	err = err ?: vmadvise(mm, BASE, 10 * PG, MADV_MERGEABLE_M);
 	converge(&c);
 	report(!err && c.stable_node_chains == 1 && c.stable_node_dups >= 2 &&
 		       c.pages_shared + c.pages_sharing == 10 &&
 		       c.pages_sharing <= c.pages_shared,
-	       "chains", "err=%d chains=%llu dups=%llu shared=%llu sharing=%llu", err,
-	       (unsigned long long)c.stable_node_chains, (unsigned long long)c.stable_node_dups,
-	       (unsigned long long)c.pages_shared, (unsigned long long)c.pages_sharing);
+	       "chains",
+	       "err=%d chains=%llu dups=%llu shared=%llu sharing=%llu", err,
+	       (unsigned long long)c.stable_node_chains,
+	       (unsigned long long)c.stable_node_dups,
+	       (unsigned long long)c.pages_shared,
+	       (unsigned long long)c.pages_sharing);
 	err = knob("max_page_sharing", "256");
-	report(err == -EBUSY, "max_page_sharing_busy", "err=%d (want -EBUSY)", err);
+	report(err == -EBUSY, "max_page_sharing_busy", "err=%d (want -EBUSY)",
+	       err);
 	check_invariants("chains_invariants");
 	mm_exit(mm);
 	converge(&c);
@@ -728,7 +779,9 @@ static void t_validation(void)
 	report(err < 0, "knob_unknown", "err=%d", err);
 	strcpy(k.name, "pages_to_scan");
 	err = kio(KSM_REF_IOC_KNOB_READ, &k);
-	report(!err && k.len > 0 && strtol(k.value, NULL, 10) == sys_long(KSM_REF_SYSFS, "pages_to_scan"),
+	report(!err && k.len > 0 &&
+		       strtol(k.value, NULL, 10) ==
+			       sys_long(KSM_REF_SYSFS, "pages_to_scan"),
 	       "knob_read_ioctl_matches_sysfs", "err=%d '%s'", err, k.value);
 	memset(&m, 0, sizeof(m));
 	m.mm = mm;
@@ -779,51 +832,51 @@ struct knob_case {
 };
 
 static const struct knob_case knob_cases[] = {
-	{ "run", "3", -EINVAL },
-	{ "run", "abc", -EINVAL },
-	{ "run", "-1", -EINVAL },
-	{ "run", "0x1", -EINVAL },
-	{ "run", " 1", -EINVAL },
-	{ "run", "1 ", -EINVAL },
-	{ "run", "", 0 }, /* sysfs_kf_write: an empty write is a no-op */
-	{ "run", "0\n", 0 },
-	{ "run", "4", -EINVAL },
+	{"run", "3", -EINVAL},
+	{"run", "abc", -EINVAL},
+	{"run", "-1", -EINVAL},
+	{"run", "0x1", -EINVAL},
+	{"run", " 1", -EINVAL},
+	{"run", "1 ", -EINVAL},
+	{"run", "", 0}, /* sysfs_kf_write: an empty write is a no-op */
+	{"run", "0\n", 0},
+	{"run", "4", -EINVAL},
 	/* the kernel's stores turn every parse error into -EINVAL, except
 	 * merge_across_nodes and max_page_sharing (kstrto*'s own errno) */
-	{ "pages_to_scan", "4294967296", -EINVAL },
-	{ "pages_to_scan", "12x", -EINVAL },
-	{ "pages_to_scan", "0", 0 },
-	{ "pages_to_scan", "100\n", 0 },
-	{ "sleep_millisecs", "-5", -EINVAL },
-	{ "sleep_millisecs", "99999999999", -EINVAL },
-	{ "merge_across_nodes", "99999999999999999999", -ERANGE },
-	{ "max_page_sharing", "3000000000", -ERANGE },
-	{ "advisor_max_cpu", "99999999999999999999", -EINVAL },
-	{ "sleep_millisecs", "20", 0 },
-	{ "merge_across_nodes", "2", -EINVAL },
-	{ "merge_across_nodes", "x", -EINVAL },
-	{ "merge_across_nodes", "1", 0 },
-	{ "max_page_sharing", "1", -EINVAL },
-	{ "max_page_sharing", "0", -EINVAL },
-	{ "max_page_sharing", "-3", -EINVAL },
-	{ "max_page_sharing", "abc", -EINVAL },
-	{ "max_page_sharing", "256", 0 },
-	{ "stable_node_chains_prune_millisecs", "x", -EINVAL },
-	{ "stable_node_chains_prune_millisecs", "2000", 0 },
-	{ "use_zero_pages", "2", -EINVAL },
-	{ "use_zero_pages", "maybe", -EINVAL },
-	{ "use_zero_pages", "y", 0 },
-	{ "use_zero_pages", "off", 0 },
-	{ "use_zero_pages", "0", 0 },
-	{ "smart_scan", "7", -EINVAL },
-	{ "smart_scan", "1", 0 },
-	{ "advisor_mode", "fast", -EINVAL },
-	{ "advisor_mode", "none\n", 0 },
-	{ "advisor_target_scan_time", "0", -EINVAL },
-	{ "advisor_target_scan_time", "200", 0 },
-	{ "pages_shared", "1", -EACCES },
-	{ "full_scans", "0", -EACCES },
-	{ "general_profit", "0", -EACCES },
+	{"pages_to_scan", "4294967296", -EINVAL},
+	{"pages_to_scan", "12x", -EINVAL},
+	{"pages_to_scan", "0", 0},
+	{"pages_to_scan", "100\n", 0},
+	{"sleep_millisecs", "-5", -EINVAL},
+	{"sleep_millisecs", "99999999999", -EINVAL},
+	{"merge_across_nodes", "99999999999999999999", -ERANGE},
+	{"max_page_sharing", "3000000000", -ERANGE},
+	{"advisor_max_cpu", "99999999999999999999", -EINVAL},
+	{"sleep_millisecs", "20", 0},
+	{"merge_across_nodes", "2", -EINVAL},
+	{"merge_across_nodes", "x", -EINVAL},
+	{"merge_across_nodes", "1", 0},
+	{"max_page_sharing", "1", -EINVAL},
+	{"max_page_sharing", "0", -EINVAL},
+	{"max_page_sharing", "-3", -EINVAL},
+	{"max_page_sharing", "abc", -EINVAL},
+	{"max_page_sharing", "256", 0},
+	{"stable_node_chains_prune_millisecs", "x", -EINVAL},
+	{"stable_node_chains_prune_millisecs", "2000", 0},
+	{"use_zero_pages", "2", -EINVAL},
+	{"use_zero_pages", "maybe", -EINVAL},
+	{"use_zero_pages", "y", 0},
+	{"use_zero_pages", "off", 0},
+	{"use_zero_pages", "0", 0},
+	{"smart_scan", "7", -EINVAL},
+	{"smart_scan", "1", 0},
+	{"advisor_mode", "fast", -EINVAL},
+	{"advisor_mode", "none\n", 0},
+	{"advisor_target_scan_time", "0", -EINVAL},
+	{"advisor_target_scan_time", "200", 0},
+	{"pages_shared", "1", -EACCES},
+	{"full_scans", "0", -EACCES},
+	{"general_profit", "0", -EACCES},
 };
 
 static int cmd_sysfs(void)
@@ -838,7 +891,8 @@ static int cmd_sysfs(void)
 	/* every file of the guest's KSM exists in ksm_ref, same mode */
 	d = opendir(KSM_SYS);
 	if (!d) {
-		report(false, "guest_ksm_sysfs", "%s: %s", KSM_SYS, strerror(errno));
+		report(false, "guest_ksm_sysfs", "%s: %s", KSM_SYS,
+		       strerror(errno));
 	} else {
 		char missing[512] = "";
 
@@ -849,11 +903,13 @@ static int cmd_sysfs(void)
 			if (e->d_name[0] == '.')
 				continue;
 			snprintf(p1, sizeof(p1), "%s/%s", KSM_SYS, e->d_name);
-			snprintf(p2, sizeof(p2), "%s/%s", KSM_REF_SYSFS, e->d_name);
+			snprintf(p2, sizeof(p2), "%s/%s", KSM_REF_SYSFS,
+				 e->d_name);
 			if (stat(p1, &s1) || stat(p2, &s2) ||
 			    (s1.st_mode & 0777) != (s2.st_mode & 0777))
 				snprintf(missing + strlen(missing),
-					 sizeof(missing) - strlen(missing), "%s ", e->d_name);
+					 sizeof(missing) - strlen(missing),
+					 "%s ", e->d_name);
 			else
 				nsame++;
 		}
@@ -868,7 +924,8 @@ static int cmd_sysfs(void)
 		char name[160];
 		int got, gk;
 
-		snprintf(name, sizeof(name), "write_%s=\"%s\"", k->name, k->val);
+		snprintf(name, sizeof(name), "write_%s=\"%s\"", k->name,
+			 k->val);
 		for (char *p = name; *p; p++)
 			if (*p == '\n')
 				*p = 'N';
@@ -877,7 +934,8 @@ static int cmd_sysfs(void)
 		got = knob(k->name, k->val);
 		report(got == k->want, name, "errno %d, want %d", got, k->want);
 		nref++;
-		/* the same write on the guest kernel's KSM, if it has the file */
+		/* the same write on the guest kernel's KSM, if it has the file
+		 */
 		snprintf(path, sizeof(path), "%s/%s", KSM_SYS, k->name);
 		if (access(path, F_OK))
 			continue;
@@ -887,23 +945,27 @@ static int cmd_sysfs(void)
 		strcat(name, "_as_kernel");
 		report(gk == got, name, "ksm_ref %d, kernel %d", got, gk);
 		/* an accepted value reads back as the kernel's does */
-		if (!got && !gk && sys_read(KSM_REF_SYSFS, k->name, ref_val, sizeof(ref_val)) > 0 &&
+		if (!got && !gk &&
+		    sys_read(KSM_REF_SYSFS, k->name, ref_val, sizeof(ref_val)) >
+			    0 &&
 		    sys_read(KSM_SYS, k->name, ksm_val, sizeof(ksm_val)) > 0) {
 			name[strlen(name) - strlen("_as_kernel")] = '\0';
 			strcat(name, "_reads_as_kernel");
-			report(!strcmp(ref_val, ksm_val), name, "ksm_ref '%s' kernel '%s'",
-			       ref_val, ksm_val);
+			report(!strcmp(ref_val, ksm_val), name,
+			       "ksm_ref '%s' kernel '%s'", ref_val, ksm_val);
 		}
 		if (saved[0])
 			sys_write(KSM_SYS, k->name, saved);
 	}
 	/* reads: value and newline, like the kernel's */
-	if (sys_read(KSM_REF_SYSFS, "advisor_mode", ref_val, sizeof(ref_val)) > 0)
-		report(!strcmp(ref_val, "[none] scan-time\n"), "advisor_mode_format", "'%s'", ref_val);
+	if (sys_read(KSM_REF_SYSFS, "advisor_mode", ref_val, sizeof(ref_val)) >
+	    0)
+		report(!strcmp(ref_val, "[none] scan-time\n"),
+		       "advisor_mode_format", "'%s'", ref_val);
 	sys_read(KSM_REF_SYSFS, "pages_to_scan", ref_val, sizeof(ref_val));
 	sys_read(KSM_SYS, "pages_to_scan", ksm_val, sizeof(ksm_val));
-	report(!strcmp(ref_val, ksm_val), "read_format_as_kernel", "ref '%s' kernel '%s'",
-	       ref_val, ksm_val);
+	report(!strcmp(ref_val, ksm_val), "read_format_as_kernel",
+	       "ref '%s' kernel '%s'", ref_val, ksm_val);
 	printf("KMODTEST: sysfs cases=%d\n", nref);
 	return nfail;
 }
@@ -926,7 +988,8 @@ static int cmd_hotplug(void)
 		if (strncmp(e->d_name, "memory", 6) || !e->d_name[6] ||
 		    e->d_name[6] < '0' || e->d_name[6] > '9')
 			continue;
-		snprintf(path, sizeof(path), "/sys/devices/system/memory/%s", e->d_name);
+		snprintf(path, sizeof(path), "/sys/devices/system/memory/%s",
+			 e->d_name);
 		if (sys_write(path, "state", "offline"))
 			continue;
 		sys_read(KSM_REF_SYSFS, "run", run, sizeof(run));
@@ -938,7 +1001,8 @@ static int cmd_hotplug(void)
 	if (d)
 		closedir(d);
 	if (!done) {
-		printf("KTEST hotplug.notifier SKIP (no memory block could be offlined)\n");
+		printf("KTEST hotplug.notifier SKIP (no memory block could be "
+		       "offlined)\n");
 		close(dev);
 		return 0;
 	}
@@ -946,11 +1010,13 @@ static int cmd_hotplug(void)
 	report(p1.mem_offline_events >= p0.mem_offline_events + 2 &&
 		       p1.mem_events >= p0.mem_events + 4,
 	       "notifier_called", "events %llu->%llu, offline %llu->%llu",
-	       (unsigned long long)p0.mem_events, (unsigned long long)p1.mem_events,
+	       (unsigned long long)p0.mem_events,
+	       (unsigned long long)p1.mem_events,
 	       (unsigned long long)p0.mem_offline_events,
 	       (unsigned long long)p1.mem_offline_events);
 	sys_read(KSM_REF_SYSFS, "run", run, sizeof(run));
-	report(!strchr(run, '4') && !strchr(run, '5'), "offline_bit_cleared", "run=%s", run);
+	report(!strchr(run, '4') && !strchr(run, '5'), "offline_bit_cleared",
+	       "run=%s", run);
 	report(!knob("run", "0"), "run_writable_after", NULL);
 	close(dev);
 	return nfail;
@@ -973,7 +1039,11 @@ static int cmd_ksmd(void)
 	err = err ?: knob("sleep_millisecs", "10");
 	err = err ?: knob("pages_to_scan", "100");
 	mm = mm_new();
-	err = err ?: (mm < 0 ? mm : vmap(mm, BASE, 32 * PG, MAP_PRIVATE_M | MAP_ANON_M | MAP_FIXED_M));
+	err = err
+		      ?: (mm < 0 ? mm
+				 : vmap(mm, BASE, 32 * PG,
+					MAP_PRIVATE_M | MAP_ANON_M |
+						MAP_FIXED_M));
 	err = err ?: write_pages(mm, BASE, seeds, 32);
 	err = err ?: vmadvise(mm, BASE, 32 * PG, MADV_MERGEABLE_M);
 	fs0 = sys_long(KSM_REF_SYSFS, "full_scans");
@@ -984,9 +1054,11 @@ static int cmd_ksmd(void)
 			break;
 		usleep(50000);
 	}
-	report(!err && c.pages_shared == 2 && c.pages_sharing == 30, "ksmd_merges",
-	       "err=%d after %d ms: shared=%llu sharing=%llu full_scans=%llu", err, i * 50,
-	       (unsigned long long)c.pages_shared, (unsigned long long)c.pages_sharing,
+	report(!err && c.pages_shared == 2 && c.pages_sharing == 30,
+	       "ksmd_merges",
+	       "err=%d after %d ms: shared=%llu sharing=%llu full_scans=%llu",
+	       err, i * 50, (unsigned long long)c.pages_shared,
+	       (unsigned long long)c.pages_sharing,
 	       (unsigned long long)c.full_scans);
 	report((long)c.full_scans > fs0, "ksmd_full_scans", "%ld -> %llu", fs0,
 	       (unsigned long long)c.full_scans);
@@ -996,8 +1068,9 @@ static int cmd_ksmd(void)
 	fs0 = sys_long(KSM_REF_SYSFS, "full_scans");
 	usleep(300000);
 	c = counters();
-	report((long)c.full_scans == fs0 && c.pages_sharing == 30, "ksmd_idle_on_run0",
-	       "full_scans %ld -> %llu sharing=%llu", fs0, (unsigned long long)c.full_scans,
+	report((long)c.full_scans == fs0 && c.pages_sharing == 30,
+	       "ksmd_idle_on_run0", "full_scans %ld -> %llu sharing=%llu", fs0,
+	       (unsigned long long)c.full_scans,
 	       (unsigned long long)c.pages_sharing);
 	err = verify_pages(mm, BASE, seeds, 32);
 	report(!err, "ksmd_contents", "err=%d", err);
@@ -1027,11 +1100,23 @@ static uint64_t pick(const uint64_t *v, int n)
 }
 
 static const char *const knob_names[] = {
-	"run", "pages_to_scan", "sleep_millisecs", "merge_across_nodes",
-	"max_page_sharing", "stable_node_chains_prune_millisecs", "use_zero_pages",
-	"smart_scan", "advisor_mode", "advisor_max_cpu", "advisor_min_pages_to_scan",
-	"advisor_max_pages_to_scan", "advisor_target_scan_time", "pages_shared",
-	"full_scans", "bogus", "",
+	"run",
+	"pages_to_scan",
+	"sleep_millisecs",
+	"merge_across_nodes",
+	"max_page_sharing",
+	"stable_node_chains_prune_millisecs",
+	"use_zero_pages",
+	"smart_scan",
+	"advisor_mode",
+	"advisor_max_cpu",
+	"advisor_min_pages_to_scan",
+	"advisor_max_pages_to_scan",
+	"advisor_target_scan_time",
+	"pages_shared",
+	"full_scans",
+	"bogus",
+	"",
 };
 
 /*
@@ -1042,30 +1127,45 @@ static const char *const knob_names[] = {
 static int cmd_fuzz(long iters, unsigned long seed, int nproc)
 {
 	static const unsigned long cmds[] = {
-		KSM_REF_IOC_VERSION, KSM_REF_IOC_MM_CREATE, KSM_REF_IOC_MM_EXIT,
-		KSM_REF_IOC_MM_FORK, KSM_REF_IOC_MMAP, KSM_REF_IOC_MUNMAP,
-		KSM_REF_IOC_MREMAP, KSM_REF_IOC_WRITE, KSM_REF_IOC_READ,
-		KSM_REF_IOC_MADVISE, KSM_REF_IOC_PRCTL, KSM_REF_IOC_PIN,
-		KSM_REF_IOC_UNPIN, KSM_REF_IOC_MIGRATE, KSM_REF_IOC_PAGE_INFO,
-		KSM_REF_IOC_MM_STAT, KSM_REF_IOC_STATS, KSM_REF_IOC_KNOB_READ,
-		KSM_REF_IOC_KNOB_WRITE, KSM_REF_IOC_SCAN, KSM_REF_IOC_SCAN_FULL,
-		KSM_REF_IOC_CHECK, KSM_REF_IOC_PLAT, KSM_REF_IOC_FAIL_NTH,
+		KSM_REF_IOC_VERSION,	KSM_REF_IOC_MM_CREATE,
+		KSM_REF_IOC_MM_EXIT,	KSM_REF_IOC_MM_FORK,
+		KSM_REF_IOC_MMAP,	KSM_REF_IOC_MUNMAP,
+		KSM_REF_IOC_MREMAP,	KSM_REF_IOC_WRITE,
+		KSM_REF_IOC_READ,	KSM_REF_IOC_MADVISE,
+		KSM_REF_IOC_PRCTL,	KSM_REF_IOC_PIN,
+		KSM_REF_IOC_UNPIN,	KSM_REF_IOC_MIGRATE,
+		KSM_REF_IOC_PAGE_INFO,	KSM_REF_IOC_MM_STAT,
+		KSM_REF_IOC_STATS,	KSM_REF_IOC_KNOB_READ,
+		KSM_REF_IOC_KNOB_WRITE, KSM_REF_IOC_SCAN,
+		KSM_REF_IOC_SCAN_FULL,	KSM_REF_IOC_CHECK,
+		KSM_REF_IOC_PLAT,	KSM_REF_IOC_FAIL_NTH,
 	};
 	static const uint64_t addrs[] = {
-		BASE, BASE + PG, BASE + 7 * PG, BASE + 100, 0, PG, ~0ULL,
-		~0ULL - PG + 1, 1ULL << 47, (1ULL << 47) - PG, 0x7ffffffff000ULL,
-		BASE + 64 * PG, 0x20000000, 0xffff888000000000ULL,
+		BASE,
+		BASE + PG,
+		BASE + 7 * PG,
+		BASE + 100,
+		0,
+		PG,
+		~0ULL,
+		~0ULL - PG + 1,
+		1ULL << 47,
+		(1ULL << 47) - PG,
+		0x7ffffffff000ULL,
+		BASE + 64 * PG,
+		0x20000000,
+		0xffff888000000000ULL,
 	};
 	static const uint64_t lens[] = {
-		PG, 2 * PG, 16 * PG, 64 * PG, 0, 1, 100, PG + 1, ~0ULL,
-		1ULL << 40, KSM_REF_MAX_RW, 3 * PG,
+		PG,	2 * PG, 16 * PG,    64 * PG,	    0,	    1, 100,
+		PG + 1, ~0ULL,	1ULL << 40, KSM_REF_MAX_RW, 3 * PG,
 	};
 	static char ubuf[KSM_REF_MAX_RW + PG];
 	uint64_t bufs[6];
 	int mms[32];
 	int nmm = 0;
-	long i, nerr[8] = { 0 }, npins = 0;
-	pid_t pids[8] = { 0 };
+	long i, nerr[8] = {0}, npins = 0;
+	pid_t pids[8] = {0};
 	int k, child = -1;
 	unsigned long long frames0;
 	struct ksm_ref_plat p;
@@ -1076,7 +1176,8 @@ static int cmd_fuzz(long iters, unsigned long seed, int nproc)
 	group = "fuzz.";
 	rng = seed * 0x9e3779b97f4a7c15ULL + 1;
 	dev_open();
-	unmapped = mmap(NULL, PG, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	unmapped =
+		mmap(NULL, PG, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	bufs[0] = (uintptr_t)ubuf;
 	bufs[1] = 0;
 	bufs[2] = (uintptr_t)unmapped;
@@ -1097,7 +1198,9 @@ static int cmd_fuzz(long iters, unsigned long seed, int nproc)
 			child = k;
 			close(dev);
 			dev_open();
-			rng = (seed * 100 + (unsigned long)k) * 0x9e3779b97f4a7c15ULL + 1;
+			rng = (seed * 100 + (unsigned long)k) *
+				      0x9e3779b97f4a7c15ULL +
+			      1;
 			break;
 		}
 		pids[k] = pid;
@@ -1118,8 +1221,11 @@ static int cmd_fuzz(long iters, unsigned long seed, int nproc)
 			__s64 n;
 			unsigned char raw[512];
 		} a;
-		unsigned long cmd = cmds[rnd() % (sizeof(cmds) / sizeof(cmds[0]))];
-		unsigned int mmid = nmm && rnd() % 8 ? (unsigned int)mms[rnd() % nmm] : (unsigned int)rnd() % 40;
+		unsigned long cmd =
+			cmds[rnd() % (sizeof(cmds) / sizeof(cmds[0]))];
+		unsigned int mmid = nmm && rnd() % 8
+					    ? (unsigned int)mms[rnd() % nmm]
+					    : (unsigned int)rnd() % 40;
 		unsigned int kind = rnd() % 16;
 		void *arg = &a;
 
@@ -1127,12 +1233,15 @@ static int cmd_fuzz(long iters, unsigned long seed, int nproc)
 		if (nproc > 1 && cmd == KSM_REF_IOC_CHECK)
 			cmd = KSM_REF_IOC_VERSION;
 		switch (_IOC_NR(cmd)) {
-		case 0x04: case 0x05:
+		case 0x04:
+		case 0x05:
 			a.map.mm = mmid;
 			a.map.addr = pick(addrs, sizeof(addrs) / 8);
 			a.map.len = pick(lens, sizeof(lens) / 8);
-			a.map.flags = rnd() % 4 ? (MAP_PRIVATE_M | MAP_ANON_M | (rnd() % 2 ? MAP_FIXED_M : 0))
-						: (unsigned int)rnd();
+			a.map.flags = rnd() % 4
+					      ? (MAP_PRIVATE_M | MAP_ANON_M |
+						 (rnd() % 2 ? MAP_FIXED_M : 0))
+					      : (unsigned int)rnd();
 			if (_IOC_NR(cmd) == 0x05 && rnd() % 4)
 				a.map.flags = 0;
 			break;
@@ -1143,56 +1252,97 @@ static int cmd_fuzz(long iters, unsigned long seed, int nproc)
 			a.mremap.new_len = pick(lens, sizeof(lens) / 8);
 			a.mremap.new_addr = pick(addrs, sizeof(addrs) / 8);
 			break;
-		case 0x07: case 0x08:
+		case 0x07:
+		case 0x08:
 			a.rw.mm = mmid;
 			a.rw.addr = pick(addrs, sizeof(addrs) / 8);
-			a.rw.len = rnd() % 3 ? (rnd() % 4) * PG + (rnd() % 2 ? 0 : rnd() % PG) : pick(lens, sizeof(lens) / 8);
+			a.rw.len =
+				rnd() % 3 ? (rnd() % 4) * PG +
+						    (rnd() % 2 ? 0 : rnd() % PG)
+					  : pick(lens, sizeof(lens) / 8);
 			a.rw.buf = bufs[rnd() % 6];
-			a.rw.flags = rnd() % 8 ? 0 : (rnd() % 2 ? KSM_REF_RW_FORCE : (unsigned int)rnd());
+			a.rw.flags =
+				rnd() % 8 ? 0
+					  : (rnd() % 2 ? KSM_REF_RW_FORCE
+						       : (unsigned int)rnd());
 			/* mostly small, repetitive contents: merges happen */
 			if (a.rw.buf == (uintptr_t)ubuf)
-				memset(ubuf, (int)(rnd() % 3), a.rw.len < PG * 4 ? a.rw.len : PG * 4);
+				memset(ubuf, (int)(rnd() % 3),
+				       a.rw.len < PG * 4 ? a.rw.len : PG * 4);
 			break;
 		case 0x09:
 			a.madvise.mm = mmid;
 			a.madvise.addr = pick(addrs, sizeof(addrs) / 8);
 			a.madvise.len = pick(lens, sizeof(lens) / 8);
-			a.madvise.advice = rnd() % 4 ? (rnd() % 2 ? MADV_MERGEABLE_M : MADV_UNMERGEABLE_M)
-						     : (int)rnd() % 20;
+			a.madvise.advice =
+				rnd() % 4 ? (rnd() % 2 ? MADV_MERGEABLE_M
+						       : MADV_UNMERGEABLE_M)
+					  : (int)rnd() % 20;
 			break;
 		case 0x0a:
 			a.prctl.mm = mmid;
 			a.prctl.set = rnd() % 3;
 			a.prctl.arg = rnd() % 4 ? rnd() % 2 : rnd();
 			break;
-		case 0x0b: case 0x0c: case 0x0d:
+		case 0x0b:
+		case 0x0c:
+		case 0x0d:
 			a.page.mm = mmid;
 			a.page.addr = pick(addrs, sizeof(addrs) / 8);
-			a.page.nid = _IOC_NR(cmd) == 0x0d ? (int)(rnd() % 4) - 1 : (rnd() % 8 ? 0 : 1);
+			a.page.nid = _IOC_NR(cmd) == 0x0d ? (int)(rnd() % 4) - 1
+							  : (rnd() % 8 ? 0 : 1);
 			break;
-		case 0x0e: case 0x0f:
+		case 0x0e:
+		case 0x0f:
 			a.pi.mm = mmid;
 			a.pi.addr = pick(addrs, sizeof(addrs) / 8);
 			break;
-		case 0x02: case 0x03:
+		case 0x02:
+		case 0x03:
 			a.mm.mm = mmid;
 			a.mm.child = rnd() % 8 ? 0 : (unsigned int)rnd();
 			break;
-		case 0x11: case 0x12:
+		case 0x11:
+		case 0x12:
 			snprintf(a.knob.name, sizeof(a.knob.name), "%s",
-				 knob_names[rnd() % (sizeof(knob_names) / sizeof(knob_names[0]))]);
+				 knob_names[rnd() % (sizeof(knob_names) /
+						     sizeof(knob_names[0]))]);
 			switch (rnd() % 6) {
-			case 0: snprintf(a.knob.value, sizeof(a.knob.value), "%llu", (unsigned long long)(rnd() % 3)); break;
-			case 1: snprintf(a.knob.value, sizeof(a.knob.value), "%llu", (unsigned long long)(rnd() % 600)); break;
-			case 2: snprintf(a.knob.value, sizeof(a.knob.value), "%lld", (long long)rnd()); break;
-			case 3: snprintf(a.knob.value, sizeof(a.knob.value), "scan-time"); break;
-			case 4: for (k = 0; k < 20; k++) a.knob.value[k] = (char)(rnd() % 255 + 1); break;
-			default: memset(a.knob.value, 'A', sizeof(a.knob.value)); break;
+			case 0:
+				snprintf(a.knob.value, sizeof(a.knob.value),
+					 "%llu",
+					 (unsigned long long)(rnd() % 3));
+				break;
+			case 1:
+				snprintf(a.knob.value, sizeof(a.knob.value),
+					 "%llu",
+					 (unsigned long long)(rnd() % 600));
+				break;
+			case 2:
+				snprintf(a.knob.value, sizeof(a.knob.value),
+					 "%lld", (long long)rnd());
+				break;
+			case 3:
+				snprintf(a.knob.value, sizeof(a.knob.value),
+					 "scan-time");
+				break;
+			case 4:
+				for (k = 0; k < 20; k++)
+					a.knob.value[k] =
+						(char)(rnd() % 255 + 1);
+				break;
+			default:
+				memset(a.knob.value, 'A', sizeof(a.knob.value));
+				break;
 			}
-			/* keep ksmd's pace sane: it shares 2 CPUs with the fuzzer */
-			if (!strcmp(a.knob.name, "pages_to_scan") || !strcmp(a.knob.name, "sleep_millisecs") ||
+			/* keep ksmd's pace sane: it shares 2 CPUs with the
+			 * fuzzer */
+			if (!strcmp(a.knob.name, "pages_to_scan") ||
+			    !strcmp(a.knob.name, "sleep_millisecs") ||
 			    !strncmp(a.knob.name, "advisor", 7))
-				snprintf(a.knob.value, sizeof(a.knob.value), "%llu", (unsigned long long)(rnd() % 200));
+				snprintf(a.knob.value, sizeof(a.knob.value),
+					 "%llu",
+					 (unsigned long long)(rnd() % 200));
 			break;
 		case 0x13:
 			a.scan.nr_pages = rnd() % 16 ? rnd() % 300 : rnd();
@@ -1203,7 +1353,8 @@ static int cmd_fuzz(long iters, unsigned long seed, int nproc)
 			break;
 		case 0x17:
 			/* a failure injected a few allocations ahead */
-			a.n = rnd() % 4 ? (long long)(1 + rnd() % 12) : -(long long)(rnd() % 3);
+			a.n = rnd() % 4 ? (long long)(1 + rnd() % 12)
+					: -(long long)(rnd() % 3);
 			break;
 		}
 		/* malformed: random bytes, bad pointers, wrong numbers */
@@ -1213,14 +1364,24 @@ static int cmd_fuzz(long iters, unsigned long seed, int nproc)
 		else if (kind == 1)
 			arg = (void *)(uintptr_t)bufs[1 + rnd() % 5];
 		else if (kind == 2)
-			cmd = _IOC(rnd() % 4, KSM_REF_IOC_MAGIC, rnd() % 0x30, rnd() % 600);
+			cmd = _IOC(rnd() % 4, KSM_REF_IOC_MAGIC, rnd() % 0x30,
+				   rnd() % 600);
 		else if (kind == 3)
 			cmd = (unsigned long)rnd() & 0xffffffffUL;
 		r = ioctl(dev, cmd, arg) < 0 ? errno : 0;
-		nerr[r == 0 ? 0 : r == EINVAL ? 1 : r == EFAULT ? 2 : r == ENOTTY ? 3 :
-		     r == ENOMEM ? 4 : r == ENOSPC ? 5 : 6]++;
-		if (r == 0 && (cmd == KSM_REF_IOC_MM_CREATE || cmd == KSM_REF_IOC_MM_FORK) && kind >= 4) {
-			int id = cmd == KSM_REF_IOC_MM_CREATE ? (int)a.mm.mm : (int)a.mm.child;
+		nerr[r == 0	   ? 0
+		     : r == EINVAL ? 1
+		     : r == EFAULT ? 2
+		     : r == ENOTTY ? 3
+		     : r == ENOMEM ? 4
+		     : r == ENOSPC ? 5
+				   : 6]++;
+		if (r == 0 &&
+		    (cmd == KSM_REF_IOC_MM_CREATE ||
+		     cmd == KSM_REF_IOC_MM_FORK) &&
+		    kind >= 4) {
+			int id = cmd == KSM_REF_IOC_MM_CREATE ? (int)a.mm.mm
+							      : (int)a.mm.child;
 
 			if (nmm < 32)
 				mms[nmm++] = id;
@@ -1242,10 +1403,11 @@ static int cmd_fuzz(long iters, unsigned long seed, int nproc)
 				break;
 		}
 	}
-	kio(KSM_REF_IOC_FAIL_NTH, &(__s64){ 0 });
-	printf("KMODTEST: fuzz seed=%lu proc=%d iters=%ld ok=%ld EINVAL=%ld EFAULT=%ld ENOTTY=%ld ENOMEM=%ld ENOSPC=%ld other=%ld\n",
-	       seed, child < 0 ? 0 : child, i, nerr[0], nerr[1], nerr[2], nerr[3], nerr[4],
-	       nerr[5], nerr[6]);
+	kio(KSM_REF_IOC_FAIL_NTH, &(__s64){0});
+	printf("KMODTEST: fuzz seed=%lu proc=%d iters=%ld ok=%ld EINVAL=%ld "
+	       "EFAULT=%ld ENOTTY=%ld ENOMEM=%ld ENOSPC=%ld other=%ld\n",
+	       seed, child < 0 ? 0 : child, i, nerr[0], nerr[1], nerr[2],
+	       nerr[3], nerr[4], nerr[5], nerr[6]);
 	if (child >= 0) {
 		fflush(stdout);
 		_exit(npins < 0 ? 0 : npins > 250 ? 250 : (int)npins);
@@ -1267,7 +1429,8 @@ static int cmd_fuzz(long iters, unsigned long seed, int nproc)
 	r = check_inv(msg, sizeof(msg));
 	report(r == 0, "invariants_after_fuzz", "%d %s", r, msg);
 	p = plat();
-	report(p.warn_count == 0, "no_warn_on", "warn_count=%lld", (long long)p.warn_count);
+	report(p.warn_count == 0, "no_warn_on", "warn_count=%lld",
+	       (long long)p.warn_count);
 	close(dev);
 	/* closing exited every mm: a scan pass frees their slots */
 	dev_open();
@@ -1276,9 +1439,11 @@ static int cmd_fuzz(long iters, unsigned long seed, int nproc)
 	knob("sleep_millisecs", "20");
 	knob("pages_to_scan", "100");
 	p = plat();
-	report(p.frames_in_use <= frames0 + (npins > 0 ? npins : 0), "frames_released_on_close",
-	       "frames_in_use %llu -> %llu, live_pages=%lld, pins left=%ld", frames0,
-	       (unsigned long long)p.frames_in_use, (long long)p.live_pages, npins);
+	report(p.frames_in_use <= frames0 + (npins > 0 ? npins : 0),
+	       "frames_released_on_close",
+	       "frames_in_use %llu -> %llu, live_pages=%lld, pins left=%ld",
+	       frames0, (unsigned long long)p.frames_in_use,
+	       (long long)p.live_pages, npins);
 	close(dev);
 	return nfail;
 }
@@ -1292,7 +1457,7 @@ static unsigned int cmp_seed(int i)
 {
 	if (i >= 80)
 		return 1000 + i; /* unique */
-	return 1 + i % 6;	  /* 6 contents, each on both nodes */
+	return 1 + i % 6;	 /* 6 contents, each on both nodes */
 }
 
 /* runs of 6 pages alternate nodes: every content is on both nodes */
@@ -1326,14 +1491,15 @@ static void kernel_det(struct det *d)
  */
 static int wait_kernel_ksm(struct det *out)
 {
-	struct det a = { 0 }, b;
+	struct det a = {0}, b;
 	int round, i;
 
 	for (round = 0; round < 20; round++) {
 		long fs0 = sys_long(KSM_SYS, "full_scans");
 
 		sys_write(KSM_SYS, "run", "1");
-		for (i = 0; i < 1000 && sys_long(KSM_SYS, "full_scans") < fs0 + 2; i++)
+		for (i = 0;
+		     i < 1000 && sys_long(KSM_SYS, "full_scans") < fs0 + 2; i++)
 			usleep(10000);
 		sys_write(KSM_SYS, "run", "0");
 		kernel_det(&b);
@@ -1361,7 +1527,8 @@ static int kernel_ksm_run(int mac, struct det *out, char *why, size_t whysize)
 		snprintf(why, whysize, "kernel knobs: %d", err);
 		return err;
 	}
-	p = mmap(NULL, CMP_PAGES * PG, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	p = mmap(NULL, CMP_PAGES * PG, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (p == MAP_FAILED) {
 		snprintf(why, whysize, "mmap: %d", errno);
 		return -errno;
@@ -1375,11 +1542,13 @@ static int kernel_ksm_run(int mac, struct det *out, char *why, size_t whysize)
 		if (syscall(SYS_mbind, pg, PG, 2, &mask, 8 * sizeof(mask), 0))
 			break;
 		fill(pg, cmp_seed(i));
-		if (!syscall(SYS_move_pages, 0, 1, &pg, NULL, &status, 0) && status == cmp_node(i))
+		if (!syscall(SYS_move_pages, 0, 1, &pg, NULL, &status, 0) &&
+		    status == cmp_node(i))
 			onnode++;
 	}
 	if (onnode != CMP_PAGES) {
-		snprintf(why, whysize, "only %d/%d pages on their node", onnode, CMP_PAGES);
+		snprintf(why, whysize, "only %d/%d pages on their node", onnode,
+			 CMP_PAGES);
 		munmap(p, CMP_PAGES * PG);
 		return -EIO;
 	}
@@ -1404,7 +1573,8 @@ static int kernel_ksm_run(int mac, struct det *out, char *why, size_t whysize)
 	sys_write(KSM_SYS, "sleep_millisecs", "20");
 	sys_write(KSM_SYS, "pages_to_scan", "100");
 	if (err)
-		snprintf(why, whysize, "kernel KSM did not converge or lost data: %d", err);
+		snprintf(why, whysize,
+			 "kernel KSM did not converge or lost data: %d", err);
 	return err;
 }
 
@@ -1420,10 +1590,15 @@ static int ref_run(int mac, struct det *out, char *why, size_t whysize)
 	/* the guest kernel (6.1) predates smart_scan: compare without it */
 	err = err ?: knob("smart_scan", "0");
 	mm = mm_new();
-	err = err ?: (mm < 0 ? mm : vmap(mm, BASE, CMP_PAGES * PG, MAP_PRIVATE_M | MAP_ANON_M | MAP_FIXED_M));
+	err = err
+		      ?: (mm < 0 ? mm
+				 : vmap(mm, BASE, CMP_PAGES * PG,
+					MAP_PRIVATE_M | MAP_ANON_M |
+						MAP_FIXED_M));
 	err = err ?: write_pages(mm, BASE, seeds, CMP_PAGES);
 	for (i = 0; i < CMP_PAGES && !err; i++)
-		err = vpage(KSM_REF_IOC_MIGRATE, mm, BASE + i * PG, cmp_node(i));
+		err = vpage(KSM_REF_IOC_MIGRATE, mm, BASE + i * PG,
+			    cmp_node(i));
 	err = err ?: vmadvise(mm, BASE, CMP_PAGES * PG, MADV_MERGEABLE_M);
 	err = err ?: converge(&c);
 	err = err ?: verify_pages(mm, BASE, seeds, CMP_PAGES);
@@ -1435,7 +1610,8 @@ static int ref_run(int mac, struct det *out, char *why, size_t whysize)
 	{
 		struct ksm_ref_mm_stat st;
 
-		out->merging = mmstat(mm, &st) ? (unsigned long)-1 : st.ksm_merging_pages;
+		out->merging = mmstat(mm, &st) ? (unsigned long)-1
+					       : st.ksm_merging_pages;
 	}
 	mm_exit(mm);
 	reset("1", "256", "0");
@@ -1453,30 +1629,37 @@ static int cmd_compare(void)
 	group = "compare.";
 	dev_open();
 	if (access(KSM_SYS "/merge_across_nodes", F_OK)) {
-		report(false, "guest_kernel_ksm", "%s/merge_across_nodes missing", KSM_SYS);
+		report(false, "guest_kernel_ksm",
+		       "%s/merge_across_nodes missing", KSM_SYS);
 		return nfail;
 	}
 	struct det kmac[2];
 
 	for (mac = 1; mac >= 0; mac--) {
-		struct det k = { 0 }, r = { 0 };
+		struct det k = {0}, r = {0};
 		char why[256] = "", name[64];
 		int ek, er;
 
 		ek = kernel_ksm_run(mac, &k, why, sizeof(why));
-		er = ref_run(mac, &r, why + strlen(why), sizeof(why) - strlen(why));
+		er = ref_run(mac, &r, why + strlen(why),
+			     sizeof(why) - strlen(why));
 		snprintf(name, sizeof(name), "mixed_numa_mac%d", mac);
-		report(!ek && !er && !memcmp(&k, &r, sizeof(k)) && k.sharing > 0, name,
-		       "kernel shared=%lu sharing=%lu unshared=%lu chains=%lu dups=%lu merging=%lu | "
-		       "ksm_ref shared=%lu sharing=%lu unshared=%lu chains=%lu dups=%lu merging=%lu %s",
-		       k.shared, k.sharing, k.unshared, k.chains, k.dups, k.merging, r.shared,
-		       r.sharing, r.unshared, r.chains, r.dups, r.merging, why);
+		report(!ek && !er && !memcmp(&k, &r, sizeof(k)) &&
+			       k.sharing > 0,
+		       name,
+		       "kernel shared=%lu sharing=%lu unshared=%lu chains=%lu "
+		       "dups=%lu merging=%lu | "
+		       "ksm_ref shared=%lu sharing=%lu unshared=%lu chains=%lu "
+		       "dups=%lu merging=%lu %s",
+		       k.shared, k.sharing, k.unshared, k.chains, k.dups,
+		       k.merging, r.shared, r.sharing, r.unshared, r.chains,
+		       r.dups, r.merging, why);
 		kmac[mac] = k;
 	}
 	/* one KSM page per content and node, instead of per content */
 	report(kmac[0].shared == 2 * kmac[1].shared, "mac0_splits_by_node",
-	       "shared %lu with merge_across_nodes=0, %lu with 1", kmac[0].shared,
-	       kmac[1].shared);
+	       "shared %lu with merge_across_nodes=0, %lu with 1",
+	       kmac[0].shared, kmac[1].shared);
 	close(dev);
 	return nfail;
 }
@@ -1492,9 +1675,9 @@ static int ksmlab_run(const char *backend, const char *file, bool exact,
 		      bool merging, char *sig, size_t size)
 {
 	static const char *const keys[] = {
-		"\"pages_shared\": ", "\"pages_sharing\": ", "\"pages_unshared\": ",
-		"\"stable_node_chains\": ", "\"stable_node_dups\": ",
-		"\"ksm_zero_pages\": ",
+		"\"pages_shared\": ",	  "\"pages_sharing\": ",
+		"\"pages_unshared\": ",	  "\"stable_node_chains\": ",
+		"\"stable_node_dups\": ", "\"ksm_zero_pages\": ",
 	};
 	static char out[65536];
 	char cmd[512];
@@ -1524,13 +1707,16 @@ static int ksmlab_run(const char *backend, const char *file, bool exact,
 	for (k = 0; k < sizeof(keys) / sizeof(keys[0]); k++) {
 		p = strstr(out, keys[k]);
 		snprintf(sig + strlen(sig), size - strlen(sig), "%s%ld",
-			 k ? " " : "", p ? strtol(p + strlen(keys[k]), NULL, 10) : -999);
+			 k ? " " : "",
+			 p ? strtol(p + strlen(keys[k]), NULL, 10) : -999);
 	}
 	if (merging)
 		snprintf(sig + strlen(sig), size - strlen(sig), " merging");
-	for (p = out; merging && (p = strstr(p, "\"ksm_merging_pages\": ")); p++)
+	for (p = out; merging && (p = strstr(p, "\"ksm_merging_pages\": "));
+	     p++)
 		snprintf(sig + strlen(sig), size - strlen(sig), " %ld",
-			 strtol(p + strlen("\"ksm_merging_pages\": "), NULL, 10));
+			 strtol(p + strlen("\"ksm_merging_pages\": "), NULL,
+				10));
 	if (exact && (p = strstr(out, "\"converged_at\": ")))
 		snprintf(sig + strlen(sig), size - strlen(sig), " at %ld",
 			 strtol(p + strlen("\"converged_at\": "), NULL, 10));
@@ -1555,9 +1741,11 @@ static int numa_variant(const char *src, int mac, char *dst, size_t size)
 		if (!strncmp(line, "expect-different", 16))
 			continue;
 		if (!strncmp(line, "knob merge_across_nodes", 23))
-			snprintf(line, sizeof(line), "knob merge_across_nodes %d\n", mac);
+			snprintf(line, sizeof(line),
+				 "knob merge_across_nodes %d\n", mac);
 		else if (!strncmp(line, "workload ", 9))
-			snprintf(line, sizeof(line), "workload mixed-numa-mac%d\n", mac);
+			snprintf(line, sizeof(line),
+				 "workload mixed-numa-mac%d\n", mac);
 		fputs(line, out);
 	}
 	fclose(in);
@@ -1579,8 +1767,9 @@ static int cmd_conform(const char *dir)
 	bool have_merging;
 
 	group = "conform.";
-	have_merging = sys_read("/proc/self", "ksm_stat", lin, sizeof(lin)) > 0 &&
-		       strstr(lin, "ksm_merging_pages");
+	have_merging =
+		sys_read("/proc/self", "ksm_stat", lin, sizeof(lin)) > 0 &&
+		strstr(lin, "ksm_merging_pages");
 	n = scandir(dir, &ents, NULL, alphasort);
 	if (n < 0) {
 		report(false, "workloads", "%s: %s", dir, strerror(errno));
@@ -1596,8 +1785,10 @@ static int cmd_conform(const char *dir)
 		snprintf(path, sizeof(path), "%s/%s", dir, w);
 		er = ksmlab_run("ref", path, true, true, ref, sizeof(ref));
 		ek = ksmlab_run("kmod", path, true, true, kmod, sizeof(kmod));
-		snprintf(name, sizeof(name), "%.*s_kmod_vs_ref", (int)len - 3, w);
-		report(!er && !ek && !strcmp(ref, kmod), name, "ref [%s] kmod [%s]", ref, kmod);
+		snprintf(name, sizeof(name), "%.*s_kmod_vs_ref", (int)len - 3,
+			 w);
+		report(!er && !ek && !strcmp(ref, kmod), name,
+		       "ref [%s] kmod [%s]", ref, kmod);
 	}
 	for (mac = 0; mac <= 1; mac++) {
 		char file[64], cmd[128];
@@ -1605,35 +1796,44 @@ static int cmd_conform(const char *dir)
 
 		snprintf(path, sizeof(path), "%s/mixed-numa.wl", dir);
 		if (numa_variant(path, mac, file, sizeof(file))) {
-			report(false, "mixed_numa_variant", "%s: %s", path, strerror(errno));
+			report(false, "mixed_numa_variant", "%s: %s", path,
+			       strerror(errno));
 			continue;
 		}
 		ksmlab_run("ref", file, false, true, ref, sizeof(ref));
 		ksmlab_run("kmod", file, false, true, kmod, sizeof(kmod));
-		snprintf(name, sizeof(name), "mixed_numa_mac%d_kmod_vs_ref", mac);
-		report(!strcmp(ref, kmod) && !strstr(ref, "failed"), name, "ref [%s] kmod [%s]",
-		       ref, kmod);
+		snprintf(name, sizeof(name), "mixed_numa_mac%d_kmod_vs_ref",
+			 mac);
+		report(!strcmp(ref, kmod) && !strstr(ref, "failed"), name,
+		       "ref [%s] kmod [%s]", ref, kmod);
 		/*
 		 * The guest kernel: global counters (its 6.1 ksm_stat has no
 		 * ksm_merging_pages; `compare` checks that count through
 		 * /proc/self/ksm_merging_pages instead).
 		 */
 		ksmlab_run("ref", file, false, have_merging, ref, sizeof(ref));
-		ksmlab_run("linux", file, false, have_merging, lin, sizeof(lin));
-		snprintf(name, sizeof(name), "mixed_numa_mac%d_linux_vs_ref", mac);
-		report(!strcmp(ref, lin) && !strstr(ref, "failed"), name, "ref [%s] linux [%s]%s",
-		       ref, lin, have_merging ? "" : "; per-space merging pages not compared");
+		ksmlab_run("linux", file, false, have_merging, lin,
+			   sizeof(lin));
+		snprintf(name, sizeof(name), "mixed_numa_mac%d_linux_vs_ref",
+			 mac);
+		report(!strcmp(ref, lin) && !strstr(ref, "failed"), name,
+		       "ref [%s] linux [%s]%s", ref, lin,
+		       have_merging ? ""
+				    : "; per-space merging pages not compared");
 		snprintf(cmd, sizeof(cmd), "taskset 1 ksmlab diff -q %s", file);
 		st = system(cmd);
 		printf("KMODTEST: ksmlab diff mixed-numa-mac%d: exit %d\n", mac,
 		       WIFEXITED(st) ? WEXITSTATUS(st) : -1);
-		snprintf(name, sizeof(name), "ksmlab_diff_mixed_numa_mac%d", mac);
+		snprintf(name, sizeof(name), "ksmlab_diff_mixed_numa_mac%d",
+			 mac);
 		if (have_merging)
-			report(WIFEXITED(st) && WEXITSTATUS(st) == 0, name, "exit %d",
-			       WIFEXITED(st) ? WEXITSTATUS(st) : -1);
+			report(WIFEXITED(st) && WEXITSTATUS(st) == 0, name,
+			       "exit %d", WIFEXITED(st) ? WEXITSTATUS(st) : -1);
 		else
-			printf("KTEST %s%s SKIP (the guest kernel's /proc/PID/ksm_stat has no "
-			       "ksm_merging_pages: the linux backend reads 0 per space)\n",
+			printf("KTEST %s%s SKIP (the guest kernel's "
+			       "/proc/PID/ksm_stat has no "
+			       "ksm_merging_pages: the linux backend reads 0 "
+			       "per space)\n",
 			       group, name);
 	}
 	return nfail;
@@ -1645,10 +1845,14 @@ static void pc(const char *what)
 {
 	struct ksm_ref_counters c = counters();
 
-	printf("dbg %s: run=%llu shared=%llu sharing=%llu unshared=%llu items=%llu full=%llu\n",
-	       what, (unsigned long long)c.run, (unsigned long long)c.pages_shared,
-	       (unsigned long long)c.pages_sharing, (unsigned long long)c.pages_unshared,
-	       (unsigned long long)c.rmap_items, (unsigned long long)c.full_scans);
+	printf("dbg %s: run=%llu shared=%llu sharing=%llu unshared=%llu "
+	       "items=%llu full=%llu\n",
+	       what, (unsigned long long)c.run,
+	       (unsigned long long)c.pages_shared,
+	       (unsigned long long)c.pages_sharing,
+	       (unsigned long long)c.pages_unshared,
+	       (unsigned long long)c.rmap_items,
+	       (unsigned long long)c.full_scans);
 }
 
 /* a fixed sequence with the counters printed at each step (debugging) */
@@ -1663,9 +1867,11 @@ static int cmd_dbg(void)
 		seeds[i] = 100 + i % 4;
 	reset("1", "256", "0");
 	mm = mm_new();
-	printf("dbg map %d\n", vmap(mm, BASE, 64 * PG, MAP_PRIVATE_M | MAP_ANON_M | MAP_FIXED_M));
+	printf("dbg map %d\n", vmap(mm, BASE, 64 * PG,
+				    MAP_PRIVATE_M | MAP_ANON_M | MAP_FIXED_M));
 	printf("dbg write %d\n", write_pages(mm, BASE, seeds, 64));
-	printf("dbg madvise %d\n", vmadvise(mm, BASE, 64 * PG, MADV_MERGEABLE_M));
+	printf("dbg madvise %d\n",
+	       vmadvise(mm, BASE, 64 * PG, MADV_MERGEABLE_M));
 	pc("registered");
 	printf("dbg scan %d\n", scan_full(4));
 	pc("merged");
@@ -1674,7 +1880,8 @@ static int cmd_dbg(void)
 	pc("cow");
 	printf("dbg scan %d\n", scan_full(4));
 	pc("rescan");
-	printf("dbg unmerge %d\n", vmadvise(mm, BASE, 64 * PG, MADV_UNMERGEABLE_M));
+	printf("dbg unmerge %d\n",
+	       vmadvise(mm, BASE, 64 * PG, MADV_UNMERGEABLE_M));
 	pc("unmerged");
 	for (i = 0; i < 3; i++) {
 		printf("dbg scan %d\n", scan_full(2));
@@ -1693,11 +1900,15 @@ static int cmd_plat(void)
 	group = "plat.";
 	dev_open();
 	p = plat();
-	printf("KMODTEST: plat warn_count=%lld live_allocs=%lld live_pages=%lld injected=%lld frames_in_use=%llu mem_events=%llu\n",
-	       (long long)p.warn_count, (long long)p.live_allocs, (long long)p.live_pages,
-	       (long long)p.injected, (unsigned long long)p.frames_in_use,
+	printf("KMODTEST: plat warn_count=%lld live_allocs=%lld "
+	       "live_pages=%lld injected=%lld frames_in_use=%llu "
+	       "mem_events=%llu\n",
+	       (long long)p.warn_count, (long long)p.live_allocs,
+	       (long long)p.live_pages, (long long)p.injected,
+	       (unsigned long long)p.frames_in_use,
 	       (unsigned long long)p.mem_events);
-	report(p.warn_count == 0, "no_ksml_warn_on", "warn_count=%lld", (long long)p.warn_count);
+	report(p.warn_count == 0, "no_ksml_warn_on", "warn_count=%lld",
+	       (long long)p.warn_count);
 	close(dev);
 	return nfail;
 }
@@ -1711,11 +1922,14 @@ static int cmd_smoke(void)
 	dev_open();
 	t_version();
 	mm = mm_new();
-	err = mm < 0 ? mm : vmap(mm, BASE, PG, MAP_PRIVATE_M | MAP_ANON_M | MAP_FIXED_M);
+	err = mm < 0 ? mm
+		     : vmap(mm, BASE, PG,
+			    MAP_PRIVATE_M | MAP_ANON_M | MAP_FIXED_M);
 	err = err ?: vwrite(mm, BASE, "hello", 6);
 	err = err ?: vread(mm, BASE, buf, 6);
 	report(!err && !strcmp(buf, "hello"), "write_read", "err=%d", err);
-	report(sys_read(KSM_REF_SYSFS, "run", buf, sizeof(buf)) > 0 && !strcmp(buf, "0\n"),
+	report(sys_read(KSM_REF_SYSFS, "run", buf, sizeof(buf)) > 0 &&
+		       !strcmp(buf, "0\n"),
 	       "sysfs_run", "'%s'", buf);
 	close(dev);
 	return nfail;
@@ -1754,6 +1968,7 @@ int main(int argc, char **argv)
 	printf("KMODTEST: %s passed=%d failed=%d\n", argv[1], npass, nfail);
 	return r > 100 ? 100 : r;
 usage:
-	fprintf(stderr, "usage: ksmref_test unit|sysfs|hotplug|ksmd|fuzz N SEED [P]|compare|conform DIR|plat|smoke|dbg\n");
+	fprintf(stderr, "usage: ksmref_test unit|sysfs|hotplug|ksmd|fuzz N "
+			"SEED [P]|compare|conform DIR|plat|smoke|dbg\n");
 	return 2;
 }
