@@ -235,6 +235,71 @@ static double proc_cpu_s(int pid)
 	return (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
 }
 
+/* a field of /proc/PID/ksm_stat ("self" for pid 0), or 0 */
+static unsigned long ksm_stat_field(int pid, const char *field)
+{
+	char path[64], buf[512], *f;
+
+	if (pid)
+		snprintf(path, sizeof(path), "/proc/%d/ksm_stat", pid);
+	else
+		snprintf(path, sizeof(path), "/proc/self/ksm_stat");
+	if (read_str(path, buf, sizeof(buf)) <= 0)
+		return 0;
+	f = strstr(buf, field);
+	return f ? strtoul(f + strlen(field), NULL, 10) : 0;
+}
+
+/* resident pages of pid's mergeable VMAs (VmFlags "mg" in smaps) */
+static unsigned long mergeable_rss_pages(int pid)
+{
+	char path[64], line[512];
+	unsigned long rss_kb = 0, sum_kb = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/smaps", pid);
+	f = fopen(path, "r");
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f)) {
+		if (!strncmp(line, "Rss:", 4))
+			rss_kb = strtoul(line + 4, NULL, 10);
+		else if (!strncmp(line, "VmFlags:", 8) && strstr(line, " mg"))
+			sum_kb += rss_kb;
+	}
+	fclose(f);
+	return sum_kb / 4;
+}
+
+/*
+ * Pages of every other process that ksmd scans too (mergeable VMAs of
+ * processes with ksm_stat "ksm_mergeable: yes"): they share ksmd's CPU
+ * and the global counters with the measurement.
+ */
+static unsigned long others_rmap_items(void)
+{
+	DIR *d = opendir("/proc");
+	struct dirent *e;
+	unsigned long sum = 0;
+	int self = getpid();
+
+	if (!d)
+		return 0;
+	while ((e = readdir(d))) {
+		int pid = atoi(e->d_name);
+		char path[64], buf[512];
+
+		if (pid <= 0 || pid == self)
+			continue;
+		snprintf(path, sizeof(path), "/proc/%d/ksm_stat", pid);
+		if (read_str(path, buf, sizeof(buf)) > 0 &&
+		    (strstr(buf, "ksm_mergeable: yes") || strstr(buf, "ksm_merge_any: yes")))
+			sum += mergeable_rss_pages(pid);
+	}
+	closedir(d);
+	return sum;
+}
+
 int ksml_live_available(char *why, size_t size)
 {
 	if (access(KSM_DIR "run", F_OK)) {
@@ -376,9 +441,13 @@ int ksml_live_measure(const struct ksml_live_params *p, struct ksml_live_result 
 	}
 	arm_restore();
 	others_ksm = knob_read("pages_shared") + knob_read("pages_sharing");
-	if (saved[run_idx].val[0] == '1')
+	r->others_rmap = others_rmap_items();
+	if (r->others_rmap)
 		snprintf(r->note, sizeof(r->note),
-			 "ksmd was running: other processes' pages are in the figures");
+			 "%lu pages of other processes are mergeable: ksmd scanned them too",
+			 r->others_rmap);
+	else if (saved[run_idx].val[0] == '1')
+		snprintf(r->note, sizeof(r->note), "ksmd was running (run=1) when found");
 
 	area = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
 		    -1, 0);
@@ -419,6 +488,7 @@ int ksml_live_measure(const struct ksml_live_params *p, struct ksml_live_result 
 	r->pages_shared = (unsigned long)(knob_read("pages_shared") - base_shared);
 	r->pages_sharing = (unsigned long)(knob_read("pages_sharing") - base_sharing);
 	r->pages_unshared = (unsigned long)(knob_read("pages_unshared") - base_unshared);
+	r->own_merging = ksm_stat_field(0, "ksm_merging_pages ");
 unmap:
 	munmap(area, len);
 	/*

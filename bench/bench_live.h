@@ -31,6 +31,10 @@ struct ksml_live_result {
 	unsigned long pages_scanned;	/* delta */
 	unsigned long full_scans;	/* delta */
 	unsigned long pages_shared, pages_sharing, pages_unshared;
+	/* our pages mapped to KSM pages (/proc/self/ksm_stat ksm_merging_pages) */
+	unsigned long own_merging;
+	/* resident mergeable pages of other processes: they share ksmd */
+	unsigned long others_rmap;
 	/* scans (and ksmd CPU) until pages_sharing reached its final value */
 	unsigned long converge_scans;
 	double converge_cpu_s;

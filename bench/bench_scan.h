@@ -30,6 +30,10 @@ struct ksml_scan_result {
 	unsigned long pages_scanned, full_scans;
 	unsigned long pages_shared, pages_sharing, pages_unshared;
 	unsigned long rmap_items;
+	/* the workload's pages mapped to KSM pages (linux: /proc/self/ksm_stat) */
+	unsigned long merging;
+	/* linux: mergeable pages of other processes (they pollute the figures) */
+	unsigned long others_rmap;
 	unsigned long converge_scans;
 	double converge_cpu_s;
 	char note[160];
