@@ -175,13 +175,25 @@ static int do_pin(unsigned long addr)
 
 	if (nr_pins >= MAX_PINS)
 		return -ENOSPC;
+	/*
+	 * A long-term pin for DMA (io_uring fixed buffers, RDMA, VFIO:
+	 * FOLL_WRITE|FOLL_LONGTERM) first makes the page exclusive: a KSM or
+	 * COW-shared page is copied.  Rewriting one byte with its own value
+	 * does the same write fault, without changing the contents.
+	 */
+	{
+		volatile unsigned char *c = (volatile unsigned char *)addr;
+
+		*c = *c;
+	}
 	p = &pins[nr_pins];
 	if (pipe2(p->pfd, O_CLOEXEC))
 		return -errno;
 	/*
-	 * vmsplice without SPLICE_F_GIFT takes a reference on the page and
-	 * keeps it while the pipe holds it: an extra reference is what makes
-	 * KSM's write_protect_page refuse the page, as a GUP pin does.
+	 * vmsplice without SPLICE_F_GIFT takes a reference on the (now
+	 * exclusive) page and keeps it while the pipe holds it: an extra
+	 * reference is what makes KSM's write_protect_page refuse the page,
+	 * as a GUP pin does.
 	 */
 	if (vmsplice(p->pfd[1], &iov, 1, 0) != 4096) {
 		int e = -errno;
