@@ -138,6 +138,17 @@ void ksml_plat_knobs_unregister(struct ksml *ksm)
 
 static struct ksml *ksm_ref_hotplug_ksm;
 
+/*
+ * GOING_OFFLINE sets the OFFLINE bit (ksmd and the run,
+ * merge_across_nodes and max_page_sharing writers wait), CANCEL_OFFLINE
+ * clears it.  MEM_OFFLINE is passed on as CANCEL_OFFLINE: the kernel's
+ * ksm_check_stable_tree drops the stable nodes whose KSM page was in the
+ * removed range, but the model's frames are unmovable GFP_KERNEL pages,
+ * and a block holding any of them cannot go offline (has_unmovable_pages),
+ * so a completed offline removed none of them.  Passing the range on would
+ * be wrong: the model numbers its frames 0, 1, 2..., not by the machine's
+ * pfns, and would drop nodes whose pages are alive.
+ */
 static int ksm_ref_memory_callback(struct notifier_block *self,
 				   unsigned long action, void *arg)
 {
@@ -150,8 +161,6 @@ static int ksm_ref_memory_callback(struct notifier_block *self,
 		act = KSML_MEM_GOING_OFFLINE;
 		break;
 	case MEM_OFFLINE:
-		act = KSML_MEM_OFFLINE;
-		break;
 	case MEM_CANCEL_OFFLINE:
 		act = KSML_MEM_CANCEL_OFFLINE;
 		break;
