@@ -13,7 +13,8 @@
 #                     linux-headers-amd64 meta package depends on (never
 #                     `uname -r`: the host kernel is not the guest's)
 #   KDIR=...          kernel build tree; default /lib/modules/$(KVER)/build
-#   VMLINUZ=...       guest kernel; default: extracted from the
+#   VMLINUZ=...       guest kernel; default: /boot/vmlinuz-$(KVER) if that
+#                     image is installed, else extracted from the
 #                     linux-image-$(KVER) .deb into build/kmod-cache
 #   QEMU_ACCEL=tcg    kvm is opt-in: it hangs on kvm-pvm hosts (KMOD.md)
 #   QEMU_TIMEOUT=300  seconds before the boot counts as hung
@@ -32,7 +33,7 @@ KMOD_CACHE  := $(abspath $(B))/kmod-cache
 KVER        ?= $(shell dpkg-query -W -f='$${Depends}' linux-headers-amd64 2>/dev/null | \
 		sed -n 's/^linux-headers-\([^ ,]*\).*/\1/p')
 KDIR        ?= /lib/modules/$(KVER)/build
-VMLINUZ     ?= $(KMOD_CACHE)/boot/vmlinuz-$(KVER)
+VMLINUZ     ?= $(if $(wildcard /boot/vmlinuz-$(KVER)),/boot/vmlinuz-$(KVER),$(KMOD_CACHE)/boot/vmlinuz-$(KVER))
 QEMU_ACCEL  ?= tcg
 QEMU_TIMEOUT ?= 300
 KMOD_QUICK  ?=
@@ -86,8 +87,11 @@ $(KMOD_KO): $(KMOD_SRC_PATHS) $(KMOD_HDRS) \
 kmod-vmlinuz: $(VMLINUZ)
 $(KMOD_CACHE)/boot/vmlinuz-%:
 	@mkdir -p $(KMOD_CACHE)/deb && chmod 0777 $(KMOD_CACHE)/deb
+	@# stale package lists (or none) get one apt-get update, then a retry
 	cd $(KMOD_CACHE)/deb && rm -f linux-image-$*_*.deb && \
-		apt-get download linux-image-$* 2>&1 | grep -v '^W: Download is performed unsandboxed' || true
+		{ apt-get download linux-image-$* >dl.log 2>&1 || \
+		  { apt-get -o DPkg::Lock::Timeout=600 update -q >/dev/null 2>&1; \
+		    apt-get download linux-image-$* >dl.log 2>&1; } || cat dl.log; }
 	@test -f $(KMOD_CACHE)/deb/linux-image-$*_*.deb || \
 		{ echo "kmod: apt-get download linux-image-$* failed" >&2; exit 1; }
 	cd $(KMOD_CACHE) && dpkg-deb --fsys-tarfile deb/linux-image-$*_*.deb | \
