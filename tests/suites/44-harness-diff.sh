@@ -12,7 +12,7 @@ cd "$(dirname "$0")/../.."
 . harness/tests/lib.sh
 need_bin "$KSMLAB"
 need_live_ksm
-out=$("$KSMLAB" diff -q --wait-quiet 60 workloads/*.wl harness/tests/pin-4.wl 2>&1)
+out=$("$KSMLAB" diff -q --wait-quiet 30 workloads/*.wl harness/tests/pin-4.wl 2>&1)
 rc=$?
 echo "$out"
 table=$(sed -n '/^workload  *|/,$p' <<<"$out")

@@ -19,7 +19,7 @@ for s in $(seq 1 25); do
 	"$KSMLAB" run -q -b ref "$tmp/r$s.wl" >/dev/null || fail "ref run of seed $s"
 done
 need_live_ksm
-out=$("$KSMLAB" diff -q --wait-quiet 30 "$tmp"/r*.wl 2>&1)
+out=$("$KSMLAB" diff -q --wait-quiet 20 "$tmp"/r*.wl 2>&1)
 rc=$?
 echo "$out"
 table=$(sed -n '/^workload  *|/,$p' <<<"$out")
