@@ -590,17 +590,7 @@ static int linux_open(struct ksml_drv *d)
 	if (!lp)
 		return -ENOMEM;
 	d->priv = lp;
-	ret = ksml_live_lock(d->opts.lock_timeout_s ? d->opts.lock_timeout_s : 600,
-			     d->err, sizeof(d->err));
-	if (ret)
-		goto fail;
-	lp->locked = true;
-	ret = ksml_live_save(&lp->saved, d->err, sizeof(d->err));
-	if (ret)
-		goto fail;
-	lp->saved_ok = true;
-	/* workers that outlive a worker parent come back to us */
-	prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
+	/* wait for quiet before taking the lock: never hold it idle */
 	if (d->opts.wait_quiet_s > 0) {
 		char list[256];
 		unsigned long items;
@@ -617,6 +607,17 @@ static int linux_open(struct ksml_drv *d)
 		}
 		d->waited_s = waited;
 	}
+	ret = ksml_live_lock(d->opts.lock_timeout_s ? d->opts.lock_timeout_s : 600,
+			     d->err, sizeof(d->err));
+	if (ret)
+		goto fail;
+	lp->locked = true;
+	ret = ksml_live_save(&lp->saved, d->err, sizeof(d->err));
+	if (ret)
+		goto fail;
+	lp->saved_ok = true;
+	/* workers that outlive a worker parent come back to us */
+	prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
 	note_host_users(d, "at start");
 	/*
 	 * run=2: unmerge everything and reset full_scans, as the kernel
