@@ -49,10 +49,9 @@
 #define BIG_PTS 16384u
 
 static unsigned long bench_pages = 262144; /* 1 GiB, as the ksmd figures */
-static bool cg_mode;
 static unsigned int inject_pages; /* KSML_BENCH_INJECT: extra work per page */
 
-void ksml_bench_cg_scan(void *ksm, unsigned long nscans);
+int ksml_bench_cg_scan(void *ksm, unsigned long nscans);
 
 #if KSML_BENCH_HAVE_CORE
 /*
@@ -60,22 +59,24 @@ void ksml_bench_cg_scan(void *ksm, unsigned long nscans);
  * function (--toggle-collect=ksml_bench_cg_scan).  KSML_BENCH_INJECT=N adds
  * N*64 bytes of hashing per page scanned, to prove the gate catches it.
  */
-__attribute__((noinline)) void ksml_bench_cg_scan(void *ksm, unsigned long nscans)
+__attribute__((noinline)) int ksml_bench_cg_scan(void *ksm, unsigned long nscans)
 {
 	struct ksml_counters c0, c1;
 	static uint8_t junk[PAGE];
 	unsigned long i;
 	uint64_t h = 0;
+	int err;
 
 	if (inject_pages)
 		ksml_get_counters(ksm, &c0);
-	ksml_scan_full(ksm, nscans, 0);
+	err = ksml_scan_full(ksm, nscans, 0);
 	if (!inject_pages)
-		return;
+		return err;
 	ksml_get_counters(ksm, &c1);
 	for (i = 0; i < c1.pages_scanned - c0.pages_scanned; i++)
 		h += XXH64(junk, 64u * inject_pages, h);
 	ksml_gb_do_not_optimize(&h);
+	return err;
 }
 
 int ksml_ref_measure(const struct ksml_ref_params *p, struct ksml_scan_result *r)
@@ -138,15 +139,11 @@ int ksml_ref_measure(const struct ksml_ref_params *p, struct ksml_scan_result *r
 	w0 = ksml_bench_mono_ns();
 	t0 = ksml_bench_thread_cpu_ns();
 	for (s = 1; s <= p->full_scans; s++) {
-		if (cg_mode) {
-			ksml_bench_cg_scan(ksm, 1);
-		} else if (ksml_scan_full(ksm, 1, 0)) {
+		if (ksml_bench_cg_scan(ksm, 1)) {
 			snprintf(r->note, sizeof(r->note), "ksml_scan_full failed at scan %u", s);
 			err = -KSML_EAGAIN;
 			goto out;
 		}
-		if (inject_pages && !cg_mode)
-			ksml_bench_cg_scan(ksm, 0);
 		ksml_get_counters(ksm, &c);
 		if (c.pages_sharing != last_sharing) {
 			last_sharing = c.pages_sharing;
@@ -174,8 +171,9 @@ out:
 	return err;
 }
 #else
-__attribute__((noinline)) void ksml_bench_cg_scan(void *ksm, unsigned long nscans)
+__attribute__((noinline)) int ksml_bench_cg_scan(void *ksm, unsigned long nscans)
 {
+	return -ENOSYS;
 }
 
 int ksml_ref_measure(const struct ksml_ref_params *p, struct ksml_scan_result *r)
@@ -392,7 +390,6 @@ static int run_cg(const char *spec)
 	}
 	rp.pat = (enum ksml_bench_pattern)p;
 	rp.index_mode = idx;
-	cg_mode = true;
 	err = ksml_ref_measure(&rp, &r);
 	if (err) {
 		fprintf(stderr, "bench_scan: %s\n", r.note);
