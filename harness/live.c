@@ -180,6 +180,8 @@ int ksml_live_lock(int timeout_s, char *err, size_t errsz)
 
 	if (lock_fd >= 0)
 		return 0;
+	if (getenv("KSMLAB_LOCK_TIMEOUT"))
+		timeout_s = atoi(getenv("KSMLAB_LOCK_TIMEOUT"));
 	lock_fd = open(KSML_LIVE_LOCK, O_RDWR | O_CREAT | O_CLOEXEC, 0666);
 	if (lock_fd < 0) {
 		snprintf(err, errsz, "cannot open %s: %s", KSML_LIVE_LOCK,

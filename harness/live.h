@@ -31,7 +31,10 @@ extern volatile sig_atomic_t ksml_live_interrupted;
 const char *ksml_live_dir(void);
 /* 0 if root and KSM exist, else -errno and a sentence in err */
 int ksml_live_check(char *err, size_t errsz);
-/* take the lock (waits up to timeout_s, printing who waits) */
+/*
+ * take the lock (waits up to timeout_s, or $KSMLAB_LOCK_TIMEOUT seconds,
+ * printing that it waits)
+ */
 int ksml_live_lock(int timeout_s, char *err, size_t errsz);
 void ksml_live_unlock(void);
 /* writable knob names in restore order */
