@@ -27,7 +27,7 @@ restore_orig() {
 }
 trap restore_orig EXIT
 
-"$KSMLAB" knob -b linux pages_to_scan 123 >/dev/null || fail "knob pages_to_scan"
+err=$("$KSMLAB" knob -b linux pages_to_scan 123 2>&1 >/dev/null) || fail "knob pages_to_scan: $err"
 "$KSMLAB" knob -b linux sleep_millisecs 37 >/dev/null || fail "knob sleep_millisecs"
 "$KSMLAB" knob -b linux stable_node_chains_prune_millisecs 1999 >/dev/null || fail "knob prune"
 "$KSMLAB" knob -b linux advisor_max_cpu 55 >/dev/null || fail "knob advisor_max_cpu"
@@ -48,7 +48,7 @@ check_same() {
 	echo "ok knobs restored after $1"
 }
 
-"$KSMLAB" run -q -b linux workloads/identical-1k.wl >/dev/null || fail "good run"
+err=$("$KSMLAB" run -q -b linux workloads/identical-1k.wl 2>&1 >/dev/null) || fail "good run: $err"
 check_same "a good run"
 
 err=$("$KSMLAB" run -q -b linux harness/tests/fail-midrun.wl 2>&1) && fail "fail-midrun succeeded"

@@ -16,6 +16,7 @@ out=$("$KSMLAB" diff -q --wait-quiet 30 workloads/*.wl harness/tests/pin-4.wl 2>
 rc=$?
 echo "$out"
 table=$(sed -n '/^workload  *|/,$p' <<<"$out")
+grep -q "holds the live-KSM lock" <<<"$out" && fail "$(grep -m1 'holds the live-KSM lock' <<<"$out")"
 case $rc in
 0 | 3) ;;
 *) fail "ksmlab diff exit $rc" ;;

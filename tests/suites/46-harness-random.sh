@@ -23,6 +23,7 @@ out=$("$KSMLAB" diff -q --wait-quiet 20 "$tmp"/r*.wl 2>&1)
 rc=$?
 echo "$out"
 table=$(sed -n '/^workload  *|/,$p' <<<"$out")
+grep -q "holds the live-KSM lock" <<<"$out" && fail "$(grep -m1 'holds the live-KSM lock' <<<"$out")"
 case $rc in
 0 | 3) ;;
 *) fail "ksmlab diff exit $rc: $(grep -c 'DIFFERENT$' <<<"$table") random workloads differ" ;;
