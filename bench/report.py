@@ -102,6 +102,7 @@ def main():
             row[tag + "_saved"] = counter(rows, "saved_MiB")
             row[tag + "_ok"] = counter(rows, "expect_ok")
             row[tag + "_conv"] = counter(rows, "converge_scans")
+            row[tag + "_cpu_conv"] = counter(rows, "converge_cpu_s")
             row[tag + "_shared"] = counter(rows, "pages_shared")
             row[tag + "_sharing"] = counter(rows, "pages_sharing")
             row[tag + "_merging"] = counter(rows, "merging_pages")
@@ -154,6 +155,10 @@ def main():
             notes.append(f"equal*: {r['linux_others']:.0f} mergeable pages of other processes were "
                          "scanned by ksmd too: linux throughput is blended and its global counters "
                          "(saved) include them; only the workload's own merging pages were compared")
+    for r in table:
+        if r["idx_shared"] is not None and r["ref_shared"] is not None and \
+                (r["idx_shared"], r["idx_sharing"]) != (r["ref_shared"], r["ref_sharing"]):
+            notes.append(f"{r['pattern']}: checksum index counters DIFFER from the content index")
     text = "\n".join(lines + [f"note: {n}" for n in sorted(set(notes))])
     print(text)
 
@@ -281,6 +286,21 @@ def main():
               "smart_scan=0 (CPU time from /proc/PID/schedstat). Both: the same pages, 4 full "
               "scans. \"of bound\": ref pages per CPU-second over one cold page read per "
               "second (BM_page_read/ws:16384).")
+    md += ["", "## Convergence and memory saved", "",
+           "| pattern | ref scans / CPU s to converge | ref (checksum index) | linux scans / CPU s | "
+           "saved ref MiB | saved linux MiB | checksum index counters = content index |",
+           "|---|---|---|---|---:|---:|---|"]
+    for r in table:
+        def conv(tag):
+            if r[tag + "_conv"] is None:
+                return "-"
+            return f"{r[tag + '_conv']:.0f} / {r[tag + '_cpu_conv'] or 0:.3f}"
+        same_idx = ("-" if r["idx_shared"] is None or r["ref_shared"] is None else
+                    "equal" if (r["idx_shared"], r["idx_sharing"]) == (r["ref_shared"], r["ref_sharing"])
+                    else "DIFFER")
+        md.append(f"| {r['pattern']} | {conv('ref')} | {conv('idx')} | {conv('linux')} | "
+                  f"{r['ref_saved'] if r['ref_saved'] is not None else '-'} | "
+                  f"{r['linux_saved'] if r['linux_saved'] is not None else '-'} | {same_idx} |")
     md += ["", "## Plots", ""]
     for f, title in pngs:
         md += [f"### {title}", "", f"![{title}]({f})", ""]
