@@ -23,3 +23,9 @@ $(B)/selftests/ksm_knobtable: $(B)/selftests/ksm_knobtable.o $(B)/harness/live.o
 selftests: $(B)/selftests/ksm_selftests $(B)/selftests/ksm_knobtable
 
 TEST_BUILD += $(B)/selftests/ksm_selftests $(B)/selftests/ksm_knobtable
+
+# both programs inside the kmod test guest (kmod column, 2 real NUMA nodes
+# for the guest kernel's KSM); needs `make kmod` and the guest kernel
+.PHONY: selftests-guest
+selftests-guest: $(B)/selftests/ksm_selftests $(B)/selftests/ksm_knobtable
+	tests/selftests/guest-run.sh $(B)/selftests/guest.log

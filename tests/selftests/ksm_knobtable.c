@@ -40,6 +40,14 @@
 
 #define PG 4096UL
 
+/* seconds to wait for the live-KSM lock: KSMLAB_LOCK_TIMEOUT, default 120 */
+static int lock_timeout(void)
+{
+	const char *e = getenv("KSMLAB_LOCK_TIMEOUT");
+
+	return e && atoi(e) > 0 ? atoi(e) : 120;
+}
+
 enum pre { PRE_NONE, PRE_SHARED, PRE_ADVISOR };
 
 struct row {
@@ -464,7 +472,7 @@ int main(int argc, char **argv)
 	}
 	if (have_live && ksml_live_check(why, sizeof(why)))
 		have_live = false;
-	else if (have_live && ksml_live_lock(600, why, sizeof(why)))
+	else if (have_live && ksml_live_lock(lock_timeout(), why, sizeof(why)))
 		have_live = false;
 	else if (have_live && ksml_live_save(&saved, why, sizeof(why))) {
 		ksml_live_unlock();

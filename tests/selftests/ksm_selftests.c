@@ -86,6 +86,83 @@ static void say(char *msg, size_t msz, const char *fmt, ...)
 	va_end(ap);
 }
 
+/*
+ * The deterministic observations of a case (counts, never times), compared
+ * between backends in the table: where every backend passes, a difference
+ * here is still a difference between the implementations.
+ */
+static char *g_obs;
+static size_t g_obs_sz;
+
+static void obs(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void obs(const char *fmt, ...)
+{
+	size_t len;
+	va_list ap;
+
+	if (!g_obs)
+		return;
+	len = strlen(g_obs);
+	if (len && len + 1 < g_obs_sz)
+		g_obs[len++] = ' ';
+	if (len + 1 >= g_obs_sz)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(g_obs + len, g_obs_sz - len, fmt, ap);
+	va_end(ap);
+}
+
+/*
+ * Children: a child function runs through child_tramp, which in another
+ * process (linux fork or exec) appends its new observations to its message
+ * after OBS_MARK; run_child moves them back into the parent's.
+ */
+#define OBS_MARK "\x1eOBS:"
+unsigned long ksml_st_child_arg;
+static st_child_fn g_child_fn;
+static pid_t g_main_pid;
+
+static int child_tramp(struct st_be *b, void *mm, char *msg, size_t msz)
+{
+	char local[256] = "";
+	size_t before;
+	int r;
+
+	if (getpid() == g_main_pid)
+		return g_child_fn(b, mm, msg, msz);
+	if (!g_obs) {
+		g_obs = local;
+		g_obs_sz = sizeof(local);
+	}
+	before = strlen(g_obs);
+	r = g_child_fn(b, mm, msg, msz);
+	if (strlen(msg) + strlen(OBS_MARK) + strlen(g_obs + before) + 1 < msz) {
+		strcat(msg, OBS_MARK);
+		strcat(msg, g_obs + before + (g_obs[before] == ' '));
+	}
+	return r;
+}
+
+static int run_child(struct st_be *b, void *mm, st_child_fn fn, unsigned long arg,
+		     bool exec, char *msg, size_t msz)
+{
+	char m[512] = "", *mark;
+	int r;
+
+	g_child_fn = fn;
+	ksml_st_child_arg = arg;
+	r = b->ops->child(b, mm, child_tramp, exec, m, sizeof(m));
+	mark = strstr(m, OBS_MARK);
+	if (mark) {
+		*mark = 0;
+		if (mark[strlen(OBS_MARK)])
+			obs("%s", mark + strlen(OBS_MARK));
+	}
+	if (m[0])
+		say(msg, msz, "%s", m);
+	return r;
+}
+
 static unsigned long counter(struct st_be *b, const char *name)
 {
 	char buf[64];
@@ -199,6 +276,8 @@ static int check_count(struct st_be *b, unsigned long d, char *msg, size_t msz)
 	say(msg, msz, "pages_shared=%lu pages_sharing=%lu (oracle(%lu) with max_page_sharing=%lu: %lu %lu) chains=%lu dups=%lu",
 	    shared, sharing, d, m, ws, wg, counter(b, "stable_node_chains"),
 	    counter(b, "stable_node_dups"));
+	obs("shared=%lu,sharing=%lu,chains=%lu,dups=%lu", shared, sharing,
+	    counter(b, "stable_node_chains"), counter(b, "stable_node_dups"));
 	if (shared == ws && sharing == wg)
 		return ST_PASS;
 	if (b->ops->foreign(b, foreign, sizeof(foreign))) {
@@ -237,14 +316,25 @@ static int ksm_merge(struct st_be *b, char *msg, size_t msz)
  * merge_across_nodes=1, pages_to_scan) on top of the defaults of the
  * knobs they do not set.
  */
+/* a knob newer kernels have (advisor_mode 6.9, smart_scan 6.7): absent is fine */
+static int knob_opt(struct st_be *b, const char *k, const char *v, char *msg,
+		    size_t msz)
+{
+	int ret = b->ops->knob_write(b, k, v);
+
+	if (ret && ret != -ENOENT)
+		say(msg, msz, "writing %s to %s: %s", v, k, strerror(-ret));
+	return ret == -ENOENT ? 0 : ret;
+}
+
 static int setup_knobs(struct st_be *b, unsigned long pages_to_scan, char *msg,
 		       size_t msz)
 {
-	if (knob(b, "run", "2", msg, msz) || knob(b, "advisor_mode", "none", msg, msz) ||
+	if (knob(b, "run", "2", msg, msz) || knob_opt(b, "advisor_mode", "none", msg, msz) ||
 	    knob(b, "max_page_sharing", "256", msg, msz) ||
 	    knob(b, "merge_across_nodes", "1", msg, msz) ||
 	    knob(b, "use_zero_pages", "0", msg, msz) ||
-	    knob(b, "smart_scan", "1", msg, msz) ||
+	    knob_opt(b, "smart_scan", "1", msg, msz) ||
 	    knob(b, "stable_node_chains_prune_millisecs", "2000", msg, msz) ||
 	    knob(b, "sleep_millisecs", "0", msg, msz) ||
 	    knob_ul(b, "pages_to_scan", pages_to_scan, msg, msz))
@@ -266,38 +356,59 @@ struct tcase {
 };
 
 /* -M: page_count pages of '*', merged via madvise (or prctl): oracle(count) */
-static int kt_merge(struct st_be *b, void *mm, const struct tcase *t, char *msg,
-		    size_t msz)
+static int merge_pages(struct st_be *b, void *mm, unsigned long pages,
+		       bool prctl, char *msg, size_t msz)
 {
 	unsigned long addr;
 	int r = ST_FAIL, ret;
 
-	if (setup_knobs(b, t->pages, msg, msz))
-		return ST_FAIL;
-	if (t->mps && knob_ul(b, "max_page_sharing", (unsigned long)t->mps, msg, msz))
-		return ST_FAIL;
-	ret = map_byte(b, mm, t->pages, -1, false, '*', &addr);
+	ret = map_byte(b, mm, pages, -1, false, '*', &addr);
 	if (ret) {
 		say(msg, msz, "map: %s", strerror(-ret));
 		return ST_FAIL;
 	}
-	if (t->arg)
+	if (prctl)
 		ret = b->ops->prctl_set(b, mm, 1);
 	else
-		ret = b->ops->madvise(b, mm, addr, t->pages * ST_PAGE,
+		ret = b->ops->madvise(b, mm, addr, pages * ST_PAGE,
 				      KSML_MADV_MERGEABLE);
-	if (ret == -EINVAL && t->arg) {
+	if (ret == -EINVAL && prctl) {
 		say(msg, msz, "PR_SET_MEMORY_MERGE not supported");
 		r = ST_SKIP;
 	} else if (ret) {
-		say(msg, msz, "%s: %s", t->arg ? "prctl" : "madvise", strerror(-ret));
+		say(msg, msz, "%s: %s", prctl ? "prctl" : "madvise", strerror(-ret));
 	} else if (!ksm_merge(b, msg, msz)) {
-		r = check_count(b, t->pages, msg, msz);
+		r = check_count(b, pages, msg, msz);
 	}
-	if (t->arg)
+	if (prctl)
 		b->ops->prctl_set(b, mm, 0);
-	b->ops->unmap(b, mm, addr, t->pages * ST_PAGE);
+	b->ops->unmap(b, mm, addr, pages * ST_PAGE);
 	return r;
+}
+
+/* -M -t 1 runs in a fresh process, as the kernel's ksm_tests does */
+static int merge_prctl_child(struct st_be *b, void *mm, char *msg, size_t msz)
+{
+	return merge_pages(b, mm, ksml_st_child_arg, true, msg, msz);
+}
+
+/*
+ * -M: page_count pages of '*', merged via madvise: oracle(count).  With
+ * prctl (-t 1) the whole process becomes mergeable: on linux a long-lived
+ * test process has duplicate pages of its own (zeroed heap, buffers) the
+ * oracle would count, so that variant runs in an exec'd fresh process
+ * (ref, kmod: a fresh mm).
+ */
+static int kt_merge(struct st_be *b, void *mm, const struct tcase *t, char *msg,
+		    size_t msz)
+{
+	if (setup_knobs(b, t->pages, msg, msz))
+		return ST_FAIL;
+	if (t->mps && knob_ul(b, "max_page_sharing", (unsigned long)t->mps, msg, msz))
+		return ST_FAIL;
+	if (t->arg)
+		return run_child(b, mm, merge_prctl_child, t->pages, true, msg, msz);
+	return merge_pages(b, mm, t->pages, false, msg, msz);
 }
 
 /*
@@ -344,9 +455,15 @@ static int kt_unmerge(struct st_be *b, void *mm, const struct tcase *t,
 		    strerror(-ret));
 		goto out;
 	}
-	say(msg, msz, "right after: pages_shared=%lu pages_sharing=%lu duplicates=%d",
-	    counter(b, "pages_shared"), counter(b, "pages_sharing"),
-	    range_maps_duplicates(b, mm, addr, 2 * ST_PAGE));
+	{
+		unsigned long sh = counter(b, "pages_shared");
+		unsigned long sg = counter(b, "pages_sharing");
+		int d = range_maps_duplicates(b, mm, addr, 2 * ST_PAGE);
+
+		say(msg, msz, "right after: pages_shared=%lu pages_sharing=%lu duplicates=%d",
+		    sh, sg, d);
+		obs("right-after:shared=%lu,sharing=%lu,dups=%d", sh, sg, d);
+	}
 	if (ksm_scans(b, 1, true, msg, msz))
 		goto out;
 	r = check_count(b, 0, msg, msz);
@@ -374,6 +491,7 @@ static int kt_zero(struct st_be *b, void *mm, const struct tcase *t, char *msg,
 	if (!ret && !ksm_merge(b, msg, msz)) {
 		r = check_count(b, t->arg ? 0 : t->pages, msg, msz);
 		say(msg, msz, "ksm_zero_pages=%ld", scounter(b, "ksm_zero_pages"));
+		obs("ksm_zero_pages=%ld", scounter(b, "ksm_zero_pages"));
 	}
 	b->ops->unmap(b, mm, addr, t->pages * ST_PAGE);
 	return r;
@@ -438,6 +556,8 @@ static int kt_merge_time(struct st_be *b, void *mm, const struct tcase *t,
 		say_speed(msg, msz, "merge", len, now_s() - t0);
 		say(msg, msz, "pages_shared=%lu pages_sharing=%lu",
 		    counter(b, "pages_shared"), counter(b, "pages_sharing"));
+		obs("shared=%lu,sharing=%lu", counter(b, "pages_shared"),
+		    counter(b, "pages_sharing"));
 		r = ST_PASS;
 	}
 	b->ops->unmap(b, mm, addr, len);
@@ -523,6 +643,8 @@ static int kt_unmerge_time(struct st_be *b, void *mm, const struct tcase *t,
 	    !ksm_merge(b, msg, msz)) {
 		say(msg, msz, "merged: pages_shared=%lu pages_sharing=%lu",
 		    counter(b, "pages_shared"), counter(b, "pages_sharing"));
+		obs("shared=%lu,sharing=%lu", counter(b, "pages_shared"),
+		    counter(b, "pages_sharing"));
 		t0 = now_s();
 		ret = b->ops->madvise(b, mm, addr, len, KSML_MADV_UNMERGEABLE);
 		if (ret) {
@@ -581,6 +703,8 @@ static int kt_cow_time(struct st_be *b, void *mm, const struct tcase *t,
 		goto out;
 	say(msg, msz, "merged: pages_shared=%lu pages_sharing=%lu (2000 pairs)",
 	    counter(b, "pages_shared"), counter(b, "pages_sharing"));
+	obs("shared=%lu,sharing=%lu", counter(b, "pages_shared"),
+	    counter(b, "pages_sharing"));
 	if (write_even_pages(b, mm, addr, n, &s1))
 		goto out;
 	say(msg, msz, "2000 writes: unmerged %.3f ms, merged (COW) %.3f ms",
@@ -650,6 +774,9 @@ static int ft_map_merge(struct st_be *b, void *mm, unsigned char val,
 		return ST_FAIL;
 	}
 	say(msg, msz, "merged: ksm_merging_pages=%d", n);
+	/* under MERGE_ANY the whole linux process merges, not just the range */
+	if (mode == FT_MADVISE)
+		obs("merging=%d", n);
 	return ST_PASS;
 }
 
@@ -658,6 +785,7 @@ static int expect_no_dups(struct st_be *b, void *mm, unsigned long addr,
 {
 	int d = range_maps_duplicates(b, mm, addr, FT_SIZE);
 
+	obs("dups=%d", d);
 	if (d) {
 		say(msg, msz, "range maps duplicates (%d)", d);
 		return ST_FAIL;
@@ -723,13 +851,20 @@ static int ft_unmerge_zero_pages(struct st_be *b, void *mm,
 		goto out;
 	r = ST_FAIL;
 	z = my_zero_pages(b, mm);
+	if (z < 0) {
+		say(msg, msz, "no ksm_zero_pages in ksm_stat (kernel before 6.10?)");
+		r = ST_SKIP;
+		goto out;
+	}
 	say(msg, msz, "ksm_zero_pages=%ld (want %lu)", z, n);
+	obs("zero=%ld", z);
 	if (z != (long)n)
 		goto out;
 	if (b->ops->madvise(b, mm, addr, FT_SIZE / 2, KSML_MADV_UNMERGEABLE))
 		goto out;
 	z = my_zero_pages(b, mm);
 	say(msg, msz, "after unmerging half: %ld (want %lu)", z, n / 2);
+	obs("zero=%ld", z);
 	if (z != (long)(n / 2))
 		goto out;
 	for (i = n / 2; i < n; i++) {
@@ -740,6 +875,7 @@ static int ft_unmerge_zero_pages(struct st_be *b, void *mm,
 	}
 	z = my_zero_pages(b, mm);
 	say(msg, msz, "after writing the other half: %ld (want 0)", z);
+	obs("zero=%ld", z);
 	if (z)
 		goto out;
 	r = expect_no_dups(b, mm, addr, msg, msz);
@@ -906,6 +1042,7 @@ static int ft_prctl(struct st_be *b, void *mm, const struct tcase *t, char *msg,
 	g0 = b->ops->prctl_get(b, mm);
 	say(msg, msz, "get after set 1: %d, after set 0: %d (set 0: %d)", g1, g0,
 	    ret);
+	obs("get=%d,%d", g1, g0);
 	return g1 == 1 && g0 == 0 && !ret ? ST_PASS : ST_FAIL;
 }
 
@@ -944,7 +1081,7 @@ static int ft_prctl_fork(struct st_be *b, void *mm, const struct tcase *t,
 		say(msg, msz, "PR_SET_MEMORY_MERGE 1: %s", strerror(-ret));
 		return ST_FAIL;
 	}
-	r = b->ops->child(b, mm, prctl_child, t->arg, msg, msz);
+	r = run_child(b, mm, prctl_child, 0, t->arg, msg, msz);
 	if (t->arg && !b->is_linux)
 		say(msg, msz, "exec modelled: a fresh mm given PR_SET_MEMORY_MERGE(1) as the parent had it");
 	ret = b->ops->prctl_set(b, mm, 0);
@@ -985,6 +1122,7 @@ static int merging_child(struct st_be *b, void *mm, char *msg, size_t msz)
 	int n = my_merging_pages(b, mm);
 
 	say(msg, msz, "child: ksm_merging_pages=%d (want 0)", n);
+	obs("child-merging=%d", n);
 	return n == 0 ? ST_PASS : ST_FAIL;
 }
 
@@ -998,7 +1136,7 @@ static int ft_fork_merging_count(struct st_be *b, void *mm,
 	if (!r)
 		r = ft_map_merge(b, mm, 0xcf, false, FT_MADVISE, &addr, msg, msz);
 	if (!r)
-		r = b->ops->child(b, mm, merging_child, false, msg, msz);
+		r = run_child(b, mm, merging_child, 0, false, msg, msz);
 	if (addr)
 		b->ops->unmap(b, mm, addr, FT_SIZE);
 	return r;
@@ -1067,6 +1205,7 @@ struct outcome {
 	int r;
 	double s;
 	char msg[640];
+	char obs[256];
 };
 
 static struct outcome out[NR_CASES][NR_BE];
@@ -1084,6 +1223,9 @@ static void run_case(struct st_be *b, const struct tcase *t, struct outcome *o)
 
 	o->ran = true;
 	o->msg[0] = 0;
+	o->obs[0] = 0;
+	g_obs = o->obs;
+	g_obs_sz = sizeof(o->obs);
 	ret = b->ops->reset(b, t->nodes, why, sizeof(why));
 	if (ret) {
 		o->r = ret == -EOPNOTSUPP ? ST_SKIP : ST_FAIL;
@@ -1105,6 +1247,7 @@ static void run_case(struct st_be *b, const struct tcase *t, struct outcome *o)
 	/* ksmd idle between cases */
 	b->ops->knob_write(b, "run", "0");
 done:
+	g_obs = NULL;
 	o->s = now_s() - t0;
 	printf("%-28s %-5s %s (%.2f s) %s\n", t->name, b->ops->name, rname[o->r],
 	       o->s, verbose || o->r ? o->msg : "");
@@ -1125,6 +1268,26 @@ static void skip_all(int bi, const char *why, const char *filter)
 	printf("%-28s %-5s SKIP %s\n", "(all cases)", be_ops[bi]->name, why);
 }
 
+/* the observations of the backends that ran the case: "same", "DIFF" or "-" */
+static const char *obs_cmp(size_t i, const bool *want)
+{
+	const char *first = NULL;
+	int bi, n = 0;
+
+	for (bi = 0; bi < NR_BE; bi++) {
+		const struct outcome *o = &out[i][bi];
+
+		if (!want[bi] || !o->ran || o->r == ST_SKIP || !o->obs[0])
+			continue;
+		n++;
+		if (!first)
+			first = o->obs;
+		else if (strcmp(first, o->obs))
+			return "DIFF";
+	}
+	return n > 1 ? "same" : "-";
+}
+
 static void print_table(const bool *want)
 {
 	size_t i;
@@ -1134,7 +1297,7 @@ static void print_table(const bool *want)
 	for (bi = 0; bi < NR_BE; bi++)
 		if (want[bi])
 			printf(" %-6s", be_ops[bi]->name);
-	printf("\n");
+	printf(" observations\n");
 	for (i = 0; i < NR_CASES; i++) {
 		if (!out[i][0].ran && !out[i][1].ran && !out[i][2].ran)
 			continue;
@@ -1142,7 +1305,7 @@ static void print_table(const bool *want)
 		for (bi = 0; bi < NR_BE; bi++)
 			if (want[bi])
 				printf(" %-6s", out[i][bi].ran ? rname[out[i][bi].r] : "-");
-		printf("\n");
+		printf(" %s\n", obs_cmp(i, want));
 	}
 	printf("\nnotes (case/backend: what was observed):\n");
 	for (i = 0; i < NR_CASES; i++)
@@ -1153,20 +1316,50 @@ static void print_table(const bool *want)
 				       out[i][bi].r == ST_PASS ? "" :
 				       out[i][bi].r == ST_FAIL ? "FAIL: " : "SKIPPED: ",
 				       out[i][bi].msg);
+	printf("\nobservations that differ between backends (counts only):\n");
+	for (i = 0; i < NR_CASES; i++) {
+		if (strcmp(obs_cmp(i, want), "DIFF"))
+			continue;
+		for (bi = 0; bi < NR_BE; bi++)
+			if (want[bi] && out[i][bi].ran && out[i][bi].r != ST_SKIP)
+				printf("  %-28s %-6s %s\n", cases[i].name,
+				       be_ops[bi]->name, out[i][bi].obs);
+	}
 }
 
-/* the exec'd child of test_prctl_fork_exec on linux */
-int ksml_st_exec_child_main(int pipe_fd)
+/* the functions an exec'd child can run, by id */
+static int merge_prctl_child(struct st_be *b, void *mm, char *msg, size_t msz);
+static const st_child_fn exec_fns[] = { prctl_child, merge_prctl_child };
+
+int ksml_st_exec_fn_id(st_child_fn fn)
+{
+	size_t i;
+
+	if (fn == child_tramp)
+		fn = g_child_fn;
+	for (i = 0; i < sizeof(exec_fns) / sizeof(exec_fns[0]); i++)
+		if (exec_fns[i] == fn)
+			return (int)i;
+	return -1;
+}
+
+/* the exec'd child (linux): a fresh process that runs one child function */
+int ksml_st_exec_child_main(int pipe_fd, int fn_id, unsigned long arg)
 {
 	struct st_be b = { 0 };
-	char msg[256] = "";
+	char msg[512] = "";
 	int r;
 
-	if (ksml_st_linux_child_open(&b)) {
+	if (fn_id < 0 || fn_id >= (int)(sizeof(exec_fns) / sizeof(exec_fns[0]))) {
+		snprintf(msg, sizeof(msg), "exec child: bad function id %d", fn_id);
+		r = ST_FAIL;
+	} else if (ksml_st_linux_child_open(&b)) {
 		snprintf(msg, sizeof(msg), "exec child: cannot open /proc/self files");
 		r = ST_FAIL;
 	} else {
-		r = prctl_child(&b, &b, msg, sizeof(msg));
+		g_child_fn = exec_fns[fn_id];
+		ksml_st_child_arg = arg;
+		r = child_tramp(&b, &b, msg, sizeof(msg));
 		b.ops->close(&b);
 	}
 	if (write(pipe_fd, msg, strlen(msg)) < 0)
@@ -1187,8 +1380,10 @@ int main(int argc, char **argv)
 	int opt, bi, npass = 0, nfail = 0, nskip = 0;
 	size_t i;
 
-	if (argc == 3 && !strcmp(argv[1], ST_EXEC_CHILD_ARG))
-		return ksml_st_exec_child_main(atoi(argv[2]));
+	if (argc == 5 && !strcmp(argv[1], ST_EXEC_CHILD_ARG))
+		return ksml_st_exec_child_main(atoi(argv[2]), atoi(argv[3]),
+					       strtoul(argv[4], NULL, 10));
+	g_main_pid = getpid();
 	while ((opt = getopt(argc, argv, "b:c:s:vh")) != -1) {
 		switch (opt) {
 		case 'b':

@@ -99,8 +99,15 @@ extern const struct st_be_ops ksml_st_ref_ops;
 extern const struct st_be_ops ksml_st_linux_ops;
 extern const struct st_be_ops ksml_st_kmod_ops;
 
-/* the exec'd child of prctl_fork_exec (linux): main() hands over to it */
+/*
+ * The exec'd child (linux): argv = { prog, ST_EXEC_CHILD_ARG, pipe fd,
+ * function id, argument }; main() hands over to ksml_st_exec_child_main.
+ * ksml_st_exec_fn_id() gives the id of a child function (-1 if it cannot
+ * run after exec) and ksml_st_child_arg its argument.
+ */
 #define ST_EXEC_CHILD_ARG "ksm_fork_exec_child"
-int ksml_st_exec_child_main(int pipe_fd);
+int ksml_st_exec_child_main(int pipe_fd, int fn_id, unsigned long arg);
+int ksml_st_exec_fn_id(st_child_fn fn);
+extern unsigned long ksml_st_child_arg;
 
 #endif /* KSML_ST_BACKEND_H */

@@ -300,6 +300,14 @@ const struct st_be_ops ksml_st_ref_ops = {
 
 /* ================================================================ linux */
 
+/* seconds to wait for the live-KSM lock: KSMLAB_LOCK_TIMEOUT, default 120 */
+static int lock_timeout(void)
+{
+	const char *e = getenv("KSMLAB_LOCK_TIMEOUT");
+
+	return e && atoi(e) > 0 ? atoi(e) : 120;
+}
+
 struct linux_priv {
 	bool locked, saved_ok, child_mode;
 	struct ksml_live_saved saved;
@@ -370,7 +378,7 @@ static int linux_open(struct st_be *b, char *why, size_t wsz)
 	LP(b)->mem_fd = LP(b)->pagemap_fd = -1;
 	ret = linux_files(b, why, wsz);
 	if (!ret)
-		ret = ksml_live_lock(600, why, wsz);
+		ret = ksml_live_lock(lock_timeout(), why, wsz);
 	if (ret)
 		goto fail;
 	LP(b)->locked = true;
@@ -540,6 +548,9 @@ static int linux_mm_stat(struct st_be *b, void *mm, struct ksml_mm_stat *st)
 	if (!f)
 		return -errno;
 	memset(st, 0, sizeof(*st));
+	/* absent from older kernels' ksm_stat: -1 / ~0 until found */
+	st->ksm_zero_pages = -1;
+	st->ksm_merging_pages = ~0ul;
 	while (fscanf(f, "%63s %63s", name, val) == 2) {
 		if (!strcmp(name, "ksm_rmap_items"))
 			st->ksm_rmap_items = strtoul(val, NULL, 10);
@@ -555,6 +566,14 @@ static int linux_mm_stat(struct st_be *b, void *mm, struct ksml_mm_stat *st)
 			st->ksm_mergeable = !strcmp(val, "yes");
 	}
 	fclose(f);
+	if (st->ksm_merging_pages == ~0ul) {
+		/* 6.1..6.5: its own file */
+		f = fopen("/proc/self/ksm_merging_pages", "r");
+		if (!f || fscanf(f, "%lu", &st->ksm_merging_pages) != 1)
+			st->ksm_merging_pages = 0;
+		if (f)
+			fclose(f);
+	}
 	return 0;
 }
 
@@ -589,15 +608,17 @@ static int linux_child(struct st_be *b, void *mm, st_child_fn fn, bool exec,
 		return ST_FAIL;
 	}
 	if (!pid) {
-		char m[256] = "", fdarg[16];
+		char m[512] = "", fdarg[16], idarg[16], arg[32];
 
 		close(pfd[0]);
 		if (exec) {
 			snprintf(fdarg, sizeof(fdarg), "%d", pfd[1]);
+			snprintf(idarg, sizeof(idarg), "%d", ksml_st_exec_fn_id(fn));
+			snprintf(arg, sizeof(arg), "%lu", ksml_st_child_arg);
 			/* keep the pipe across exec */
 			fcntl(pfd[1], F_SETFD, 0);
 			execl("/proc/self/exe", "ksm_selftests", ST_EXEC_CHILD_ARG,
-			      fdarg, (char *)NULL);
+			      fdarg, idarg, arg, (char *)NULL);
 			snprintf(m, sizeof(m), "execl /proc/self/exe: %s",
 				 strerror(errno));
 			ret = ST_FAIL;
