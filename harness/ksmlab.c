@@ -81,8 +81,19 @@ static void progress_done(struct prog_state *ps)
 
 /* ------------------------------------------------------------------ run */
 
+static int run_one_min(const char *backend, const struct ksml_workload *wl,
+		       unsigned long min_scans, struct ksml_run_result *res,
+		       char *err, size_t errsz);
+
 static int run_one(const char *backend, const struct ksml_workload *wl,
 		   struct ksml_run_result *res, char *err, size_t errsz)
+{
+	return run_one_min(backend, wl, 0, res, err, errsz);
+}
+
+static int run_one_min(const char *backend, const struct ksml_workload *wl,
+		       unsigned long min_scans, struct ksml_run_result *res,
+		       char *err, size_t errsz)
 {
 	const struct ksml_backend_ops *ops = ksml_backend_by_name(backend);
 	struct ksml_drv_opts o = { 0 };
@@ -107,7 +118,8 @@ static int run_one(const char *backend, const struct ksml_workload *wl,
 	wait_quiet -= d.waited_s;
 	if (wait_quiet < 0)
 		wait_quiet = 0;
-	ret = ksml_run_workload(&d, wl, res, progress, &ps, err, errsz);
+	ret = ksml_run_workload_min(&d, wl, min_scans, res, progress, &ps, err,
+				    errsz);
 	progress_done(&ps);
 	ksml_drv_close(&d);
 	if (!ret && ksml_live_interrupted) {
@@ -457,6 +469,22 @@ static int cmd_diff(int argc, char **argv)
 			ksml_run_result_free(&lr);
 			ksml_wl_free(&wl);
 			continue;
+		}
+		/*
+		 * Equal-length trajectories: when linux ran longer (other KSM
+		 * users kept the global counters moving), run ref as long.
+		 */
+		if (lr.scans > rr.scans) {
+			ksml_run_result_free(&rr);
+			if (run_one_min("ref", &wl, lr.scans, &rr, err, sizeof(err))) {
+				fprintf(stderr, "ksmlab diff: %s\n", err);
+				row->error = true;
+				rc = 2;
+				ksml_run_result_free(&rr);
+				ksml_run_result_free(&lr);
+				ksml_wl_free(&wl);
+				continue;
+			}
 		}
 		ksml_det_values(&rr.c, row->ref);
 		ksml_det_values(&lr.c, row->lin);

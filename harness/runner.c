@@ -184,6 +184,14 @@ int ksml_run_workload(struct ksml_drv *d, const struct ksml_workload *wl,
 		      struct ksml_run_result *res, ksml_run_progress_fn progress,
 		      void *arg, char *err, size_t errsz)
 {
+	return ksml_run_workload_min(d, wl, 0, res, progress, arg, err, errsz);
+}
+
+int ksml_run_workload_min(struct ksml_drv *d, const struct ksml_workload *wl,
+			  unsigned long min_scans, struct ksml_run_result *res,
+			  ksml_run_progress_fn progress, void *arg, char *err,
+			  size_t errsz)
+{
 	static long hist[3][NV];
 	unsigned long scan = 0;
 	uint64_t cpu;
@@ -231,7 +239,7 @@ int ksml_run_workload(struct ksml_drv *d, const struct ksml_workload *wl,
 		}
 		if (progress)
 			progress(arg, wl, scan, &res->c);
-		if (scan >= wl->last_event_scan + 2 && have >= 3 &&
+		if (scan >= wl->last_event_scan + 2 && have >= 3 && scan >= min_scans &&
 		    !memcmp(hist[0], hist[1], sizeof(hist[0])) &&
 		    !memcmp(hist[1], hist[2], sizeof(hist[0])) &&
 		    next >= wl->nr_steps) {

@@ -56,5 +56,14 @@ typedef void (*ksml_run_progress_fn)(void *arg, const struct ksml_workload *wl,
 int ksml_run_workload(struct ksml_drv *d, const struct ksml_workload *wl,
 		      struct ksml_run_result *res, ksml_run_progress_fn progress,
 		      void *arg, char *err, size_t errsz);
+/*
+ * The same, but convergence is not declared before min_scans scans (to
+ * compare two trajectories of the same length: under smart scan a page can
+ * still change many scans after the counters first looked stable).
+ */
+int ksml_run_workload_min(struct ksml_drv *d, const struct ksml_workload *wl,
+			  unsigned long min_scans, struct ksml_run_result *res,
+			  ksml_run_progress_fn progress, void *arg, char *err,
+			  size_t errsz);
 
 #endif /* KSML_RUNNER_H */
