@@ -25,6 +25,10 @@ cd "$(dirname "$0")/.."
 ROOT=$PWD
 BASE=${1:?usage: compare.sh BASE}
 NEW=${NEW:-}
+# resolve once: others may commit while the sides build
+BASE=$(git rev-parse --verify "$BASE^{commit}") || { echo "bench-compare: no such rev" >&2; exit 2; }
+[ -z "$NEW" ] || NEW=$(git rev-parse --verify "$NEW^{commit}") ||
+	{ echo "bench-compare: no such rev: NEW" >&2; exit 2; }
 REPS=${REPS:-9}
 ALPHA=${ALPHA:-0.01}
 WALL_PCT=${WALL_PCT:-10}

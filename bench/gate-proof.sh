@@ -10,6 +10,8 @@
 set -u
 cd "$(dirname "$0")/.."
 n=${1:-10}
+# one commit for every run: others may commit meanwhile
+rev=$(git rev-parse HEAD)
 out=bench/results/gate-proof.md
 log=build/cmp/gate-proof.log
 mkdir -p build/cmp bench/results
@@ -22,7 +24,7 @@ one() {
 	local name=$1 expect=$2 rc res
 	shift 2
 	echo "=== $name (expect $expect)" | tee -a "$log"
-	env NEW=HEAD "$@" bench/compare.sh HEAD >>"$log" 2>&1
+	env NEW="$rev" "$@" bench/compare.sh "$rev" >>"$log" 2>&1
 	rc=$?
 	res=$(grep '^RESULT:' "$log" | tail -1)
 	ir=$(grep -E '^  (ok|REGRESSION) +[a-z0-9_]+:[0-9:]+ +Ir' "$log" | tail -5 |
@@ -47,10 +49,10 @@ inject=$?
 {
 	echo "# bench-compare gate proof"
 	echo
-	echo "$(date -u +%FT%TZ), commit $(git rev-parse --short=12 HEAD); thresholds: callgrind Ir +2 %,"
+	echo "$(date -u +%FT%TZ), commit ${rev:0:12}; thresholds: callgrind Ir +2 %,"
 	echo "time: U test p < 0.01 and median > +10 %; counters exact. 9 repetitions per side."
 	echo
-	echo "- A/A (HEAD vs HEAD): **$pass/$n passed**"
+	echo "- A/A (${rev:0:12} vs itself): **$pass/$n passed**"
 	echo "- injected slowdown, core (DEFS=-DKSML_EXTRA_WORK=1): $([ $extra -eq 0 ] && echo caught || echo '**missed**')"
 	echo "- injected slowdown, bench (KSML_BENCH_INJECT=3): $([ $inject -eq 0 ] && echo caught || echo '**missed**')"
 	echo
