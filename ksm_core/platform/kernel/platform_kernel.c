@@ -62,6 +62,47 @@ static_assert(sizeof(struct ksml_rb_root) == sizeof(struct rb_root));
 #define KRB(n)	   ((struct rb_node *)(n))
 #define KRBROOT(r) ((struct rb_root *)(r))
 
+/**
+ * struct ksml_thread - a kthread started by ksml_plat_thread_start
+ * @task: the kthread
+ * @fn: the core's thread function, and @arg its argument
+ * @sleeping_locks: mutexes and rwsems it holds now: it may freeze in
+ *	ksml_plat_yield() only when this is 0
+ */
+struct ksml_thread {
+	struct task_struct *task;
+	int (*fn)(void *arg);
+	void *arg;
+	int sleeping_locks;
+};
+
+static int ksml_thread_main(void *data);
+
+/* the calling task's struct ksml_thread, if it is one of ours */
+static struct ksml_thread *ksml_current_thread(void)
+{
+	if (!(current->flags & PF_KTHREAD) ||
+	    kthread_func(current) != ksml_thread_main)
+		return NULL;
+	return kthread_data(current);
+}
+
+static void ksml_lock_acquired(void)
+{
+	struct ksml_thread *t = ksml_current_thread();
+
+	if (t)
+		t->sleeping_locks++;
+}
+
+static void ksml_lock_released(void)
+{
+	struct ksml_thread *t = ksml_current_thread();
+
+	if (t)
+		t->sleeping_locks--;
+}
+
 /*
  * Each lock initialised from this one site shares a lockdep class per
  * kind; the core's lock order (ksm_internal.h) keeps nested locks of one
@@ -99,10 +140,12 @@ void ksml_plat_mutex_destroy(struct ksml_mutex *m)
 void ksml_plat_mutex_lock(struct ksml_mutex *m)
 {
 	mutex_lock(KMUTEX(m));
+	ksml_lock_acquired();
 }
 
 void ksml_plat_mutex_unlock(struct ksml_mutex *m)
 {
+	ksml_lock_released();
 	mutex_unlock(KMUTEX(m));
 }
 
@@ -118,33 +161,46 @@ void ksml_plat_rwsem_destroy(struct ksml_rwsem *s)
 void ksml_plat_down_read(struct ksml_rwsem *s)
 {
 	down_read(KRWSEM(s));
+	ksml_lock_acquired();
 }
 
 void ksml_plat_up_read(struct ksml_rwsem *s)
 {
+	ksml_lock_released();
 	up_read(KRWSEM(s));
 }
 
 void ksml_plat_down_write(struct ksml_rwsem *s)
 {
 	down_write(KRWSEM(s));
+	ksml_lock_acquired();
 }
 
 void ksml_plat_up_write(struct ksml_rwsem *s)
 {
+	ksml_lock_released();
 	up_write(KRWSEM(s));
 }
 
 /*
  * cond_resched() where sleeping is allowed; a bare cpu_relax() when the
- * caller holds a spinlock (a bit-lock spin inside page_table_lock).
+ * caller holds a spinlock (a bit-lock spin inside page_table_lock).  Our
+ * kthread holding no lock at all is also at a freeze point: the kernel's
+ * ksmd calls try_to_freeze() after every batch, and with
+ * sleep_millisecs=0 the core's ksmd yields there instead of waiting.
  */
 void ksml_plat_yield(void)
 {
-	if (preemptible())
-		cond_resched();
-	else
+	struct ksml_thread *t;
+
+	if (!preemptible()) {
 		cpu_relax();
+		return;
+	}
+	t = ksml_current_thread();
+	if (t && !t->sleeping_locks)
+		try_to_freeze();
+	cond_resched();
 }
 
 /* ------------------------------------------------------ wait/wake, thread */
@@ -180,6 +236,13 @@ bool ksml_plat_wait_event(struct ksml_waitq *wq, bool (*cond)(void *arg),
 	bool ok = false;
 
 	if (ksml_in_kthread()) {
+		/*
+		 * A freeze point even when nothing sleeps (sleep_millisecs=0,
+		 * or the condition already true): the kernel's ksmd calls
+		 * try_to_freeze() after every batch, and the core's waits are
+		 * all made without a lock held.
+		 */
+		try_to_freeze();
 		if (timeout_ms < 0)
 			wait_event_freezable(*q, (ok = cond(arg)) ||
 							 kthread_should_stop());
@@ -200,12 +263,6 @@ void ksml_plat_wake_up(struct ksml_waitq *wq)
 {
 	wake_up_all(KWQ(wq));
 }
-
-struct ksml_thread {
-	struct task_struct *task;
-	int (*fn)(void *arg);
-	void *arg;
-};
 
 /*
  * The kthread body: ksmd's setup (freezable, nice 5), the core's loop,

@@ -9,6 +9,7 @@
  *                  compared with the guest's own /sys/kernel/mm/ksm
  *   hotplug        offline/online a memory block: the notifier sees it
  *   ksmd           merging done by the ksmd_ref thread alone
+ *   freeze         a system freeze succeeds while ksmd_ref scans
  *   fuzz N SEED [P]  N random and malformed ioctls (and injected allocation
  *                  failures), in P concurrent processes; no oops, no
  *                  KSML_WARN_ON, invariants hold
@@ -1123,6 +1124,61 @@ static int cmd_ksmd(void)
 	return nfail;
 }
 
+/*
+ * ksmd_ref is freezable (wait_event_freezable): a system freeze (the
+ * suspend test at the "freezer" stage) succeeds while it is busy scanning
+ * with sleep_millisecs=0, and it goes on merging after the thaw.
+ */
+static int cmd_freeze(void)
+{
+	unsigned int seeds[512];
+	struct ksm_ref_counters c;
+	int mm, i, err;
+	long fs0;
+
+	group = "freeze.";
+	dev_open();
+	for (i = 0; i < 512; i++)
+		seeds[i] = 9000 + i % 8;
+	err = knob("run", "2");
+	err = err ?: knob("sleep_millisecs", "0");
+	mm = mm_new();
+	err = err
+		      ?: (mm < 0 ? mm
+				 : vmap(mm, BASE, 512 * PG,
+					MAP_PRIVATE_M | MAP_ANON_M |
+						MAP_FIXED_M));
+	err = err ?: write_pages(mm, BASE, seeds, 512);
+	err = err ?: vmadvise(mm, BASE, 512 * PG, MADV_MERGEABLE_M);
+	err = err ?: knob("run", "1");
+	usleep(100000);
+	sys_write("/sys/module/suspend/parameters", "pm_test_delay", "1");
+	err = err ?: sys_write("/sys/power", "pm_test", "freezer");
+	fs0 = sys_long(KSM_REF_SYSFS, "full_scans");
+	err = err ?: sys_write("/sys/power", "state", "freeze");
+	sys_write("/sys/power", "pm_test", "none");
+	report(!err, "freeze_with_ksmd_busy", "err=%d", err);
+	for (i = 0; i < 100; i++) {
+		if (sys_long(KSM_REF_SYSFS, "full_scans") > fs0 + 2)
+			break;
+		usleep(20000);
+	}
+	c = counters();
+	report((long)c.full_scans > fs0 + 2 && c.pages_shared == 8 &&
+		       c.pages_sharing == 504,
+	       "ksmd_runs_after_thaw",
+	       "full_scans %ld -> %llu shared=%llu sharing=%llu", fs0,
+	       (unsigned long long)c.full_scans,
+	       (unsigned long long)c.pages_shared,
+	       (unsigned long long)c.pages_sharing);
+	knob("run", "2");
+	mm_exit(mm);
+	knob("run", "0");
+	knob("sleep_millisecs", "20");
+	close(dev);
+	return nfail;
+}
+
 /* -------------------------------------------------------------- fuzz */
 
 static uint64_t rng;
@@ -1991,6 +2047,8 @@ int main(int argc, char **argv)
 		r = cmd_hotplug();
 	else if (!strcmp(argv[1], "ksmd"))
 		r = cmd_ksmd();
+	else if (!strcmp(argv[1], "freeze"))
+		r = cmd_freeze();
 	else if (!strcmp(argv[1], "fuzz") && (argc == 4 || argc == 5))
 		r = cmd_fuzz(atol(argv[2]), strtoul(argv[3], NULL, 0),
 			     argc == 5 ? atoi(argv[4]) : 1);
@@ -2009,7 +2067,8 @@ int main(int argc, char **argv)
 	printf("KMODTEST: %s passed=%d failed=%d\n", argv[1], npass, nfail);
 	return r > 100 ? 100 : r;
 usage:
-	fprintf(stderr, "usage: ksmref_test unit|sysfs|hotplug|ksmd|fuzz N "
-			"SEED [P]|compare|conform DIR|plat|smoke|dbg\n");
+	fprintf(stderr,
+		"usage: ksmref_test unit|sysfs|hotplug|ksmd|freeze|fuzz N "
+		"SEED [P]|compare|conform DIR|plat|smoke|dbg\n");
 	return 2;
 }
