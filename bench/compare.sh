@@ -46,6 +46,16 @@ t0=$(date +%s)
 step() { echo "[bench-compare +$(($(date +%s) - t0))s] $*"; }
 [ "$REPS" -ge 9 ] || echo "bench-compare: warning: REPS=$REPS < 9, the U test is weak"
 
+# the worktrees are scratch: unregister them however we leave
+cleanup() {
+	local s
+	for s in base new; do
+		[ -d "$CMP/$s-src" ] && git worktree remove --force "$CMP/$s-src" >/dev/null 2>&1
+	done
+	git worktree prune
+}
+trap cleanup EXIT
+
 # prepare_side NAME REV DEFS: build the side's core and bench binaries
 prepare_side() {
 	local name=$1 rev=$2 defs=$3 src lib inc git
