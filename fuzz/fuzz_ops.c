@@ -32,11 +32,27 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	cfg.max_frames = 4096;
 	cfg.index_mode = ksml_fuzz_range(&fd, 0, 7) == 7 ? KSML_INDEX_CHECKSUM :
 							   KSML_INDEX_CONTENT;
+	cfg.no_knobs = ksml_fuzz_range(&fd, 0, 15) == 15;
 	allocs = ksml_plat_live_allocs();
 	warns = ksml_warn_count();
+	/* sometimes an allocation of ksml_init fails first: it must unwind */
+	if (ksml_fuzz_range(&fd, 0, 3) == 3) {
+		ksml_plat_fail_nth((long)ksml_fuzz_range(&fd, 1, 12));
+		err = ksml_init(&ksm, &cfg);
+		ksml_plat_fail_nth(0);
+		if (!err)
+			ksml_destroy(ksm);
+		if (ksml_plat_live_allocs() != allocs)
+			fw_fail("ksml_init %s leaked %ld allocations",
+				err ? "failing" : "then destroy",
+				ksml_plat_live_allocs() - allocs);
+	}
 	err = ksml_init(&ksm, &cfg);
 	if (err)
 		fw_fail("ksml_init failed: %d", err);
+	/* sometimes one tree per node from the start (merge_across_nodes=0) */
+	if (clk.nr_nodes > 1 && ksml_fuzz_bool(&fd))
+		ksml_set_merge_across_nodes(ksm, 0);
 	ksml_set_run(ksm, 1);
 	fw_init(&w, ksm, 0, true, clk.nr_nodes);
 	w.clock_ns = &clk.now_ns;
@@ -53,6 +69,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		fw_check_core(ksm, warns, fw_kind_names[op.kind]);
 	}
 	/* let KSM finish what it started, then check everything once more */
+	ksml_plat_fail_nth(0);
 	ksml_set_run(ksm, 1);
 	ksml_scan_full(ksm, 2, 64);
 	fw_verify(&w);

@@ -48,11 +48,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct ksml_fuzz_data fd;
 	struct ksml *ksm;
 	long allocs, warns;
-	int nr, t, i, nops, err;
+	int nr, t, i, nops, err, unmerge_at;
 
 	ksml_fuzz_data_init(&fd, data, size);
 	nr = (int)ksml_fuzz_range(&fd, 1, MAX_TASKS);
 	nops = (int)ksml_fuzz_range(&fd, 1, MAX_OPS);
+	/* main writes run=2 after this many of its own scheduling points (0: never) */
+	unmerge_at = (int)ksml_fuzz_range(&fd, 0, 63);
 	for (t = 0; t < nr; t++)
 		tasks[t].nr_ops = 0;
 	/* the programs from the back; what is left in front is the schedule */
@@ -87,9 +89,25 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (!tasks[t].th)
 			fw_fail("cannot spawn task %d", t);
 	}
+	if (unmerge_at) {
+		/* unmerge-all racing with the tasks' enters, forks and exits */
+		for (i = 0; i < unmerge_at; i++)
+			ksml_plat_yield();
+		ksml_set_run(ksm, KSML_RUN_UNMERGE);
+	}
 	for (t = 0; t < nr; t++)
 		ksml_sim_join(tasks[t].th);
 
+	ksml_plat_fail_nth(0);
+	{
+		struct ksml_counters c;
+
+		/* the programs ended on a successful run=2: nothing stays merged */
+		ksml_get_counters(ksm, &c);
+		if (c.run == KSML_RUN_UNMERGE)
+			for (t = 0; t < nr; t++)
+				fw_check_unmerged(&tasks[t].w);
+	}
 	/* quiesce: the run write waits for ksmd's batch in progress */
 	ksml_set_run(ksm, 0);
 	fw_check_core(ksm, warns, "after the tasks, quiesced");

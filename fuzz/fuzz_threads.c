@@ -48,9 +48,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct ksml *ksm;
 	long allocs, warns;
 	int nr, t, i, err, nodes;
+	bool unmerge;
 
 	ksml_fuzz_data_init(&fd, data, size);
 	nr = (int)ksml_fuzz_range(&fd, 2, MAX_THREADS);
+	unmerge = ksml_fuzz_range(&fd, 0, 3) == 0;
 	/* real nodes when the host has several, else two simulated ones */
 	nodes = ksml_user_host_nodes() >= 2 ? ksml_user_host_nodes() : 2;
 	cfg.ops = ksml_user_host_nodes() >= 2 ? NULL : ksml_user_ops_fake_numa(2);
@@ -79,8 +81,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (t = 0; t < nr; t++)
 		if (pthread_create(&actors[t].tid, NULL, actor_main, &actors[t]) != 0)
 			fw_fail("pthread_create failed");
+	/* sometimes unmerge-all races with the threads' enters, forks, exits */
+	if (unmerge)
+		ksml_set_run(ksm, KSML_RUN_UNMERGE);
 	for (t = 0; t < nr; t++)
 		pthread_join(actors[t].tid, NULL);
+	ksml_plat_fail_nth(0);
+	{
+		struct ksml_counters c;
+
+		/* the programs ended on a successful run=2: nothing stays merged */
+		ksml_get_counters(ksm, &c);
+		if (c.run == KSML_RUN_UNMERGE)
+			for (t = 0; t < nr; t++)
+				fw_check_unmerged(&actors[t].w);
+	}
 	/* quiesce: a run write waits for the batch in progress */
 	ksml_set_run(ksm, 0);
 	fw_check_core(ksm, warns, "after the threads, quiesced");

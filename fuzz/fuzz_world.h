@@ -52,6 +52,11 @@ struct fw_region {
 	bool used;
 	bool ghost; /* shared mapping inherited by fork: contents not ours */
 	bool at_alt;
+	/*
+	 * the whole region was madvised MERGEABLE (and not unmerged since):
+	 * its VMAs are VM_MERGEABLE and its mm is registered
+	 */
+	bool merge_advised;
 	unsigned int flags;
 	unsigned int npages;
 	struct fw_page pg[FW_MAX_PAGES];
@@ -67,6 +72,7 @@ struct fw_world {
 	int id;		/* actor id: spreads address choices between actors */
 	bool global_ops; /* may write knobs, run modes and scan */
 	bool concurrent; /* others act at the same time: no before/after oracles */
+	int fail_armed;	 /* ops left before an injected failure is disarmed */
 	int nr_nodes;
 	uint64_t *clock_ns; /* manual clock to move on at scans, or NULL */
 	struct fw_mm mms[FW_MAX_MM];
@@ -98,6 +104,8 @@ enum fw_kind {
 	FW_RUN,
 	FW_SCAN,
 	FW_SCAN_FULL,
+	FW_FAIL,	/* the n-th allocation from now fails (during the next op) */
+	FW_HOTPLUG, /* memory hot-remove notifier sequences */
 	FW_NR_KINDS
 };
 
@@ -105,8 +113,11 @@ static const char *const fw_kind_names[FW_NR_KINDS] __attribute__((unused)) = {
 	"mm_create", "mm_exit", "mm_fork", "mmap", "munmap", "mremap", "write",
 	"write_patch", "write_force", "madv_merge", "madv_unmerge", "madv_dontneed",
 	"prctl", "pin", "unpin", "migrate", "read_info", "knob", "run", "scan",
-	"scan_full",
+	"scan_full", "fail", "hotplug",
 };
+
+/* set once any actor injected an allocation failure in this input */
+static bool fw_fail_injected __attribute__((unused));
 
 struct fw_op {
 	uint8_t kind;
@@ -170,7 +181,7 @@ FW_FN void fw_decode(struct ksml_fuzz_data *fd, struct fw_op *op, bool global_op
 		FW_MIGRATE, FW_READ_INFO,
 		/* global from here */
 		FW_KNOB, FW_KNOB, FW_RUN, FW_SCAN, FW_SCAN, FW_SCAN, FW_SCAN_FULL,
-		FW_SCAN_FULL,
+		FW_SCAN_FULL, FW_FAIL, FW_HOTPLUG,
 	};
 	uint32_t nlocal = 24, ntotal = sizeof(table);
 
@@ -221,6 +232,12 @@ FW_FN void fw_decode(struct ksml_fuzz_data *fd, struct fw_op *op, bool global_op
 		break;
 	case FW_SCAN_FULL:
 		op->n = ksml_fuzz_range(fd, 1, 3);
+		break;
+	case FW_FAIL:
+		op->n = ksml_fuzz_range(fd, 1, 12);
+		break;
+	case FW_HOTPLUG:
+		op->x = (uint8_t)ksml_fuzz_range(fd, 0, 3);
 		break;
 	default:
 		break;
@@ -385,6 +402,10 @@ FW_FN void fw_do_munmap(struct fw_world *w, struct fw_mm *fm, int r, const struc
 	fw_unpin_region(w, (int)(fm - w->mms), r);
 	err = ksml_vm_munmap(fm->mm, fw_page_addr(w, r, reg, first),
 			     (unsigned long)n * KSML_PAGE_SIZE);
+	if (err && __atomic_load_n(&fw_fail_injected, __ATOMIC_RELAXED)) {
+		reg->ghost = true; /* a split failed half-way: contents unknown */
+		return;
+	}
 	if (err)
 		fw_fail("actor %d: munmap failed: %d", w->id, err);
 	for (p = first; p < first + n; p++)
@@ -411,6 +432,10 @@ FW_FN void fw_do_mremap(struct fw_world *w, struct fw_mm *fm, int r, const struc
 	fw_unpin_region(w, (int)(fm - w->mms), r);
 	err = ksml_vm_mremap(fm->mm, old, (unsigned long)reg->npages * KSML_PAGE_SIZE,
 			     (unsigned long)op->count * KSML_PAGE_SIZE, new_addr);
+	if (err && __atomic_load_n(&fw_fail_injected, __ATOMIC_RELAXED)) {
+		reg->ghost = true; /* what moved stays moved: contents unknown */
+		return;
+	}
 	if (err) {
 		/* nothing may have moved on a refusal */
 		fw_verify_region(w, (int)(fm - w->mms), r);
@@ -501,6 +526,22 @@ FW_FN void fw_do_madvise(struct fw_world *w, struct fw_mm *fm, int r, const stru
 	}
 	err = ksml_vm_madvise(fm->mm, fw_page_addr(w, r, reg, first),
 			      (unsigned long)n * KSML_PAGE_SIZE, advice);
+	if (err && advice == KSML_MADV_DONTNEED &&
+	    __atomic_load_n(&fw_fail_injected, __ATOMIC_RELAXED)) {
+		reg->ghost = true; /* a split may have failed half-way */
+		return;
+	}
+	if (advice == KSML_MADV_UNMERGEABLE)
+		reg->merge_advised = false;
+	if (advice == KSML_MADV_MERGEABLE && !err && first == 0 && n == reg->npages &&
+	    !(reg->flags & (KSML_MAP_SHARED | KSML_MAP_PFNMAP | KSML_MAP_HUGETLB |
+			    KSML_MAP_DROPPABLE | KSML_MAP_IO | KSML_MAP_DONTEXPAND |
+			    KSML_MAP_MIXEDMAP))) {
+		reg->merge_advised = true;
+		for (p = 0; p < reg->npages; p++)
+			if (!reg->pg[p].mapped)
+				reg->merge_advised = false;
+	}
 	/* holes: madvise(2) still acts on the mapped parts, then says ENOMEM */
 	if (err && err != -KSML_ENOMEM)
 		return;
@@ -515,14 +556,16 @@ FW_FN void fw_do_madvise(struct fw_world *w, struct fw_mm *fm, int r, const stru
 /* KSML_FUZZ_TRACE=1: print every operation (to read a crash input) */
 FW_FN bool fw_tracing(void)
 {
-	static int trace = -1;
+	static int trace = -1; /* threads race to set the same value: atomics */
+	int t = __atomic_load_n(&trace, __ATOMIC_RELAXED);
 
-	if (trace < 0) {
+	if (t < 0) {
 		const char *v = getenv("KSML_FUZZ_TRACE");
 
-		trace = v && *v && *v != '0';
+		t = v && *v && *v != '0';
+		__atomic_store_n(&trace, t, __ATOMIC_RELAXED);
 	}
-	return trace;
+	return t;
 }
 
 static const char *const fw_knob_values[32] __attribute__((unused)) = {
@@ -569,7 +612,7 @@ FW_FN void fw_do_knob(struct fw_world *w, const struct fw_op *op)
 			now, before.pages_shared);
 }
 
-FW_FN void fw_exec(struct fw_world *w, const struct fw_op *op)
+FW_FN void fw_exec_op(struct fw_world *w, const struct fw_op *op)
 {
 	struct fw_mm *fm = &w->mms[op->mm % FW_MAX_MM];
 	int r = op->reg % FW_MAX_REG;
@@ -639,6 +682,10 @@ FW_FN void fw_exec(struct fw_world *w, const struct fw_op *op)
 			if (err != 0 && err != 1)
 				fw_fail("PR_GET_MEMORY_MERGE returned %d", err);
 		} else {
+			/* disabling merge-any unmerges every VM_MERGEABLE VMA */
+			if (op->x == 0)
+				for (c = 0; c < FW_MAX_REG; c++)
+					fm->reg[c].merge_advised = false;
 			if (ksml_vm_prctl_set_memory_merge(fm->mm, op->x) != 0)
 				break;
 			err = ksml_vm_prctl_get_memory_merge(fm->mm);
@@ -711,15 +758,48 @@ FW_FN void fw_exec(struct fw_world *w, const struct fw_op *op)
 			*w->clock_ns += (uint64_t)op->n * 1000000000ull;
 		ksml_scan_full(w->ksm, op->n, 16);
 		break;
+	case FW_FAIL:
+		__atomic_store_n(&fw_fail_injected, true, __ATOMIC_RELAXED);
+		ksml_plat_fail_nth((long)op->n);
+		w->fail_armed = 2; /* this op and the next */
+		break;
+	case FW_HOTPLUG: {
+		/* a range no frame has: the walk runs, removes nothing */
+		unsigned long start = 1ul << 40;
+
+		if (op->x == 0) {
+			ksml_memory_notify(w->ksm, KSML_MEM_GOING_OFFLINE, start, 16);
+			ksml_memory_notify(w->ksm, KSML_MEM_CANCEL_OFFLINE, start, 16);
+		} else if (op->x == 1) {
+			ksml_memory_notify(w->ksm, KSML_MEM_GOING_OFFLINE, start, 16);
+			err = ksml_memory_notify(w->ksm, KSML_MEM_OFFLINE, start, 16);
+			if (err)
+				fw_fail("MEM_OFFLINE after GOING_OFFLINE failed: %d", err);
+		} else if (op->x == 2) {
+			ksml_memory_notify(w->ksm, KSML_MEM_OFFLINE, start, 16);
+		} else {
+			ksml_memory_notify(w->ksm, KSML_MEM_CANCEL_OFFLINE, start, 16);
+		}
+		break;
+	}
 	default:
 		break;
 	}
+}
+
+FW_FN void fw_exec(struct fw_world *w, const struct fw_op *op)
+{
+	fw_exec_op(w, op);
+	/* an injected failure lives for the FW_FAIL op and the next one */
+	if (w->fail_armed && --w->fail_armed == 0)
+		ksml_plat_fail_nth(0);
 }
 
 FW_FN void fw_init(struct fw_world *w, struct ksml *ksm, int id, bool global_ops,
 		    int nr_nodes)
 {
 	memset(w, 0, sizeof(*w));
+	__atomic_store_n(&fw_fail_injected, false, __ATOMIC_RELAXED);
 	w->ksm = ksm;
 	w->id = id;
 	w->global_ops = global_ops;
@@ -728,6 +808,45 @@ FW_FN void fw_init(struct fw_world *w, struct ksml *ksm, int id, bool global_ops
 	w->want = malloc(KSML_PAGE_SIZE);
 	if (!w->buf || !w->want)
 		fw_fail("out of memory");
+}
+
+/*
+ * After a successful run=2 nothing may stay merged in a VM_MERGEABLE VMA
+ * while run is still 2: every mm on the list was walked (even one that
+ * entered during the walk: it is appended behind it) and ksmd merges
+ * nothing meanwhile.  Only regions known to be mergeable are checked: a
+ * KSM page may legally stay mapped elsewhere (a child forked before its
+ * parent's madvise shares the frame KSM turned into a KSM page).
+ */
+FW_FN void fw_check_unmerged(struct fw_world *w)
+{
+	int m, r;
+	unsigned int p;
+
+	for (m = 0; m < FW_MAX_MM; m++) {
+		struct fw_mm *fm = &w->mms[m];
+
+		if (!fm->mm)
+			continue;
+		for (r = 0; r < FW_MAX_REG; r++) {
+			struct fw_region *reg = &fm->reg[r];
+
+			if (!reg->used || !reg->merge_advised)
+				continue;
+			for (p = 0; p < reg->npages; p++) {
+				struct ksml_page_info info;
+				unsigned long addr = fw_page_addr(w, r, reg, p);
+
+				if (!reg->pg[p].mapped ||
+				    ksml_vm_page_info(fm->mm, addr, &info) != 0)
+					continue;
+				if (info.ksm || info.ksm_zero)
+					fw_fail("actor %d: run is 2 (unmerged) but mm%d %#lx still "
+						"maps a %s", w->id, m, addr,
+						info.ksm ? "KSM page" : "KSM zero page");
+			}
+		}
+	}
 }
 
 /* unpin and exit every address space, free the scratch pages */
@@ -761,9 +880,8 @@ FW_FN bool fw_suppressed(const char *msg)
 			memcpy(pat, list, n);
 			pat[n] = 0;
 			if (strstr(msg, pat)) {
-				if (!said)
+				if (!__atomic_exchange_n(&said, true, __ATOMIC_RELAXED))
 					fprintf(stderr, "fuzz: suppressed known issue: %s\n", msg);
-				said = true;
 				return true;
 			}
 		}

@@ -32,11 +32,11 @@ for t in $targets; do
 	run "$t (asan+ubsan)" "$FZ/replay/$t" -q "$c"
 	run "$t (gcc)" "$FZ/gcc/$t" -q "$c"
 	if [ "$t" = fuzz_threads ]; then
-		run "$t (tsan)" env TSAN_OPTIONS="halt_on_error=1 exitcode=66" \
+		run "$t (tsan)" env TSAN_OPTIONS="halt_on_error=1 exitcode=66 suppressions=$PWD/fuzz/known/tsan.supp" \
 			"$FZ/replay/fuzz_threads-tsan" -q "$c"
 	fi
 done
 [ -x "$FZ/replay/sim_selftest" ] && run "sim_selftest" "$FZ/replay/sim_selftest"
-known=$(grep -vc '^#' fuzz/known/suppressions.txt 2>/dev/null)
+known=$(($(grep -vc '^#' fuzz/known/suppressions.txt 2>/dev/null) + $(grep -vc '^#' fuzz/known/tsan.supp 2>/dev/null)))
 echo "SUMMARY: fuzz replay: $runs runs, $files corpus inputs replayed, $fail failed, ${known:-0} known open issue(s) suppressed (fuzz/known)"
 [ "$fail" -eq 0 ]

@@ -10,6 +10,7 @@ set -u
 # open issues already reported: see fuzz/known/README.md
 KSML_FUZZ_SUPPRESS=$(grep -v '^#' fuzz/known/suppressions.txt 2>/dev/null)
 export KSML_FUZZ_SUPPRESS
+export TSAN_OPTIONS="${TSAN_OPTIONS:-} suppressions=$PWD/fuzz/known/tsan.supp"
 engine=${1:-libfuzzer}
 secs=${2:-60}
 FZ=${FZ:-build/fuzz}
