@@ -24,7 +24,7 @@ BENCH_GIT ?= $(shell git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)$
 	git diff --quiet HEAD -- ksm_core bench 2>/dev/null || echo -dirty)
 # bench-compare links the same bench sources against a base tree's core
 BENCH_CORE_INC ?= $(CORE_DIR)
-BENCH_CFLAGS := $(CSTD) -O2 -g $(KWARN) -I$(BENCH_CORE_INC) -Ibench $(DEFS) $(PKG_CFLAGS) \
+BENCH_CFLAGS := $(CSTD) -O2 -g $(KWARN) -I$(BENCH_CORE_INC) -Ibench -Iharness $(DEFS) $(PKG_CFLAGS) \
 	$(shell pkg-config --cflags hwloc 2>/dev/null) \
 	-DKSML_BENCH_HAVE_CORE=$(BENCH_HAVE_CORE)
 BENCH_CXXFLAGS := -std=c++11 -O2 -g -Wall -Wextra -Werror -Ibench
@@ -32,7 +32,7 @@ BENCH_LIBS := -lbenchmark -lpthread $(shell pkg-config --libs hwloc 2>/dev/null 
 	echo -lhwloc) $(PKG_LIBS)
 
 BENCH_BINS := $(BB)/bench_micro $(BB)/bench_scan
-BENCH_HDRS := bench/gbench_c.h bench/bench_ctx.h bench/bench_live.h bench/bench_scan.h \
+BENCH_HDRS := bench/gbench_c.h bench/bench_ctx.h bench/bench_live.h bench/bench_scan.h harness/live.h \
 	$(if $(BENCH_CORE_LIB),$(CORE_HDR))
 
 .PHONY: bench bench-build bench-compare bench-ctx-force bench-print-dir
@@ -58,8 +58,9 @@ $(BB)/%.o: bench/%.c $(BENCH_HDRS)
 $(BB)/bench_micro: $(BB)/bench_micro.o $(BB)/bench_ctx.o $(BB)/gbench_c.o $(BENCH_CORE_LIB)
 	$(CXX) -o $@ $(filter %.o %.a,$^) $(BENCH_LIBS)
 
+# the live-KSM rules (lock, save/restore, SIGKILL repair) are the harness's
 $(BB)/bench_scan: $(BB)/bench_scan.o $(BB)/bench_live.o $(BB)/bench_numa.o \
-		$(BB)/bench_ctx.o $(BB)/gbench_c.o $(BENCH_CORE_LIB)
+		$(BB)/bench_ctx.o $(BB)/gbench_c.o $(B)/harness/live.o $(BENCH_CORE_LIB)
 	$(CXX) -o $@ $(filter %.o %.a,$^) $(BENCH_LIBS)
 
 # `make bench` always runs: if the core does not build (work in progress),

@@ -3,10 +3,11 @@
  * bench_live.h - measure the live kernel KSM (/sys/kernel/mm/ksm, ksmd)
  * on one synthetic pattern: self-contained (mmap + madvise + sysfs + /proc).
  *
- * Rules of the shared live KSM, all kept here: an exclusive flock on
- * /run/lock/ksmlab-live-ksm.lock while knobs change or a workload runs;
- * every knob saved first and restored after, also on error and on
- * SIGINT/SIGTERM/SIGHUP; `run` left as found.
+ * Rules of the shared live KSM, kept through the harness's live.h: an
+ * exclusive flock on /run/lock/ksmlab-live-ksm.lock while knobs change or a
+ * workload runs; every knob saved first (also to a state file, so a run
+ * killed with SIGKILL is repaired by the next user) and restored after,
+ * also on error and on SIGINT/SIGTERM/SIGHUP; `run` left as found.
  */
 #ifndef KSML_BENCH_LIVE_H
 #define KSML_BENCH_LIVE_H
@@ -46,6 +47,8 @@ struct ksml_live_result {
  * why (no /sys/kernel/mm/ksm, not root, no ksmd).
  */
 int ksml_live_available(char *why, size_t size);
+/* resident pages in other processes' mergeable areas (ksmd scans them too) */
+unsigned long ksml_live_others_pages(void);
 /* one measurement; 0 or -errno with a message in r->note */
 int ksml_live_measure(const struct ksml_live_params *p,
 		      struct ksml_live_result *r);
