@@ -579,7 +579,12 @@ static uint64_t ksml_kernel_clock_ns(void *ctx)
 	return ktime_get_ns();
 }
 
-/* the scheduler's runtime of the calling thread, as the advisor reads */
+/*
+ * The scheduler's runtime of the calling thread, as the advisor reads.
+ * The kernel's advisor uses task_sched_runtime(current), which is not
+ * exported to modules; se.sum_exec_runtime is the same sum without the
+ * slice in progress (it is brought up to date at every tick and switch).
+ */
 static uint64_t ksml_kernel_thread_cpu_ns(void *ctx)
 {
 	return current->se.sum_exec_runtime;
