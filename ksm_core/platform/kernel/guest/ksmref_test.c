@@ -1071,7 +1071,7 @@ static int cmd_ksmd(void)
 	unsigned int seeds[32];
 	struct ksm_ref_counters c;
 	int mm, i, err;
-	long fs0;
+	long fs0, p0;
 
 	group = "ksmd.";
 	dev_open();
@@ -1116,6 +1116,31 @@ static int cmd_ksmd(void)
 	       (unsigned long long)c.pages_sharing);
 	err = verify_pages(mm, BASE, seeds, 32);
 	report(!err, "ksmd_contents", "err=%d", err);
+
+	/* the advisor drives pages_to_scan from ksmd's CPU time */
+	err = knob("advisor_mode", "scan-time");
+	p0 = sys_long(KSM_REF_SYSFS, "pages_to_scan");
+	report(!err && p0 == 500, "advisor_starts_at_min_pages",
+	       "err=%d pages_to_scan=%ld", err, p0);
+	err = knob("pages_to_scan", "100");
+	report(err == -EINVAL, "advisor_owns_pages_to_scan", "err=%d", err);
+	fs0 = sys_long(KSM_REF_SYSFS, "full_scans");
+	knob("sleep_millisecs", "0");
+	knob("run", "1");
+	for (i = 0; i < 100 && sys_long(KSM_REF_SYSFS, "full_scans") < fs0 + 5;
+	     i++)
+		usleep(20000);
+	knob("run", "0");
+	c = counters();
+	report((long)c.full_scans >= fs0 + 5 && c.pages_to_scan >= 1 &&
+		       c.pages_to_scan <= 30000,
+	       "advisor_runs", "full_scans %ld -> %llu, pages_to_scan %llu",
+	       fs0, (unsigned long long)c.full_scans,
+	       (unsigned long long)c.pages_to_scan);
+	err = knob("advisor_mode", "none");
+	report(!err && sys_long(KSM_REF_SYSFS, "pages_to_scan") == 100,
+	       "advisor_off_resets_pages_to_scan", "err=%d pages_to_scan=%ld",
+	       err, sys_long(KSM_REF_SYSFS, "pages_to_scan"));
 	knob("run", "2");
 	mm_exit(mm);
 	knob("run", "0");
