@@ -529,6 +529,9 @@ int ksml_knob_write(struct ksml *ksm, const char *name, const char *buf,
 		return -KSML_ENOENT;
 	if (!knobs[id].writable)
 		return -KSML_EACCES;
+	/* as write(2) to sysfs: an empty write never reaches the store */
+	if (!len)
+		return 0;
 	if (!buf)
 		return -KSML_EINVAL;
 	/*

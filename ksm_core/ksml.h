@@ -109,7 +109,8 @@ int ksml_knob_count(void);
 const struct ksml_knob_info *ksml_knob_at(int idx);
 /* sysfs show: writes "value\n"; returns length or -errno */
 int ksml_knob_read(struct ksml *ksm, const char *name, char *buf, size_t size);
-/* sysfs store: parses as the kernel (kstrto*, trailing newline ok) */
+/* sysfs store: parses as the kernel (kstrto*, trailing newline ok); an
+ * empty write succeeds without effect, as write(2) of 0 bytes to sysfs */
 int ksml_knob_write(struct ksml *ksm, const char *name, const char *buf, size_t len);
 
 /* --------------------------------------------------------------- counters */
