@@ -31,8 +31,9 @@ BENCH_CXXFLAGS := -std=c++11 -O2 -g -Wall -Wextra -Werror -Ibench
 BENCH_LIBS := -lbenchmark -lpthread $(shell pkg-config --libs hwloc 2>/dev/null || \
 	echo -lhwloc) $(PKG_LIBS)
 
-BENCH_BINS := $(BB)/bench_micro $(BB)/bench_scan
-BENCH_HDRS := bench/gbench_c.h bench/bench_ctx.h bench/bench_live.h bench/bench_scan.h harness/live.h \
+BENCH_BINS := $(BB)/bench_micro $(BB)/bench_scan $(if $(BENCH_CORE_LIB),$(BB)/bench_wl)
+BENCH_HDRS := bench/gbench_c.h bench/bench_ctx.h bench/bench_live.h bench/bench_scan.h \
+	$(wildcard harness/*.h) \
 	$(if $(BENCH_CORE_LIB),$(CORE_HDR))
 
 .PHONY: bench bench-build bench-compare bench-ctx-force bench-print-dir
@@ -61,6 +62,11 @@ $(BB)/bench_micro: $(BB)/bench_micro.o $(BB)/bench_ctx.o $(BB)/gbench_c.o $(BENC
 # the live-KSM rules (lock, save/restore, SIGKILL repair) are the harness's
 $(BB)/bench_scan: $(BB)/bench_scan.o $(BB)/bench_live.o $(BB)/bench_numa.o \
 		$(BB)/bench_ctx.o $(BB)/gbench_c.o $(B)/harness/live.o $(BENCH_CORE_LIB)
+	$(CXX) -o $@ $(filter %.o %.a,$^) $(BENCH_LIBS)
+
+# the shipped workloads through the harness's driver and runner (needs the core)
+$(BB)/bench_wl: $(BB)/bench_wl.o $(BB)/bench_ctx.o $(BB)/gbench_c.o \
+		$(HARNESS_DRV_OBJ) $(HARNESS_WL_OBJ) $(BENCH_CORE_LIB)
 	$(CXX) -o $@ $(filter %.o %.a,$^) $(BENCH_LIBS)
 
 # `make bench` always runs: if the core does not build (work in progress),

@@ -4,7 +4,7 @@
 bench_micro and bench_scan, prints the ref-vs-linux table, writes PNG plots
 (matplotlib, Agg) and a markdown report linking them.
 
-usage: report.py MICRO.json SCAN.json OUTDIR
+usage: report.py MICRO.json SCAN.json OUTDIR [WL.json]
 Run with Debian's /usr/bin/python3 (matplotlib, numpy)."""
 import json
 import os
@@ -64,8 +64,10 @@ def fmt_rate(x):
 
 def main():
     micro_path, scan_path, outdir = sys.argv[1:4]
+    wl_path = sys.argv[4] if len(sys.argv) > 4 else None
     micro, scan = load(micro_path), load(scan_path)
     mr, sr = runs(micro), runs(scan)
+    wr = runs(load(wl_path)) if wl_path else {}
     ctx = scan.get("context") or micro.get("context") or {}
     os.makedirs(outdir, exist_ok=True)
 
@@ -161,6 +163,58 @@ def main():
             notes.append(f"{r['pattern']}: checksum index counters DIFFER from the content index")
     text = "\n".join(lines + [f"note: {n}" for n in sorted(set(notes))])
     print(text)
+
+    # shipped workloads (harness runner), ref vs linux
+    wl_rows = []
+    for n in sorted(wr):
+        m = re.match(r"^BM_wl_ref/([^/]+)", n)
+        if not m:
+            continue
+        w = m.group(1)
+        lin = [v for k, v in wr.items() if k.startswith(f"BM_wl_linux/{w}/")]
+        lin = lin[0] if lin else []
+        ref = wr[n]
+        def c(rows, k):
+            return counter(rows, k)
+        lerr = [r.get("error_message") for r in lin if r.get("error_occurred")]
+        wl_rows.append({
+            "wl": w, "pages": c(ref, "pages"),
+            "ref": c(ref, "pages_per_cpu_s"), "linux": c(lin, "pages_per_cpu_s"),
+            "ref_saved": c(ref, "saved_MiB"), "linux_saved": c(lin, "saved_MiB"),
+            "ref_conv": c(ref, "converged_at"), "linux_conv": c(lin, "converged_at"),
+            "same": None if not lin or lerr else all(
+                c(ref, k) == c(lin, k) for k in ("pages_shared", "pages_sharing", "pages_unshared")),
+            "noise": c(lin, "host_noise"), "lerr": lerr[0] if lerr else None,
+            "label": (ref[0].get("label", "") if ref else ""),
+        })
+    wl_text = ""
+    if wl_rows:
+        h = (f"{'workload':<18} {'pages':>7} {'ref p/cpu-s':>11} {'linux p/cpu-s':>13} {'ratio':>7} "
+             f"{'saved ref/linux MiB':>20} {'conv ref/linux':>14} {'counters':>9}")
+        out = ["per shipped workload (harness runner; p/cpu-s = full scans x pages / scanner CPU)",
+               h, "-" * len(h)]
+        for r in wl_rows:
+            ratio = f"{r['ref'] / r['linux']:.2f}x" if r["ref"] and r["linux"] else "-"
+            def mib(x):
+                return "-" if x is None else f"{x:.1f}"
+            conv = f"{r['ref_conv'] if r['ref_conv'] is not None else '-':.0f}/" if r["ref_conv"] is not None else "-/"
+            conv += f"{r['linux_conv']:.0f}" if r["linux_conv"] is not None else "-"
+            same = {True: "equal", False: "differ", None: "-"}[r["same"]]
+            if r["noise"]:
+                same += "*"
+            out.append(f"{r['wl']:<18} {r['pages'] or 0:>7.0f} {fmt_rate(r['ref']):>11} "
+                       f"{fmt_rate(r['linux']):>13} {ratio:>7} "
+                       f"{mib(r['ref_saved']) + '/' + mib(r['linux_saved']):>20} {conv:>14} {same:>9}")
+        errs = sorted({r["lerr"] for r in wl_rows if r["lerr"]})
+        out += [f"note: linux skipped: {e}" for e in errs]
+        if any(r["noise"] for r in wl_rows):
+            out.append("note: *: other processes used KSM during the linux run (host noise): "
+                       "its global counters are not the workload's alone")
+        if any("expect_different" in r["label"] for r in wl_rows):
+            out.append("note: workloads marked expect_different in their .wl differ by design")
+        wl_text = "\n".join(out)
+        print()
+        print(wl_text)
 
     # ---------------------------------------------------------------- plots
     pngs = []
@@ -286,6 +340,8 @@ def main():
               "smart_scan=0 (CPU time from /proc/PID/schedstat). Both: the same pages, 4 full "
               "scans. \"of bound\": ref pages per CPU-second over one cold page read per "
               "second (BM_page_read/ws:16384).")
+    if wl_text:
+        md += ["", "## Per shipped workload", "", "```", wl_text, "```"]
     md += ["", "## Convergence and memory saved", "",
            "| pattern | ref scans / CPU s to converge | ref (checksum index) | linux scans / CPU s | "
            "saved ref MiB | saved linux MiB | checksum index counters = content index |",

@@ -38,10 +38,19 @@ if [ "$quick" = 1 ]; then
 	export BENCH_PAGES=${BENCH_PAGES:-4096} KSML_BENCH_MAX_NODES=4096
 	run_gb micro "$BB/bench_micro" --benchmark_min_time=0.01
 	run_gb scan "$BB/bench_scan"
+	wl_filter=identical-1k
 else
-	run_gb micro "$BB/bench_micro" --benchmark_min_time=0.2
+	run_gb micro "$BB/bench_micro" --benchmark_min_time=0.1
 	run_gb scan "$BB/bench_scan"
+	wl_filter=
+fi
+if [ -x "$BB/bench_wl" ]; then
+	KSML_BENCH_WL_FILTER=$wl_filter run_gb wl "$BB/bench_wl"
+else
+	step "wl: skipped (built without the core)"
+	echo '{"context": {}, "benchmarks": []}' >"$OUT/wl-$stamp.json"
 fi
 step "report"
-MPLBACKEND=Agg $PY bench/report.py "$OUT/micro-$stamp.json" "$OUT/scan-$stamp.json" "$OUT"
+MPLBACKEND=Agg $PY bench/report.py "$OUT/micro-$stamp.json" "$OUT/scan-$stamp.json" "$OUT" \
+	"$OUT/wl-$stamp.json"
 step "done in $(($(date +%s) - t0))s: JSON, PNGs and report.md in $OUT/"
