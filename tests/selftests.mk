@@ -19,10 +19,26 @@ $(B)/selftests/ksm_selftests: $(B)/selftests/ksm_selftests.o $(B)/selftests/st_b
 $(B)/selftests/ksm_knobtable: $(B)/selftests/ksm_knobtable.o $(B)/harness/live.o $(LIB_A)
 	$(CC_USER) -o $@ $^ $(PKG_LIBS)
 
+# the same under ASan+UBSan over the ASan core (50-selftests runs its ref column)
+ST_ASAN_CFLAGS := $(CFLAGS_ASAN) -Wframe-larger-than=65536 -Iharness
+$(B)/selftests/asan/%.o: $(ST_DIR)/%.c $(ST_HDR)
+	@mkdir -p $(dir $@)
+	$(CLANG) $(ST_ASAN_CFLAGS) -c $< -o $@
+$(B)/selftests/asan/live.o: harness/live.c harness/live.h
+	@mkdir -p $(dir $@)
+	$(CLANG) $(ST_ASAN_CFLAGS) -c $< -o $@
+$(B)/selftests/asan/ksm_selftests: $(B)/selftests/asan/ksm_selftests.o \
+		$(B)/selftests/asan/st_backends.o $(B)/selftests/asan/live.o $(LIB_ASAN)
+	$(CLANG) $(CFLAGS_ASAN) -o $@ $^ $(PKG_LIBS)
+$(B)/selftests/asan/ksm_knobtable: $(B)/selftests/asan/ksm_knobtable.o \
+		$(B)/selftests/asan/live.o $(LIB_ASAN)
+	$(CLANG) $(CFLAGS_ASAN) -o $@ $^ $(PKG_LIBS)
+
 .PHONY: selftests
 selftests: $(B)/selftests/ksm_selftests $(B)/selftests/ksm_knobtable
 
-TEST_BUILD += $(B)/selftests/ksm_selftests $(B)/selftests/ksm_knobtable
+TEST_BUILD += $(B)/selftests/ksm_selftests $(B)/selftests/ksm_knobtable \
+	$(B)/selftests/asan/ksm_selftests $(B)/selftests/asan/ksm_knobtable
 
 # both programs inside the kmod test guest (kmod column, 2 real NUMA nodes
 # for the guest kernel's KSM); needs `make kmod` and the guest kernel

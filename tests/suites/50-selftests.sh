@@ -9,6 +9,14 @@
 set -u
 cd "$(dirname "$0")/../.."
 bin=build/selftests/ksm_selftests
-[ -x "$bin" ] || { echo "FAIL: $bin not built (make test-build)"; exit 1; }
+asan=build/selftests/asan/ksm_selftests
+for b in "$bin" "$asan"; do
+	[ -x "$b" ] || { echo "FAIL: $b not built (make test-build)"; exit 1; }
+done
+# the ref column once more under ASan+UBSan (a fraction of a second)
+"$asan" -b ref -s 4 >/tmp/ksm_selftests_asan.$$ 2>&1 ||
+	{ cat /tmp/ksm_selftests_asan.$$; rm -f /tmp/ksm_selftests_asan.$$; echo "FAIL: ref under ASan+UBSan"; exit 1; }
+echo "ok ref column under ASan+UBSan: $(grep '^SUMMARY' /tmp/ksm_selftests_asan.$$)"
+rm -f /tmp/ksm_selftests_asan.$$
 # the timing modes (-P/-H/-D) on 16 MiB, page counts as in the table
 exec "$bin" -b ref,linux,kmod -s 16

@@ -7,7 +7,12 @@
 set -u
 cd "$(dirname "$0")/../.."
 bin=build/selftests/ksm_knobtable
-[ -x "$bin" ] || { echo "FAIL: $bin not built (make test-build)"; exit 1; }
+asan=build/selftests/asan/ksm_knobtable
+for b in "$bin" "$asan"; do
+	[ -x "$b" ] || { echo "FAIL: $b not built (make test-build)"; exit 1; }
+done
+"$asan" -r >/dev/null 2>&1 || { "$asan" -r | tail -20; echo "FAIL: ref knob table under ASan+UBSan"; exit 1; }
+echo "ok ref knob table under ASan+UBSan"
 out=$("$bin" 2>&1)
 rc=$?
 echo "$out"
