@@ -403,7 +403,8 @@ static int check_files(bool live)
 
 		snprintf(path, sizeof(path), "%s/%s", ksml_live_dir(), k->name);
 		if (stat(path, &st)) {
-			printf("  MISMATCH %-36s in ref, not in the live kernel\n", k->name);
+			printf("  MISMATCH %-36s in ref, not in the live kernel (older version?)\n",
+			       k->name);
 			bad++;
 			continue;
 		}
@@ -448,6 +449,11 @@ static int check_texts(struct side *ref, struct side *live)
 		s_read(ref, k->name, a, sizeof(a));
 		if (!live) {
 			printf("  %-36s ref %s\n", k->name, esc(a, ea, sizeof(ea)));
+			continue;
+		}
+		if (!live_has(k->name)) {
+			printf("  %-36s ref %-20s live: absent (older kernel)\n", k->name,
+			       esc(a, ea, sizeof(ea)));
 			continue;
 		}
 		s_read(live, k->name, b, sizeof(b));
@@ -517,7 +523,8 @@ int main(int argc, char **argv)
 			if (!strcmp(ksml_knob_at(k)->name, r->knob))
 				ro = !ksml_knob_at(k)->writable;
 		run_row(&ref, r, &a);
-		if (have_live && !live_has(r->knob)) {
+		if (have_live && (!live_has(r->knob) ||
+				  (r->pre == PRE_ADVISOR && !live_has("advisor_mode")))) {
 			printf("  %-36s %-24s %-16s | not in the live kernel (older version): not compared\n",
 			       r->knob, esc(r->val, v, sizeof(v)), pre_name(r->pre));
 			continue;
