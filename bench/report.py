@@ -261,7 +261,7 @@ def main():
 
         # 3. scaling with pages
         fig, ax = plt.subplots(figsize=(7, 4.5))
-        for p in PATTERNS:
+        for pi, p in enumerate(PATTERNS):
             for tag, rx, ls in (("ref", rf"^BM_ref_scan/{p}/pages:(\d+)/index:0", "-"),
                                 ("linux", rf"^BM_linux_scan/{p}/pages:(\d+)/", ":")):
                 pts = []
@@ -273,7 +273,7 @@ def main():
                 if pts:
                     pts.sort()
                     ax.plot([a for a, _ in pts], [b for _, b in pts], ls, marker="o",
-                            label=f"{tag} {p}")
+                            color=f"C{pi}", label=f"{tag} {p}")
         ax.set_xscale("log", base=2)
         ax.set_yscale("log")
         ax.set_xlabel("pages in the workload")
