@@ -93,6 +93,7 @@ struct ksml_drv {
 	char err[512];
 	char notes[1024]; /* facts worth reporting (host KSM users, ...) */
 	bool host_noise;  /* linux: other processes used KSM during the run */
+	bool noise_ksmlab; /* ... and one was another ksmlab (same contents) */
 	int waited_s;     /* linux: seconds spent in wait_quiet_s */
 };
 

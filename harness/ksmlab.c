@@ -542,13 +542,16 @@ static int cmd_diff(int argc, char **argv)
 			row->expected = true;
 			snprintf(row->reason, sizeof(row->reason), "%s",
 				 wl.expect_different);
-		} else if (row->ndiff && row->noise) {
+		} else if (row->ndiff && row->noise &&
+			   (wl.has_zero || lr.noise_ksmlab)) {
 			/*
-			 * even our own pages can merge with theirs (zero pages,
-			 * with use_zero_pages 0): not proof of a bug
+			 * Our own pages can merge with theirs only if the
+			 * contents coincide: zero pages, or another ksmlab
+			 * writing the same seeded contents.  Not proof of a bug.
 			 */
 			snprintf(row->reason, sizeof(row->reason),
-				 "inconclusive: other processes used the host's KSM");
+				 "inconclusive: other processes used the host's KSM%s",
+				 lr.noise_ksmlab ? " (another ksmlab)" : " (zero pages)");
 			if (!rc)
 				rc = 3;
 		} else if (row->ndiff) {

@@ -266,6 +266,7 @@ int ksml_run_workload_min(struct ksml_drv *d, const struct ksml_workload *wl,
 	if (!ksml_drv_cpu_ns(d, &cpu))
 		res->cpu_s = (double)cpu / 1e9;
 	res->host_noise = d->host_noise;
+	res->noise_ksmlab = d->noise_ksmlab;
 	if (d->notes[0])
 		snprintf(res->notes + strlen(res->notes),
 			 sizeof(res->notes) - strlen(res->notes), "%s%s",

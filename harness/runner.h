@@ -23,6 +23,7 @@ struct ksml_run_result {
 	bool converged;
 	bool idle;		     /* nothing left to scan (-EAGAIN) */
 	bool host_noise;	     /* other KSM users on the host (linux) */
+	bool noise_ksmlab;	     /* one of them another ksmlab */
 	double wall_s;
 	double cpu_s;		     /* scanner CPU: ksmd or the ref core */
 	int nr_spaces;

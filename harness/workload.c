@@ -619,6 +619,15 @@ static int parse_fill(struct parser *p, char **tok, int ntok)
 	st->first = first;
 	st->count = count;
 	st->fill_id = (unsigned long)(p->wl->nr_steps);
+	if (f.pat == KSML_PAT_ZERO)
+		p->wl->has_zero = true;
+	if (f.pat == KSML_PAT_CLASSES) {
+		unsigned long k;
+
+		for (k = 0; k < count; k++)
+			if (f.classes[k] == KSML_CLS_ZERO)
+				p->wl->has_zero = true;
+	}
 	if (f.pat == KSML_PAT_GROUPS && f.base < 0)
 		f.base = (long)((1ULL << 61) | ((uint64_t)st->fill_id << 32));
 	if (f.pat == KSML_PAT_RANDOM) {

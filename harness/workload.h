@@ -118,6 +118,7 @@ struct ksml_workload {
 	struct ksml_wl_volatile *vol;
 	unsigned long last_event_scan; /* largest `at` of a one-shot step */
 	unsigned long total_pages;
+	bool has_zero; /* some fill writes zero pages */
 };
 
 /*
