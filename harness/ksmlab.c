@@ -570,8 +570,7 @@ static int cmd_diff(int argc, char **argv)
 				printf("   linux note: %s\n", lr.notes);
 			printf("   => %s%s%s\n\n",
 			       !row->ndiff ? "EQUAL" :
-			       row->expected ? "DIFFERENT (expected)" :
-			       row->noise ? "DIFFERENT (inconclusive)" : "DIFFERENT",
+			       row->expected ? "DIFFERENT (expected)" : "DIFFERENT",
 			       row->reason[0] ? ": " : "", row->reason);
 			if (!row->ndiff && wl.expect_different[0])
 				printf("   (marked expect-different but equal: the mark can go)\n\n");
@@ -623,7 +622,8 @@ static int cmd_diff(int argc, char **argv)
 			printf("%-18s | %-34s | %-34s | %s%s%s\n", r->name, a, b,
 			       !r->ndiff ? "equal" :
 			       r->expected ? "different (expected)" :
-			       r->noise ? "different" : "DIFFERENT",
+			       !strncmp(r->reason, "inconclusive", 12) ? "different" :
+									 "DIFFERENT",
 			       r->reason[0] ? ": " : "", r->reason);
 		}
 	}
