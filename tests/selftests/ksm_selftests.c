@@ -124,7 +124,7 @@ static pid_t g_main_pid;
 
 static int child_tramp(struct st_be *b, void *mm, char *msg, size_t msz)
 {
-	char local[256] = "";
+	char local[1536] = "";
 	size_t before;
 	int r;
 
@@ -146,7 +146,7 @@ static int child_tramp(struct st_be *b, void *mm, char *msg, size_t msz)
 static int run_child(struct st_be *b, void *mm, st_child_fn fn, unsigned long arg,
 		     bool exec, char *msg, size_t msz)
 {
-	char m[512] = "", *mark;
+	char m[2048] = "", *mark;
 	int r;
 
 	g_child_fn = fn;
@@ -736,6 +736,65 @@ static int my_merging_pages(struct st_be *b, void *mm)
 enum ft_mode { FT_PRCTL, FT_MADVISE, FT_NONE };
 
 /*
+ * A snapshot of the mm's ksm_stat and of the global counters, recorded as
+ * observations (ksmd stopped, so both are stable): madvise-mode cases only,
+ * where the linux process has nothing registered but the range.
+ */
+static void snap(struct st_be *b, void *mm, const char *tag)
+{
+	struct ksml_mm_stat st;
+
+	if (!b->ops->mm_stat(b, mm, &st))
+		obs("%s:rmap=%lu,zero=%ld,merging=%lu,profit=%ld,mergeable=%d", tag,
+		    st.ksm_rmap_items, st.ksm_zero_pages, st.ksm_merging_pages,
+		    st.ksm_process_profit, st.ksm_mergeable);
+	obs("g:%s:shared=%lu,sharing=%lu,unshared=%lu,zero=%ld,chains=%lu,dups=%lu",
+	    tag, counter(b, "pages_shared"), counter(b, "pages_sharing"),
+	    counter(b, "pages_unshared"), scounter(b, "ksm_zero_pages"),
+	    counter(b, "stable_node_chains"), counter(b, "stable_node_dups"));
+}
+
+/*
+ * After a case's checks: three more full scans (every page revisited, where
+ * ever the host's cursor stood), then a snapshot of what KSM made of it.
+ * An mm left without VM_MERGEABLE areas is dropped by ksmd at the end of
+ * a pass that walked it from its start (ksm-spec 3.3): then nothing may be
+ * left to scan and full_scans stops (ref: -EAGAIN at once; linux: when no
+ * other process is registered), so "our mm has left KSM" also ends the wait.
+ */
+static void settle(struct st_be *b, void *mm, char *msg, size_t msz)
+{
+	unsigned long start = counter(b, "full_scans");
+	struct ksml_mm_stat st;
+	double t0 = now_s();
+	int ret;
+
+	/*
+	 * smart_scan off: unmerged pages then stay in the unstable tree from
+	 * one pass to the next, a fixed point; with it on, their skipping
+	 * depends on how many passes ran (exactly 3 on ref, 3 or more on linux)
+	 */
+	if (knob_opt(b, "smart_scan", "0", msg, msz) || knob(b, "run", "1", msg, msz))
+		return;
+	for (;;) {
+		ret = b->ops->scan_until(b, start + 3, 0.2);
+		if (!ret)
+			break;
+		if (!b->ops->mm_stat(b, mm, &st) && !st.ksm_mergeable &&
+		    !st.ksm_rmap_items)
+			break;
+		if ((ret != -ETIMEDOUT && ret != -EAGAIN) || now_s() - t0 > 30) {
+			say(msg, msz, "settling (3 more full scans from %lu): %s",
+			    start, strerror(-ret));
+			knob(b, "run", "0", msg, msz);
+			return;
+		}
+	}
+	if (!knob(b, "run", "0", msg, msz))
+		snap(b, mm, "rescanned");
+}
+
+/*
  * mmap_and_merge_range: run=2; nothing of ours may stay merged; map 2 MiB
  * of val (PROT_NONE if asked), enable KSM by mode, merge; a non-zero val
  * must leave ksm_merging_pages > 0.  Returns ST_*, the range in *addr.
@@ -780,9 +839,20 @@ static int ft_map_merge(struct st_be *b, void *mm, unsigned char val,
 		return ST_FAIL;
 	}
 	say(msg, msz, "merged: ksm_merging_pages=%d", n);
+	/*
+	 * For the snapshots only (the kernel's checks are done): one more
+	 * full scan, so that the state is the same after exactly 3 passes
+	 * (ref, kmod) and after the 3 or more the host's free-running ksmd
+	 * made (the rmap_items of pages merged with the zero page go in the
+	 * pass after the merge); then ksmd stopped (the store waits for its
+	 * batch).  The kernel's test leaves it running, which none of its
+	 * checks depends on.
+	 */
+	if (ksm_scans(b, 1, false, msg, msz) || knob(b, "run", "0", msg, msz))
+		return ST_FAIL;
 	/* under MERGE_ANY the whole linux process merges, not just the range */
 	if (mode == FT_MADVISE)
-		obs("merging=%d", n);
+		snap(b, mm, "merged");
 	return ST_PASS;
 }
 
@@ -820,7 +890,9 @@ static int ft_unmerge(struct st_be *b, void *mm, const struct tcase *t,
 			say(msg, msz, "MADV_UNMERGEABLE: %s", strerror(-ret));
 			r = ST_FAIL;
 		} else {
+			snap(b, mm, "unmerged");
 			r = expect_no_dups(b, mm, addr, msg, msz);
+			settle(b, mm, msg, msz);
 		}
 	}
 	if (addr)
@@ -869,6 +941,7 @@ static int ft_unmerge_zero_pages(struct st_be *b, void *mm,
 	if (b->ops->madvise(b, mm, addr, FT_SIZE / 2, KSML_MADV_UNMERGEABLE))
 		goto out;
 	z = my_zero_pages(b, mm);
+	snap(b, mm, "half-unmerged");
 	say(msg, msz, "after unmerging half: %ld (want %lu)", z, n / 2);
 	obs("zero=%ld", z);
 	if (z != (long)(n / 2))
@@ -882,9 +955,11 @@ static int ft_unmerge_zero_pages(struct st_be *b, void *mm,
 	z = my_zero_pages(b, mm);
 	say(msg, msz, "after writing the other half: %ld (want 0)", z);
 	obs("zero=%ld", z);
+	snap(b, mm, "written");
 	if (z)
 		goto out;
 	r = expect_no_dups(b, mm, addr, msg, msz);
+	settle(b, mm, msg, msz);
 out:
 	if (addr)
 		b->ops->unmap(b, mm, addr, FT_SIZE);
@@ -902,14 +977,18 @@ static int ft_unmerge_discarded(struct st_be *b, void *mm,
 		r = ft_map_merge(b, mm, 0xcf, false, FT_MADVISE, &addr, msg, msz);
 	if (!r) {
 		ret = b->ops->madvise(b, mm, addr, FT_SIZE / 2, KSML_MADV_DONTNEED);
-		if (!ret)
+		if (!ret) {
+			snap(b, mm, "discarded");
 			ret = b->ops->madvise(b, mm, addr, FT_SIZE,
 					      KSML_MADV_UNMERGEABLE);
+		}
 		if (ret) {
 			say(msg, msz, "DONTNEED/UNMERGEABLE: %s", strerror(-ret));
 			r = ST_FAIL;
 		} else {
+			snap(b, mm, "unmerged");
 			r = expect_no_dups(b, mm, addr, msg, msz);
+			settle(b, mm, msg, msz);
 		}
 	}
 	if (addr)
@@ -1014,14 +1093,18 @@ static int ft_prot_none(struct st_be *b, void *mm, const struct tcase *t,
 
 		ret = b->ops->write(b, mm, addr + i * ST_PAGE, &v, sizeof(v), true);
 	}
-	if (!ret)
+	if (!ret) {
+		snap(b, mm, "forced");
 		ret = b->ops->madvise(b, mm, addr + FT_SIZE / 2, FT_SIZE / 2,
 				      KSML_MADV_UNMERGEABLE);
+	}
 	if (ret) {
 		say(msg, msz, "forced write/UNMERGEABLE: %s", strerror(-ret));
 		r = ST_FAIL;
 	} else {
+		snap(b, mm, "unmerged");
 		r = expect_no_dups(b, mm, addr, msg, msz);
+		settle(b, mm, msg, msz);
 	}
 out:
 	if (addr)
@@ -1143,6 +1226,10 @@ static int ft_fork_merging_count(struct st_be *b, void *mm,
 		r = ft_map_merge(b, mm, 0xcf, false, FT_MADVISE, &addr, msg, msz);
 	if (!r)
 		r = run_child(b, mm, merging_child, 0, false, msg, msz);
+	if (!r) {
+		snap(b, mm, "child-gone");
+		settle(b, mm, msg, msz);
+	}
 	if (addr)
 		b->ops->unmap(b, mm, addr, FT_SIZE);
 	return r;
@@ -1211,7 +1298,8 @@ struct outcome {
 	int r;
 	double s;
 	char msg[640];
-	char obs[256];
+	char obs[1536];
+	bool noisy; /* other KSM users on the host: g: observations dropped */
 };
 
 static struct outcome out[NR_CASES][NR_BE];
@@ -1251,6 +1339,7 @@ static void run_case(struct st_be *b, const struct tcase *t, struct outcome *o)
 	o->ran = true;
 	o->msg[0] = 0;
 	o->obs[0] = 0;
+	o->noisy = false;
 	g_obs = o->obs;
 	g_obs_sz = sizeof(o->obs);
 	ret = b->ops->reset(b, t->nodes, why, sizeof(why));
@@ -1273,6 +1362,7 @@ static void run_case(struct st_be *b, const struct tcase *t, struct outcome *o)
 			    "host: other KSM users during the case (%s): global counters include them",
 			    why);
 		drop_global_obs(o->obs);
+		o->noisy = true;
 	}
 	/* ksmd idle between cases */
 	b->ops->knob_write(b, "run", "0");
@@ -1281,6 +1371,8 @@ done:
 	o->s = now_s() - t0;
 	printf("%-28s %-5s %s (%.2f s) %s\n", t->name, b->ops->name, rname[o->r],
 	       o->s, verbose || o->r ? o->msg : "");
+	if (verbose && o->obs[0])
+		printf("%-28s %-5s   observations: %s\n", "", "", o->obs);
 	fflush(stdout);
 }
 
@@ -1298,24 +1390,36 @@ static void skip_all(int bi, const char *why, const char *filter)
 	printf("%-28s %-5s SKIP %s\n", "(all cases)", be_ops[bi]->name, why);
 }
 
-/* the observations of the backends that ran the case: "same", "DIFF" or "-" */
+/*
+ * the observations of the backends that ran the case: "same", "DIFF" or
+ * "-"; global counters only where no backend saw host noise
+ */
 static const char *obs_cmp(size_t i, const bool *want)
 {
-	const char *first = NULL;
+	static char a[1536], c[1536];
+	bool noisy = false, have = false;
 	int bi, n = 0;
 
+	for (bi = 0; bi < NR_BE; bi++)
+		if (want[bi] && out[i][bi].ran)
+			noisy |= out[i][bi].noisy;
 	for (bi = 0; bi < NR_BE; bi++) {
 		const struct outcome *o = &out[i][bi];
 
 		if (!want[bi] || !o->ran || o->r == ST_SKIP || !o->obs[0])
 			continue;
 		n++;
-		if (!first)
-			first = o->obs;
-		else if (strcmp(first, o->obs))
+		snprintf(c, sizeof(c), "%s", o->obs);
+		if (noisy)
+			drop_global_obs(c);
+		if (!have) {
+			snprintf(a, sizeof(a), "%s", c);
+			have = true;
+		} else if (strcmp(a, c)) {
 			return "DIFF";
+		}
 	}
-	return n > 1 ? "same" : "-";
+	return n > 1 ? (noisy ? "same (per-process; host noise)" : "same") : "-";
 }
 
 static void print_table(const bool *want)

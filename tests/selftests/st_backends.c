@@ -608,7 +608,7 @@ static int linux_child(struct st_be *b, void *mm, st_child_fn fn, bool exec,
 		return ST_FAIL;
 	}
 	if (!pid) {
-		char m[512] = "", fdarg[16], idarg[16], arg[32];
+		char m[2048] = "", fdarg[16], idarg[16], arg[32];
 
 		close(pfd[0]);
 		if (exec) {
