@@ -10,6 +10,7 @@
  *   hotplug        offline/online a memory block: the notifier sees it
  *   ksmd           merging done by the ksmd_ref thread alone
  *   freeze         a system freeze succeeds while ksmd_ref scans
+ *   limits         (max_frames=512) the frame budget, merging frees frames
  *   fuzz N SEED [P]  N random and malformed ioctls (and injected allocation
  *                  failures), in P concurrent processes; no oops, no
  *                  KSML_WARN_ON, invariants hold
@@ -1204,6 +1205,66 @@ static int cmd_freeze(void)
 	return nfail;
 }
 
+/*
+ * With the module loaded with max_frames=512: writes beyond the frame
+ * budget fail with -ENOMEM, what was written stays readable, merging
+ * frees frames for more writes, and exit gives every frame back.
+ */
+static int cmd_limits(void)
+{
+	static unsigned int seeds[700];
+	struct ksm_ref_plat p0, p1;
+	struct ksm_ref_counters c;
+	char page[PG];
+	int mm, i, err = 0, written = 0;
+
+	group = "limits.";
+	dev_open();
+	p0 = plat();
+	knob("run", "2");
+	mm = mm_new();
+	err = mm < 0 ? mm
+		     : vmap(mm, BASE, 700 * PG,
+			    MAP_PRIVATE_M | MAP_ANON_M | MAP_FIXED_M);
+	for (i = 0; i < 700; i++)
+		seeds[i] = 20000 + i % 2;
+	for (i = 0; i < 700 && !err; i++) {
+		fill(page, seeds[i]);
+		err = vwrite(mm, BASE + i * PG, page, PG);
+		if (!err)
+			written++;
+	}
+	p1 = plat();
+	report(err == -ENOMEM && written < 512 && p1.frames_in_use <= 512,
+	       "frame_budget_enforced", "err=%d written=%d frames_in_use=%llu",
+	       err, written, (unsigned long long)p1.frames_in_use);
+	err = verify_pages(mm, BASE, seeds, written);
+	report(!err, "written_pages_intact", "err=%d", err);
+	/* merging the 2 contents frees all but 2 frames: room again */
+	err = vmadvise(mm, BASE, 700 * PG, MADV_MERGEABLE_M);
+	knob("run", "1");
+	converge(&c);
+	knob("run", "0");
+	for (i = written; i < 700 && !err; i++) {
+		fill(page, seeds[i]);
+		err = vwrite(mm, BASE + i * PG, page, PG);
+	}
+	report(!err && c.pages_shared == 2, "merging_frees_frames",
+	       "err=%d at page %d, shared=%llu sharing=%llu", err, i,
+	       (unsigned long long)c.pages_shared,
+	       (unsigned long long)c.pages_sharing);
+	knob("run", "2");
+	mm_exit(mm);
+	knob("run", "0");
+	p1 = plat();
+	report(p1.frames_in_use == p0.frames_in_use, "frames_back_on_exit",
+	       "frames_in_use %llu -> %llu",
+	       (unsigned long long)p0.frames_in_use,
+	       (unsigned long long)p1.frames_in_use);
+	close(dev);
+	return nfail;
+}
+
 /* -------------------------------------------------------------- fuzz */
 
 static uint64_t rng;
@@ -2074,6 +2135,8 @@ int main(int argc, char **argv)
 		r = cmd_ksmd();
 	else if (!strcmp(argv[1], "freeze"))
 		r = cmd_freeze();
+	else if (!strcmp(argv[1], "limits"))
+		r = cmd_limits();
 	else if (!strcmp(argv[1], "fuzz") && (argc == 4 || argc == 5))
 		r = cmd_fuzz(atol(argv[2]), strtoul(argv[3], NULL, 0),
 			     argc == 5 ? atoi(argv[4]) : 1);
@@ -2092,8 +2155,8 @@ int main(int argc, char **argv)
 	printf("KMODTEST: %s passed=%d failed=%d\n", argv[1], npass, nfail);
 	return r > 100 ? 100 : r;
 usage:
-	fprintf(stderr,
-		"usage: ksmref_test unit|sysfs|hotplug|ksmd|freeze|fuzz N "
-		"SEED [P]|compare|conform DIR|plat|smoke|dbg\n");
+	fprintf(stderr, "usage: ksmref_test "
+			"unit|sysfs|hotplug|ksmd|freeze|limits|fuzz N "
+			"SEED [P]|compare|conform DIR|plat|smoke|dbg\n");
 	return 2;
 }
