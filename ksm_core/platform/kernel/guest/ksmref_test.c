@@ -10,6 +10,7 @@
  *   hotplug        offline/online a memory block: the notifier sees it
  *   ksmd           merging done by the ksmd_ref thread alone
  *   freeze         a system freeze succeeds while ksmd_ref scans
+ *   enter          (ksmd=0) where enter/exit put an mm relative to the cursor
  *   limits         (max_frames=512) the frame budget, merging frees frames
  *   fuzz N SEED [P]  N random and malformed ioctls (and injected allocation
  *                  failures), in P concurrent processes; no oops, no
@@ -1205,6 +1206,94 @@ static int cmd_freeze(void)
 	return nfail;
 }
 
+static long scan_pages(unsigned long n)
+{
+	struct ksm_ref_scan sc = {.nr_pages = n};
+	int err = kio(KSM_REF_IOC_SCAN, &sc);
+
+	return err ? err : (long)sc.result;
+}
+
+static long mm_items(int mm)
+{
+	struct ksm_ref_mm_stat st;
+
+	return mmstat(mm, &st) ? -1 : (long)st.ksm_rmap_items;
+}
+
+/*
+ * __ksm_enter and __ksm_exit placement, page by page (ksmd_ref off, so
+ * only these scans move the cursor): an mm registered while the cursor
+ * is inside another is put just behind the cursor, so it is first
+ * visited in the next pass; an mm exiting under the cursor keeps its
+ * rmap_items until ksmd passes it.
+ */
+static int cmd_enter(void)
+{
+	static unsigned int seeds[100];
+	struct ksm_ref_counters c0, c1;
+	long n;
+	int a, b, i, err;
+
+	group = "enter.";
+	dev_open();
+	for (i = 0; i < 100; i++)
+		seeds[i] = 30000 + i;
+	knob("run", "2");
+	knob("run", "1");
+	a = mm_new();
+	err = a < 0 ? a
+		    : vmap(a, BASE, 100 * PG,
+			   MAP_PRIVATE_M | MAP_ANON_M | MAP_FIXED_M);
+	err = err ?: write_pages(a, BASE, seeds, 100);
+	err = err ?: vmadvise(a, BASE, 100 * PG, MADV_MERGEABLE_M);
+	n = scan_pages(50);
+	report(!err && n == 50 && mm_items(a) == 50, "cursor_inside_a",
+	       "err=%d scanned=%ld items(a)=%ld", err, n, mm_items(a));
+	b = mm_new();
+	err = b < 0 ? b
+		    : vmap(b, BASE, 10 * PG,
+			   MAP_PRIVATE_M | MAP_ANON_M | MAP_FIXED_M);
+	err = err ?: write_pages(b, BASE, seeds, 10);
+	err = err ?: vmadvise(b, BASE, 10 * PG, MADV_MERGEABLE_M);
+	c0 = counters();
+	n = scan_pages(50);
+	report(!err && n == 50 && mm_items(a) == 100 && mm_items(b) == 0,
+	       "entered_mm_not_in_this_pass",
+	       "err=%d items(a)=%ld items(b)=%ld", err, mm_items(a),
+	       mm_items(b));
+	/* the cursor wraps: that step ends the pass and visits nothing */
+	n = scan_pages(1);
+	c1 = counters();
+	report(n == 0 && mm_items(b) == 0 && c1.full_scans == c0.full_scans + 1,
+	       "pass_ends", "scanned=%ld items(b)=%ld full_scans %llu -> %llu",
+	       n, mm_items(b), (unsigned long long)c0.full_scans,
+	       (unsigned long long)c1.full_scans);
+	/* b sits before a: the next pass starts with it */
+	n = scan_pages(1);
+	report(n == 1 && mm_items(b) == 1 && mm_items(a) == 100,
+	       "entered_mm_first_in_next_pass",
+	       "scanned=%ld items(b)=%ld items(a)=%ld", n, mm_items(b),
+	       mm_items(a));
+	/* b exits with the cursor on it: its item stays until ksmd passes */
+	err = mm_exit(b);
+	c0 = counters();
+	report(!err && c0.rmap_items == 101, "exit_under_cursor_keeps_items",
+	       "err=%d rmap_items=%llu", err,
+	       (unsigned long long)c0.rmap_items);
+	n = scan_pages(1);
+	c1 = counters();
+	report(c1.rmap_items == 100 && mm_items(a) == 100,
+	       "ksmd_frees_exited_items", "rmap_items=%llu items(a)=%ld",
+	       (unsigned long long)c1.rmap_items, mm_items(a));
+	knob("run", "2");
+	mm_exit(a);
+	knob("run", "0");
+	check_invariants("invariants");
+	close(dev);
+	return nfail;
+}
+
 /*
  * With the module loaded with max_frames=512: writes beyond the frame
  * budget fail with -ENOMEM, what was written stays readable, merging
@@ -2135,6 +2224,8 @@ int main(int argc, char **argv)
 		r = cmd_ksmd();
 	else if (!strcmp(argv[1], "freeze"))
 		r = cmd_freeze();
+	else if (!strcmp(argv[1], "enter"))
+		r = cmd_enter();
 	else if (!strcmp(argv[1], "limits"))
 		r = cmd_limits();
 	else if (!strcmp(argv[1], "fuzz") && (argc == 4 || argc == 5))
@@ -2156,7 +2247,7 @@ int main(int argc, char **argv)
 	return r > 100 ? 100 : r;
 usage:
 	fprintf(stderr, "usage: ksmref_test "
-			"unit|sysfs|hotplug|ksmd|freeze|limits|fuzz N "
+			"unit|sysfs|hotplug|ksmd|freeze|enter|limits|fuzz N "
 			"SEED [P]|compare|conform DIR|plat|smoke|dbg\n");
 	return 2;
 }
