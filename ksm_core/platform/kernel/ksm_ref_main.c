@@ -10,7 +10,8 @@
  *   fail_nth=N    arm the failure injection before init: the N-th
  *                 allocation, thread start or registration step fails
  *                 (tests walk N = 1, 2, ... to unwind from every step)
- *   max_frames=N  frames the model may allocate (bounds guest memory)
+ *   max_frames=N  frames the model may allocate (default 65536; 0 or more
+ *                 than half of RAM: half of RAM)
  */
 #define pr_fmt(fmt) "ksm_ref: " fmt
 
@@ -219,8 +220,15 @@ static int __init ksm_ref_init(void)
 		.start_ksmd = ksmd,
 		.max_frames = max_frames,
 	};
+	unsigned long cap = totalram_pages() / 2;
 	int err;
 
+	/* the model never takes more than half the machine's memory */
+	if (!cfg.max_frames || cfg.max_frames > cap) {
+		pr_info("max_frames=%lu: using %lu (half of RAM)\n", max_frames,
+			cap);
+		cfg.max_frames = cap;
+	}
 	ksml_plat_fail_nth(fail_nth);
 
 	/* caches, ksmd_ref, the sysfs group, the memory notifier */
