@@ -9,7 +9,7 @@
 # end of the boot; panic=-1 with -no-reboot makes qemu exit then.
 #
 # Fails on: a timeout, no "KMODTEST: RESULT=PASS", any failed test, any
-# BUG/Oops/WARNING/Call Trace/panic line, or a taint other than O|E
+# BUG/Oops/WARNING/Call Trace/panic/hung-task/stall line, or a taint other than O|E
 # (12288: out-of-tree, unsigned).
 set -u
 vmlinuz=$1 initrd=$2 log=$3
@@ -46,11 +46,15 @@ secs=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", b - a }')
 # the console uses CRLF
 sed -i 's/\r$//' "$log"
 
+# kernel splats: oops, BUG, WARN (also KSML_WARN_ON), panic, hung task,
+# RCU stall, sanitizers, a lockup
+splat='BUG:|Oops|WARNING:|Call Trace|Kernel panic|general protection fault|kernel BUG'
+splat="$splat|blocked for more than|detected stalls|UBSAN:|KASAN:|soft lockup|hard LOCKUP"
 why=""
 [ $rc -eq 124 ] && why="timeout after ${tmo}s"
 [ -z "$why" ] && [ $rc -ne 0 ] && why="qemu exited $rc"
-if grep -qE 'BUG:|Oops|WARNING:|Call Trace|Kernel panic|general protection fault|kernel BUG' "$log"; then
-	why="${why:+$why; }kernel splat: $(grep -m1 -E 'BUG:|Oops|WARNING:|Call Trace|Kernel panic|general protection fault|kernel BUG' "$log")"
+if grep -qE "$splat" "$log"; then
+	why="${why:+$why; }kernel splat: $(grep -m1 -E "$splat" "$log")"
 fi
 taint=$(sed -n 's/^KMODTEST: taint=\([0-9]*\).*/\1/p' "$log" | tail -n1)
 [ -n "$taint" ] && [ "$taint" != 12288 ] && why="${why:+$why; }taint $taint (expected 12288 = O|E)"
