@@ -28,21 +28,11 @@ struct ksml_frame *ksml_get_mergeable_page(struct ksml *ksm,
 	struct ksml_mm *mm = rmap_item->mm;
 	unsigned long addr = rmap_item->address & KSML_PAGE_MASK;
 	struct ksml_frame *page = NULL;
-	struct ksml_pte *pte;
 
 	(void)ksm;
 	ksml_plat_down_read(&mm->mmap_lock);
-	if (ksml_find_mergeable_vma(mm, addr)) {
-		ksml_plat_spin_lock(&mm->page_table_lock);
-		pte = ksml_pte_lookup(mm, addr);
-		if (pte && (pte->flags & KSML_PTE_PRESENT) &&
-		    !(pte->flags & KSML_PTE_ZERO) &&
-		    (pte->frame->flags & KSML_FRAME_ANON)) {
-			page = pte->frame;
-			ksml_frame_get(page);
-		}
-		ksml_plat_spin_unlock(&mm->page_table_lock);
-	}
+	if (ksml_find_mergeable_vma(mm, addr))
+		page = ksml_follow_anon_page(mm, addr);
 	ksml_plat_up_read(&mm->mmap_lock);
 	return page;
 }

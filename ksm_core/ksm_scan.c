@@ -224,25 +224,6 @@ static bool should_skip_rmap_item(struct ksml *ksm, struct ksml_frame *page,
 	return true;
 }
 
-/* the anon page mapped at addr, referenced; page table lock taken here */
-static struct ksml_frame *follow_anon_page(struct ksml_mm *mm,
-					   unsigned long addr)
-{
-	struct ksml_frame *page = NULL;
-	struct ksml_pte *pte;
-
-	ksml_plat_spin_lock(&mm->page_table_lock);
-	pte = ksml_pte_lookup(mm, addr);
-	if (pte && (pte->flags & KSML_PTE_PRESENT) &&
-	    !(pte->flags & KSML_PTE_ZERO) &&
-	    (pte->frame->flags & KSML_FRAME_ANON)) {
-		page = pte->frame;
-		ksml_frame_get(page);
-	}
-	ksml_plat_spin_unlock(&mm->page_table_lock);
-	return page;
-}
-
 static unsigned long next_present(struct ksml_mm *mm, unsigned long addr,
 				  unsigned long end)
 {
@@ -308,7 +289,7 @@ next_mm:
 			scan->address = next_present(mm, scan->address, vma->vm_end);
 			if (scan->address >= vma->vm_end)
 				break;
-			page = follow_anon_page(mm, scan->address);
+			page = ksml_follow_anon_page(mm, scan->address);
 			if (page) {
 				rmap_item = get_next_rmap_item(ksm, slot,
 							       scan->rmap_list,

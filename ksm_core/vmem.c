@@ -269,6 +269,27 @@ unsigned long ksml_pte_next_present(struct ksml_mm *mm, unsigned long addr,
 	return end;
 }
 
+/*
+ * The anonymous page mapped at addr, with a reference, or NULL (hole, zero
+ * page, not anonymous): what ksmd may look at (folio_walk).
+ */
+struct ksml_frame *ksml_follow_anon_page(struct ksml_mm *mm, unsigned long addr)
+{
+	struct ksml_frame *page = NULL;
+	struct ksml_pte *pte;
+
+	ksml_plat_spin_lock(&mm->page_table_lock);
+	pte = ksml_pte_lookup(mm, addr);
+	if (pte && (pte->flags & KSML_PTE_PRESENT) &&
+	    !(pte->flags & KSML_PTE_ZERO) &&
+	    (pte->frame->flags & KSML_FRAME_ANON)) {
+		page = pte->frame;
+		ksml_frame_get(page);
+	}
+	ksml_plat_spin_unlock(&mm->page_table_lock);
+	return page;
+}
+
 static void pt_free_level(void **t, int level)
 {
 	unsigned int i;

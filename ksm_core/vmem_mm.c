@@ -333,7 +333,7 @@ out:
 
 /*
  * Make the PTE at addr present and writable by this mm alone (the write
- * fault, and with force the FOLL_FORCE write of ptrace that unshares but
+ * fault, and with force the KSML_FOLL_FORCE write of ptrace that unshares but
  * leaves a read-only mapping read-only).  Page table lock held.
  */
 static int handle_write_fault(struct ksml_mm *mm, struct ksml_vma *vma,
@@ -391,10 +391,51 @@ static int handle_write_fault(struct ksml_mm *mm, struct ksml_vma *vma,
 	return 0;
 }
 
-static int vm_write(struct ksml_mm *mm, unsigned long addr, const void *buf,
-		    size_t len, bool force)
+#define KSML_FOLL_WRITE 0x1u
+#define KSML_FOLL_FORCE 0x2u
+
+/* one page's part of an access; mmap_lock held, page table lock taken here */
+static int access_page(struct ksml_mm *mm, struct ksml_vma *vma,
+		       unsigned long addr, char *buf, size_t n,
+		       unsigned int gup_flags)
 {
-	const char *src = buf;
+	unsigned long off = addr & ~KSML_PAGE_MASK;
+	struct ksml_pte *pte;
+	int err = 0;
+
+	ksml_plat_spin_lock(&mm->page_table_lock);
+	if (gup_flags & KSML_FOLL_WRITE) {
+		pte = ksml_pte_alloc(mm, addr & KSML_PAGE_MASK);
+		err = pte ? handle_write_fault(mm, vma, addr, pte,
+					       gup_flags & KSML_FOLL_FORCE)
+			  : -KSML_ENOMEM;
+		if (!err) {
+			char *p = ksml_plat_page_map(pte->frame->page);
+
+			ksml_plat_mem_copy(p + off, buf, n);
+			ksml_plat_page_unmap(p);
+			KSML_WRITE_ONCE(pte->flags, pte->flags | KSML_PTE_DIRTY);
+		}
+	} else {
+		pte = ksml_pte_lookup(mm, addr & KSML_PAGE_MASK);
+		if (pte && (pte->flags & KSML_PTE_PRESENT) &&
+		    !(pte->flags & KSML_PTE_ZERO)) {
+			char *p = ksml_plat_page_map(pte->frame->page);
+
+			ksml_plat_mem_copy(buf, p + off, n);
+			ksml_plat_page_unmap(p);
+		} else {
+			ksml_plat_mem_set(buf, 0, n); /* hole or zero page */
+		}
+	}
+	ksml_plat_spin_unlock(&mm->page_table_lock);
+	return err;
+}
+
+/* a process's read or write of its memory, page by page (access_remote_vm) */
+static int access_vm(struct ksml_mm *mm, unsigned long addr, char *buf,
+		     size_t len, unsigned int gup_flags)
+{
 	int err = 0;
 
 	if (addr >= KSML_VA_LIMIT || len > KSML_VA_LIMIT - addr)
@@ -403,29 +444,16 @@ static int vm_write(struct ksml_mm *mm, unsigned long addr, const void *buf,
 		unsigned long off = addr & ~KSML_PAGE_MASK;
 		size_t n = KSML_PAGE_SIZE - off < len ? KSML_PAGE_SIZE - off : len;
 		struct ksml_vma *vma;
-		struct ksml_pte *pte;
 
 		ksml_plat_down_read(&mm->mmap_lock);
 		vma = ksml_find_vma(mm, addr);
 		err = -KSML_EFAULT;
-		if (vma && vma->vm_start <= addr && !ksm_test_exit(mm)) {
-			ksml_plat_spin_lock(&mm->page_table_lock);
-			pte = ksml_pte_alloc(mm, addr & KSML_PAGE_MASK);
-			err = pte ? handle_write_fault(mm, vma, addr, pte, force)
-				  : -KSML_ENOMEM;
-			if (!err) {
-				char *p = ksml_plat_page_map(pte->frame->page);
-
-				ksml_plat_mem_copy(p + off, src, n);
-				ksml_plat_page_unmap(p);
-				KSML_WRITE_ONCE(pte->flags,
-						pte->flags | KSML_PTE_DIRTY);
-			}
-			ksml_plat_spin_unlock(&mm->page_table_lock);
-		}
+		if (vma && vma->vm_start <= addr &&
+		    !((gup_flags & KSML_FOLL_WRITE) && ksm_test_exit(mm)))
+			err = access_page(mm, vma, addr, buf, n, gup_flags);
 		ksml_plat_up_read(&mm->mmap_lock);
 		addr += n;
-		src += n;
+		buf += n;
 		len -= n;
 	}
 	return err;
@@ -434,52 +462,19 @@ static int vm_write(struct ksml_mm *mm, unsigned long addr, const void *buf,
 int ksml_vm_write(struct ksml_mm *mm, unsigned long addr, const void *buf,
 		  size_t len)
 {
-	return vm_write(mm, addr, buf, len, false);
+	return access_vm(mm, addr, (char *)(uintptr_t)buf, len, KSML_FOLL_WRITE);
 }
 
 int ksml_vm_write_force(struct ksml_mm *mm, unsigned long addr,
 			const void *buf, size_t len)
 {
-	return vm_write(mm, addr, buf, len, true);
+	return access_vm(mm, addr, (char *)(uintptr_t)buf, len,
+			 KSML_FOLL_WRITE | KSML_FOLL_FORCE);
 }
 
 int ksml_vm_read(struct ksml_mm *mm, unsigned long addr, void *buf, size_t len)
 {
-	char *dst = buf;
-	int err = 0;
-
-	if (addr >= KSML_VA_LIMIT || len > KSML_VA_LIMIT - addr)
-		return -KSML_EFAULT;
-	while (len && !err) {
-		unsigned long off = addr & ~KSML_PAGE_MASK;
-		size_t n = KSML_PAGE_SIZE - off < len ? KSML_PAGE_SIZE - off : len;
-		struct ksml_vma *vma;
-		struct ksml_pte *pte;
-
-		ksml_plat_down_read(&mm->mmap_lock);
-		vma = ksml_find_vma(mm, addr);
-		err = -KSML_EFAULT;
-		if (vma && vma->vm_start <= addr) {
-			err = 0;
-			ksml_plat_spin_lock(&mm->page_table_lock);
-			pte = ksml_pte_lookup(mm, addr & KSML_PAGE_MASK);
-			if (pte && (pte->flags & KSML_PTE_PRESENT) &&
-			    !(pte->flags & KSML_PTE_ZERO)) {
-				char *p = ksml_plat_page_map(pte->frame->page);
-
-				ksml_plat_mem_copy(dst, p + off, n);
-				ksml_plat_page_unmap(p);
-			} else {
-				ksml_plat_mem_set(dst, 0, n);
-			}
-			ksml_plat_spin_unlock(&mm->page_table_lock);
-		}
-		ksml_plat_up_read(&mm->mmap_lock);
-		addr += n;
-		dst += n;
-		len -= n;
-	}
-	return err;
+	return access_vm(mm, addr, buf, len, 0);
 }
 
 /* --------------------------------------------------------------- madvise */
