@@ -60,6 +60,13 @@ static int stable_cmp(struct ksml *ksm, struct ksml_frame *page, uint64_t key,
 	return ksml_page_cmp(ksm, page, tree_page);
 }
 
+/* with the checksum index, unequal keys order nodes without their pages */
+static inline bool key_decides(struct ksml *ksm, uint64_t key,
+			       const struct ksm_stable_node *node)
+{
+	return ksm->cfg.index_mode == KSML_INDEX_CHECKSUM && key != node->key;
+}
+
 static inline bool __is_page_sharing_candidate(struct ksml *ksm,
 					       struct ksm_stable_node *node,
 					       int offset)
@@ -394,8 +401,7 @@ again:
 
 		ksml_plat_yield();
 		stable_node = ksml_rb_entry(*new, struct ksm_stable_node, node);
-		if (ksm->cfg.index_mode == KSML_INDEX_CHECKSUM &&
-		    key != stable_node->key) {
+		if (key_decides(ksm, key, stable_node)) {
 			/* decided by the checksum: no need to visit the page */
 			parent = *new;
 			new = key < stable_node->key ? &parent->rb_left
@@ -526,8 +532,8 @@ again:
 
 		ksml_plat_yield();
 		stable_node = ksml_rb_entry(*new, struct ksm_stable_node, node);
-		if (ksm->cfg.index_mode == KSML_INDEX_CHECKSUM &&
-		    key != stable_node->key) {
+		if (key_decides(ksm, key, stable_node)) {
+			/* decided by the checksum: no need to visit the page */
 			parent = *new;
 			new = key < stable_node->key ? &parent->rb_left
 						     : &parent->rb_right;
