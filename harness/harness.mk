@@ -60,3 +60,15 @@ $(B)/harness/test_driver: $(HARNESS_DIR)/test_driver.c $(HARNESS_DRV_OBJ) $(HARN
 		$(LIB_A) $(PKG_LIBS)
 
 TEST_BUILD += $(B)/harness/test_driver
+
+# Mutants of the core (historical KSM bugs, KSML_BUG_* switches) built with
+# the harness, for suite 47: the differential oracle must catch each one.
+KSML_HARNESS_MUTANTS := NO_CHECKSUM_FILTER MERGE_PINNED OLD_UNSTABLE_ITEM
+.PHONY: harness-mutants
+harness-mutants: $(LIB_A)
+	@for m in $(KSML_HARNESS_MUTANTS); do \
+		$(MAKE) --no-print-directory B=$(B)/mut/$$m DEFS=-DKSML_BUG_$$m \
+			$(B)/mut/$$m/ksmlab >/dev/null || exit 1; \
+	done
+
+TEST_BUILD += harness-mutants
