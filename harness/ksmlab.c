@@ -355,8 +355,9 @@ static int cmd_check(int argc, char **argv)
 /* ----------------------------------------------------------------- diff */
 
 static const char usage_diff[] =
-	"usage: ksmlab diff [-q] [--json] [--wait-quiet SECS] WORKLOAD...\n"
-	"  Runs each workload on ref and on linux and prints a side-by-side table\n"
+	"usage: ksmlab diff [-b linux|kmod] [-q] [--json] [--wait-quiet SECS] WORKLOAD...\n"
+	"  Runs each workload on ref and on linux (or, with -b kmod, on the kernel\n"
+	"  module inside its guest) and prints a side-by-side table\n"
 	"  of the counters.  The deterministic ones (pages_shared, pages_sharing,\n"
 	"  pages_unshared, stable_node_chains, stable_node_dups, ksm_zero_pages and\n"
 	"  every live space's ksm_merging_pages) must be equal.  A workload with an\n"
@@ -414,13 +415,22 @@ static void compare_traj(const struct ksml_run_result *a,
 
 static int cmd_diff(int argc, char **argv)
 {
+	const char *other = "linux";
 	static struct ksml_run_result rr, lr;
 	struct diff_row *rows;
 	bool json = false;
 	int c, i, k, nrows = 0, rc = 0;
 
-	while ((c = getopt_long(argc, argv, "qjh", run_opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "b:qjh", run_opts, NULL)) != -1) {
 		switch (c) {
+		case 'b':
+			other = optarg;
+			if (!ksml_backend_by_name(other) || !strcmp(other, "ref")) {
+				fprintf(stderr, "ksmlab diff: -b '%s': compare ref with linux or kmod\n",
+					other);
+				return 2;
+			}
+			break;
 		case 'w':
 			if (parse_wait("diff", optarg))
 				return 2;
@@ -460,7 +470,7 @@ static int cmd_diff(int argc, char **argv)
 		}
 		snprintf(row->name, sizeof(row->name), "%s", wl.name);
 		if (run_one("ref", &wl, &rr, err, sizeof(err)) ||
-		    run_one("linux", &wl, &lr, err, sizeof(err))) {
+		    run_one(other, &wl, &lr, err, sizeof(err))) {
 			fprintf(stderr, "ksmlab diff: %s\n", err);
 			row->error = true;
 			snprintf(row->reason, sizeof(row->reason), "%.250s", err);
@@ -493,7 +503,7 @@ static int cmd_diff(int argc, char **argv)
 		if (!json) {
 			printf("== %s%s%s\n", wl.name, wl.description[0] ? ": " : "",
 			       wl.description);
-			printf("   %-22s %12s %12s\n", "counter", "ref", "linux");
+			printf("   %-22s %12s %12s\n", "counter", "ref", other);
 			for (k = 0; k < KSML_NR_DET; k++)
 				printf("   %-22s %12ld %12ld%s\n", ksml_det_names[k],
 				       row->ref[k], row->lin[k],
@@ -601,9 +611,12 @@ static int cmd_diff(int argc, char **argv)
 		}
 		printf("]\n");
 	} else {
+		char hdr[64];
+
+		snprintf(hdr, sizeof(hdr), "%s shared/sharing/unshr/ch/dup/zero/merging",
+			 other);
 		printf("%-18s | %-34s | %-34s | %s\n", "workload",
-		       "ref shared/sharing/unshr/ch/dup/zero/merging",
-		       "linux shared/sharing/unshr/ch/dup/zero/merging", "verdict");
+		       "ref shared/sharing/unshr/ch/dup/zero/merging", hdr, "verdict");
 		for (i = 0; i < nrows; i++) {
 			char a[64], b[64];
 			struct diff_row *r = &rows[i];
