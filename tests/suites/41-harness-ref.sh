@@ -40,6 +40,12 @@ for wl in workloads/*.wl; do
 	[ "$a" = "$b" ] || fail "$wl not deterministic on ref"
 	n=$((n + 1))
 done
+# the committed regression results (workloads/results.csv): any change in
+# the core's counters for a shipped workload must come with a new CSV
+harness/tests/results.sh "$KSMLAB" >"$tmp/results.csv" || fail "results.sh"
+if ! diff -u workloads/results.csv "$tmp/results.csv"; then
+	fail "ref counters differ from workloads/results.csv (regenerate with harness/tests/results.sh > workloads/results.csv and explain why in the commit)"
+fi
 # ksmlab knob on ref: kernel validation
 [ "$($KSMLAB knob -b ref max_page_sharing 2)" = 2 ] || fail "knob write on ref"
 $KSMLAB knob -b ref max_page_sharing 1 2>/dev/null && fail "max_page_sharing=1 accepted on ref"
@@ -48,4 +54,4 @@ if [ ! -e /dev/ksm_ref ]; then
 	err=$($KSMLAB run -q -b kmod workloads/identical-1k.wl 2>&1) && fail "kmod ran without the module"
 	grep -q "kmod" <<<"$err" || fail "kmod message: $err"
 fi
-echo "SUMMARY: ref backend: 9 workloads match ksm-spec counters, $n workloads deterministic"
+echo "SUMMARY: ref backend: 9 workloads match ksm-spec counters, $n workloads deterministic and equal to workloads/results.csv"
