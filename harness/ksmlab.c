@@ -184,6 +184,18 @@ static void print_result(const char *backend, const struct ksml_workload *wl,
 			       s->ksm_process_profit, s->ksm_merge_any ? "true" : "false",
 			       s->ksm_mergeable ? "true" : "false");
 		}
+		printf("], \"trajectory_columns\": [");
+		for (i = 0; i < KSML_TRAJ_W; i++)
+			printf("%s\"%s\"", i ? ", " : "", ksml_traj_names[i]);
+		printf("], \"trajectory\": [");
+		for (i = 0; i < (int)r->ntraj; i++) {
+			int k;
+
+			printf("%s[", i ? ", " : "");
+			for (k = 0; k < KSML_TRAJ_W; k++)
+				printf("%s%ld", k ? ", " : "", r->traj[i * KSML_TRAJ_W + k]);
+			printf("]");
+		}
 		printf("], \"notes\": ");
 		json_str(stdout, r->notes);
 		printf("}\n");
