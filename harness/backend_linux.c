@@ -986,8 +986,11 @@ static bool any_registered(struct ksml_drv *d)
 		while (fgets(line, sizeof(line), f)) {
 			unsigned long v;
 
+			/*
+			 * not ksm_merge_any: the kernel keeps it set after
+			 * ksmd dropped the slot of an mm without mergeable VMAs
+			 */
 			if (!strncmp(line, "ksm_mergeable: yes", 18) ||
-			    !strncmp(line, "ksm_merge_any: yes", 18) ||
 			    (sscanf(line, "ksm_rmap_items %lu", &v) == 1 && v))
 				yes = true;
 		}
