@@ -85,6 +85,13 @@ static const struct row rows[] = {
 	RP("max_page_sharing", "300", PRE_SHARED),
 	RP("max_page_sharing", "256", PRE_SHARED),
 	RP("max_page_sharing", "1", PRE_SHARED),
+	/* run=2 with KSM pages: unmerged at once, and the scan count restarts */
+	RA("run", "2", PRE_SHARED, "pages_shared"),
+	RA("run", "2", PRE_SHARED, "full_scans"),
+	RA("run", "2", PRE_SHARED, "pages_sharing"),
+	RA("run", "0", PRE_SHARED, "pages_shared"),
+	RA("run", "1", PRE_SHARED, "pages_shared"),
+	RA("use_zero_pages", "1", PRE_SHARED, "pages_shared"),
 	R("stable_node_chains_prune_millisecs", "0"),
 	R("stable_node_chains_prune_millisecs", "1000"),
 	R("stable_node_chains_prune_millisecs", "4294967296"),

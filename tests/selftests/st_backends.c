@@ -364,6 +364,30 @@ static void linux_close(struct st_be *b)
 	b->priv = NULL;
 }
 
+static int linux_foreign(struct st_be *b, char *buf, size_t sz);
+
+/*
+ * Other processes registered with KSM count in the global counters: wait
+ * a little for them to go (KSMLAB_WAIT_QUIET seconds, default 20); the
+ * cases then report what they still see.
+ */
+static void wait_quiet(struct st_be *b)
+{
+	const char *e = getenv("KSMLAB_WAIT_QUIET");
+	int limit = e ? atoi(e) : 20, waited = 0;
+	char list[256];
+
+	while (waited < limit && !ksml_live_interrupted &&
+	       linux_foreign(b, list, sizeof(list))) {
+		if (!waited)
+			fprintf(stderr,
+				"ksm_selftests: waiting up to %d s for other KSM users to finish (%s)\n",
+				limit, list);
+		sleep(1);
+		waited++;
+	}
+}
+
 static int linux_open(struct st_be *b, char *why, size_t wsz)
 {
 	int ret;
@@ -386,6 +410,7 @@ static int linux_open(struct st_be *b, char *why, size_t wsz)
 	if (ret)
 		goto fail;
 	LP(b)->saved_ok = true;
+	wait_quiet(b);
 	return 0;
 fail:
 	linux_close(b);
