@@ -1235,6 +1235,71 @@ static int ft_fork_merging_count(struct st_be *b, void *mm,
 	return r;
 }
 
+/* ------------------------------------------ extra probes (not kernel tests) */
+
+enum xt_action { XT_COW3, XT_UZP_TOGGLE, XT_MUNMAP_HALF, XT_DONTNEED_HALF };
+
+/*
+ * Beyond the kernel's tests, to compare ref and the kernel where they
+ * check nothing: t->pages pages merged via madvise (t->mps: max_page_
+ * sharing; zero-filled for the use_zero_pages probe), one more pass, ksmd
+ * stopped, a snapshot; an action; a snapshot; then settle() and a last
+ * snapshot.  Pass = completed; what matters is the observations column.
+ */
+static int xt_probe(struct st_be *b, void *mm, const struct tcase *t, char *msg,
+		    size_t msz)
+{
+	unsigned long addr, len = t->pages * ST_PAGE, i;
+	unsigned char fill = t->arg == XT_UZP_TOGGLE ? 0 : '*';
+	int ret;
+
+	if (setup_knobs(b, 2 * t->pages, msg, msz) ||
+	    knob(b, "stable_node_chains_prune_millisecs", "0", msg, msz))
+		return ST_FAIL;
+	if (t->mps && knob_ul(b, "max_page_sharing", (unsigned long)t->mps, msg, msz))
+		return ST_FAIL;
+	ret = map_byte(b, mm, t->pages, -1, false, fill, &addr);
+	if (ret) {
+		say(msg, msz, "map: %s", strerror(-ret));
+		return ST_FAIL;
+	}
+	if (b->ops->madvise(b, mm, addr, len, KSML_MADV_MERGEABLE) ||
+	    ksm_merge(b, msg, msz) || ksm_scans(b, 1, false, msg, msz) ||
+	    knob(b, "run", "0", msg, msz))
+		goto fail;
+	snap(b, mm, "merged");
+	switch (t->arg) {
+	case XT_COW3:
+		/* three pages of three different dups/chains written */
+		for (i = 0; i < t->pages; i += t->pages / 3 + 1)
+			if (b->ops->write(b, mm, addr + i * ST_PAGE, "-", 1, false))
+				goto fail;
+		break;
+	case XT_UZP_TOGGLE:
+		/* the KSM page of zeros stays; only new merges use the zero page */
+		if (knob(b, "use_zero_pages", "1", msg, msz))
+			goto fail;
+		break;
+	case XT_MUNMAP_HALF:
+		if (b->ops->unmap(b, mm, addr, len / 2))
+			goto fail;
+		addr += len / 2;
+		len -= len / 2;
+		break;
+	case XT_DONTNEED_HALF:
+		if (b->ops->madvise(b, mm, addr, len / 2, KSML_MADV_DONTNEED))
+			goto fail;
+		break;
+	}
+	snap(b, mm, "action");
+	settle(b, mm, msg, msz);
+	b->ops->unmap(b, mm, addr, len);
+	return ST_PASS;
+fail:
+	b->ops->unmap(b, mm, addr, len);
+	return ST_FAIL;
+}
+
 static const struct tcase cases[] = {
 	/* ksm_tests.c -M: page counts (max_page_sharing 256) */
 	{ "M-merge-p10", "ksm_tests -M -p 10", kt_merge, 10, 0, 0, 0 },
@@ -1288,6 +1353,17 @@ static const struct tcase cases[] = {
 	{ "F-prctl-unmerge", "test_prctl_unmerge", ft_prctl_unmerge, 0, 0, 0, 0 },
 	{ "F-fork-merging-page-count", "test_fork_ksm_merging_page_count",
 	  ft_fork_merging_count, 0, 0, 0, 0 },
+	/* extra probes: observations only */
+	{ "X-chain-cow", "extra: mps=2, 10 pages, 3 COW writes", xt_probe, 10, 2,
+	  XT_COW3, 0 },
+	{ "X-chain-cow-600", "extra: mps=256, 600 pages, 3 COW", xt_probe, 600, 256,
+	  XT_COW3, 0 },
+	{ "X-uzp-toggle", "extra: 100 zero pages merged, then uzp=1",
+	  xt_probe, 100, 0, XT_UZP_TOGGLE, 0 },
+	{ "X-munmap-half", "extra: 100 merged pages, munmap half", xt_probe, 100,
+	  0, XT_MUNMAP_HALF, 0 },
+	{ "X-dontneed-half", "extra: 100 merged pages, DONTNEED half", xt_probe,
+	  100, 0, XT_DONTNEED_HALF, 0 },
 };
 
 #define NR_CASES (sizeof(cases) / sizeof(cases[0]))
