@@ -762,7 +762,8 @@ static void snap(struct st_be *b, void *mm, const char *tag)
  * left to scan and full_scans stops (ref: -EAGAIN at once; linux: when no
  * other process is registered), so "our mm has left KSM" also ends the wait.
  */
-static void settle(struct st_be *b, void *mm, char *msg, size_t msz)
+static void settle(struct st_be *b, void *mm, const char *tag, char *msg,
+		   size_t msz)
 {
 	unsigned long start = counter(b, "full_scans");
 	struct ksml_mm_stat st;
@@ -791,7 +792,7 @@ static void settle(struct st_be *b, void *mm, char *msg, size_t msz)
 		}
 	}
 	if (!knob(b, "run", "0", msg, msz))
-		snap(b, mm, "rescanned");
+		snap(b, mm, tag);
 }
 
 /*
@@ -892,7 +893,7 @@ static int ft_unmerge(struct st_be *b, void *mm, const struct tcase *t,
 		} else {
 			snap(b, mm, "unmerged");
 			r = expect_no_dups(b, mm, addr, msg, msz);
-			settle(b, mm, msg, msz);
+			settle(b, mm, "rescanned", msg, msz);
 		}
 	}
 	if (addr)
@@ -959,7 +960,7 @@ static int ft_unmerge_zero_pages(struct st_be *b, void *mm,
 	if (z)
 		goto out;
 	r = expect_no_dups(b, mm, addr, msg, msz);
-	settle(b, mm, msg, msz);
+	settle(b, mm, "rescanned", msg, msz);
 out:
 	if (addr)
 		b->ops->unmap(b, mm, addr, FT_SIZE);
@@ -988,7 +989,7 @@ static int ft_unmerge_discarded(struct st_be *b, void *mm,
 		} else {
 			snap(b, mm, "unmerged");
 			r = expect_no_dups(b, mm, addr, msg, msz);
-			settle(b, mm, msg, msz);
+			settle(b, mm, "rescanned", msg, msz);
 		}
 	}
 	if (addr)
@@ -1104,7 +1105,7 @@ static int ft_prot_none(struct st_be *b, void *mm, const struct tcase *t,
 	} else {
 		snap(b, mm, "unmerged");
 		r = expect_no_dups(b, mm, addr, msg, msz);
-		settle(b, mm, msg, msz);
+		settle(b, mm, "rescanned", msg, msz);
 	}
 out:
 	if (addr)
@@ -1228,7 +1229,7 @@ static int ft_fork_merging_count(struct st_be *b, void *mm,
 		r = run_child(b, mm, merging_child, 0, false, msg, msz);
 	if (!r) {
 		snap(b, mm, "child-gone");
-		settle(b, mm, msg, msz);
+		settle(b, mm, "rescanned", msg, msz);
 	}
 	if (addr)
 		b->ops->unmap(b, mm, addr, FT_SIZE);
@@ -1237,7 +1238,25 @@ static int ft_fork_merging_count(struct st_be *b, void *mm,
 
 /* ------------------------------------------ extra probes (not kernel tests) */
 
-enum xt_action { XT_COW3, XT_UZP_TOGGLE, XT_MUNMAP_HALF, XT_DONTNEED_HALF };
+enum xt_action { XT_COW3, XT_UZP_TOGGLE, XT_MUNMAP_HALF, XT_DONTNEED_HALF,
+		 XT_FORK };
+
+/*
+ * The child of X-fork: registered with KSM by the fork (its range keeps
+ * VM_MERGEABLE), it maps the parent's KSM pages; it COWs 10 of them with
+ * equal contents, lets KSM settle and reports its own ksm_stat
+ */
+static int xt_fork_child(struct st_be *b, void *mm, char *msg, size_t msz)
+{
+	unsigned long addr = ksml_st_child_arg, i;
+
+	snap(b, mm, "child-forked");
+	for (i = 0; i < 10; i++)
+		if (b->ops->write(b, mm, addr + i * ST_PAGE, "-", 1, false))
+			return ST_FAIL;
+	settle(b, mm, "child-settled", msg, msz);
+	return ST_PASS;
+}
 
 /*
  * Beyond the kernel's tests, to compare ref and the kernel where they
@@ -1292,7 +1311,12 @@ static int xt_probe(struct st_be *b, void *mm, const struct tcase *t, char *msg,
 		break;
 	}
 	snap(b, mm, "action");
-	settle(b, mm, msg, msz);
+	if (t->arg == XT_FORK) {
+		/* the child writes 10 pages, lets KSM settle, exits */
+		if (run_child(b, mm, xt_fork_child, addr, false, msg, msz) != ST_PASS)
+			goto fail;
+	}
+	settle(b, mm, "rescanned", msg, msz);
 	b->ops->unmap(b, mm, addr, len);
 	return ST_PASS;
 fail:
@@ -1364,6 +1388,8 @@ static const struct tcase cases[] = {
 	  0, XT_MUNMAP_HALF, 0 },
 	{ "X-dontneed-half", "extra: 100 merged pages, DONTNEED half", xt_probe,
 	  100, 0, XT_DONTNEED_HALF, 0 },
+	{ "X-fork", "extra: 100 merged, fork, child COWs 10", xt_probe, 100, 0,
+	  XT_FORK, 0 },
 };
 
 #define NR_CASES (sizeof(cases) / sizeof(cases[0]))
