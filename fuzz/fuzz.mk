@@ -191,10 +191,12 @@ $(FZ)/replay/sim_selftest: fuzz/sim_selftest.c $(SIM_DIR)/platform_sim.c $(FUZZ_
 TEST_BUILD += $(FUZZ_REPLAY_BIN) $(FUZZ_GCC_BIN) $(FZ)/replay/sim_selftest
 
 # ------------------------------------------------------------- commands
-.PHONY: fuzz fuzz-build fuzz-afl fuzz-afl-run fuzz-replay fuzz-coverage \
+.PHONY: fuzz fuzz-build fuzz-build-recall fuzz-afl fuzz-afl-run fuzz-replay fuzz-coverage \
 	fuzz-recall fuzz-corpus fuzz-oss-local
 
 fuzz-build: $(FUZZ_LF_BIN)
+# what fuzz/recall.sh needs of each mutant: the core's libFuzzer targets
+fuzz-build-recall: $(addprefix $(FZ)/lf/,$(FUZZ_USER_TARGETS) $(FUZZ_SIM_TARGETS))
 fuzz-afl: $(FUZZ_AFL_BIN)
 
 fuzz: deps-test

@@ -24,6 +24,82 @@ struct task {
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
+/*
+ * The unmerge race scenario: main merges an mm P, then a "forker" task
+ * forks P while main writes run=2.  Every child is registered behind the
+ * walk (ksm_fork), so once run=2 returns none of them maps a KSM page.
+ */
+#define SC_PAGES 8
+#define SC_CHILDREN 3
+#define SC_BASE 0x700000000ul
+
+struct scenario {
+	struct ksml_mm *parent;
+	struct ksml_mm *child[SC_CHILDREN];
+	int yields;
+};
+
+static int forker_main(void *arg)
+{
+	struct scenario *sc = arg;
+	int c, i;
+
+	for (c = 0; c < SC_CHILDREN; c++) {
+		for (i = 0; i < sc->yields; i++)
+			ksml_plat_yield();
+		if (ksml_mm_fork(sc->parent, &sc->child[c]) != 0)
+			sc->child[c] = NULL;
+	}
+	return 0;
+}
+
+static void scenario_setup(struct ksml *ksm, struct scenario *sc)
+{
+	uint8_t *page = malloc(KSML_PAGE_SIZE);
+	unsigned long out;
+	int p;
+
+	if (!page || ksml_mm_create(ksm, &sc->parent) != 0 ||
+	    ksml_vm_mmap(sc->parent, SC_BASE, SC_PAGES * KSML_PAGE_SIZE,
+			 KSML_MAP_PRIVATE | KSML_MAP_ANONYMOUS | KSML_MAP_FIXED, &out) != 0)
+		fw_fail("scenario: mm_create/mmap failed");
+	for (p = 0; p < SC_PAGES; p++) {
+		fw_fill(page, (uint8_t)(1 + p % 2), false, 0);
+		if (ksml_vm_write(sc->parent, SC_BASE + (unsigned long)p * KSML_PAGE_SIZE, page,
+				  KSML_PAGE_SIZE) != 0)
+			fw_fail("scenario: write failed");
+	}
+	free(page);
+	if (ksml_vm_madvise(sc->parent, SC_BASE, SC_PAGES * KSML_PAGE_SIZE,
+			    KSML_MADV_MERGEABLE) != 0)
+		fw_fail("scenario: madvise failed");
+	/* merged before the race starts: two passes */
+	ksml_scan_full(ksm, 2, 0);
+}
+
+static void scenario_check_and_exit(struct ksml *ksm, struct scenario *sc)
+{
+	struct ksml_counters c;
+	int i, p;
+
+	ksml_get_counters(ksm, &c);
+	for (i = 0; i < SC_CHILDREN; i++) {
+		if (!sc->child[i])
+			continue;
+		for (p = 0; c.run == KSML_RUN_UNMERGE && p < SC_PAGES; p++) {
+			struct ksml_page_info info;
+
+			if (ksml_vm_page_info(sc->child[i], SC_BASE + (unsigned long)p * KSML_PAGE_SIZE,
+					      &info) == 0 && info.ksm)
+				fw_fail("run=2 returned, run is still 2, but child %d of a merged mm "
+					"(forked during the unmerge walk) maps a KSM page at page %d",
+					i, p);
+		}
+		ksml_mm_exit(sc->child[i]);
+	}
+	ksml_mm_exit(sc->parent);
+}
+
 static int task_main(void *arg)
 {
 	struct task *t = arg;
@@ -49,12 +125,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct ksml *ksm;
 	long allocs, warns;
 	int nr, t, i, nops, err, unmerge_at;
+	struct scenario sc = { 0 };
+	struct ksml_thread *forker = NULL;
+	bool race_unmerge;
 
 	ksml_fuzz_data_init(&fd, data, size);
 	nr = (int)ksml_fuzz_range(&fd, 1, MAX_TASKS);
 	nops = (int)ksml_fuzz_range(&fd, 1, MAX_OPS);
 	/* main writes run=2 after this many of its own scheduling points (0: never) */
 	unmerge_at = (int)ksml_fuzz_range(&fd, 0, 63);
+	/* one input in four also runs the unmerge/fork race scenario */
+	race_unmerge = ksml_fuzz_range(&fd, 0, 3) == 0;
+	sc.yields = (int)ksml_fuzz_range(&fd, 0, 15);
 	for (t = 0; t < nr; t++)
 		tasks[t].nr_ops = 0;
 	/* the programs from the back; what is left in front is the schedule */
@@ -82,6 +164,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	ksml_set_sleep_millisecs(ksm, 0);
 	ksml_set_pages_to_scan(ksm, 8);
 	ksml_set_run(ksm, 1);
+	if (race_unmerge) {
+		scenario_setup(ksm, &sc);
+		forker = ksml_sim_spawn(forker_main, &sc, "forker");
+		if (!forker)
+			fw_fail("cannot spawn the forker");
+	}
 	for (t = 0; t < nr; t++) {
 		fw_init(&tasks[t].w, ksm, t, t == 0, 2);
 		tasks[t].w.concurrent = true;
@@ -89,7 +177,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (!tasks[t].th)
 			fw_fail("cannot spawn task %d", t);
 	}
-	if (unmerge_at) {
+	if (unmerge_at || race_unmerge) {
 		/* unmerge-all racing with the tasks' enters, forks and exits */
 		for (i = 0; i < unmerge_at; i++)
 			ksml_plat_yield();
@@ -97,6 +185,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	for (t = 0; t < nr; t++)
 		ksml_sim_join(tasks[t].th);
+	if (forker) {
+		ksml_sim_join(forker);
+		scenario_check_and_exit(ksm, &sc);
+	}
 
 	ksml_plat_fail_nth(0);
 	{

@@ -141,6 +141,40 @@ static int page_node(struct tree_mm *t, int p)
 	return info.nid;
 }
 
+/*
+ * After two passes with nothing written, two identical pages of one tree
+ * cannot both be left out of KSM: the second one processed finds the
+ * first in the unstable tree (or a stable node with room) and merges.
+ */
+static void check_no_missed_merges(struct tree_mm *mms, int nr_mm, bool across,
+				   const char *when)
+{
+	/* [tree][pattern]: first unmerged page seen */
+	int seen_mm[2][FW_NR_PATTERNS + 2 * MAX_PHASES + NR_GROUPS];
+	int seen_p[2][FW_NR_PATTERNS + 2 * MAX_PHASES + NR_GROUPS];
+	int i, p;
+
+	memset(seen_mm, -1, sizeof(seen_mm));
+	for (i = 0; i < nr_mm; i++)
+		for (p = 0; p < mms[i].npages; p++) {
+			struct ksml_page_info info;
+			int tree, c = mms[i].content[p];
+
+			if (ksml_vm_page_info(mms[i].mm,
+					      mms[i].addr + (unsigned long)p * KSML_PAGE_SIZE,
+					      &info) != 0 ||
+			    !info.present || info.ksm || info.zero || info.ksm_zero)
+				continue;
+			tree = across ? 0 : info.nid & 1;
+			if (seen_mm[tree][c] >= 0)
+				fw_fail("%s: mm%d page %d and mm%d page %d hold the same content "
+					"(pattern %d) in tree %d and neither is merged",
+					when, seen_mm[tree][c], seen_p[tree][c], i, p, c, tree);
+			seen_mm[tree][c] = i;
+			seen_p[tree][c] = p;
+		}
+}
+
 static void knob(struct ksml *ksm, const char *name, unsigned long v)
 {
 	char s[32];
@@ -275,8 +309,36 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				}
 			check(ksm, mms, nr_mm, &e, n == 1 ? "after the second pass" :
 							    "after the third pass");
+			if (n == 2)
+				check_no_missed_merges(mms, nr_mm, across, "after the third pass");
 			fw_check_core(ksm, warns, "after a merging pass");
 			verify_pages(mms, nr_mm, buf, want);
+		}
+
+		/*
+		 * Last phase: migrate a third of the pages (KSM ones move with all
+		 * their mappings) to the other node, then two passes: with one
+		 * tree per node this files stable nodes on migrate_nodes and
+		 * re-files or chains them.  Only invariants and contents are
+		 * checked (the closed form is about pages that stay put).
+		 */
+		if (ph == phases - 1) {
+			for (i = 0; i < nr_mm; i++)
+				for (p = (i + ph) % 3; p < mms[i].npages; p += 3) {
+					unsigned long a = mms[i].addr +
+							  (unsigned long)p * KSML_PAGE_SIZE;
+					struct ksml_page_info info;
+
+					if (ksml_vm_page_info(mms[i].mm, a, &info) == 0 &&
+					    info.present && !info.zero)
+						ksml_vm_migrate(mms[i].mm, a, 1 - info.nid);
+				}
+			fw_check_core(ksm, warns, "after migrating pages");
+			if (ksml_scan_full(ksm, 2, 0) != 0)
+				fw_fail("phase %d: the passes after migration did not complete", ph);
+			fw_check_core(ksm, warns, "after the passes that follow migration");
+			verify_pages(mms, nr_mm, buf, want);
+			check_no_missed_merges(mms, nr_mm, across, "two passes after migration");
 		}
 
 		/* run=2: everything unmerged, counters back to zero */
@@ -302,6 +364,60 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				    (info.ksm || info.ksm_zero))
 					fw_fail("run=2 left mm%d page %d merged", i, p);
 			}
+	}
+
+	/*
+	 * With three mms: an mm forks before it is madvised, so its child is
+	 * unknown to KSM and keeps the frame KSM turns into a KSM page in
+	 * place (the second page of a pair).  After run=2 that stable node
+	 * stays (its page is still mapped): merge_across_nodes must refuse to
+	 * change (-EBUSY) while it lives (ksm-spec 6.2, 8.3 e).
+	 */
+	if (nr_mm == 3) {
+		struct ksml_mm *par = NULL, *child = NULL;
+		unsigned long base = 0x300000000ul, out;
+		bool child_ksm = false;
+		char v[4];
+		int rc;
+
+		if (ksml_mm_create(ksm, &par) != 0 ||
+		    ksml_vm_mmap(par, base, 2 * KSML_PAGE_SIZE,
+				 KSML_MAP_PRIVATE | KSML_MAP_ANONYMOUS | KSML_MAP_FIXED, &out) != 0)
+			fw_fail("mm_create/mmap failed");
+		fw_fill(buf, 200, false, 0); /* a content no other page has */
+		for (p = 0; p < 2; p++)
+			if (ksml_vm_write(par, base + (unsigned long)p * KSML_PAGE_SIZE, buf,
+					  KSML_PAGE_SIZE) != 0)
+				fw_fail("write failed");
+		if (ksml_mm_fork(par, &child) != 0 ||
+		    ksml_vm_madvise(par, base, 2 * KSML_PAGE_SIZE, KSML_MADV_MERGEABLE) != 0)
+			fw_fail("fork/madvise failed");
+		knob(ksm, "run", 1);
+		if (ksml_scan_full(ksm, 2, 0) != 0)
+			fw_fail("the passes after fork did not complete");
+		knob(ksm, "run", 2);
+		for (p = 0; p < 2; p++) {
+			struct ksml_page_info info;
+
+			if (ksml_vm_page_info(child, base + (unsigned long)p * KSML_PAGE_SIZE,
+					      &info) == 0 && info.ksm)
+				child_ksm = true;
+		}
+		snprintf(v, sizeof(v), "%d", !across);
+		rc = ksml_knob_write(ksm, "merge_across_nodes", v, strlen(v));
+		if (fw_tracing())
+			fprintf(stderr, "unregistered child maps KSM pages: %d; merge_across_nodes=%s -> %d\n",
+				child_ksm, v, rc);
+		if (rc == 0 && child_ksm)
+			fw_fail("merge_across_nodes changed while KSM pages are still mapped "
+				"(their stable nodes are filed under the old layout)");
+		fw_check_core(ksm, warns, "after the merge_across_nodes write");
+		ksml_mm_exit(child);
+		ksml_mm_exit(par);
+		knob(ksm, "run", 1);
+		if (ksml_scan_full(ksm, 1, 0) != 0)
+			fw_fail("the pass after the child exited did not complete");
+		fw_check_core(ksm, warns, "after the child exited");
 	}
 
 	for (i = 0; i < nr_mm; i++)

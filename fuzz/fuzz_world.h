@@ -371,6 +371,16 @@ FW_FN void fw_do_mmap(struct fw_world *w, struct fw_mm *fm, int r, const struct 
 
 	if (reg->used)
 		return;
+	if (op->x == 15) {
+		/* no MAP_FIXED: the model picks the place; only exercised */
+		err = ksml_vm_mmap(fm->mm, 0, (unsigned long)op->count * KSML_PAGE_SIZE,
+				   KSML_MAP_PRIVATE | KSML_MAP_ANONYMOUS, &out);
+		if (!err && ksml_vm_munmap(fm->mm, out,
+					   (unsigned long)op->count * KSML_PAGE_SIZE) != 0 &&
+		    !__atomic_load_n(&fw_fail_injected, __ATOMIC_RELAXED))
+			fw_fail("actor %d: munmap of a fresh mapping failed", w->id);
+		return;
+	}
 	err = ksml_vm_mmap(fm->mm, addr, (unsigned long)op->count * KSML_PAGE_SIZE,
 			   flags, &out);
 	if (err)
@@ -570,8 +580,8 @@ FW_FN bool fw_tracing(void)
 
 static const char *const fw_knob_values[32] __attribute__((unused)) = {
 	"0", "1", "2", "3", "0\n", "1\n", "2\n", "5", "8", "16", "100", "256",
-	"1000", "-1", "abc", "", "4294967296", "none", "scan-time", "y", "n",
-	"on", "off", "0x10", " 1", "1 ", "10000000", "2000", "20", "4", "none\n",
+	"N", "-1", "abc", "", "4294967296", "none", "scan-time", "y", "n",
+	"on", "off", "0x10", " 1", "oN", "10000000", "2000", "+3", "4", "none\n",
 	"scan-time\n",
 };
 
@@ -735,6 +745,8 @@ FW_FN void fw_exec_op(struct fw_world *w, const struct fw_op *op)
 
 		if (ksml_mm_get_stat(fm->mm, &st) != 0)
 			fw_fail("ksml_mm_get_stat failed");
+		if (!w->concurrent && ksml_vm_frames_in_use(w->ksm) == 0 && st.ksm_rmap_items)
+			fw_fail("rmap_items of mm%d but no frame in use", m);
 		if (!reg->used || op->page >= reg->npages)
 			break;
 		err = ksml_vm_page_info(fm->mm, fw_page_addr(w, r, reg, op->page), &info);

@@ -33,7 +33,7 @@ run_one() { # name defs -> sets found_by, how, secs
 	variant=recall-$(tr 'A-Z_' 'a-z-' <<<"$m")
 	fz=$B/fuzz-$variant
 	found_by="-" how="-" secs="-"
-	if ! $MAKE --no-print-directory -s fuzz-build FUZZ_VARIANT="$variant" DEFS="$defs" \
+	if ! $MAKE --no-print-directory -s -j2 fuzz-build-recall FUZZ_VARIANT="$variant" DEFS="$defs" \
 		>"$B/recall-build-$variant.log" 2>&1; then
 		found_by="(build failed: $B/recall-build-$variant.log)"
 		return
