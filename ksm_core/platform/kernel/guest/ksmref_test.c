@@ -2035,8 +2035,9 @@ static int cmd_conform(const char *dir)
 {
 	char ref[1024], kmod[1024], lin[1024], path[512], name[600];
 	struct dirent **ents;
-	int n, i, mac;
+	int n, i, mac, st;
 	bool have_merging;
+	char cmd[600];
 
 	group = "conform.";
 	have_merging =
@@ -2062,9 +2063,13 @@ static int cmd_conform(const char *dir)
 		report(!er && !ek && !strcmp(ref, kmod), name,
 		       "ref [%s] kmod [%s]", ref, kmod);
 	}
+	/* the harness's own verdict: ref vs kmod after every scan */
+	snprintf(cmd, sizeof(cmd), "ksmlab diff -b kmod -q %s/*.wl", dir);
+	st = system(cmd);
+	report(WIFEXITED(st) && WEXITSTATUS(st) == 0, "ksmlab_diff_kmod_all",
+	       "exit %d", WIFEXITED(st) ? WEXITSTATUS(st) : -1);
 	for (mac = 0; mac <= 1; mac++) {
-		char file[64], cmd[128];
-		int st;
+		char file[64];
 
 		snprintf(path, sizeof(path), "%s/mixed-numa.wl", dir);
 		if (numa_variant(path, mac, file, sizeof(file))) {
@@ -2092,6 +2097,12 @@ static int cmd_conform(const char *dir)
 		       "ref [%s] linux [%s]%s", ref, lin,
 		       have_merging ? ""
 				    : "; per-space merging pages not compared");
+		snprintf(cmd, sizeof(cmd), "ksmlab diff -b kmod -q %s", file);
+		st = system(cmd);
+		snprintf(name, sizeof(name),
+			 "ksmlab_diff_kmod_mixed_numa_mac%d", mac);
+		report(WIFEXITED(st) && WEXITSTATUS(st) == 0, name, "exit %d",
+		       WIFEXITED(st) ? WEXITSTATUS(st) : -1);
 		snprintf(cmd, sizeof(cmd), "taskset 1 ksmlab diff -q %s", file);
 		st = system(cmd);
 		printf("KMODTEST: ksmlab diff mixed-numa-mac%d: exit %d\n", mac,
