@@ -335,8 +335,12 @@ no_vmas:
 		ksml_mm_slot_remove(ksm, slot);
 		ksml_plat_spin_unlock(&ksm->ksm_mmlist_lock);
 		ksml_free_mm_slot(ksm, slot);
-		__atomic_fetch_and(&mm->flags,
-				   ~(KSML_MMF_VM_MERGEABLE | KSML_MMF_VM_MERGE_ANY),
+		/*
+		 * Only MMF_VM_MERGEABLE: a merge-any process keeps its mode
+		 * (it may just not have mapped anything yet) and re-enters
+		 * at its next mergeable VMA (ksml_add_vma), as Linux 6.18.
+		 */
+		__atomic_fetch_and(&mm->flags, ~KSML_MMF_VM_MERGEABLE,
 				   __ATOMIC_ACQ_REL);
 		ksml_plat_up_read(&mm->mmap_lock);
 		ksml_mmdrop(mm);

@@ -203,12 +203,28 @@ int ksml_madvise(struct ksml_vma *vma, unsigned long start, unsigned long end,
 	return 0;
 }
 
-/* a new VMA of a merge-any process is mergeable if compatible */
-void ksml_add_vma(struct ksml_vma *vma)
+/*
+ * A new VMA of a merge-any process is mergeable if compatible; if ksmd
+ * dropped the mm's slot meanwhile (a pass found no mergeable VMA), the mm
+ * enters again (best effort, as the kernel's ksm_vma_flags()).
+ */
+static bool __ksm_add_vma(struct ksml_vma *vma)
 {
 	if ((KSML_READ_ONCE(vma->vm_mm->flags) & KSML_MMF_VM_MERGE_ANY) &&
-	    ksm_compatible(vma->vm_flags))
+	    ksm_compatible(vma->vm_flags)) {
 		vma->vm_flags |= KSML_VM_MERGEABLE;
+		return true;
+	}
+	return false;
+}
+
+void ksml_add_vma(struct ksml_vma *vma)
+{
+	struct ksml_mm *mm = vma->vm_mm;
+
+	if (__ksm_add_vma(vma) &&
+	    !(KSML_READ_ONCE(mm->flags) & KSML_MMF_VM_MERGEABLE))
+		ksml_enter(mm);
 }
 
 static void ksm_add_vmas(struct ksml_mm *mm)
@@ -216,7 +232,7 @@ static void ksm_add_vmas(struct ksml_mm *mm)
 	struct ksml_vma *vma;
 
 	for (vma = mm->mmap; vma; vma = vma->vm_next)
-		ksml_add_vma(vma);
+		__ksm_add_vma(vma);
 }
 
 static int ksm_del_vmas(struct ksml_mm *mm)

@@ -674,6 +674,34 @@ static void test_prctl_merge_any(void **state)
 	ksml_destroy(ksm);
 }
 
+/*
+ * Linux 6.18: ksmd dropping the slot of a merge-any mm with no mergeable
+ * VMA keeps MMF_VM_MERGE_ANY; the next mapping re-enters and merges.
+ */
+static void test_merge_any_survives_slot_drop(void **state)
+{
+	struct ksml *ksm = new_ksm();
+	struct ksml_mm *mm;
+	unsigned long a, i;
+
+	(void)state;
+	assert_int_equal(ksml_mm_create(ksm, &mm), 0);
+	assert_int_equal(ksml_vm_prctl_set_memory_merge(mm, 1), 0);
+	assert_non_null(ksml_mm_slot_lookup(ksm, mm));
+	full_scans(ksm, 1); /* no VMA at all: the slot goes */
+	assert_null(ksml_mm_slot_lookup(ksm, mm));
+	assert_false(mm->flags & KSML_MMF_VM_MERGEABLE);
+	assert_int_equal(ksml_vm_prctl_get_memory_merge(mm), 1);
+	assert_int_equal(ksml_vm_mmap(mm, 0, 4 * PAGE, KSML_MAP_PRIVATE, &a), 0);
+	assert_non_null(ksml_mm_slot_lookup(ksm, mm));
+	for (i = 0; i < 4; i++)
+		write_page(mm, a + i * PAGE, 3);
+	full_scans(ksm, 2);
+	assert_int_equal(counters(ksm).pages_sharing, 3);
+	assert_invariants(ksm);
+	ksml_destroy(ksm);
+}
+
 static void test_mremap_unmerges_source(void **state)
 {
 	struct ksml *ksm = new_ksm();
@@ -938,6 +966,7 @@ int main(void)
 		cmocka_unit_test(test_zero_pages),
 		cmocka_unit_test(test_madvise_refusals_and_bionic),
 		cmocka_unit_test(test_prctl_merge_any),
+		cmocka_unit_test(test_merge_any_survives_slot_drop),
 		cmocka_unit_test(test_mremap_unmerges_source),
 		cmocka_unit_test(test_knobs_validation),
 		cmocka_unit_test(test_knobs_busy_while_ksm_pages),

@@ -1,12 +1,12 @@
 # prctl-slot-drop: a prctl(merge-any) process loses its last mergeable
 # mapping, so ksmd drops its mm slot at the next scan; later it maps new
 # memory.  ksm-spec 2.4 says the slot drop clears MMF_VM_MERGE_ANY too
-# ("it silently loses MERGE_ANY"), so the new mapping is never merged.
-# Linux 6.18 keeps merge-any (/proc/PID/ksm_stat still says yes), registers
-# the mm again and merges the new mapping (1 shared, 7 sharing).
+# ("it silently loses MERGE_ANY"); Linux 6.18 (the "fix exec/fork
+# inheritance support for prctl" change) keeps merge-any, registers the mm
+# again at its next mapping and merges it (1 shared, 7 sharing).  The core
+# does the same since ksmlab diff found the difference.
 workload prctl-slot-drop
 description merge-any process whose slot ksmd drops, then maps new memory
-expect-different Linux 6.18 keeps merge-any when ksmd drops the mm slot and merges later mappings; the core follows ksm-spec 2.4 and clears it (found by ksmlab diff, to be settled in the core/spec)
 seed 31
 space a
 prctl a merge-any on
