@@ -93,6 +93,12 @@ static void say(char *msg, size_t msz, const char *fmt, ...)
  */
 static char *g_obs;
 static size_t g_obs_sz;
+/*
+ * the live kernel's ksm_stat has only ksm_rmap_items (and ksm_merging_pages
+ * its own file), and no ksm_zero_pages counter (6.1..6.9): observations of
+ * every backend are then limited to what it shows
+ */
+static bool g_short_stat;
 
 static void obs(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static void obs(const char *fmt, ...)
@@ -496,7 +502,7 @@ static int kt_zero(struct st_be *b, void *mm, const struct tcase *t, char *msg,
 		r = check_count(b, t->arg ? 0 : t->pages, msg, msz);
 		say(msg, msz, "ksm_zero_pages=%ld", scounter(b, "ksm_zero_pages"));
 		/* absent before 6.10: nothing to compare */
-		if (scounter(b, "ksm_zero_pages") >= 0)
+		if (!g_short_stat)
 			obs("g:ksm_zero_pages=%ld", scounter(b, "ksm_zero_pages"));
 	}
 	b->ops->unmap(b, mm, addr, t->pages * ST_PAGE);
@@ -744,6 +750,17 @@ static void snap(struct st_be *b, void *mm, const char *tag)
 {
 	struct ksml_mm_stat st;
 
+	if (g_short_stat) {
+		/* what a 6.1 kernel shows too */
+		if (!b->ops->mm_stat(b, mm, &st))
+			obs("%s:rmap=%lu,merging=%lu", tag, st.ksm_rmap_items,
+			    st.ksm_merging_pages);
+		obs("g:%s:shared=%lu,sharing=%lu,unshared=%lu,chains=%lu,dups=%lu",
+		    tag, counter(b, "pages_shared"), counter(b, "pages_sharing"),
+		    counter(b, "pages_unshared"), counter(b, "stable_node_chains"),
+		    counter(b, "stable_node_dups"));
+		return;
+	}
 	if (!b->ops->mm_stat(b, mm, &st))
 		obs("%s:rmap=%lu,zero=%ld,merging=%lu,profit=%ld,mergeable=%d", tag,
 		    st.ksm_rmap_items, st.ksm_zero_pages, st.ksm_merging_pages,
@@ -1644,6 +1661,19 @@ int main(int argc, char **argv)
 		}
 	}
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (want[1]) {
+		char buf[512] = "";
+		FILE *f = fopen("/proc/self/ksm_stat", "r");
+		size_t n = f ? fread(buf, 1, sizeof(buf) - 1, f) : 0;
+
+		buf[n] = 0;
+		if (f)
+			fclose(f);
+		g_short_stat = !strstr(buf, "ksm_process_profit") ||
+			       access("/sys/kernel/mm/ksm/ksm_zero_pages", F_OK);
+		if (g_short_stat)
+			printf("note: this kernel's ksm_stat/ksm_zero_pages are older: observations limited to them\n");
+	}
 	for (bi = 0; bi < NR_BE; bi++) {
 		struct st_be b = { be_ops[bi], NULL, false };
 		char why[512] = "";
