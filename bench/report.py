@@ -153,10 +153,12 @@ def main():
                 notes.append(f"{r['pattern']} {tag}: skipped: {r[tag + '_err']}")
             if r[tag + "_ok"] == 0:
                 notes.append(f"{r['pattern']} {tag}: counters differ from the pattern's expectation")
-        if r["linux_others"]:
-            notes.append(f"equal*: {r['linux_others']:.0f} mergeable pages of other processes were "
-                         "scanned by ksmd too: linux throughput is blended and its global counters "
-                         "(saved) include them; only the workload's own merging pages were compared")
+    others = [r["linux_others"] for r in table if r["linux_others"]]
+    if others:
+        notes.append(f"equal*: {min(others):.0f}..{max(others):.0f} mergeable pages of other "
+                     "processes (qemu guests?) were scanned by ksmd too: linux throughput is "
+                     "blended and its global counters (saved) include them; only the workload's "
+                     "own merging pages were compared")
     for r in table:
         if r["idx_shared"] is not None and r["ref_shared"] is not None and \
                 (r["idx_shared"], r["idx_sharing"]) != (r["ref_shared"], r["ref_sharing"]):
@@ -195,6 +197,8 @@ def main():
                h, "-" * len(h)]
         for r in wl_rows:
             ratio = f"{r['ref'] / r['linux']:.2f}x" if r["ref"] and r["linux"] else "-"
+            if r["noise"] and ratio != "-":
+                ratio += "*"
             def mib(x):
                 return "-" if x is None else f"{x:.1f}"
             conv = f"{r['ref_conv'] if r['ref_conv'] is not None else '-':.0f}/" if r["ref_conv"] is not None else "-/"
@@ -209,7 +213,7 @@ def main():
         out += [f"note: linux skipped: {e}" for e in errs]
         if any(r["noise"] for r in wl_rows):
             out.append("note: *: other processes used KSM during the linux run (host noise): "
-                       "its global counters are not the workload's alone")
+                       "its CPU, convergence and global counters are not the workload's alone")
         if any("expect_different" in r["label"] for r in wl_rows):
             out.append("note: workloads marked expect_different in their .wl differ by design")
         wl_text = "\n".join(out)
