@@ -364,7 +364,7 @@ def main():
     md += ["", "## Plots", ""]
     for f, title in pngs:
         md += [f"### {title}", "", f"![{title}]({f})", ""]
-    md += ["## Micro benchmarks (ns per item)", "", "| benchmark | ns | items/s |", "|---|---:|---:|"]
+    md += ["## Micro benchmarks", "", "ns: time per iteration (a page for the per-page cases; a full scan for BM_unstable_tree); items/s: pages (or operations) per second.", "", "| benchmark | ns | items/s |", "|---|---:|---:|"]
     for n, rows in sorted(mr.items()):
         t = counter(rows, "real_time")
         ips = counter(rows, "items_per_second")
