@@ -51,6 +51,7 @@
 
 static unsigned long bench_pages = 262144; /* 1 GiB, as the ksmd figures */
 static unsigned int inject_pages; /* KSML_BENCH_INJECT: extra work per page */
+static bool listing_only;	  /* --benchmark_list_tests: no waiting */
 
 int ksml_bench_cg_scan(void *ksm, unsigned long nscans);
 
@@ -367,7 +368,7 @@ static void register_all(void)
 	 * default) are scanned by ksmd too and blend into its figures: give
 	 * them BENCH_WAIT_QUIET seconds (default 60) to leave, once.
 	 */
-	if (live_ok && ksml_live_others_pages()) {
+	if (live_ok && !listing_only && ksml_live_others_pages()) {
 		const char *env = getenv("BENCH_WAIT_QUIET");
 		int wait = env ? atoi(env) : 60, waited = 0;
 
@@ -434,6 +435,10 @@ int main(int argc, char **argv)
 	env = getenv("KSML_BENCH_INJECT");
 	if (env)
 		inject_pages = (unsigned int)atoi(env);
+	for (i = 1; i < argc; i++)
+		if (!strncmp(argv[i], "--benchmark_list_tests", 22) &&
+		    strcmp(argv[i], "--benchmark_list_tests=false"))
+			listing_only = true;
 	ksml_gb_init(&argc, argv);
 	for (i = 1; i < argc; i++) {
 		if (!strncmp(argv[i], "--ksml-cg=", 10))
