@@ -130,7 +130,8 @@ def main():
     # ---------------------------------------------------------------- table
     mib = (pages or 0) * 4096 / 2**20
     hdr = (f"{'pattern':<13} {'ref p/cpu-s':>11} {'ref(idx)':>9} {'linux p/cpu-s':>13} "
-           f"{'ratio':>6} {'ratio(idx)':>10} {'saved ref/linux MiB':>20} {'counters':>9} {'of bound':>9}")
+           f"{'ratio':>6} {'ratio(idx)':>10} {'saved ref/linux MiB':>20} {'counters':>9} {'of bound':>9} "
+           f"{'(idx)':>6}")
     lines = [f"ksmlab bench: {pages} pages ({mib:.0f} MiB) per pattern, 4 full scans; "
              f"one-read bound {fmt_rate(bound)} pages/s from DRAM "
              f"({fmt_rate(bound_l3)} from L3)", hdr, "-" * len(hdr)]
@@ -142,10 +143,11 @@ def main():
         ratio = f"{r['ratio']:.2f}x" if r["ratio"] else "-"
         ratio_idx = f"{r['ratio_idx']:.2f}x" if r["ratio_idx"] else "-"
         frac = f"{100 * r['bound_frac']:.0f}%" if r["bound_frac"] else "-"
+        frac_idx = f"{100 * r['bound_frac_idx']:.0f}%" if r["bound_frac_idx"] else "-"
         lines.append(
             f"{r['pattern']:<13} {fmt_rate(r['ref']):>11} {fmt_rate(r['idx']):>9} "
             f"{fmt_rate(r['linux']):>13} {ratio:>6} {ratio_idx:>10} {saved:>20} {same:>9} "
-            f"{frac:>9}")
+            f"{frac:>9} {frac_idx:>6}")
     notes = []
     for r in table:
         for tag in ("ref", "idx", "linux"):
