@@ -97,7 +97,9 @@ int ksml_ref_measure(const struct ksml_ref_params *p, struct ksml_scan_result *r
 	memset(r, 0, sizeof(*r));
 	memset(&cfg, 0, sizeof(cfg));
 	cfg.start_ksmd = false;
+	/* index 1 is the fast configuration: checksum index and XXH3 */
 	cfg.index_mode = (enum ksml_index_mode)p->index_mode;
+	cfg.fast_checksum = p->index_mode != 0;
 	if (p->fake_nodes > 1)
 		cfg.ops = ksml_user_ops_fake_numa(p->fake_nodes);
 	cfg.max_frames = 4 * p->pages + 1024;

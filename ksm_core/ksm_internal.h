@@ -364,6 +364,9 @@ unsigned long ksml_pte_next_present(struct ksml_mm *mm, unsigned long addr,
 				    unsigned long end);
 void ksml_pgd_free(struct ksml_mm *mm);
 struct ksml_frame *ksml_follow_anon_page(struct ksml_mm *mm, unsigned long addr);
+struct ksml_frame *ksml_follow_next_anon_page(struct ksml_mm *mm,
+					      unsigned long *addr,
+					      unsigned long end);
 void ksml_zap_pte(struct ksml_mm *mm, struct ksml_pte *pte);
 int ksml_unshare_pte(struct ksml_mm *mm, struct ksml_vma *vma,
 		     unsigned long addr, struct ksml_pte *pte);

@@ -224,15 +224,6 @@ static bool should_skip_rmap_item(struct ksml *ksm, struct ksml_frame *page,
 	return true;
 }
 
-static unsigned long next_present(struct ksml_mm *mm, unsigned long addr,
-				  unsigned long end)
-{
-	ksml_plat_spin_lock(&mm->page_table_lock);
-	addr = ksml_pte_next_present(mm, addr, end);
-	ksml_plat_spin_unlock(&mm->page_table_lock);
-	return addr;
-}
-
 static struct ksm_rmap_item *scan_get_next_rmap_item(struct ksml *ksm,
 						     struct ksml_frame **pagep)
 {
@@ -286,10 +277,10 @@ next_mm:
 			if (ksm_test_exit(mm))
 				break;
 			/* holes are stepped over as a range, not page by page */
-			scan->address = next_present(mm, scan->address, vma->vm_end);
+			page = ksml_follow_next_anon_page(mm, &scan->address,
+							  vma->vm_end);
 			if (scan->address >= vma->vm_end)
 				break;
-			page = ksml_follow_anon_page(mm, scan->address);
 			if (page) {
 				rmap_item = get_next_rmap_item(ksm, slot,
 							       scan->rmap_list,

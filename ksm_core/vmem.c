@@ -273,19 +273,46 @@ unsigned long ksml_pte_next_present(struct ksml_mm *mm, unsigned long addr,
  * The anonymous page mapped at addr, with a reference, or NULL (hole, zero
  * page, not anonymous): what ksmd may look at (folio_walk).
  */
-struct ksml_frame *ksml_follow_anon_page(struct ksml_mm *mm, unsigned long addr)
+static struct ksml_frame *__follow_anon_page(struct ksml_mm *mm,
+					     unsigned long addr)
 {
+	struct ksml_pte *pte = ksml_pte_lookup(mm, addr);
 	struct ksml_frame *page = NULL;
-	struct ksml_pte *pte;
 
-	ksml_plat_spin_lock(&mm->page_table_lock);
-	pte = ksml_pte_lookup(mm, addr);
 	if (pte && (pte->flags & KSML_PTE_PRESENT) &&
 	    !(pte->flags & KSML_PTE_ZERO) &&
 	    (pte->frame->flags & KSML_FRAME_ANON)) {
 		page = pte->frame;
 		ksml_frame_get(page);
 	}
+	return page;
+}
+
+struct ksml_frame *ksml_follow_anon_page(struct ksml_mm *mm, unsigned long addr)
+{
+	struct ksml_frame *page;
+
+	ksml_plat_spin_lock(&mm->page_table_lock);
+	page = __follow_anon_page(mm, addr);
+	ksml_plat_spin_unlock(&mm->page_table_lock);
+	return page;
+}
+
+/*
+ * The scanner's step: move *addr to the next present PTE below end (holes
+ * are skipped a table at a time) and return its anon page as
+ * ksml_follow_anon_page() does, under one hold of the page table lock.
+ */
+struct ksml_frame *ksml_follow_next_anon_page(struct ksml_mm *mm,
+					      unsigned long *addr,
+					      unsigned long end)
+{
+	struct ksml_frame *page = NULL;
+
+	ksml_plat_spin_lock(&mm->page_table_lock);
+	*addr = ksml_pte_next_present(mm, *addr, end);
+	if (*addr < end)
+		page = __follow_anon_page(mm, *addr);
 	ksml_plat_spin_unlock(&mm->page_table_lock);
 	return page;
 }
