@@ -5,6 +5,9 @@
 
 KSMLAB_BIN := $(B)/ksmlab
 KSML_PRELOAD := $(B)/libksm_preload.so
+# the top-level `all: ... $(KSMLAB_BIN)` is read before this file is
+# included (KSMLAB_BIN still empty there): add the prerequisite here
+all: $(KSMLAB_BIN)
 HARNESS_DIR := harness
 # userspace tools: the kernel's stack-frame limit does not apply
 HARNESS_CFLAGS := $(CSTD) -O2 -g $(KWARN) -Wframe-larger-than=65536 \
