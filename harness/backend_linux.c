@@ -1127,3 +1127,15 @@ const struct ksml_backend_ops ksml_backend_linux = {
 	.mm_stat = linux_mm_stat,
 	.cpu_ns = linux_cpu_ns,
 };
+
+/* pid of the worker behind address space id (tests, debugging), or -1 */
+int ksml_linux_pid(struct ksml_drv *d, int id);
+
+int ksml_linux_pid(struct ksml_drv *d, int id)
+{
+	struct linux_priv *lp = d->ops == &ksml_backend_linux ? d->priv : NULL;
+
+	if (!lp || id < 0 || id >= lp->nr || lp->w[id].fd < 0)
+		return -1;
+	return lp->w[id].pid;
+}
