@@ -6,8 +6,11 @@
 set -eu
 cd "$(dirname "$0")/../.."
 ksmlab=${1:-build/ksmlab}
+# SKIP: workload names to leave out (their CSV rows are not produced)
+skip=" ${SKIP:-} "
 echo "workload,scans,pages_shared,pages_sharing,pages_unshared,pages_volatile,stable_node_chains,stable_node_dups,ksm_zero_pages,rmap_items,general_profit,merging_pages_per_space"
 for wl in workloads/*.wl; do
+	case $skip in *" $(basename "$wl" .wl) "*) continue ;; esac
 	"$ksmlab" run -q -b ref --json "$wl" | /usr/bin/python3 -c '
 import json, sys
 r = json.load(sys.stdin)

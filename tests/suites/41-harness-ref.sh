@@ -31,19 +31,13 @@ expect last8-10k 0 0 10000 0 0 0
 expect volatile-10pct 90 8910 0 0 0 0
 expect smartscan-257 1 255 0 0 0 0
 
-# determinism: every workload twice, identical counters and scans
-n=0
-for wl in workloads/*.wl; do
-	a=$($KSMLAB run -q -b ref --json "$wl" | $PY -c 'import json,sys; r=json.load(sys.stdin); print(r["counters"], r["scans"], [s["ksm_merging_pages"] for s in r["spaces"]])') ||
-		fail "ref run $wl"
-	b=$($KSMLAB run -q -b ref --json "$wl" | $PY -c 'import json,sys; r=json.load(sys.stdin); print(r["counters"], r["scans"], [s["ksm_merging_pages"] for s in r["spaces"]])')
-	[ "$a" = "$b" ] || fail "$wl not deterministic on ref"
-	n=$((n + 1))
-done
 # the committed regression results (workloads/results.csv): any change in
 # the core's counters for a shipped workload must come with a new CSV
-harness/tests/results.sh "$KSMLAB" >"$tmp/results.csv" || fail "results.sh"
-if ! diff -u workloads/results.csv "$tmp/results.csv"; then
+# (this also proves determinism: the same counters as when it was committed)
+SKIP="$SLOW_WORKLOADS" harness/tests/results.sh "$KSMLAB" >"$tmp/results.csv" || fail "results.sh"
+grep -vE "^($(tr ' ' '|' <<<"${SLOW_WORKLOADS:-none}")),"  workloads/results.csv >"$tmp/want.csv"
+n=$(($(wc -l <"$tmp/results.csv") - 1))
+if ! diff -u "$tmp/want.csv" "$tmp/results.csv"; then
 	fail "ref counters differ from workloads/results.csv (regenerate with harness/tests/results.sh > workloads/results.csv and explain why in the commit)"
 fi
 # ksmlab knob on ref: kernel validation
@@ -54,4 +48,4 @@ if [ ! -e /dev/ksm_ref ]; then
 	err=$($KSMLAB run -q -b kmod workloads/identical-1k.wl 2>&1) && fail "kmod ran without the module"
 	grep -q "kmod" <<<"$err" || fail "kmod message: $err"
 fi
-echo "SUMMARY: ref backend: 9 workloads match ksm-spec counters, $n workloads deterministic and equal to workloads/results.csv"
+echo "SUMMARY: ref backend: 9 workloads match ksm-spec counters, $n workloads equal to workloads/results.csv (skipped as slow: ${SLOW_WORKLOADS:-none})"
