@@ -24,6 +24,7 @@ FUZZ_VARIANT ?=
 FZ := $(B)/fuzz$(if $(FUZZ_VARIANT),-$(FUZZ_VARIANT))
 FUZZ_SECONDS ?= 60
 FUZZ_RECALL_SECONDS ?= 600
+FUZZ_RECALL_FROM_SCRATCH ?= 0
 AFL_CC ?= afl-clang-fast
 LLVM_PROFDATA ?= llvm-profdata-14
 LLVM_COV ?= llvm-cov-14
@@ -215,6 +216,7 @@ fuzz-coverage: $(FUZZ_COV_BIN)
 
 fuzz-recall:
 	@MAKE="$(MAKE)" B=$(B) FUZZ_RECALL_SECONDS=$(FUZZ_RECALL_SECONDS) \
+		FUZZ_RECALL_FROM_SCRATCH=$(FUZZ_RECALL_FROM_SCRATCH) \
 		TARGETS="$(FUZZ_TARGETS)" fuzz/recall.sh $(FUZZ_RECALL_MUTANTS)
 
 fuzz-corpus: fuzz-build

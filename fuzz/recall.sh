@@ -14,6 +14,9 @@ export KSML_FUZZ_SUPPRESS
 B=${B:-build}
 MAKE=${MAKE:-make}
 budget=${FUZZ_RECALL_SECONDS:-600}
+# FUZZ_RECALL_FROM_SCRATCH=1: no checked-in corpus (no replay, empty seeds):
+# how long the fuzzers themselves take
+scratch=${FUZZ_RECALL_FROM_SCRATCH:-0}
 all_mutants="EXIT_CURSOR EASY_EXIT_UNDER_CURSOR ENTER_AHEAD_DURING_UNMERGE \
 STALE_NODE_MAN_SWITCH OLD_UNSTABLE_ITEM NO_CHECKSUM_FILTER MERGE_PINNED"
 mutants=${*:-$all_mutants}
@@ -25,6 +28,7 @@ nt=$(wc -w <<<"$targets")
 slice=$((budget / nt))
 [ "$slice" -lt 5 ] && slice=5
 table=$B/fuzz-recall.txt
+[ "${FUZZ_RECALL_FROM_SCRATCH:-0}" = 1 ] && table=$B/fuzz-recall-scratch.txt
 mkdir -p "$B"
 rows=()
 
@@ -45,6 +49,7 @@ run_one() { # name defs -> sets found_by, how, secs
 		log=$fz/logs/$t.recall.log
 		rm -rf "$crashes" "$fz/work/$t"
 		mkdir -p "$crashes" "$fz/work/$t" "$fz/logs" "$seeds"
+		[ "$scratch" = 1 ] && continue
 		# 1) the checked-in corpus, once
 		if ! timeout 600 "$fz/lf/$t" -runs=0 -timeout=30 -artifact_prefix="$crashes/" \
 			"$seeds" >"$log.replay" 2>&1; then
@@ -55,6 +60,7 @@ run_one() { # name defs -> sets found_by, how, secs
 	done
 	for t in $targets; do
 		seeds=fuzz/corpus/$t
+		[ "$scratch" = 1 ] && seeds=$fz/empty && mkdir -p "$seeds"
 		crashes=$fz/crashes/$t
 		log=$fz/logs/$t.recall.log
 		# 2) fuzzing, this target's share of the budget
@@ -90,7 +96,7 @@ for m in CLEAN $mutants; do
 	echo "${rows[-1]}"
 done
 {
-	echo "fuzz recall ($(date -u +%F), budget ${budget}s per build, ${slice}s per target)"
+	echo "fuzz recall ($(date -u +%F), budget ${budget}s per build, ${slice}s per target$([ "$scratch" = 1 ] && echo ', from scratch: no corpus'))"
 	printf '%-28s %-14s %-16s %7s  %s\n' mutant found-by how time first-report
 	printf '%s\n' "${rows[@]}"
 } >"$table"
