@@ -184,6 +184,15 @@ static int try_to_merge_one_page(struct ksml *ksm, struct ksml_vma *vma,
 		return 0;
 	if (!(page->flags & KSML_FRAME_ANON))
 		return err;
+	/*
+	 * A KSM page cannot be write-protected or replaced here: the kernel
+	 * finds the page's address through its anon_vma
+	 * (page_address_in_vma), and a KSM page's mapping is its stable node.
+	 * So a KSM page left without a node by a failed two-page merge never
+	 * merges again; it lives until its mappings go.
+	 */
+	if (KSML_READ_ONCE(page->ksm))
+		return err;
 	/* no waiting on the page lock: if it is busy, try again next pass */
 	if (!ksml_bit_trylock(&page->lock))
 		return err;

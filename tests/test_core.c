@@ -419,6 +419,39 @@ static void test_pinned_page_never_merged(void **state)
 	ksml_destroy(ksm);
 }
 
+/*
+ * harness/tests/found/found-pinfork: a failed two-page merge leaves a KSM
+ * page without a stable node; the kernel can never write-protect it again
+ * (no anon_vma to find its address), so it never merges: 0/0/4 as Linux.
+ */
+static void test_nodeless_ksm_page_never_merges(void **state)
+{
+	struct ksml *ksm = new_ksm();
+	unsigned long a, i;
+	struct ksml_mm *s0 = mergeable_mm(ksm, 4, &a), *s1, *s2;
+	struct ksml_counters c;
+
+	(void)state;
+	for (i = 0; i < 4; i++)
+		write_page(s0, a + i * PAGE, 40 + i);
+	full_scans(ksm, 1);
+	assert_int_equal(ksml_mm_fork(s0, &s1), 0);
+	assert_int_equal(ksml_mm_fork(s1, &s2), 0);
+	full_scans(ksm, 2);
+	assert_int_equal(ksml_vm_pin(s1, a), 0);
+	full_scans(ksm, 12);
+	c = counters(ksm);
+	assert_int_equal(c.pages_shared, 0);
+	assert_int_equal(c.pages_sharing, 0);
+	for (i = 0; i < 4; i++) {
+		check_page(s0, a + i * PAGE, 40 + i);
+		check_page(s1, a + i * PAGE, 40 + i);
+		check_page(s2, a + i * PAGE, 40 + i);
+	}
+	assert_invariants(ksm);
+	ksml_destroy(ksm);
+}
+
 static void test_cow_after_merge(void **state)
 {
 	struct ksml *ksm = new_ksm();
@@ -960,6 +993,7 @@ int main(void)
 		cmocka_unit_test(test_chains_table),
 		cmocka_unit_test(test_unique_pages_stay_unshared),
 		cmocka_unit_test(test_pinned_page_never_merged),
+		cmocka_unit_test(test_nodeless_ksm_page_never_merges),
 		cmocka_unit_test(test_cow_after_merge),
 		cmocka_unit_test(test_fork_of_merged_mm),
 		cmocka_unit_test(test_unmerge_restores_private_pages),

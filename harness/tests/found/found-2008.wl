@@ -1,7 +1,6 @@
 # minimized from `ksmlab gen 2008` (found by random differential testing):
 # `ksmlab diff` says: trajectory differs after scan 20: pages_shared ref 8 linux 7
 # (ref 8/32/0/1/7 merging 40, Linux 6.18.44 7/31/1/1/7 merging 38).  Open.
-expect-different open: found by ksmlab gen + diff, not yet explained (pin after fork, smart scan, max_page_sharing 3)
 workload found-2008
 description random workload, seed 2008
 seed 2008

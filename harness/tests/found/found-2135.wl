@@ -1,5 +1,4 @@
 # `ksmlab gen 2135`, found by random differential testing; open.
-expect-different open: found by ksmlab gen + diff, not yet explained (pin after fork)
 workload found-2135
 description random workload, seed 2135
 seed 2135

@@ -1,5 +1,4 @@
 # `ksmlab gen 2210`, found by random differential testing; open.
-expect-different open: found by ksmlab gen + diff, not yet explained (pin after fork)
 workload found-2210
 description random workload, seed 2210
 seed 2210

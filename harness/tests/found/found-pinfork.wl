@@ -5,7 +5,6 @@
 # unstable tree).  ref: after scan 6, 1/1/3 - the frame s0 and s2 share
 # becomes a KSM page with their two items.
 workload found-pinfork
-expect-different open: ref merges the frame two forked processes share after a third pinned its copy (Linux does not)
 seed 5
 space s0
 map s0 m 4 private
