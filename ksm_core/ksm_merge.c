@@ -327,7 +327,7 @@ int ksml_unmerge_and_remove_all_rmap_items(struct ksml *ksm)
 
 	/* pages still mapped somewhere keep their nodes: that is fine */
 	ksml_remove_all_stable_nodes(ksm);
-	ksm->ksm_scan.seqnr = 0;
+	KSML_WRITE_ONCE(ksm->ksm_scan.seqnr, 0); /* read locklessly as full_scans */
 	return 0;
 
 error:

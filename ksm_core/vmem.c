@@ -371,9 +371,14 @@ int ksml_unshare_pte(struct ksml_mm *mm, struct ksml_vma *vma,
 {
 	struct ksml_frame *old = pte->frame, *f;
 	uint32_t fl = pte->flags;
-	int nid = (fl & KSML_PTE_ZERO) ? 0 : old->nid;
+	int nid;
 
 	(void)addr;
+	/* the copy goes where the VMA's policy says (mbind), else stays put */
+	if (vma->policy_nid >= 0)
+		nid = vma->policy_nid;
+	else
+		nid = (fl & KSML_PTE_ZERO) ? 0 : old->nid;
 	f = ksml_frame_alloc(mm->ksm, nid);
 	if (!f)
 		return -KSML_ENOMEM;

@@ -516,7 +516,14 @@ int ksml_vm_madvise(struct ksml_mm *mm, unsigned long addr, unsigned long len,
 		s = start > vma->vm_start ? start : vma->vm_start;
 		e = end < vma->vm_end ? end : vma->vm_end;
 		if (advice == KSML_MADV_DONTNEED) {
-			zap_range(mm, s, e);
+			/*
+			 * Anonymous shared memory is shmem: its pages survive
+			 * DONTNEED (the next access maps them again), and the
+			 * model has no object behind the mapping to keep them,
+			 * so it keeps the mapping.
+			 */
+			if (!(vma->vm_flags & KSML_VM_SHARED))
+				zap_range(mm, s, e);
 			start = e;
 			continue;
 		}
