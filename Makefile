@@ -42,7 +42,7 @@ LIB_ASAN := $(B)/asan/libksmcore.a
 LIB_TSAN := $(B)/tsan/libksmcore.a
 
 .PHONY: all deps deps-test deps-bench test test-build bench clean format lint
-all: $(LIB_A) $(LIB_SO) $(KSMLAB_BIN)
+all: $(LIB_A) $(LIB_SO) $(B)/ksmlab
 
 deps:
 	@tools/ensure-deps.sh base

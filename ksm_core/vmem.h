@@ -25,6 +25,8 @@ struct ksml_mm;
 #define KSML_MAP_PRIVATE 0x02u	 /* MAP_PRIVATE */
 #define KSML_MAP_ANONYMOUS 0x20u /* MAP_ANONYMOUS */
 #define KSML_MAP_FIXED 0x10u	 /* place exactly at addr (replacing) */
+/* place exactly at addr, or fail with -EEXIST if anything is mapped there */
+#define KSML_MAP_FIXED_NOREPLACE 0x100000u
 /* special VMAs that KSM refuses (vma_ksm_compatible) */
 #define KSML_MAP_PFNMAP 0x0100u
 #define KSML_MAP_IO 0x0200u
@@ -79,7 +81,11 @@ int ksml_vm_madvise(struct ksml_mm *mm, unsigned long addr, unsigned long len,
 /* prctl(PR_SET_MEMORY_MERGE / PR_GET_MEMORY_MERGE) */
 int ksml_vm_prctl_set_memory_merge(struct ksml_mm *mm, unsigned long arg2);
 int ksml_vm_prctl_get_memory_merge(struct ksml_mm *mm);
-/* GUP-style pin: the page gains a reference KSM's write-protect refuses */
+/*
+ * A long-term write pin (pin_user_pages FOLL_LONGTERM|FOLL_WRITE): the page
+ * is faulted in and unshared first (a pinned anonymous page is exclusive),
+ * then holds a reference that KSM's write-protect refuses.
+ */
 int ksml_vm_pin(struct ksml_mm *mm, unsigned long addr);
 int ksml_vm_unpin(struct ksml_mm *mm, unsigned long addr);
 /* migrate the page (its whole frame, all mappings) to node nid */

@@ -178,13 +178,20 @@ int ksml_vm_mmap(struct ksml_mm *mm, unsigned long addr, unsigned long len,
 		return -KSML_EINVAL;
 	if (nid >= mm->ksm->nr_node_ids)
 		return -KSML_EINVAL;
-	if ((flags & KSML_MAP_FIXED) && !range_ok(addr, len))
+	if ((flags & (KSML_MAP_FIXED | KSML_MAP_FIXED_NOREPLACE)) &&
+	    !range_ok(addr, len))
 		return -KSML_EINVAL;
 	vma = ksml_plat_zalloc(sizeof(*vma));
 	if (!vma)
 		return -KSML_ENOMEM;
 	ksml_plat_down_write(&mm->mmap_lock);
-	if (flags & KSML_MAP_FIXED) {
+	if (flags & KSML_MAP_FIXED_NOREPLACE) {
+		struct ksml_vma *v = ksml_find_vma(mm, addr);
+
+		err = -KSML_EEXIST;
+		if (v && v->vm_start < addr + len)
+			goto out_free;
+	} else if (flags & KSML_MAP_FIXED) {
 		err = do_munmap(mm, addr, addr + len);
 		if (err)
 			goto out_free;

@@ -645,6 +645,13 @@ static void test_madvise_refusals_and_bionic(void **state)
 	assert_int_equal(ksml_vm_madvise(mm, 0x1000, PAGE, KSML_MADV_MERGEABLE),
 			 -KSML_ENOMEM);
 	assert_int_equal(ksml_vm_mmap(mm, 0, PAGE, 0, &a), -KSML_EINVAL);
+	/* MAP_FIXED_NOREPLACE: exactly there, or EEXIST over a mapping */
+	assert_int_equal(ksml_vm_mmap(mm, 0x7000000000UL, 2 * PAGE,
+				      KSML_MAP_PRIVATE | KSML_MAP_FIXED_NOREPLACE, &b), 0);
+	assert_int_equal(b, 0x7000000000UL);
+	assert_int_equal(ksml_vm_mmap(mm, 0x7000000000UL + PAGE, PAGE,
+				      KSML_MAP_PRIVATE | KSML_MAP_FIXED_NOREPLACE, &b),
+			 -KSML_EEXIST);
 
 	/* bionic: either MAP_PRIVATE or MAP_ANONYMOUS triggers the madvise */
 	assert_int_equal(ksml_vm_mmap(mm, 0, 2 * PAGE,
