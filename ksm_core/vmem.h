@@ -26,7 +26,7 @@ struct ksml_mm;
 #define KSML_MAP_ANONYMOUS 0x20u /* MAP_ANONYMOUS */
 #define KSML_MAP_FIXED 0x10u	 /* place exactly at addr (replacing) */
 /* place exactly at addr, or fail with -EEXIST if anything is mapped there */
-#define KSML_MAP_FIXED_NOREPLACE 0x100000u
+#define KSML_MAP_FIXED_NOREPLACE 0x1000000u /* above the node field */
 /* special VMAs that KSM refuses (vma_ksm_compatible) */
 #define KSML_MAP_PFNMAP 0x0100u
 #define KSML_MAP_IO 0x0200u
