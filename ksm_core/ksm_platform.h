@@ -256,9 +256,10 @@ uint32_t ksml_plat_page_checksum(const void *addr);
  * The full 64-bit page hash: XXH64 (seed 0; its low 32 bits are the
  * kernel's checksum), or with fast XXH3-64.  The checksum index keys its
  * trees with it: 32 bits collide among 64Ki pages half the time.
- * Platforms without it fall back to the 32-bit checksum.
+ * Platforms without it fall back to the 32-bit checksum; the kernel's
+ * has XXH64 but no XXH3, so "fast" is XXH64 there too.
  */
-#if defined(KSML_PLATFORM_KERNEL) || defined(KSML_PLATFORM_SIM)
+#if defined(KSML_PLATFORM_SIM)
 static inline uint64_t ksml_plat_page_hash64(const void *addr, bool fast)
 {
 	(void)fast;

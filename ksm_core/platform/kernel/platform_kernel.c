@@ -495,6 +495,12 @@ uint32_t ksml_plat_page_checksum(const void *addr)
 	return (uint32_t)xxh64(addr, PAGE_SIZE, 0);
 }
 
+/* lib/xxhash has no XXH3: the fast variant is XXH64 as well */
+uint64_t ksml_plat_page_hash64(const void *addr, bool fast)
+{
+	return xxh64(addr, PAGE_SIZE, 0);
+}
+
 /* ------------------------------------------------------------------- tree */
 
 static_assert(KSML_PAGE_SIZE == PAGE_SIZE);
