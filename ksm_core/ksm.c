@@ -264,7 +264,7 @@ int ksml_memory_notify(struct ksml *ksm, enum ksml_mem_action action,
 			return -KSML_EINVAL;
 		/* nodes still pointing into the removed range go */
 		ksml_check_stable_tree(ksm, start_pfn, start_pfn + nr_pages);
-		/* fall through */
+		ksml_fallthrough;
 	case KSML_MEM_CANCEL_OFFLINE:
 		ksml_plat_mutex_lock(&ksm->ksm_thread_mutex);
 		KSML_WRITE_ONCE(ksm->ksm_run, ksm->ksm_run & ~KSML_RUN_OFFLINE);

@@ -296,6 +296,16 @@ static inline void ksml_rb_link_node(struct ksml_rb_node *node,
 #define KSML_RB_EMPTY_NODE(node) \
 	((node)->__rb_parent_color == (unsigned long)(node))
 
+/* a switch case that falls through on purpose (-Wimplicit-fallthrough=5) */
+#if defined(__has_attribute)
+#if __has_attribute(__fallthrough__)
+#define ksml_fallthrough __attribute__((__fallthrough__))
+#endif
+#endif
+#ifndef ksml_fallthrough
+#define ksml_fallthrough do { } while (0)
+#endif
+
 #define ksml_container_of(ptr, type, member) \
 	((type *)((char *)(ptr) - __builtin_offsetof(type, member)))
 
