@@ -526,11 +526,7 @@ FW_FN void fw_do_madvise(struct fw_world *w, struct fw_mm *fm, int r, const stru
 	advice = op->kind == FW_MADV_MERGE ? KSML_MADV_MERGEABLE :
 		 op->kind == FW_MADV_UNMERGE ? KSML_MADV_UNMERGEABLE : KSML_MADV_DONTNEED;
 	if (advice == KSML_MADV_DONTNEED) {
-		/*
-		 * Linux keeps shared anonymous (shmem) contents across DONTNEED;
-		 * vmem drops them (reported): not exercised until they agree.
-		 */
-		if (reg->ghost || (reg->flags & KSML_MAP_SHARED))
+		if (reg->ghost)
 			return;
 		fw_unpin_region(w, (int)(fm - w->mms), r);
 	}
