@@ -164,7 +164,7 @@ def main():
     for r in table:
         if r["idx_shared"] is not None and r["ref_shared"] is not None and \
                 (r["idx_shared"], r["idx_sharing"]) != (r["ref_shared"], r["ref_sharing"]):
-            notes.append(f"{r['pattern']}: checksum index + XXH3 counters DIFFER from the content index")
+            notes.append(f"{r['pattern']}: checksum index counters DIFFER from the content index")
     text = "\n".join(lines + [f"note: {n}" for n in sorted(set(notes))])
     print(text)
 
@@ -234,7 +234,7 @@ def main():
         w = 0.27
         xs = range(len(table))
         for i, (tag, lab) in enumerate((("ref", "ref (content index)"),
-                                        ("idx", "ref (checksum index + XXH3)"),
+                                        ("idx", "ref (checksum index)"),
                                         ("linux", "linux ksmd"))):
             ax.bar([x + (i - 1) * w for x in xs], [r[tag] or 0 for r in table], w, label=lab)
         ax.set_xticks(list(xs))
@@ -253,7 +253,7 @@ def main():
         # 2. ratio ref/linux
         fig, ax = plt.subplots(figsize=(7, 4))
         ax.bar([x - 0.2 for x in xs], [r["ratio"] or 0 for r in table], 0.4, label="content index")
-        ax.bar([x + 0.2 for x in xs], [r["ratio_idx"] or 0 for r in table], 0.4, label="checksum index + XXH3")
+        ax.bar([x + 0.2 for x in xs], [r["ratio_idx"] or 0 for r in table], 0.4, label="checksum index")
         ax.axhline(GOAL, color="r", ls="--", lw=1, label=f"goal {GOAL:g}x")
         ax.axhline(1, color="k", lw=0.5)
         ax.set_xticks(list(xs))
@@ -349,8 +349,8 @@ def main():
     if wl_text:
         md += ["", "## Per shipped workload", "", "```", wl_text, "```"]
     md += ["", "## Convergence and memory saved", "",
-           "| pattern | ref scans / CPU s to converge | ref (checksum index + XXH3) | linux scans / CPU s | "
-           "saved ref MiB | saved linux MiB | checksum index + XXH3 counters = content index |",
+           "| pattern | ref scans / CPU s to converge | ref (checksum index) | linux scans / CPU s | "
+           "saved ref MiB | saved linux MiB | checksum index counters = content index |",
            "|---|---|---|---|---:|---:|---|"]
     for r in table:
         def conv(tag):
