@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: MIT OR GPL-2.0-only
 # gen-corpus.sh SECONDS [CAP] - regrow the seed corpora: fuzz each target
 # for SECONDS (from its current corpus), merge (libFuzzer -merge=1 keeps
-# only inputs that add coverage) and keep at most CAP (default 60) of the
+# only inputs that add coverage) and keep at most CAP (default 100) of the
 # merged inputs, largest first, in fuzz/corpus/<target>/.  crash-* files
 # (regression inputs) are never touched.
 set -u
@@ -10,7 +10,7 @@ set -u
 KSML_FUZZ_SUPPRESS=$(grep -v '^#' fuzz/known/suppressions.txt 2>/dev/null)
 export KSML_FUZZ_SUPPRESS
 secs=${1:-60}
-cap=${2:-60}
+cap=${2:-100}
 FZ=${FZ:-build/fuzz}
 targets=${TARGETS:-fuzz_ops fuzz_trees fuzz_threads fuzz_race}
 for t in $targets; do
