@@ -18,7 +18,8 @@ void ksml_advisor_start_scan(struct ksml *ksm)
 
 static uint64_t ksmd_cpu_time(struct ksml *ksm)
 {
-	return ksm->ops->thread_cpu_ns(ksm->ops->ctx) - ksm->ksmd_cpu_base;
+	return ksm->ops->thread_cpu_ns(ksm->ops->ctx) -
+	       KSML_READ_ONCE(ksm->ksmd_cpu_base);
 }
 
 static void scan_time_advisor(struct ksml *ksm)
@@ -27,6 +28,12 @@ static void scan_time_advisor(struct ksml *ksm)
 	unsigned long scan_time, diff_ms, cpu_percent, last_scan_time;
 	unsigned long factor, change, pages, cpu_per_page;
 	uint64_t cpu_time = ksmd_cpu_time(ksm);
+
+	/* the knobs are written without the mutex: read each once */
+	unsigned long target = KSML_READ_ONCE(ksm->ksm_advisor_target_scan_time);
+	unsigned long max_cpu = KSML_READ_ONCE(ksm->ksm_advisor_max_cpu);
+	unsigned long max_pages = KSML_READ_ONCE(ksm->ksm_advisor_max_pages_to_scan);
+	unsigned int pages_to_scan = KSML_READ_ONCE(ksm->ksm_thread_pages_to_scan);
 
 	scan_time = (unsigned long)((ksml_now_ns(ksm) - ctx->start_scan) /
 				    1000000ull) / 1000;
@@ -39,7 +46,7 @@ static void scan_time_advisor(struct ksml *ksm)
 		cpu_percent = 1;
 
 	last_scan_time = ctx->scan_time ? ctx->scan_time : scan_time;
-	factor = ksm->ksm_advisor_target_scan_time * 100 / scan_time;
+	factor = target * 100 / scan_time;
 	if (!factor)
 		factor = 1;
 	change = scan_time * 100 / last_scan_time;
@@ -48,19 +55,19 @@ static void scan_time_advisor(struct ksml *ksm)
 	change = (EWMA_WEIGHT * change + (100 - EWMA_WEIGHT) * ctx->change) / 100;
 
 	/* an unsigned int product, as the kernel's (it wraps above ~42M pages) */
-	pages = ksm->ksm_thread_pages_to_scan * 100u / factor;
+	pages = pages_to_scan * 100u / factor;
 	pages = pages * change / 100;
 
 	/* "pages per CPU percent": keep CPU use within bounds */
-	cpu_per_page = ksm->ksm_thread_pages_to_scan / cpu_percent;
+	cpu_per_page = pages_to_scan / cpu_percent;
 	if (!cpu_per_page)
 		cpu_per_page = 1;
-	if (pages > cpu_per_page * ksm->ksm_advisor_max_cpu)
-		pages = cpu_per_page * ksm->ksm_advisor_max_cpu;
+	if (pages > cpu_per_page * max_cpu)
+		pages = cpu_per_page * max_cpu;
 	if (pages < cpu_per_page * KSM_ADVISOR_MIN_CPU)
 		pages = cpu_per_page * KSM_ADVISOR_MIN_CPU;
-	if (pages > ksm->ksm_advisor_max_pages_to_scan)
-		pages = ksm->ksm_advisor_max_pages_to_scan;
+	if (pages > max_pages)
+		pages = max_pages;
 
 	ctx->change = change;
 	ctx->scan_time = scan_time;

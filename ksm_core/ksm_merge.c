@@ -219,7 +219,7 @@ int ksml_try_to_merge_with_zero_page(struct ksml *ksm,
 	int err = -KSML_EFAULT;
 
 	/* a checksum equal to the zero page's is worth a full compare */
-	if (ksm->ksm_use_zero_pages &&
+	if (KSML_READ_ONCE(ksm->ksm_use_zero_pages) &&
 	    rmap_item->oldchecksum == ksm->zero_checksum) {
 		ksml_plat_down_read(&mm->mmap_lock);
 		vma = ksml_find_mergeable_vma(mm, addr);

@@ -477,7 +477,10 @@ int ksml_scan_thread(void *arg)
 {
 	struct ksml *ksm = arg;
 
-	ksm->ksmd_cpu_base = ksm->ops->thread_cpu_ns(ksm->ops->ctx);
+	/* ksmd's CPU clock starts here; the advisor reads it under the mutex */
+	ksml_plat_mutex_lock(&ksm->ksm_thread_mutex);
+	KSML_WRITE_ONCE(ksm->ksmd_cpu_base, ksm->ops->thread_cpu_ns(ksm->ops->ctx));
+	ksml_plat_mutex_unlock(&ksm->ksm_thread_mutex);
 	while (!ksml_plat_thread_should_stop()) {
 		ksml_plat_mutex_lock(&ksm->ksm_thread_mutex);
 		ksml_wait_while_offlining(ksm);

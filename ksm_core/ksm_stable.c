@@ -291,7 +291,7 @@ static struct ksml_frame *stable_node_dup(struct ksml *ksm,
 	if (!prune ||
 	    (long)(now - (chain->chain_prune_time +
 			  ksml_msecs_to_jiffies(
-				  ksm->ksm_stable_node_chains_prune_millisecs))) < 0)
+				  KSML_READ_ONCE(ksm->ksm_stable_node_chains_prune_millisecs)))) < 0)
 		prune = false;
 	else
 		chain->chain_prune_time = now;
