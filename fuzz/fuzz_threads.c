@@ -10,6 +10,7 @@
 #include "fuzz_world.h"
 #include "platform/user/ksm_platform_user.h"
 
+#include <numa.h>
 #include <pthread.h>
 
 #define MAX_THREADS 4
@@ -20,15 +21,43 @@ struct actor {
 	struct fw_op ops[MAX_OPS];
 	int nr_ops;
 	pthread_t tid;
+	int cpu_node; /* host NUMA node the thread runs on */
 };
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+/*
+ * libnuma fills its node-to-CPUs cache lazily and without a lock: fill it
+ * from the main thread once, before any actor binds itself.
+ */
+static void warm_numa_cache(void)
+{
+	static bool done;
+	struct bitmask *cpus;
+	int n;
+
+	if (done || numa_available() < 0)
+		return;
+	cpus = numa_allocate_cpumask();
+	for (n = 0; cpus && n < ksml_user_host_nodes(); n++)
+		numa_node_to_cpus(n, cpus);
+	if (cpus)
+		numa_free_cpumask(cpus);
+	done = true;
+}
 
 static void *actor_main(void *arg)
 {
 	struct actor *a = arg;
 	int i;
 
+	/*
+	 * Spread the actors over the host's NUMA nodes (libnuma), so with
+	 * several nodes ksmd compares frames local and remote to the threads
+	 * that write them; on one node every actor runs on node 0.
+	 */
+	if (numa_available() >= 0)
+		numa_run_on_node(a->cpu_node);
 	for (i = 0; i < a->nr_ops; i++) {
 		const struct fw_op *op = &a->ops[i];
 
@@ -78,9 +107,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (a->nr_ops < MAX_OPS)
 			fw_decode(&fd, &a->ops[a->nr_ops++], a->w.global_ops);
 	}
-	for (t = 0; t < nr; t++)
+	warm_numa_cache();
+	for (t = 0; t < nr; t++) {
+		actors[t].cpu_node = t % ksml_user_host_nodes();
 		if (pthread_create(&actors[t].tid, NULL, actor_main, &actors[t]) != 0)
 			fw_fail("pthread_create failed");
+	}
 	/* sometimes unmerge-all races with the threads' enters, forks, exits */
 	if (unmerge)
 		ksml_set_run(ksm, KSML_RUN_UNMERGE);
