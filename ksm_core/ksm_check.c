@@ -181,10 +181,7 @@ static void check_page_tables(struct ksml *ksm, struct report *r)
 		for (vma = mm->mmap; vma; vma = vma->vm_next) {
 			unsigned long a;
 
-			for (a = ksml_pte_next_present(mm, vma->vm_start, vma->vm_end);
-			     a < vma->vm_end;
-			     a = ksml_pte_next_present(mm, a + KSML_PAGE_SIZE,
-						       vma->vm_end)) {
+			ksml_for_each_present_pte(mm, a, vma->vm_start, vma->vm_end) {
 				struct ksml_pte *pte = ksml_pte_lookup(mm, a);
 
 				if (pte->flags & KSML_PTE_ZERO) {

@@ -362,6 +362,11 @@ struct ksml_pte *ksml_pte_lookup(struct ksml_mm *mm, unsigned long addr);
 struct ksml_pte *ksml_pte_alloc(struct ksml_mm *mm, unsigned long addr);
 unsigned long ksml_pte_next_present(struct ksml_mm *mm, unsigned long addr,
 				    unsigned long end);
+/* every address in [start, end) with a present PTE; page table lock held */
+#define ksml_for_each_present_pte(mm, addr, start, end)                          \
+	for ((addr) = ksml_pte_next_present((mm), (start), (end));          \
+	     (addr) < (end);                                                 \
+	     (addr) = ksml_pte_next_present((mm), (addr) + KSML_PAGE_SIZE, (end)))
 void ksml_pgd_free(struct ksml_mm *mm);
 struct ksml_frame *ksml_follow_anon_page(struct ksml_mm *mm, unsigned long addr);
 struct ksml_frame *ksml_follow_next_anon_page(struct ksml_mm *mm,

@@ -110,8 +110,7 @@ static void zap_range(struct ksml_mm *mm, unsigned long start,
 	unsigned long addr;
 
 	ksml_plat_spin_lock(&mm->page_table_lock);
-	for (addr = ksml_pte_next_present(mm, start, end); addr < end;
-	     addr = ksml_pte_next_present(mm, addr + KSML_PAGE_SIZE, end))
+	ksml_for_each_present_pte(mm, addr, start, end)
 		ksml_zap_pte(mm, ksml_pte_lookup(mm, addr));
 	ksml_plat_spin_unlock(&mm->page_table_lock);
 }
@@ -700,10 +699,7 @@ int ksml_vm_migrate(struct ksml_mm *mm, unsigned long addr, int nid)
 			for (v = m->mmap; v; v = v->vm_next) {
 				unsigned long a;
 
-				for (a = ksml_pte_next_present(m, v->vm_start, v->vm_end);
-				     a < v->vm_end;
-				     a = ksml_pte_next_present(m, a + KSML_PAGE_SIZE,
-							       v->vm_end)) {
+				ksml_for_each_present_pte(m, a, v->vm_start, v->vm_end) {
 					struct ksml_pte *p = ksml_pte_lookup(m, a);
 
 					if (p->frame == old &&
@@ -776,9 +772,7 @@ static int copy_page_range(struct ksml_mm *dst, struct ksml_mm *src,
 	unsigned long a;
 	int err = 0;
 
-	for (a = ksml_pte_next_present(src, vma->vm_start, vma->vm_end);
-	     a < vma->vm_end;
-	     a = ksml_pte_next_present(src, a + KSML_PAGE_SIZE, vma->vm_end)) {
+	ksml_for_each_present_pte(src, a, vma->vm_start, vma->vm_end) {
 		struct ksml_pte *s = ksml_pte_lookup(src, a);
 		struct ksml_pte *d = ksml_pte_alloc(dst, a);
 		struct ksml_frame *f = s->frame;
