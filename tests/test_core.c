@@ -854,19 +854,7 @@ struct shadow_mm {
 
 static void check_shadow(struct shadow_mm *s)
 {
-	unsigned long i;
-	unsigned char zero[PAGE], buf[PAGE];
-
-	memset(zero, 0, sizeof(zero));
-	for (i = 0; i < NR_PAGES; i++) {
-		if (s->seed[i]) {
-			check_page(s->mm, s->base + i * PAGE, s->seed[i]);
-		} else {
-			assert_int_equal(ksml_vm_read(s->mm, s->base + i * PAGE,
-						      buf, PAGE), 0);
-			assert_memory_equal(buf, zero, PAGE);
-		}
-	}
+	check_pages(s->mm, s->base, s->seed, NR_PAGES);
 }
 
 static void test_random_nothing_lost(void **state)

@@ -77,6 +77,24 @@ static inline void check_page(struct ksml_mm *mm, unsigned long addr,
 	assert_memory_equal(buf, want, PAGE);
 }
 
+/* pages [base, base + n pages) read back their seeds; seed 0: zeros */
+static inline void check_pages(struct ksml_mm *mm, unsigned long base,
+			       const unsigned long *seed, unsigned long n)
+{
+	unsigned char zero[PAGE], buf[PAGE];
+	unsigned long i;
+
+	memset(zero, 0, sizeof(zero));
+	for (i = 0; i < n; i++) {
+		if (seed[i]) {
+			check_page(mm, base + i * PAGE, seed[i]);
+		} else {
+			assert_int_equal(ksml_vm_read(mm, base + i * PAGE, buf, PAGE), 0);
+			assert_memory_equal(buf, zero, PAGE);
+		}
+	}
+}
+
 /* an mm with one mergeable mapping of n pages */
 static inline struct ksml_mm *mergeable_mm(struct ksml *ksm, unsigned long n,
 					   unsigned long *addr)

@@ -43,18 +43,7 @@ static void space_new(struct worker *w, struct space *s)
 
 static void space_check(struct space *s)
 {
-	unsigned long i;
-	unsigned char buf[PAGE], zero[PAGE];
-
-	memset(zero, 0, sizeof(zero));
-	for (i = 0; i < NPAGES; i++) {
-		if (s->seed[i]) {
-			check_page(s->mm, s->base + i * PAGE, s->seed[i]);
-		} else {
-			assert_int_equal(ksml_vm_read(s->mm, s->base + i * PAGE, buf, PAGE), 0);
-			assert_memory_equal(buf, zero, PAGE);
-		}
-	}
+	check_pages(s->mm, s->base, s->seed, NPAGES);
 }
 
 static void *worker_fn(void *p)
