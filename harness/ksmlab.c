@@ -31,6 +31,7 @@ int ksml_linux_read_ksm_stat(int pid, struct ksml_mm_stat *st);
 
 static bool quiet;
 static int wait_quiet;
+static int ref_index; /* --index: enum ksml_index_mode for the ref backend */
 
 static const char usage_main[] =
 	"usage: ksmlab COMMAND [OPTIONS] [ARGS]\n"
@@ -107,6 +108,7 @@ static int run_one_min(const char *backend, const struct ksml_workload *wl,
 		return -EINVAL;
 	}
 	o.numa_nodes = wl->numa_nodes;
+	o.index_mode = ref_index;
 	o.wait_quiet_s = wait_quiet;
 	ret = ksml_drv_open(&d, ops, &o);
 	if (ret) {
@@ -242,7 +244,8 @@ static int parse_wl(const char *path, struct ksml_workload *wl)
 }
 
 static const char usage_run[] =
-	"usage: ksmlab run [-b ref|linux|kmod] [--json] [-q] WORKLOAD...\n"
+	"usage: ksmlab run [-b ref|linux|kmod] [--json] [-q] [--index content|checksum]\n"
+	"                  WORKLOAD...\n"
 	"  Replays each workload file on the backend (default ref), one full scan at\n"
 	"  a time, until the deterministic counters are unchanged over 2 more scans\n"
 	"  (or the workload's max-scans), and prints the counters, per-space\n"
@@ -251,13 +254,16 @@ static const char usage_run[] =
 	"  --json    one JSON object per workload on stdout\n"
 	"  -q        no progress line\n"
 	"  --wait-quiet SECS  linux: first wait up to SECS (in all) for other\n"
-	"            processes registered with KSM (e.g. qemu guests) to go away\n";
+	"            processes registered with KSM (e.g. qemu guests) to go away\n"
+	"  --index content|checksum  ref: the kernel's content-ordered trees\n"
+	"            (default) or the checksum index (the fast option)\n";
 
 static const struct option run_opts[] = {
 	{ "backend", required_argument, NULL, 'b' },
 	{ "json", no_argument, NULL, 'j' },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "wait-quiet", required_argument, NULL, 'w' },
+	{ "index", required_argument, NULL, 'i' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -276,6 +282,20 @@ static int parse_wait(const char *cmd, const char *arg)
 	return 0;
 }
 
+static int parse_index(const char *cmd, const char *arg)
+{
+	if (!strcmp(arg, "content")) {
+		ref_index = KSML_INDEX_CONTENT;
+	} else if (!strcmp(arg, "checksum")) {
+		ref_index = KSML_INDEX_CHECKSUM;
+	} else {
+		fprintf(stderr, "ksmlab %s: --index '%s' is not 'content' or 'checksum'\n",
+			cmd, arg);
+		return -1;
+	}
+	return 0;
+}
+
 static int cmd_run(int argc, char **argv)
 {
 	const char *backend = "ref";
@@ -289,6 +309,10 @@ static int cmd_run(int argc, char **argv)
 			break;
 		case 'w':
 			if (parse_wait("run", optarg))
+				return 2;
+			break;
+		case 'i':
+			if (parse_index("run", optarg))
 				return 2;
 			break;
 		case 'j':
@@ -367,7 +391,8 @@ static int cmd_check(int argc, char **argv)
 /* ----------------------------------------------------------------- diff */
 
 static const char usage_diff[] =
-	"usage: ksmlab diff [-b linux|kmod] [-q] [--json] [--wait-quiet SECS] WORKLOAD...\n"
+	"usage: ksmlab diff [-b linux|kmod] [-q] [--json] [--wait-quiet SECS]\n"
+	"                   [--index content|checksum] WORKLOAD...\n"
 	"  Runs each workload on ref and on linux (or, with -b kmod, on the kernel\n"
 	"  module inside its guest) and prints a side-by-side table\n"
 	"  of the counters.  The deterministic ones (pages_shared, pages_sharing,\n"
@@ -379,6 +404,8 @@ static const char usage_diff[] =
 	"  (ksm_merging_pages, ksm_rmap_items, ksm_zero_pages of our processes,\n"
 	"  after every scan) are compared, and the row says so.\n"
 	"  --wait-quiet SECS  wait up to SECS (in all) for them to go away first.\n"
+	"  --index content|checksum  ref's index: the kernel's (default) or the\n"
+	"            checksum index; both must give the kernel's counters.\n"
 	"  Exit: 0 all equal or expected, 1 an unexpected difference, 2 an error,\n"
 	"  3 no proven difference, but some rows could only be compared per\n"
 	"  process, or differed while other processes used KSM (inconclusive).\n";
@@ -445,6 +472,10 @@ static int cmd_diff(int argc, char **argv)
 			break;
 		case 'w':
 			if (parse_wait("diff", optarg))
+				return 2;
+			break;
+		case 'i':
+			if (parse_index("diff", optarg))
 				return 2;
 			break;
 		case 'q':

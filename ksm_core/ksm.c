@@ -109,6 +109,7 @@ static void destroy_state(struct ksml *ksm)
 	ksml_plat_mutex_destroy(&ksm->ksm_thread_mutex);
 	if (ksm->root_stable_tree != ksm->one_stable_tree)
 		ksml_plat_free(ksm->root_stable_tree);
+	ksml_unstable_index_free(ksm);
 }
 
 static void stop_ksmd(struct ksml *ksm)
@@ -147,6 +148,9 @@ int ksml_init(struct ksml **out, const struct ksml_config *cfg)
 	err = ksm_slab_init(ksm);
 	if (err)
 		goto out_vm;
+	err = ksml_unstable_index_init(ksm);
+	if (err)
+		goto out_free;
 
 	if (ksm->cfg.start_ksmd) {
 		err = ksml_plat_thread_start(&ksm->ksm_thread, ksml_scan_thread,

@@ -46,6 +46,10 @@ struct ksm_stable_node;
  * @ksm: PageKsm: mapping points to a stable node (may be NULL transiently)
  * @mapping: the stable node of a KSM page ("keyhole": the node holds no ref)
  * @next_free: free-list link while refcount is 0
+ * @wgen: content version, a sequence count: odd while a write is copying
+ *	into the frame, moved on by every write and every free, so that
+ *	(frame, even wgen) names one content for good (the checksum index
+ *	uses it to know a page did not change without reading it)
  */
 struct ksml_frame {
 	void *page;
@@ -59,7 +63,33 @@ struct ksml_frame {
 	bool ksm;
 	struct ksm_stable_node *mapping;
 	struct ksml_frame *next_free;
+	unsigned long wgen;
 };
+
+/* writer side of wgen: callers serialise writes to a frame (the PTL) */
+static inline void ksml_frame_write_begin(struct ksml_frame *f)
+{
+	ksml_atomic_add(&f->wgen, 1);
+	__atomic_thread_fence(__ATOMIC_RELEASE);
+}
+
+static inline void ksml_frame_write_end(struct ksml_frame *f)
+{
+	ksml_atomic_add(&f->wgen, 1);
+}
+
+/* reader side: the version before reading the content (odd: unusable) */
+static inline unsigned long ksml_frame_read_begin(struct ksml_frame *f)
+{
+	return ksml_atomic_read(&f->wgen);
+}
+
+/* did the content stay version v while it was read (or since)? */
+static inline bool ksml_frame_version_is(struct ksml_frame *f, unsigned long v)
+{
+	__atomic_thread_fence(__ATOMIC_ACQUIRE);
+	return !(v & 1) && KSML_READ_ONCE(f->wgen) == v;
+}
 
 /* PTE bits */
 #define KSML_PTE_PRESENT 0x1u
@@ -155,7 +185,10 @@ static inline bool ksm_test_exit(struct ksml_mm *mm)
  * @age: smart scan: number of visits, saturating
  * @remaining_skips: smart scan: visits that may still be skipped
  * @key: 64-bit page hash behind oldchecksum (KSML_INDEX_CHECKSUM only)
+ * @vframe, @vgen: the frame and content version oldchecksum was computed
+ *	from (KSML_INDEX_CHECKSUM only; vframe NULL when unknown)
  * @node: unstable tree link (when UNSTABLE_FLAG)
+ * @uhash: its bucket link instead, with the checksum index
  * @head: stable node (dup) it hangs from (when STABLE_FLAG)
  * @hlist: link in head's hlist (when STABLE_FLAG)
  */
@@ -168,13 +201,28 @@ struct ksm_rmap_item {
 	uint8_t age;
 	uint8_t remaining_skips;
 	uint64_t key;
+	struct ksml_frame *vframe;
+	unsigned long vgen;
 	union {
 		struct ksml_rb_node node;
+		struct ksml_hlist_node uhash; /* the checksum index's bucket */
 		struct {
 			struct ksm_stable_node *head;
 			struct ksml_hlist_node hlist;
 		};
 	};
+};
+
+/*
+ * The checksum index keeps the unstable "tree" as a hash table on the key:
+ * an rbtree ordered by key finds the same single item per (key, node) but
+ * pays a cache miss per level.  A bucket belongs to the pass (epoch) it
+ * was last touched in; an older one is empty, which is the root reset of
+ * every pass without clearing the table.
+ */
+struct ksm_unstable_bucket {
+	struct ksml_hlist_head head;
+	unsigned long epoch;
 };
 
 /**
@@ -296,6 +344,9 @@ struct ksml {
 	struct ksml_rb_root one_unstable_tree[1];
 	struct ksml_rb_root *root_stable_tree;
 	struct ksml_rb_root *root_unstable_tree;
+	struct ksm_unstable_bucket *unstable_hash; /* checksum index only */
+	unsigned long unstable_hash_mask;
+	unsigned long unstable_epoch;
 	int ksm_nr_node_ids; /* trees in use: 1, or nr_node_ids */
 	int nr_node_ids;     /* NUMA node ids frames may carry */
 	struct ksml_list_head migrate_nodes;
@@ -473,6 +524,10 @@ void ksml_prune_migrate_nodes(struct ksml *ksm);
 int ksml_page_cmp(struct ksml *ksm, struct ksml_frame *a, struct ksml_frame *b);
 
 /* ksm_unstable.c */
+int ksml_unstable_index_init(struct ksml *ksm);
+void ksml_unstable_index_free(struct ksml *ksm);
+void ksml_unstable_index_reset(struct ksml *ksm);
+void ksml_unstable_erase(struct ksml *ksm, struct ksm_rmap_item *rmap_item);
 struct ksm_rmap_item *ksml_unstable_tree_search_insert(
 	struct ksml *ksm, struct ksm_rmap_item *rmap_item,
 	struct ksml_frame *page, uint64_t key,

@@ -67,6 +67,35 @@ uint32_t ksml_calc_checksum(struct ksml *ksm, struct ksml_frame *f,
 	return cs;
 }
 
+/*
+ * The checksum of page at rmap_item's visit.  With the checksum index, a
+ * page whose frame and content version are the ones the last checksum was
+ * computed from has that checksum still: no need to read 4 KiB again.
+ * The kernel cannot know this cheaply (it would need a dirty bit that
+ * nothing else clears); the model's frames count their writes (wgen).
+ */
+static uint32_t page_checksum(struct ksml *ksm, struct ksm_rmap_item *rmap_item,
+			      struct ksml_frame *page, uint64_t *key)
+{
+	unsigned long v;
+	uint32_t cs;
+
+	if (ksm->cfg.index_mode != KSML_INDEX_CHECKSUM)
+		return ksml_calc_checksum(ksm, page, key);
+	if (rmap_item->vframe == page &&
+	    ksml_frame_version_is(page, rmap_item->vgen)) {
+		*key = rmap_item->key;
+		return rmap_item->oldchecksum;
+	}
+	v = ksml_frame_read_begin(page);
+	cs = ksml_calc_checksum(ksm, page, key);
+	/* oldchecksum and key are this version's from here on (see caller) */
+	rmap_item->key = *key;
+	rmap_item->vframe = ksml_frame_version_is(page, v) ? page : NULL;
+	rmap_item->vgen = v;
+	return cs;
+}
+
 static void cmp_and_merge_page(struct ksml *ksm, struct ksml_frame *page,
 			       struct ksm_rmap_item *rmap_item)
 {
@@ -94,7 +123,7 @@ static void cmp_and_merge_page(struct ksml *ksm, struct ksml_frame *page,
 		 * changing often: keep it out of the trees, and don't spend
 		 * time searching for its twin.
 		 */
-		checksum = ksml_calc_checksum(ksm, page, &key);
+		checksum = page_checksum(ksm, rmap_item, page, &key);
 		if (rmap_item->oldchecksum != checksum) {
 			rmap_item->oldchecksum = checksum;
 			rmap_item->key = key;
@@ -232,7 +261,6 @@ static struct ksm_rmap_item *scan_get_next_rmap_item(struct ksml *ksm,
 	struct ksml_mm *mm;
 	struct ksml_vma *vma;
 	struct ksm_rmap_item *rmap_item;
-	int nid;
 
 	if (ksml_list_empty(&ksm->ksm_mm_head.mm_node))
 		return NULL;
@@ -243,8 +271,7 @@ static struct ksm_rmap_item *scan_get_next_rmap_item(struct ksml *ksm,
 		ksml_advisor_start_scan(ksm);
 		if (!ksm->ksm_merge_across_nodes)
 			ksml_prune_migrate_nodes(ksm);
-		for (nid = 0; nid < ksm->ksm_nr_node_ids; nid++)
-			ksm->root_unstable_tree[nid].rb_node = NULL;
+		ksml_unstable_index_reset(ksm);
 
 		ksml_plat_spin_lock(&ksm->ksm_mmlist_lock);
 		slot = ksml_list_entry(ksm->ksm_mm_head.mm_node.next,

@@ -261,8 +261,7 @@ void ksml_remove_rmap_item_from_tree(struct ksml *ksm,
 #else
 		if (!age)
 #endif
-			ksml_rb_erase(&rmap_item->node,
-				      ksm->root_unstable_tree + rmap_item->nid);
+			ksml_unstable_erase(ksm, rmap_item);
 		KSML_COUNTER_ADD(ksm->ksm_pages_unshared, -1);
 		rmap_item->address &= KSML_PAGE_MASK;
 	}

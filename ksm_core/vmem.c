@@ -151,6 +151,8 @@ void ksml_frame_put(struct ksml *ksm, struct ksml_frame *f)
 	 */
 	KSML_WRITE_ONCE(f->ksm, false);
 	KSML_WRITE_ONCE(f->mapping, NULL);
+	/* whatever content it gets next is a new version */
+	ksml_atomic_add(&f->wgen, 2);
 	ksml_plat_spin_lock(&vm->lock);
 	f->next_free = vm->free_list[f->nid];
 	vm->free_list[f->nid] = f;

@@ -418,7 +418,9 @@ static int access_page(struct ksml_mm *mm, struct ksml_vma *vma,
 		if (!err) {
 			char *p = ksml_plat_page_map(pte->frame->page);
 
+			ksml_frame_write_begin(pte->frame);
 			ksml_plat_mem_copy(p + off, buf, n);
+			ksml_frame_write_end(pte->frame);
 			ksml_plat_page_unmap(p);
 			KSML_WRITE_ONCE(pte->flags, pte->flags | KSML_PTE_DIRTY);
 		}

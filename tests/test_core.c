@@ -305,6 +305,49 @@ static void test_checksum_change_between_visits_not_merged(void **state)
 	ksml_destroy(ksm);
 }
 
+/*
+ * The checksum filter looks at contents, not at writes: a page rewritten
+ * with what it held, or changed and changed back, between two visits is
+ * unchanged for the kernel, and merges.  The checksum index knows a page
+ * was written without reading it (the frame's write count); it must then
+ * read it again, not take the write for a change.  A page freed and
+ * faulted in again is a new content too.
+ */
+static void test_rewrite_same_content_not_volatile(void **state)
+{
+	struct ksml *ksm = new_ksm();
+	unsigned long a;
+	struct ksml_mm *mm = mergeable_mm(ksm, 4, &a);
+	struct ksml_counters c;
+
+	(void)state;
+	write_page(mm, a, 7);
+	write_page(mm, a + PAGE, 7);
+	write_page(mm, a + 2 * PAGE, 8);
+	write_page(mm, a + 3 * PAGE, 9);
+	full_scans(ksm, 1);
+	write_page(mm, a + PAGE, 7);	  /* same content again */
+	write_page(mm, a + 2 * PAGE, 1); /* changed, and back */
+	write_page(mm, a + 2 * PAGE, 8);
+	/* freed, faulted in again with what page 0 holds: a change */
+	assert_int_equal(ksml_vm_madvise(mm, a + 3 * PAGE, PAGE, KSML_MADV_DONTNEED), 0);
+	write_page(mm, a + 3 * PAGE, 7);
+	full_scans(ksm, 1);
+	c = counters(ksm);
+	assert_int_equal(c.pages_shared, 1);
+	assert_int_equal(c.pages_sharing, 1);
+	assert_int_equal(c.pages_unshared, 1); /* page 2: unchanged, unique */
+	assert_int_equal(c.pages_volatile, 1); /* page 3 */
+	full_scans(ksm, 1);
+	c = counters(ksm);
+	assert_int_equal(c.pages_shared, 1);
+	assert_int_equal(c.pages_sharing, 2);
+	assert_int_equal(c.pages_volatile, 0);
+	check_pages(mm, a, (const unsigned long[]){ 7, 7, 8, 7 }, 4);
+	assert_invariants(ksm);
+	ksml_destroy(ksm);
+}
+
 /* -------------------------------------------------------------- merging */
 
 static void test_1000_identical_pages(void **state)
@@ -984,6 +1027,7 @@ int main(void)
 		cmocka_unit_test(test_exit_hook_wakeup),
 		cmocka_unit_test(test_timeline_first_pass_only_checksums),
 		cmocka_unit_test(test_checksum_change_between_visits_not_merged),
+		cmocka_unit_test(test_rewrite_same_content_not_volatile),
 		cmocka_unit_test(test_1000_identical_pages),
 		cmocka_unit_test(test_chains_table),
 		cmocka_unit_test(test_unique_pages_stay_unshared),
