@@ -26,7 +26,10 @@ CSTD  := -std=c11 -D_GNU_SOURCE
 #   KSML_BUG_*          historical-bug mutants for fuzz recall (fuzz/fuzz.mk)
 DEFS  ?=
 PKG_CFLAGS := $(shell pkg-config --cflags libxxhash numa 2>/dev/null)
-PKG_LIBS   := $(shell pkg-config --libs numa 2>/dev/null || echo -lnuma) -lpthread
+# libxxhash.so: its XXH3 with run-time AVX2/AVX-512 dispatch (fast_checksum);
+# referenced weakly, so --as-needed would drop it
+PKG_LIBS   := $(shell pkg-config --libs numa 2>/dev/null || echo -lnuma) \
+	-Wl,--push-state,--no-as-needed -lxxhash -Wl,--pop-state -lpthread
 CFLAGS_REL  := $(CSTD) -O2 -g -fPIC $(KWARN) -I$(CORE_DIR) $(DEFS) $(PKG_CFLAGS)
 CFLAGS_ASAN := $(CSTD) -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
 	-fno-sanitize-recover=undefined $(KWARN) -I$(CORE_DIR) $(DEFS) $(PKG_CFLAGS)

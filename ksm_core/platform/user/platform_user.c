@@ -396,12 +396,26 @@ uint32_t ksml_plat_page_checksum(const void *addr)
 	return r;
 }
 
+/*
+ * libxxhash.so's XXH3 picks AVX2 or AVX-512 at run time; the inline one
+ * is built for the baseline (SSE2) and on DRAM-resident pages is slower
+ * than XXH64.  The same function either way; weak, so a build linked
+ * without the shared library (static, OSS-Fuzz) falls back to the inline.
+ */
+extern XXH64_hash_t XXH3_64bits_dispatch(const void *input, size_t len)
+	__attribute__((weak));
+
 uint64_t ksml_plat_page_hash64(const void *addr, bool fast)
 {
 	uint64_t r;
 
 	RACY_BEGIN();
-	r = fast ? XXH3_64bits(addr, KSML_PAGE_SIZE) : XXH64(addr, KSML_PAGE_SIZE, 0);
+	if (!fast)
+		r = XXH64(addr, KSML_PAGE_SIZE, 0);
+	else if (XXH3_64bits_dispatch)
+		r = XXH3_64bits_dispatch(addr, KSML_PAGE_SIZE);
+	else
+		r = XXH3_64bits(addr, KSML_PAGE_SIZE);
 	RACY_END();
 	return r;
 }
