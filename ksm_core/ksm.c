@@ -110,6 +110,7 @@ static void destroy_state(struct ksml *ksm)
 	if (ksm->root_stable_tree != ksm->one_stable_tree)
 		ksml_plat_free(ksm->root_stable_tree);
 	ksml_unstable_index_free(ksm);
+	ksml_stable_hash_free(ksm);
 }
 
 static void stop_ksmd(struct ksml *ksm)
@@ -149,6 +150,8 @@ int ksml_init(struct ksml **out, const struct ksml_config *cfg)
 	if (err)
 		goto out_vm;
 	err = ksml_unstable_index_init(ksm);
+	if (!err)
+		err = ksml_stable_hash_init(ksm);
 	if (err)
 		goto out_free;
 

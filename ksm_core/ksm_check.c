@@ -95,20 +95,24 @@ static void check_node_items(struct ksml *ksm, struct report *r,
 static void check_stable_tree(struct ksml *ksm, struct report *r,
 			      struct tally *t)
 {
+	long long tree_nodes = 0;
 	int nid;
 
 	for (nid = 0; nid < ksm->ksm_nr_node_ids; nid++) {
-		struct ksml_rb_node *rb;
+		struct ksm_stable_node *node;
 		struct ksml_frame *prev = NULL;
 
-		for (rb = ksml_rb_first(ksm->root_stable_tree + nid); rb;
-		     rb = ksml_rb_next(rb)) {
-			struct ksm_stable_node *node =
-				ksml_rb_entry(rb, struct ksm_stable_node, node);
+		for (node = ksml_stable_tree_first(ksm, nid); node;
+		     node = ksml_stable_tree_next(ksm, node)) {
 			struct ksml_frame *page = NULL;
 
 			expect(r, "tree node is not a dup", is_stable_node_dup(node), 0);
 			expect(r, "tree node filed under its nid", node->nid, nid);
+			if (ksm->stable_hash) {
+				expect(r, "tree node found by the checksum index's hash",
+				       ksml_stable_hash_find(ksm, node->key, nid) == node, 1);
+				tree_nodes++;
+			}
 			if (is_stable_node_chain(node)) {
 				struct ksml_hlist_node *n;
 				long long nr = 0;
@@ -144,6 +148,9 @@ static void check_stable_tree(struct ksml *ksm, struct report *r,
 				prev = page;
 		}
 	}
+	if (ksm->stable_hash)
+		expect(r, "checksum index's hash holds the tree nodes only",
+		       (long long)ksm->stable_hash_count, tree_nodes);
 	{
 		struct ksml_list_head *pos;
 

@@ -238,6 +238,7 @@ struct ksm_unstable_bucket {
  * @rmap_hlist_len: items on hlist; STABLE_NODE_CHAIN for a chain
  * @nid: which stable tree it is filed in
  * @key: 64-bit hash of the content (KSML_INDEX_CHECKSUM order only)
+ * @shash: link in the checksum index's hash of tree nodes by (key, nid)
  */
 struct ksm_stable_node {
 	struct ksml_rb_node node;
@@ -252,6 +253,7 @@ struct ksm_stable_node {
 	int rmap_hlist_len;
 	int nid;
 	uint64_t key;
+	struct ksml_hlist_node shash;
 };
 
 /**
@@ -344,6 +346,14 @@ struct ksml {
 	struct ksml_rb_root one_unstable_tree[1];
 	struct ksml_rb_root *root_stable_tree;
 	struct ksml_rb_root *root_unstable_tree;
+	/*
+	 * With the checksum index the stable tree is a hash of its nodes by
+	 * (key, nid) instead of an rbtree: it finds the one node the key-
+	 * ordered walk would stop at, at the cost of a bucket.
+	 */
+	struct ksml_hlist_head *stable_hash;
+	unsigned long stable_hash_mask;
+	unsigned long stable_hash_count;
 	struct ksm_unstable_bucket *unstable_hash; /* checksum index only */
 	unsigned long unstable_hash_mask;
 	unsigned long unstable_epoch;
@@ -524,6 +534,14 @@ void ksml_prune_migrate_nodes(struct ksml *ksm);
 int ksml_page_cmp(struct ksml *ksm, struct ksml_frame *a, struct ksml_frame *b);
 
 /* ksm_unstable.c */
+int ksml_stable_hash_init(struct ksml *ksm);
+void ksml_stable_hash_free(struct ksml *ksm);
+void ksml_stable_hash_resize(struct ksml *ksm, unsigned long want);
+struct ksm_stable_node *ksml_stable_hash_find(struct ksml *ksm, uint64_t key,
+					      int nid);
+struct ksm_stable_node *ksml_stable_tree_first(struct ksml *ksm, int nid);
+struct ksm_stable_node *ksml_stable_tree_next(struct ksml *ksm,
+					      struct ksm_stable_node *node);
 int ksml_unstable_index_init(struct ksml *ksm);
 void ksml_unstable_index_free(struct ksml *ksm);
 void ksml_unstable_index_reset(struct ksml *ksm);

@@ -26,10 +26,13 @@ static void free_stable_node(struct ksml *ksm, struct ksm_stable_node *node)
 }
 
 /*
- * Order of two pages in the trees.  The kernel compares contents; the
- * checksum index (an option beside it) compares checksums first and
- * contents only on a tie, which finds the same equal pages as long as no
- * page changes under the scan, for a fraction of the memory traffic.
+ * Order of two pages in the kernel's trees: by content.  The checksum
+ * index (the option beside it) hashes the trees by a 64-bit checksum
+ * instead, and takes an equal checksum for a candidate: the full compare
+ * that try_to_merge_one_page() does after write-protect (pages_identical)
+ * still refuses a merge of different pages, so a collision, or a page
+ * that changed since it was checksummed, only costs a failed merge.  It
+ * finds the same equal pages as long as no page changes under the scan.
  */
 int ksml_page_cmp(struct ksml *ksm, struct ksml_frame *a, struct ksml_frame *b)
 {
@@ -45,26 +48,192 @@ int ksml_page_cmp(struct ksml *ksm, struct ksml_frame *a, struct ksml_frame *b)
 	return r;
 }
 
-/*
- * With the checksum index, equal checksums are taken as equal contents:
- * the full compare that try_to_merge_one_page() does after write-protect
- * (pages_identical) still refuses a merge of different pages, so a
- * collision, or a page that changed since it was checksummed, only costs
- * a failed merge.
- */
-static int stable_cmp(struct ksml *ksm, struct ksml_frame *page, uint64_t key,
-		      struct ksm_stable_node *node, struct ksml_frame *tree_page)
+#define STABLE_HASH_MIN 1024ul
+
+int ksml_stable_hash_init(struct ksml *ksm)
 {
-	if (ksm->cfg.index_mode == KSML_INDEX_CHECKSUM)
-		return key == node->key ? 0 : key < node->key ? -1 : 1;
-	return ksml_page_cmp(ksm, page, tree_page);
+	if (ksm->cfg.index_mode != KSML_INDEX_CHECKSUM)
+		return 0;
+	ksm->stable_hash = ksml_plat_zalloc(STABLE_HASH_MIN * sizeof(*ksm->stable_hash));
+	if (!ksm->stable_hash)
+		return -KSML_ENOMEM;
+	ksm->stable_hash_mask = STABLE_HASH_MIN - 1;
+	return 0;
 }
 
-/* with the checksum index, unequal keys order nodes without their pages */
-static inline bool key_decides(struct ksml *ksm, uint64_t key,
-			       const struct ksm_stable_node *node)
+void ksml_stable_hash_free(struct ksml *ksm)
 {
-	return ksm->cfg.index_mode == KSML_INDEX_CHECKSUM && key != node->key;
+	ksml_plat_free(ksm->stable_hash);
+	ksm->stable_hash = NULL;
+}
+
+static struct ksml_hlist_head *stable_hash_bucket(struct ksml *ksm,
+						  struct ksml_hlist_head *table,
+						  unsigned long mask,
+						  uint64_t key, int nid)
+{
+	uint64_t h = (key ^ (uint64_t)nid * 0x9e3779b97f4a7c15ull) >> 20;
+
+	(void)ksm;
+	return &table[h & mask];
+}
+
+/* grow to at least want buckets; on no memory keep the table (slower) */
+void ksml_stable_hash_resize(struct ksml *ksm, unsigned long want)
+{
+	struct ksml_hlist_head *t;
+	unsigned long size = STABLE_HASH_MIN, i;
+
+	if (!ksm->stable_hash)
+		return;
+	while (size < want && size < (1ul << 30))
+		size <<= 1;
+	if (size <= ksm->stable_hash_mask + 1)
+		return;
+	t = ksml_plat_zalloc(size * sizeof(*t));
+	if (!t)
+		return;
+	for (i = 0; i <= ksm->stable_hash_mask; i++) {
+		struct ksml_hlist_node *n, *next;
+
+		for (n = ksm->stable_hash[i].first; n; n = next) {
+			struct ksm_stable_node *node =
+				ksml_hlist_entry(n, struct ksm_stable_node, shash);
+
+			next = n->next;
+			ksml_hlist_add_head(n, stable_hash_bucket(ksm, t, size - 1,
+								  node->key, node->nid));
+		}
+	}
+	ksml_plat_free(ksm->stable_hash);
+	ksm->stable_hash = t;
+	ksm->stable_hash_mask = size - 1;
+}
+
+struct ksm_stable_node *ksml_stable_hash_find(struct ksml *ksm, uint64_t key,
+					      int nid)
+{
+	struct ksml_hlist_node *n;
+
+	for (n = stable_hash_bucket(ksm, ksm->stable_hash, ksm->stable_hash_mask,
+				    key, nid)->first;
+	     n; n = n->next) {
+		struct ksm_stable_node *node =
+			ksml_hlist_entry(n, struct ksm_stable_node, shash);
+
+		if (node->key == key && node->nid == nid)
+			return node;
+	}
+	return NULL;
+}
+
+static void stable_hash_add(struct ksml *ksm, struct ksm_stable_node *node)
+{
+	if (!ksm->stable_hash)
+		return;
+	if (++ksm->stable_hash_count > 2 * (ksm->stable_hash_mask + 1))
+		ksml_stable_hash_resize(ksm, ksm->stable_hash_count);
+	ksml_hlist_add_head(&node->shash,
+			    stable_hash_bucket(ksm, ksm->stable_hash,
+					       ksm->stable_hash_mask, node->key,
+					       node->nid));
+}
+
+static void stable_hash_del(struct ksml *ksm, struct ksm_stable_node *node)
+{
+	if (!ksm->stable_hash)
+		return;
+	ksm->stable_hash_count--;
+	ksml_hlist_del(&node->shash);
+}
+
+/*
+ * Every change of the stable tree's membership goes through these three.
+ * With the checksum index the tree is the hash alone: a node is found by
+ * its (key, nid), never by a walk, and an rbtree would only cost an
+ * insert walk of cache misses per new KSM page.
+ */
+static void stable_tree_link(struct ksml *ksm, struct ksm_stable_node *node,
+			     struct ksml_rb_node *parent,
+			     struct ksml_rb_node **link, struct ksml_rb_root *root)
+{
+	if (ksm->stable_hash) {
+		stable_hash_add(ksm, node);
+		return;
+	}
+	ksml_rb_link_node(&node->node, parent, link);
+	ksml_rb_insert_color(&node->node, root);
+}
+
+static void stable_tree_erase(struct ksml *ksm, struct ksm_stable_node *node,
+			      struct ksml_rb_root *root)
+{
+	if (ksm->stable_hash)
+		stable_hash_del(ksm, node);
+	else
+		ksml_rb_erase(&node->node, root);
+}
+
+static void stable_tree_replace(struct ksml *ksm, struct ksm_stable_node *old,
+				struct ksm_stable_node *new,
+				struct ksml_rb_root *root)
+{
+	if (ksm->stable_hash) {
+		stable_hash_del(ksm, old);
+		stable_hash_add(ksm, new);
+	} else {
+		ksml_rb_replace_node(&old->node, &new->node, root);
+	}
+}
+
+/* the first node filed under nid, from bucket i's node n on */
+static struct ksm_stable_node *stable_hash_scan(struct ksml *ksm, unsigned long i,
+						struct ksml_hlist_node *n, int nid)
+{
+	for (;;) {
+		for (; n; n = n->next) {
+			struct ksm_stable_node *node =
+				ksml_hlist_entry(n, struct ksm_stable_node, shash);
+
+			if (node->nid == nid)
+				return node;
+		}
+		if (++i > ksm->stable_hash_mask)
+			return NULL;
+		n = ksm->stable_hash[i].first;
+	}
+}
+
+/*
+ * In-order iteration over the nodes filed under nid (any order for the
+ * hash).  Erasing a node keeps a successor taken before valid, in the
+ * rbtree (erase keeps the in-order sequence) and in the hash.
+ */
+struct ksm_stable_node *ksml_stable_tree_first(struct ksml *ksm, int nid)
+{
+	struct ksml_rb_node *rb;
+
+	if (ksm->stable_hash)
+		return stable_hash_scan(ksm, 0, ksm->stable_hash[0].first, nid);
+	rb = ksml_rb_first(ksm->root_stable_tree + nid);
+	return rb ? ksml_rb_entry(rb, struct ksm_stable_node, node) : NULL;
+}
+
+struct ksm_stable_node *ksml_stable_tree_next(struct ksml *ksm,
+					      struct ksm_stable_node *node)
+{
+	struct ksml_rb_node *rb;
+
+	if (ksm->stable_hash) {
+		struct ksml_hlist_head *b = stable_hash_bucket(
+			ksm, ksm->stable_hash, ksm->stable_hash_mask, node->key,
+			node->nid);
+
+		return stable_hash_scan(ksm, (unsigned long)(b - ksm->stable_hash),
+					node->shash.next, node->nid);
+	}
+	rb = ksml_rb_next(&node->node);
+	return rb ? ksml_rb_entry(rb, struct ksm_stable_node, node) : NULL;
 }
 
 static inline bool __is_page_sharing_candidate(struct ksml *ksm,
@@ -92,7 +261,7 @@ static void stable_node_dup_del(struct ksml *ksm, struct ksm_stable_node *dup)
 	if (is_stable_node_dup(dup))
 		__stable_node_dup_del(ksm, dup);
 	else
-		ksml_rb_erase(&dup->node, ksm->root_stable_tree + dup->nid);
+		stable_tree_erase(ksm, dup, ksm->root_stable_tree + dup->nid);
 }
 
 static void stable_node_chain_add_dup(struct ksml *ksm,
@@ -117,7 +286,7 @@ alloc_stable_node_chain(struct ksml *ksm, struct ksm_stable_node *dup,
 	chain->nid = dup->nid;
 	chain->key = dup->key;
 	chain->chain_prune_time = ksml_jiffies(ksm);
-	ksml_rb_replace_node(&dup->node, &chain->node, root);
+	stable_tree_replace(ksm, dup, chain, root);
 	KSML_COUNTER_ADD(ksm->ksm_stable_node_chains, 1);
 	stable_node_chain_add_dup(ksm, dup, chain);
 	return chain;
@@ -127,7 +296,7 @@ static void free_stable_node_chain(struct ksml *ksm,
 				   struct ksm_stable_node *chain,
 				   struct ksml_rb_root *root)
 {
-	ksml_rb_erase(&chain->node, root);
+	stable_tree_erase(ksm, chain, root);
 	free_stable_node(ksm, chain);
 	KSML_COUNTER_ADD(ksm->ksm_stable_node_chains, -1);
 }
@@ -324,7 +493,7 @@ static struct ksml_frame *stable_node_dup(struct ksml *ksm,
 	if (found) {
 		if (ksml_hlist_is_singular_node(&found->hlist_dup, &chain->hlist)) {
 			/* one dup left: the chain is no longer needed */
-			ksml_rb_replace_node(&chain->node, &found->node, root);
+			stable_tree_replace(ksm, chain, found, root);
 			found->head = NULL;
 			free_stable_node(ksm, chain);
 			KSML_COUNTER_ADD(ksm->ksm_stable_node_chains, -1);
@@ -394,70 +563,89 @@ struct ksml_frame *ksml_stable_tree_search(struct ksml *ksm,
 again:
 	new = &root->rb_node;
 	parent = NULL;
+	/*
+	 * The checksum index: the only node the walk could stop at is the
+	 * one with this key; without one, only a node to file needs the walk
+	 * (for its place).
+	 */
+	if (ksm->stable_hash) {
+		struct ksml_frame *tree_folio;
+
+		stable_node = ksml_stable_hash_find(ksm, key, nid);
+		if (stable_node) {
+			tree_folio = __stable_node_chain(ksm, &stable_node_dup,
+							 &stable_node, root, true);
+			if (!tree_folio)
+				goto again;
+			ksml_frame_put(ksm, tree_folio);
+			goto found;
+		}
+		if (!page_node)
+			return NULL;
+		goto link; /* no place to find: the hash files it */
+	}
 	while (*new) {
 		struct ksml_frame *tree_folio;
 		int ret;
 
 		ksml_plat_yield();
 		stable_node = ksml_rb_entry(*new, struct ksm_stable_node, node);
-		if (key_decides(ksm, key, stable_node)) {
-			/* decided by the checksum: no need to visit the page */
-			parent = *new;
-			new = key < stable_node->key ? &parent->rb_left
-						     : &parent->rb_right;
-			continue;
-		}
 		tree_folio = __stable_node_chain(ksm, &stable_node_dup,
 						 &stable_node, root, true);
 		if (!tree_folio)
 			goto again; /* a stale node was erased: tree changed */
-		ret = stable_cmp(ksm, page, key, stable_node, tree_folio);
+		ret = ksml_page_cmp(ksm, page, tree_folio);
 		ksml_frame_put(ksm, tree_folio);
 
 		parent = *new;
-		if (ret < 0) {
+		if (ret < 0)
 			new = &parent->rb_left;
-		} else if (ret > 0) {
+		else if (ret > 0)
 			new = &parent->rb_right;
-		} else {
-			if (page_node && ksml_atomic_read(&page->mapcount) > 1)
-				goto chain_append;
-			if (!ksml_is_page_sharing_candidate(ksm, stable_node_dup))
-				return NULL; /* all full: pair in the unstable tree */
-			/*
-			 * Lock and unlock the page so a migration in flight
-			 * sees our reference.
-			 */
-			tree_folio = ksml_get_ksm_page(ksm, stable_node_dup,
-						       KSML_GET_FOLIO_TRYLOCK);
-			if (tree_folio == KSML_FOLIO_BUSY)
-				return KSML_FOLIO_BUSY;
-			if (!tree_folio)
-				goto again;
-			ksml_bit_unlock(&tree_folio->lock);
-			if (get_kpfn_nid(ksm, stable_node_dup->kpfn) !=
-			    stable_node_dup->nid) {
-				ksml_frame_put(ksm, tree_folio);
-				goto replace;
-			}
-			return tree_folio;
-		}
+		else
+			goto found;
 	}
 
 	if (!page_node)
 		return NULL;
+link:
 	/* a migrated KSM page whose content is new to this node's tree */
 	ksml_list_del(&page_node->list);
 	page_node->head = NULL;
 	page_node->nid = nid;
-	ksml_rb_link_node(&page_node->node, parent, new);
-	ksml_rb_insert_color(&page_node->node, root);
+	stable_tree_link(ksm, page_node, parent, new, root);
 out:
 	if (ksml_is_page_sharing_candidate(ksm, page_node)) {
 		ksml_frame_get(page);
 		return page;
 	}
 	return NULL;
+
+found:
+	{
+		struct ksml_frame *tree_folio;
+
+		if (page_node && ksml_atomic_read(&page->mapcount) > 1)
+			goto chain_append;
+		if (!ksml_is_page_sharing_candidate(ksm, stable_node_dup))
+			return NULL; /* all full: pair in the unstable tree */
+		/*
+		 * Lock and unlock the page so a migration in flight sees our
+		 * reference.
+		 */
+		tree_folio = ksml_get_ksm_page(ksm, stable_node_dup,
+					       KSML_GET_FOLIO_TRYLOCK);
+		if (tree_folio == KSML_FOLIO_BUSY)
+			return KSML_FOLIO_BUSY;
+		if (!tree_folio)
+			goto again;
+		ksml_bit_unlock(&tree_folio->lock);
+		if (get_kpfn_nid(ksm, stable_node_dup->kpfn) != stable_node_dup->nid) {
+			ksml_frame_put(ksm, tree_folio);
+			goto replace;
+		}
+		return tree_folio;
+	}
 
 replace:
 	/* the dup's page moved to another node: file it there later */
@@ -466,14 +654,13 @@ replace:
 			ksml_list_del(&page_node->list);
 			page_node->head = NULL;
 			page_node->nid = nid;
-			ksml_rb_replace_node(&stable_node_dup->node,
-					     &page_node->node, root);
+			stable_tree_replace(ksm, stable_node_dup, page_node, root);
 			if (ksml_is_page_sharing_candidate(ksm, page_node))
 				ksml_frame_get(page);
 			else
 				page = NULL;
 		} else {
-			ksml_rb_erase(&stable_node_dup->node, root);
+			stable_tree_erase(ksm, stable_node_dup, root);
 			page = NULL;
 		}
 	} else {
@@ -525,24 +712,31 @@ struct ksm_stable_node *ksml_stable_tree_insert(struct ksml *ksm,
 again:
 	parent = NULL;
 	new = &root->rb_node;
+	/* the checksum index: a node with this key makes a chain, no walk */
+	if (ksm->stable_hash) {
+		stable_node = ksml_stable_hash_find(ksm, key, nid);
+		if (stable_node) {
+			struct ksml_frame *tree_folio = __stable_node_chain(
+				ksm, &stable_node_dup, &stable_node, root, false);
+
+			if (!tree_folio)
+				goto again;
+			ksml_frame_put(ksm, tree_folio);
+			need_chain = true;
+		}
+		goto alloc;
+	}
 	while (*new) {
 		struct ksml_frame *tree_folio;
 		int ret;
 
 		ksml_plat_yield();
 		stable_node = ksml_rb_entry(*new, struct ksm_stable_node, node);
-		if (key_decides(ksm, key, stable_node)) {
-			/* decided by the checksum: no need to visit the page */
-			parent = *new;
-			new = key < stable_node->key ? &parent->rb_left
-						     : &parent->rb_right;
-			continue;
-		}
 		tree_folio = __stable_node_chain(ksm, &stable_node_dup,
 						 &stable_node, root, false);
 		if (!tree_folio)
 			goto again;
-		ret = stable_cmp(ksm, kfolio, key, stable_node, tree_folio);
+		ret = ksml_page_cmp(ksm, kfolio, tree_folio);
 		ksml_frame_put(ksm, tree_folio);
 		parent = *new;
 		if (ret < 0) {
@@ -555,6 +749,7 @@ again:
 		}
 	}
 
+alloc:
 	stable_node_dup = alloc_stable_node(ksm);
 	if (!stable_node_dup)
 		return NULL;
@@ -563,8 +758,7 @@ again:
 	stable_node_dup->nid = nid;
 	stable_node_dup->key = key;
 	if (!need_chain) {
-		ksml_rb_link_node(&stable_node_dup->node, parent, new);
-		ksml_rb_insert_color(&stable_node_dup->node, root);
+		stable_tree_link(ksm, stable_node_dup, parent, new, root);
 	} else {
 		if (!is_stable_node_chain(stable_node)) {
 			struct ksm_stable_node *orig = stable_node;
@@ -649,11 +843,10 @@ int ksml_remove_all_stable_nodes(struct ksml *ksm)
 
 	for (nid = 0; nid < ksm->ksm_nr_node_ids; nid++) {
 		struct ksml_rb_root *root = ksm->root_stable_tree + nid;
+		struct ksm_stable_node *node, *nxt;
 
-		while (root->rb_node) {
-			struct ksm_stable_node *node = ksml_rb_entry(
-				root->rb_node, struct ksm_stable_node, node);
-
+		for (node = ksml_stable_tree_first(ksm, nid); node; node = nxt) {
+			nxt = ksml_stable_tree_next(ksm, node);
 			if (remove_stable_node_chain(ksm, node, root)) {
 				err = -KSML_EBUSY;
 				break; /* proceed to the next nid */
@@ -761,19 +954,11 @@ void ksml_check_stable_tree(struct ksml *ksm, unsigned long start_pfn,
 
 	for (nid = 0; nid < ksm->ksm_nr_node_ids; nid++) {
 		struct ksml_rb_root *root = ksm->root_stable_tree + nid;
-		struct ksml_rb_node *node = ksml_rb_first(root);
+		struct ksm_stable_node *sn, *nxt;
 
-		while (node) {
-			struct ksm_stable_node *sn =
-				ksml_rb_entry(node, struct ksm_stable_node, node);
-			struct ksml_rb_node *nxt = ksml_rb_next(node);
-
-			/* an erase rebalances the tree: restart from the first */
-			if (stable_node_chain_remove_range(ksm, sn, start_pfn,
-							   end_pfn, root))
-				node = ksml_rb_first(root);
-			else
-				node = nxt;
+		for (sn = ksml_stable_tree_first(ksm, nid); sn; sn = nxt) {
+			nxt = ksml_stable_tree_next(ksm, sn);
+			stable_node_chain_remove_range(ksm, sn, start_pfn, end_pfn, root);
 			ksml_plat_yield();
 		}
 	}

@@ -7,16 +7,6 @@
  */
 #include "ksm_internal.h"
 
-static int unstable_cmp(struct ksml *ksm, struct ksml_frame *page,
-			uint64_t key, struct ksm_rmap_item *tree_item,
-			struct ksml_frame *tree_page)
-{
-	/* equal checksums: see stable_cmp() for why no compare is needed */
-	if (ksm->cfg.index_mode == KSML_INDEX_CHECKSUM)
-		return key == tree_item->key ? 0 : key < tree_item->key ? -1 : 1;
-	return ksml_page_cmp(ksm, page, tree_page);
-}
-
 #define UNSTABLE_HASH_MIN 1024ul
 
 int ksml_unstable_index_init(struct ksml *ksm)
@@ -179,19 +169,6 @@ struct ksm_rmap_item *ksml_unstable_tree_search_insert(
 
 		ksml_plat_yield();
 		tree_rmap_item = ksml_rb_entry(*new, struct ksm_rmap_item, node);
-		/*
-		 * The checksum index orders by (checksum, content): a differing
-		 * checksum decides without touching the tree item's page, which
-		 * is where the walk's time goes (a page-table walk and a cache
-		 * miss per level).
-		 */
-		if (ksm->cfg.index_mode == KSML_INDEX_CHECKSUM &&
-		    key != tree_rmap_item->key) {
-			parent = *new;
-			new = key < tree_rmap_item->key ? &parent->rb_left
-							: &parent->rb_right;
-			continue;
-		}
 		tree_page = ksml_get_mergeable_page(ksm, tree_rmap_item);
 		if (!tree_page)
 			return NULL;
@@ -200,7 +177,7 @@ struct ksm_rmap_item *ksml_unstable_tree_search_insert(
 			ksml_frame_put(ksm, tree_page);
 			return NULL;
 		}
-		ret = unstable_cmp(ksm, page, key, tree_rmap_item, tree_page);
+		ret = ksml_page_cmp(ksm, page, tree_page);
 		parent = *new;
 		if (ret < 0) {
 			ksml_frame_put(ksm, tree_page);
