@@ -111,6 +111,7 @@ static void destroy_state(struct ksml *ksm)
 		ksml_plat_free(ksm->root_stable_tree);
 	ksml_unstable_index_free(ksm);
 	ksml_stable_hash_free(ksm);
+	ksml_cname_free(ksm);
 }
 
 static void stop_ksmd(struct ksml *ksm)
@@ -152,6 +153,8 @@ int ksml_init(struct ksml **out, const struct ksml_config *cfg)
 	err = ksml_unstable_index_init(ksm);
 	if (!err)
 		err = ksml_stable_hash_init(ksm);
+	if (!err)
+		err = ksml_cname_init(ksm);
 	if (err)
 		goto out_free;
 

@@ -288,6 +288,13 @@ int ksml_check_invariants(struct ksml *ksm, char *msg, size_t msg_size)
 			}
 			if (item->address & STABLE_FLAG)
 				stable_items++;
+			/* a content name is true while both versions hold */
+			if (item->cname.frame && item->vframe &&
+			    item->cname.frame != item->vframe &&
+			    ksml_frame_version_is(item->vframe, item->vgen) &&
+			    ksml_frame_version_is(item->cname.frame, item->cname.gen))
+				expect(&r, "page equals the page its content is named after",
+				       ksml_page_cmp(ksm, item->vframe, item->cname.frame), 0);
 			last = addr;
 			n++;
 		}

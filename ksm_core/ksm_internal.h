@@ -175,6 +175,24 @@ static inline bool ksm_test_exit(struct ksml_mm *mm)
 
 #define STABLE_NODE_CHAIN (-1024)
 
+/*
+ * A content name: a frame and an even write count name one content for
+ * good (a frame's wgen only moves on).  The checksum index names what a
+ * page held when it was checksummed, and a page found equal (by memcmp,
+ * while both were in cache) to an earlier page of the pass takes that
+ * page's name: two pages with one name need no compare to merge, as long
+ * as each still holds the content it was named for.
+ */
+struct ksm_cname {
+	struct ksml_frame *frame; /* NULL: unnamed */
+	unsigned long gen;
+};
+
+static inline bool ksm_cname_eq(const struct ksm_cname *a, const struct ksm_cname *b)
+{
+	return a->frame && a->frame == b->frame && a->gen == b->gen;
+}
+
 /**
  * struct ksm_rmap_item - reverse mapping item for one scanned virtual page
  * @rmap_list: next item in the mm_slot's address-sorted list
@@ -187,6 +205,7 @@ static inline bool ksm_test_exit(struct ksml_mm *mm)
  * @key: 64-bit page hash behind oldchecksum (KSML_INDEX_CHECKSUM only)
  * @vframe, @vgen: the frame and content version oldchecksum was computed
  *	from (KSML_INDEX_CHECKSUM only; vframe NULL when unknown)
+ * @cname: the name of that content (struct ksm_cname)
  * @node: unstable tree link (when UNSTABLE_FLAG)
  * @uhash: its bucket link instead, with the checksum index
  * @head: stable node (dup) it hangs from (when STABLE_FLAG)
@@ -203,6 +222,7 @@ struct ksm_rmap_item {
 	uint64_t key;
 	struct ksml_frame *vframe;
 	unsigned long vgen;
+	struct ksm_cname cname;
 	union {
 		struct ksml_rb_node node;
 		struct ksml_hlist_node uhash; /* the checksum index's bucket */
@@ -239,6 +259,8 @@ struct ksm_unstable_bucket {
  * @nid: which stable tree it is filed in
  * @key: 64-bit hash of the content (KSML_INDEX_CHECKSUM order only)
  * @shash: link in the checksum index's hash of tree nodes by (key, nid)
+ * @cname, @kat: name of the KSM page's content, held by frame and version
+ *	@kat (checksum index; cname.frame NULL: unnamed)
  */
 struct ksm_stable_node {
 	struct ksml_rb_node node;
@@ -254,6 +276,8 @@ struct ksm_stable_node {
 	int nid;
 	uint64_t key;
 	struct ksml_hlist_node shash;
+	struct ksm_cname cname;
+	struct ksm_cname kat;
 };
 
 /**
@@ -354,6 +378,9 @@ struct ksml {
 	struct ksml_hlist_head *stable_hash;
 	unsigned long stable_hash_mask;
 	unsigned long stable_hash_count;
+	/* the checksum index's last page seen per key bucket (ksm_cname.c) */
+	struct ksm_recent *recent;
+	unsigned long recent_mask;
 	struct ksm_unstable_bucket *unstable_hash; /* checksum index only */
 	unsigned long unstable_hash_mask;
 	unsigned long unstable_epoch;
@@ -475,7 +502,9 @@ int ksml_try_to_merge_with_zero_page(struct ksml *ksm,
 int ksml_try_to_merge_with_ksm_page(struct ksml *ksm,
 				    struct ksm_rmap_item *rmap_item,
 				    struct ksml_frame *page,
-				    struct ksml_frame *kpage);
+				    struct ksml_frame *kpage,
+				    const struct ksm_cname *kname,
+				    const struct ksm_cname *kat);
 struct ksml_frame *ksml_try_to_merge_two_pages(struct ksml *ksm,
 					       struct ksm_rmap_item *rmap_item,
 					       struct ksml_frame *page,
@@ -534,6 +563,19 @@ void ksml_prune_migrate_nodes(struct ksml *ksm);
 int ksml_page_cmp(struct ksml *ksm, struct ksml_frame *a, struct ksml_frame *b);
 
 /* ksm_unstable.c */
+struct ksm_recent {
+	uint64_t key;
+	struct ksm_cname name; /* the content's name */
+	struct ksm_cname at;   /* where it was seen: frame and version */
+};
+int ksml_cname_init(struct ksml *ksm);
+void ksml_cname_free(struct ksml *ksm);
+void ksml_cname_resize(struct ksml *ksm, unsigned long want);
+void ksml_cname_page(struct ksml *ksm, struct ksm_rmap_item *rmap_item,
+		     struct ksml_frame *page, uint64_t key);
+bool ksml_cname_certifies(const struct ksm_rmap_item *rmap_item,
+			  struct ksml_frame *page, const struct ksm_cname *kname,
+			  const struct ksm_cname *kat, struct ksml_frame *kpage);
 int ksml_stable_hash_init(struct ksml *ksm);
 void ksml_stable_hash_free(struct ksml *ksm);
 void ksml_stable_hash_resize(struct ksml *ksm, unsigned long want);

@@ -93,7 +93,21 @@ static uint32_t page_checksum(struct ksml *ksm, struct ksm_rmap_item *rmap_item,
 	rmap_item->key = *key;
 	rmap_item->vframe = ksml_frame_version_is(page, v) ? page : NULL;
 	rmap_item->vgen = v;
+	ksml_cname_page(ksm, rmap_item, page, *key);
 	return cs;
+}
+
+/* merge page into a KSM page found in the stable tree, by name if it has one */
+static int try_to_merge_with_stable_page(struct ksml *ksm,
+					 struct ksm_rmap_item *rmap_item,
+					 struct ksml_frame *page,
+					 struct ksml_frame *kfolio)
+{
+	struct ksm_stable_node *kn = page_stable_node(kfolio);
+
+	return ksml_try_to_merge_with_ksm_page(ksm, rmap_item, page, kfolio,
+					       kn ? &kn->cname : NULL,
+					       kn ? &kn->kat : NULL);
 }
 
 static void cmp_and_merge_page(struct ksml *ksm, struct ksml_frame *page,
@@ -145,7 +159,7 @@ static void cmp_and_merge_page(struct ksml *ksm, struct ksml_frame *page,
 	if (kfolio) {
 		if (kfolio == KSML_FOLIO_BUSY)
 			return;
-		if (!ksml_try_to_merge_with_ksm_page(ksm, rmap_item, page, kfolio)) {
+		if (!try_to_merge_with_stable_page(ksm, rmap_item, page, kfolio)) {
 			/* merged: hang the item from the KSM page's node */
 			ksml_frame_lock(kfolio);
 			ksml_stable_tree_append(ksm, rmap_item,
@@ -166,6 +180,12 @@ static void cmp_and_merge_page(struct ksml *ksm, struct ksml_frame *page,
 		if (kfolio) {
 			ksml_frame_lock(kfolio);
 			stable_node = ksml_stable_tree_insert(ksm, kfolio, key);
+			if (stable_node && rmap_item->vframe == kfolio) {
+				/* the KSM page keeps the name it had */
+				stable_node->cname = rmap_item->cname;
+				stable_node->kat.frame = kfolio;
+				stable_node->kat.gen = rmap_item->vgen;
+			}
 			if (stable_node) {
 				ksml_stable_tree_append(ksm, tree_rmap_item,
 							stable_node, false);

@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: MIT OR GPL-2.0-only
 # The core's translation units, shared by the userspace Makefile and Kbuild.
 KSML_CORE_SRCS := ksm.c ksm_slot.c ksm_scan.c ksm_merge.c ksm_stable.c \
-	ksm_unstable.c ksm_knobs.c ksm_advisor.c ksm_check.c vmem.c vmem_mm.c
+	ksm_unstable.c ksm_cname.c ksm_knobs.c ksm_advisor.c ksm_check.c vmem.c \
+	vmem_mm.c
