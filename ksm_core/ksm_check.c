@@ -115,7 +115,7 @@ static void check_stable_tree(struct ksml *ksm, struct report *r,
 			}
 			if (is_stable_node_chain(node)) {
 				struct ksml_hlist_node *n;
-				long long nr = 0;
+				long long nr = 0, cand = 0;
 
 				t->chains++;
 				for (n = node->hlist.first; n; n = n->next) {
@@ -124,6 +124,9 @@ static void check_stable_tree(struct ksml *ksm, struct report *r,
 
 					expect(r, "chain member is a dup",
 					       is_stable_node_dup(dup), 1);
+					expect(r, "dup points at its chain",
+					       dup->chain == node, 1);
+					cand += ksml_is_page_sharing_candidate(ksm, dup);
 					check_node_items(ksm, r, dup, t);
 					if (!page && KSML_READ_ONCE(dup->kpfn->mapping) == dup)
 						page = dup->kpfn;
@@ -135,7 +138,10 @@ static void check_stable_tree(struct ksml *ksm, struct report *r,
 				 * (ksm-spec 3.9), as in mm/ksm.c.
 				 */
 				t->dups += nr;
+				expect(r, "chain counts its candidate dups",
+				       node->nr_candidates, cand);
 			} else {
+				expect(r, "regular node has no chain", !node->chain, 1);
 				check_node_items(ksm, r, node, t);
 				if (KSML_READ_ONCE(node->kpfn->mapping) == node)
 					page = node->kpfn;

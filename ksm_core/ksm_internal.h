@@ -261,6 +261,9 @@ struct ksm_unstable_bucket {
  * @shash: link in the checksum index's hash of tree nodes by (key, nid)
  * @cname, @kat: name of the KSM page's content, held by frame and version
  *	@kat (checksum index; cname.frame NULL: unnamed)
+ * @chain: the chain a dup belongs to
+ * @nr_candidates: chain: its dups with room for another mapping
+ * @clean_gen: chain: ksm_frames_gone when a walk last found no stale dup
  */
 struct ksm_stable_node {
 	struct ksml_rb_node node;
@@ -278,6 +281,9 @@ struct ksm_stable_node {
 	struct ksml_hlist_node shash;
 	struct ksm_cname cname;
 	struct ksm_cname kat;
+	struct ksm_stable_node *chain;
+	int nr_candidates;
+	unsigned long clean_gen;
 };
 
 /**
@@ -364,6 +370,8 @@ struct ksml {
 	unsigned long ksm_stable_node_dups;
 	unsigned long ksm_pages_skipped;
 	long ksm_zero_pages;
+	/* KSM frames freed so far: what can make a stable node stale */
+	unsigned long ksm_frames_gone;
 
 	/* trees */
 	struct ksml_rb_root one_stable_tree[1];

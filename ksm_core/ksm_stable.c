@@ -250,8 +250,26 @@ bool ksml_is_page_sharing_candidate(struct ksml *ksm,
 	return __is_page_sharing_candidate(ksm, node, 0);
 }
 
+/*
+ * A dup's mapping count changes: keep its chain's count of candidates, so
+ * that a search of a chain with none needs no walk (stable_node_dup).
+ */
+static void stable_node_len_add(struct ksml *ksm, struct ksm_stable_node *node,
+				int delta)
+{
+	bool was = __is_page_sharing_candidate(ksm, node, 0);
+
+	node->rmap_hlist_len += delta;
+	if (node->chain)
+		node->chain->nr_candidates +=
+			(int)__is_page_sharing_candidate(ksm, node, 0) - (int)was;
+}
+
 static void __stable_node_dup_del(struct ksml *ksm, struct ksm_stable_node *dup)
 {
+	if (dup->chain)
+		dup->chain->nr_candidates -= __is_page_sharing_candidate(ksm, dup, 0);
+	dup->chain = NULL;
 	ksml_hlist_del(&dup->hlist_dup);
 	KSML_COUNTER_ADD(ksm->ksm_stable_node_dups, -1);
 }
@@ -269,6 +287,8 @@ static void stable_node_chain_add_dup(struct ksml *ksm,
 				      struct ksm_stable_node *chain)
 {
 	dup->head = STABLE_NODE_DUP_HEAD;
+	dup->chain = chain;
+	chain->nr_candidates += __is_page_sharing_candidate(ksm, dup, 0);
 	ksml_hlist_add_head(&dup->hlist_dup, &chain->hlist);
 	KSML_COUNTER_ADD(ksm->ksm_stable_node_dups, 1);
 }
@@ -318,7 +338,7 @@ static void remove_node_from_stable_tree(struct ksml *ksm,
 			KSML_COUNTER_ADD(ksm->ksm_pages_shared, -1);
 		KSML_COUNTER_ADD(item->mm->ksm_merging_pages, -1);
 		KSML_WARN_ON(node->rmap_hlist_len <= 0);
-		node->rmap_hlist_len--;
+		stable_node_len_add(ksm, node, -1);
 		item->address &= KSML_PAGE_MASK;
 		item->head = NULL;
 		item->hlist.next = NULL;
@@ -412,7 +432,7 @@ void ksml_remove_rmap_item_from_tree(struct ksml *ksm,
 			KSML_COUNTER_ADD(ksm->ksm_pages_shared, -1);
 		KSML_COUNTER_ADD(rmap_item->mm->ksm_merging_pages, -1);
 		KSML_WARN_ON(node->rmap_hlist_len <= 0);
-		node->rmap_hlist_len--;
+		stable_node_len_add(ksm, node, -1);
 		rmap_item->head = NULL;
 		rmap_item->address &= KSML_PAGE_MASK;
 	} else if (rmap_item->address & UNSTABLE_FLAG) {
@@ -455,6 +475,8 @@ static struct ksml_frame *stable_node_dup(struct ksml *ksm,
 	struct ksml_frame *tree_folio = NULL;
 	int found_len = 0;
 	unsigned long now = ksml_jiffies(ksm);
+	unsigned long gone = ksml_atomic_read(&ksm->ksm_frames_gone);
+	bool walked_all = true;
 
 	if (!prune ||
 	    (long)(now - (chain->chain_prune_time +
@@ -463,6 +485,22 @@ static struct ksml_frame *stable_node_dup(struct ksml *ksm,
 		prune = false;
 	else
 		chain->chain_prune_time = now;
+
+	/*
+	 * The checksum index skips the walk the kernel makes when it would
+	 * find what it finds: no dup has room and none can have gone stale
+	 * since a walk found none (no KSM frame was freed).  The walk would
+	 * end on the first dup, and change nothing.
+	 */
+	if (ksm->stable_hash && !prune && !chain->nr_candidates &&
+	    chain->clean_gen == gone && chain->hlist.first) {
+		found = ksml_hlist_entry(chain->hlist.first, struct ksm_stable_node,
+					 hlist_dup);
+		tree_folio = ksml_get_ksm_page(ksm, found, KSML_GET_FOLIO_NOLOCK);
+		if (tree_folio)
+			goto chosen;
+		found = NULL; /* raced with a free: walk */
+	}
 
 	for (n = chain->hlist.first; n; n = next) {
 		struct ksm_stable_node *dup =
@@ -483,18 +521,24 @@ static struct ksml_frame *stable_node_dup(struct ksml *ksm,
 			found = dup;
 			found_len = dup->rmap_hlist_len;
 			tree_folio = f;
-			if (!prune && ksml_is_page_sharing_candidate(ksm, found))
+			if (!prune && ksml_is_page_sharing_candidate(ksm, found)) {
+				walked_all = next == NULL;
 				break;
+			}
 			continue;
 		}
 		ksml_frame_put(ksm, f);
 	}
+	if (walked_all)
+		chain->clean_gen = gone; /* every stale dup went in this walk */
 
+chosen:
 	if (found) {
 		if (ksml_hlist_is_singular_node(&found->hlist_dup, &chain->hlist)) {
 			/* one dup left: the chain is no longer needed */
 			stable_tree_replace(ksm, chain, found, root);
 			found->head = NULL;
+			found->chain = NULL;
 			free_stable_node(ksm, chain);
 			KSML_COUNTER_ADD(ksm->ksm_stable_node_chains, -1);
 			KSML_COUNTER_ADD(ksm->ksm_stable_node_dups, -1);
@@ -782,7 +826,7 @@ void ksml_stable_tree_append(struct ksml *ksm, struct ksm_rmap_item *rmap_item,
 {
 	/* a chain here would lose the mapping from every rmap walk */
 	KSML_WARN_ON(stable_node->rmap_hlist_len < 0);
-	stable_node->rmap_hlist_len++;
+	stable_node_len_add(ksm, stable_node, 1);
 	if (!max_page_sharing_bypass)
 		KSML_WARN_ON(stable_node->rmap_hlist_len > ksm->ksm_max_page_sharing);
 	rmap_item->head = stable_node;

@@ -149,6 +149,8 @@ void ksml_frame_put(struct ksml *ksm, struct ksml_frame *f)
 	 * Last reference: a KSM frame loses its node pointer here, which is
 	 * what makes its stable node stale (ksml_get_ksm_page).
 	 */
+	if (KSML_READ_ONCE(f->ksm))
+		ksml_atomic_add(&ksm->ksm_frames_gone, 1);
 	KSML_WRITE_ONCE(f->ksm, false);
 	KSML_WRITE_ONCE(f->mapping, NULL);
 	/* whatever content it gets next is a new version */
