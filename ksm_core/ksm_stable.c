@@ -131,8 +131,9 @@ static void stable_hash_add(struct ksml *ksm, struct ksm_stable_node *node)
 {
 	if (!ksm->stable_hash)
 		return;
-	if (++ksm->stable_hash_count > 2 * (ksm->stable_hash_mask + 1))
-		ksml_stable_hash_resize(ksm, ksm->stable_hash_count);
+	/* at most one node per bucket on average: a miss touches few nodes */
+	if (++ksm->stable_hash_count > ksm->stable_hash_mask + 1)
+		ksml_stable_hash_resize(ksm, 2 * ksm->stable_hash_count);
 	ksml_hlist_add_head(&node->shash,
 			    stable_hash_bucket(ksm, ksm->stable_hash,
 					       ksm->stable_hash_mask, node->key,

@@ -44,7 +44,9 @@ void ksml_unstable_index_reset(struct ksml *ksm)
 	if (!ksm->unstable_hash)
 		return;
 	ksm->unstable_epoch++;
+	/* a bucket per page for the other tables of the index, too */
 	ksml_cname_resize(ksm, KSML_READ_ONCE(ksm->ksm_rmap_items));
+	ksml_stable_hash_resize(ksm, KSML_READ_ONCE(ksm->ksm_rmap_items));
 	while (want < KSML_READ_ONCE(ksm->ksm_rmap_items) && want < (1ul << 30))
 		want <<= 1;
 	if (want <= ksm->unstable_hash_mask + 1)
