@@ -109,9 +109,7 @@ static void destroy_state(struct ksml *ksm)
 	ksml_plat_mutex_destroy(&ksm->ksm_thread_mutex);
 	if (ksm->root_stable_tree != ksm->one_stable_tree)
 		ksml_plat_free(ksm->root_stable_tree);
-	ksml_unstable_index_free(ksm);
-	ksml_stable_hash_free(ksm);
-	ksml_cname_free(ksm);
+	ksml_checksum_index_free(ksm);
 }
 
 static void stop_ksmd(struct ksml *ksm)
@@ -150,11 +148,7 @@ int ksml_init(struct ksml **out, const struct ksml_config *cfg)
 	err = ksm_slab_init(ksm);
 	if (err)
 		goto out_vm;
-	err = ksml_unstable_index_init(ksm);
-	if (!err)
-		err = ksml_stable_hash_init(ksm);
-	if (!err)
-		err = ksml_cname_init(ksm);
+	err = ksml_checksum_index_init(ksm);
 	if (err)
 		goto out_free;
 

@@ -16,38 +16,15 @@
  */
 #include "ksm_internal.h"
 
-#define RECENT_MIN 1024ul
-
-int ksml_cname_init(struct ksml *ksm)
-{
-	if (ksm->cfg.index_mode != KSML_INDEX_CHECKSUM)
-		return 0;
-	ksm->recent = ksml_plat_zalloc(RECENT_MIN * sizeof(*ksm->recent));
-	if (!ksm->recent)
-		return -KSML_ENOMEM;
-	ksm->recent_mask = RECENT_MIN - 1;
-	return 0;
-}
-
-void ksml_cname_free(struct ksml *ksm)
-{
-	ksml_plat_free(ksm->recent);
-	ksm->recent = NULL;
-}
-
 /* a slot per page scanned, if memory allows: it is a cache, not a map */
 void ksml_cname_resize(struct ksml *ksm, unsigned long want)
 {
-	unsigned long size = RECENT_MIN;
+	unsigned long size;
 	struct ksm_recent *t;
 
 	if (!ksm->recent)
 		return;
-	while (size < want && size < (1ul << 30))
-		size <<= 1;
-	if (size <= ksm->recent_mask + 1)
-		return;
-	t = ksml_plat_zalloc(size * sizeof(*t));
+	t = ksml_index_table(want, ksm->recent_mask + 1, sizeof(*t), &size);
 	if (!t)
 		return;
 	ksml_plat_free(ksm->recent);

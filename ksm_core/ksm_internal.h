@@ -571,29 +571,47 @@ void ksml_prune_migrate_nodes(struct ksml *ksm);
 int ksml_page_cmp(struct ksml *ksm, struct ksml_frame *a, struct ksml_frame *b);
 
 /* ksm_unstable.c */
+/*
+ * The checksum index's tables are zeroed power-of-two arrays that only
+ * grow, to a slot per page scanned.  A new table of at least want entries
+ * (and 1024), or NULL when the current size cur is enough or there is no
+ * memory: then the old table stays, slower but right.
+ */
+static inline void *ksml_index_table(unsigned long want, unsigned long cur,
+				     size_t entry, unsigned long *size)
+{
+	unsigned long n = 1024;
+	void *t;
+
+	while (n < want && n < (1ul << 30))
+		n <<= 1;
+	if (n <= cur)
+		return NULL;
+	t = ksml_plat_zalloc(n * entry);
+	if (t)
+		*size = n;
+	return t;
+}
+
 struct ksm_recent {
 	uint64_t key;
 	struct ksm_cname name; /* the content's name */
 	struct ksm_cname at;   /* where it was seen: frame and version */
 };
-int ksml_cname_init(struct ksml *ksm);
-void ksml_cname_free(struct ksml *ksm);
 void ksml_cname_resize(struct ksml *ksm, unsigned long want);
 void ksml_cname_page(struct ksml *ksm, struct ksm_rmap_item *rmap_item,
 		     struct ksml_frame *page, uint64_t key);
 bool ksml_cname_certifies(const struct ksm_rmap_item *rmap_item,
 			  struct ksml_frame *page, const struct ksm_cname *kname,
 			  const struct ksm_cname *kat, struct ksml_frame *kpage);
-int ksml_stable_hash_init(struct ksml *ksm);
-void ksml_stable_hash_free(struct ksml *ksm);
 void ksml_stable_hash_resize(struct ksml *ksm, unsigned long want);
 struct ksm_stable_node *ksml_stable_hash_find(struct ksml *ksm, uint64_t key,
 					      int nid);
 struct ksm_stable_node *ksml_stable_tree_first(struct ksml *ksm, int nid);
 struct ksm_stable_node *ksml_stable_tree_next(struct ksml *ksm,
 					      struct ksm_stable_node *node);
-int ksml_unstable_index_init(struct ksml *ksm);
-void ksml_unstable_index_free(struct ksml *ksm);
+int ksml_checksum_index_init(struct ksml *ksm);
+void ksml_checksum_index_free(struct ksml *ksm);
 void ksml_unstable_index_reset(struct ksml *ksm);
 void ksml_unstable_erase(struct ksml *ksm, struct ksm_rmap_item *rmap_item);
 struct ksm_rmap_item *ksml_unstable_tree_search_insert(

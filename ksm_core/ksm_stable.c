@@ -48,25 +48,6 @@ int ksml_page_cmp(struct ksml *ksm, struct ksml_frame *a, struct ksml_frame *b)
 	return r;
 }
 
-#define STABLE_HASH_MIN 1024ul
-
-int ksml_stable_hash_init(struct ksml *ksm)
-{
-	if (ksm->cfg.index_mode != KSML_INDEX_CHECKSUM)
-		return 0;
-	ksm->stable_hash = ksml_plat_zalloc(STABLE_HASH_MIN * sizeof(*ksm->stable_hash));
-	if (!ksm->stable_hash)
-		return -KSML_ENOMEM;
-	ksm->stable_hash_mask = STABLE_HASH_MIN - 1;
-	return 0;
-}
-
-void ksml_stable_hash_free(struct ksml *ksm)
-{
-	ksml_plat_free(ksm->stable_hash);
-	ksm->stable_hash = NULL;
-}
-
 static struct ksml_hlist_head *stable_hash_bucket(struct ksml *ksm,
 						  struct ksml_hlist_head *table,
 						  unsigned long mask,
@@ -82,15 +63,11 @@ static struct ksml_hlist_head *stable_hash_bucket(struct ksml *ksm,
 void ksml_stable_hash_resize(struct ksml *ksm, unsigned long want)
 {
 	struct ksml_hlist_head *t;
-	unsigned long size = STABLE_HASH_MIN, i;
+	unsigned long size, i;
 
 	if (!ksm->stable_hash)
 		return;
-	while (size < want && size < (1ul << 30))
-		size <<= 1;
-	if (size <= ksm->stable_hash_mask + 1)
-		return;
-	t = ksml_plat_zalloc(size * sizeof(*t));
+	t = ksml_index_table(want, ksm->stable_hash_mask + 1, sizeof(*t), &size);
 	if (!t)
 		return;
 	for (i = 0; i <= ksm->stable_hash_mask; i++) {

@@ -7,25 +7,40 @@
  */
 #include "ksm_internal.h"
 
-#define UNSTABLE_HASH_MIN 1024ul
-
-int ksml_unstable_index_init(struct ksml *ksm)
+/* the checksum index's three tables; none for the kernel's trees */
+int ksml_checksum_index_init(struct ksml *ksm)
 {
+	unsigned long n;
+
 	if (ksm->cfg.index_mode != KSML_INDEX_CHECKSUM)
 		return 0;
-	ksm->unstable_hash = ksml_plat_zalloc(UNSTABLE_HASH_MIN *
-					      sizeof(*ksm->unstable_hash));
+	ksm->unstable_hash = ksml_index_table(0, 0, sizeof(*ksm->unstable_hash), &n);
 	if (!ksm->unstable_hash)
 		return -KSML_ENOMEM;
-	ksm->unstable_hash_mask = UNSTABLE_HASH_MIN - 1;
+	ksm->unstable_hash_mask = n - 1;
 	ksm->unstable_epoch = 1;
+	ksm->stable_hash = ksml_index_table(0, 0, sizeof(*ksm->stable_hash), &n);
+	if (!ksm->stable_hash)
+		goto nomem;
+	ksm->stable_hash_mask = n - 1;
+	ksm->recent = ksml_index_table(0, 0, sizeof(*ksm->recent), &n);
+	if (!ksm->recent)
+		goto nomem;
+	ksm->recent_mask = n - 1;
 	return 0;
+nomem:
+	ksml_checksum_index_free(ksm);
+	return -KSML_ENOMEM;
 }
 
-void ksml_unstable_index_free(struct ksml *ksm)
+void ksml_checksum_index_free(struct ksml *ksm)
 {
 	ksml_plat_free(ksm->unstable_hash);
 	ksm->unstable_hash = NULL;
+	ksml_plat_free(ksm->stable_hash);
+	ksm->stable_hash = NULL;
+	ksml_plat_free(ksm->recent);
+	ksm->recent = NULL;
 }
 
 /*
@@ -35,7 +50,7 @@ void ksml_unstable_index_free(struct ksml *ksm)
  */
 void ksml_unstable_index_reset(struct ksml *ksm)
 {
-	unsigned long want = UNSTABLE_HASH_MIN;
+	unsigned long want = KSML_READ_ONCE(ksm->ksm_rmap_items), size;
 	struct ksm_unstable_bucket *t;
 	int nid;
 
@@ -45,19 +60,15 @@ void ksml_unstable_index_reset(struct ksml *ksm)
 		return;
 	ksm->unstable_epoch++;
 	/* a bucket per page for the other tables of the index, too */
-	ksml_cname_resize(ksm, KSML_READ_ONCE(ksm->ksm_rmap_items));
-	ksml_stable_hash_resize(ksm, KSML_READ_ONCE(ksm->ksm_rmap_items));
-	while (want < KSML_READ_ONCE(ksm->ksm_rmap_items) && want < (1ul << 30))
-		want <<= 1;
-	if (want <= ksm->unstable_hash_mask + 1)
-		return;
-	t = ksml_plat_zalloc(want * sizeof(*t));
+	ksml_cname_resize(ksm, want);
+	ksml_stable_hash_resize(ksm, want);
+	t = ksml_index_table(want, ksm->unstable_hash_mask + 1, sizeof(*t), &size);
 	if (!t)
 		return;
 	/* nothing is in the new epoch yet: the old table can just go */
 	ksml_plat_free(ksm->unstable_hash);
 	ksm->unstable_hash = t;
-	ksm->unstable_hash_mask = want - 1;
+	ksm->unstable_hash_mask = size - 1;
 }
 
 static struct ksm_unstable_bucket *unstable_bucket(struct ksml *ksm,
