@@ -42,6 +42,12 @@ if [ "$quick" = 1 ]; then
 else
 	run_gb micro "$BB/bench_micro" --benchmark_min_time=0.1
 	run_gb scan "$BB/bench_scan"
+	# the ratios: more 1 GiB runs of both sides, interleaved at random so
+	# that the shared host's slow and fast moments fall on both
+	run_gb ratio "$BB/bench_scan" \
+		--benchmark_filter="BM_(ref_scan/.*/pages:${BENCH_PAGES:-262144}/index:1|linux_scan/.*/pages:${BENCH_PAGES:-262144}/)" \
+		--benchmark_repetitions="${BENCH_RATIO_REPS:-4}" \
+		--benchmark_enable_random_interleaving=true
 	wl_filter=
 fi
 if [ -x "$BB/bench_wl" ]; then
@@ -51,6 +57,8 @@ else
 	echo '{"context": {}, "benchmarks": []}' >"$OUT/wl-$stamp.json"
 fi
 step "report"
+ratio_json=
+[ -f "$OUT/ratio-$stamp.json" ] && ratio_json="$OUT/ratio-$stamp.json"
 MPLBACKEND=Agg $PY bench/report.py "$OUT/micro-$stamp.json" "$OUT/scan-$stamp.json" "$OUT" \
-	"$OUT/wl-$stamp.json"
+	"$OUT/wl-$stamp.json" $ratio_json
 step "done in $(($(date +%s) - t0))s: JSON, PNGs and report.md in $OUT/"
