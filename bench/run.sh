@@ -22,14 +22,18 @@ step() { echo "[bench +$(($(date +%s) - t0))s] $*"; }
 # run_gb NAME BINARY ARGS...: one program, JSON to $OUT/NAME-$stamp.json;
 # the console shows one line per finished benchmark (progress).
 run_gb() {
-	local name=$1 bin=$2 n
+	local name=$1 bin=$2 n reps=1 a
 	shift 2
-	n=$("$bin" --benchmark_list_tests=true "$@" 2>/dev/null | wc -l)
+	for a in "$@"; do
+		case $a in --benchmark_repetitions=*) reps=${a#*=} ;; esac
+	done
+	n=$(($("$bin" --benchmark_list_tests=true "$@" 2>/dev/null | wc -l) * reps))
 	step "$name: $n benchmarks ($bin $*)"
 	"$bin" --benchmark_out="$OUT/$name-$stamp.json" --benchmark_out_format=json \
 		--benchmark_format=console "$@" 2>&1 |
 		grep --line-buffered -v -e 'Library was built as DEBUG' |
-		awk -v n="$n" '/^BM_/ { i++; printf("  [%d/%d] %s\n", i, n, substr($0, 1, 150)); fflush(); next }
+		awk -v n="$n" '/^BM_[^ ]*_(mean|median|stddev|cv) / { next }
+			/^BM_/ { i++; printf("  [%d/%d] %s\n", i, n, substr($0, 1, 150)); fflush(); next }
 			/^(ksmlab_|Running|Run on|CPU|  L|Load|bench_)/ { print "  " $0; fflush() }'
 	cp "$OUT/$name-$stamp.json" "$OUT/$name-latest.json"
 }
