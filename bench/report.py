@@ -367,7 +367,9 @@ def main():
               "that thread); linux: the live ksmd with sleep_millisecs=0, pages_to_scan=16384, "
               "smart_scan=0 (CPU time from /proc/PID/schedstat). Both: the same pages, 4 full "
               "scans. \"of bound\": ref pages per CPU-second over one cold page read per "
-              "second (BM_page_read/ws:16384).")
+              "second (BM_page_read/ws:16384). ref(idx): the checksum index option "
+              "(bench/README.md); with the ratio runs of make bench, the ref(idx) and linux "
+              "figures are medians over all runs, the two sides interleaved at random.")
     if wl_text:
         md += ["", "## Per shipped workload", "", "```", wl_text, "```"]
     md += ["", "## Convergence and memory saved", "",
