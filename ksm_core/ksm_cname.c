@@ -49,7 +49,7 @@ void ksml_cname_page(struct ksml *ksm, struct ksm_rmap_item *rmap_item,
 	rmap_item->cname.frame = NULL;
 	if (rmap_item->vframe != page)
 		return; /* written while it was read: no name */
-	r = &ksm->recent[(key >> 20) & ksm->recent_mask];
+	r = &ksm->recent[ksml_index_hash(key, 0) & ksm->recent_mask];
 	f = r->at.frame;
 	if (r->key == key && f && f != page && ksml_frame_get_unless_zero(f)) {
 		bool same = ksml_frame_version_is(f, r->at.gen) &&

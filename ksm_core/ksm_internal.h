@@ -593,6 +593,12 @@ static inline void *ksml_index_table(unsigned long want, unsigned long cur,
 	return t;
 }
 
+/* slot of a 64-bit page hash in an index table: its high bits, per node */
+static inline uint64_t ksml_index_hash(uint64_t key, int nid)
+{
+	return (key ^ (uint64_t)nid * 0x9e3779b97f4a7c15ull) >> 20;
+}
+
 struct ksm_recent {
 	uint64_t key;
 	struct ksm_cname name; /* the content's name */

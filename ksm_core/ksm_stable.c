@@ -48,15 +48,11 @@ int ksml_page_cmp(struct ksml *ksm, struct ksml_frame *a, struct ksml_frame *b)
 	return r;
 }
 
-static struct ksml_hlist_head *stable_hash_bucket(struct ksml *ksm,
-						  struct ksml_hlist_head *table,
+static struct ksml_hlist_head *stable_hash_bucket(struct ksml_hlist_head *table,
 						  unsigned long mask,
 						  uint64_t key, int nid)
 {
-	uint64_t h = (key ^ (uint64_t)nid * 0x9e3779b97f4a7c15ull) >> 20;
-
-	(void)ksm;
-	return &table[h & mask];
+	return &table[ksml_index_hash(key, nid) & mask];
 }
 
 /* grow to at least want buckets; on no memory keep the table (slower) */
@@ -78,7 +74,7 @@ void ksml_stable_hash_resize(struct ksml *ksm, unsigned long want)
 				ksml_hlist_entry(n, struct ksm_stable_node, shash);
 
 			next = n->next;
-			ksml_hlist_add_head(n, stable_hash_bucket(ksm, t, size - 1,
+			ksml_hlist_add_head(n, stable_hash_bucket(t, size - 1,
 								  node->key, node->nid));
 		}
 	}
@@ -92,7 +88,7 @@ struct ksm_stable_node *ksml_stable_hash_find(struct ksml *ksm, uint64_t key,
 {
 	struct ksml_hlist_node *n;
 
-	for (n = stable_hash_bucket(ksm, ksm->stable_hash, ksm->stable_hash_mask,
+	for (n = stable_hash_bucket(ksm->stable_hash, ksm->stable_hash_mask,
 				    key, nid)->first;
 	     n; n = n->next) {
 		struct ksm_stable_node *node =
@@ -106,21 +102,17 @@ struct ksm_stable_node *ksml_stable_hash_find(struct ksml *ksm, uint64_t key,
 
 static void stable_hash_add(struct ksml *ksm, struct ksm_stable_node *node)
 {
-	if (!ksm->stable_hash)
-		return;
 	/* at most one node per bucket on average: a miss touches few nodes */
 	if (++ksm->stable_hash_count > ksm->stable_hash_mask + 1)
 		ksml_stable_hash_resize(ksm, 2 * ksm->stable_hash_count);
 	ksml_hlist_add_head(&node->shash,
-			    stable_hash_bucket(ksm, ksm->stable_hash,
+			    stable_hash_bucket(ksm->stable_hash,
 					       ksm->stable_hash_mask, node->key,
 					       node->nid));
 }
 
 static void stable_hash_del(struct ksml *ksm, struct ksm_stable_node *node)
 {
-	if (!ksm->stable_hash)
-		return;
 	ksm->stable_hash_count--;
 	ksml_hlist_del(&node->shash);
 }
@@ -204,8 +196,7 @@ struct ksm_stable_node *ksml_stable_tree_next(struct ksml *ksm,
 
 	if (ksm->stable_hash) {
 		struct ksml_hlist_head *b = stable_hash_bucket(
-			ksm, ksm->stable_hash, ksm->stable_hash_mask, node->key,
-			node->nid);
+			ksm->stable_hash, ksm->stable_hash_mask, node->key, node->nid);
 
 		return stable_hash_scan(ksm, (unsigned long)(b - ksm->stable_hash),
 					node->shash.next, node->nid);

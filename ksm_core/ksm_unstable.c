@@ -74,9 +74,8 @@ void ksml_unstable_index_reset(struct ksml *ksm)
 static struct ksm_unstable_bucket *unstable_bucket(struct ksml *ksm,
 						   uint64_t key, int nid)
 {
-	/* the key is a 64-bit hash already: its high bits pick the bucket */
-	uint64_t h = (key ^ (uint64_t)nid * 0x9e3779b97f4a7c15ull) >> 20;
-	struct ksm_unstable_bucket *b = &ksm->unstable_hash[h & ksm->unstable_hash_mask];
+	struct ksm_unstable_bucket *b =
+		&ksm->unstable_hash[ksml_index_hash(key, nid) & ksm->unstable_hash_mask];
 
 	if (b->epoch != ksm->unstable_epoch) {
 		b->head.first = NULL;
