@@ -331,11 +331,85 @@ static void expect_abort(const char *name, void (*fn)(void), const char *needle)
 	}
 }
 
+/*
+ * The shape of the migrate bug: a spinlock holder checks a count and
+ * stores a new one (check, then an absolute store), while a lockless
+ * thread increments the count with no lock.  Only with atomic_points can
+ * the increment land between the check and the store (and be lost); with
+ * lock-only scheduling points no byte string can put it there.
+ */
+static struct ksml_spinlock cnt_lock;
+static long cnt;
+
+static int check_and_store(void *arg)
+{
+	(void)arg;
+	ksml_plat_spin_lock(&cnt_lock);
+	if (ksml_atomic_read(&cnt) == 1) {
+		ksml_atomic_add(&counter, 1); /* another atomic between them */
+		ksml_atomic_set(&cnt, 1);
+	}
+	ksml_plat_spin_unlock(&cnt_lock);
+	return 0;
+}
+
+static int lockless_get(void *arg)
+{
+	(void)arg;
+	ksml_atomic_inc_not_zero(&cnt);
+	return 0;
+}
+
+static int count_lost_gets(bool atomic_points)
+{
+	int seed, lost = 0;
+
+	for (seed = 0; seed < 256; seed++) {
+		uint8_t bytes[8];
+		struct ksml_sim_config cfg = {0};
+		struct bytes b = {bytes, sizeof(bytes), 0};
+		struct ksml_thread *t1, *t2;
+		int i;
+
+		for (i = 0; i < 8; i++)
+			bytes[i] = (uint8_t)((seed >> i) & 1 ? 0xff : 0);
+		cfg.next_byte = take_byte;
+		cfg.byte_ctx = &b;
+		cfg.atomic_points = atomic_points;
+		ksml_sim_start(&cfg);
+		ksml_plat_spin_init(&cnt_lock);
+		cnt = 1;
+		counter = 0;
+		t1 = ksml_sim_spawn(check_and_store, NULL, "checker");
+		t2 = ksml_sim_spawn(lockless_get, NULL, "getter");
+		ksml_sim_join(t1);
+		ksml_sim_join(t2);
+		ksml_plat_spin_destroy(&cnt_lock);
+		ksml_sim_end();
+		/* the get succeeded (cnt was never 0) but the store erased it
+		 */
+		if (cnt == 1)
+			lost++;
+	}
+	return lost;
+}
+
+static void test_atomic_points(void)
+{
+	CHECK(count_lost_gets(true) > 0,
+	      "with atomic points no schedule put the lockless get between "
+	      "check and store");
+	CHECK(count_lost_gets(false) == 0,
+	      "without atomic points a lockless step ran inside a spinlocked "
+	      "section");
+}
+
 int main(void)
 {
 	test_determinism();
 	test_lost_update_found();
 	test_wait_wake();
+	test_atomic_points();
 	expect_abort("lock-inversion", case_inversion, "lock order inversion");
 	expect_abort("sleep-under-spin", case_sleep_under_spin,
 		     "while holding spinlock");

@@ -104,12 +104,29 @@ extern "C" {
  * kernel, in userspace and freestanding, and compile to plain instructions
  * for 4- and 8-byte operands on every target we build for.
  */
+/*
+ * On the sim platform every atomic store and read-modify-write is a
+ * scheduling point, taken even under a spinlock: on SMP another CPU runs
+ * while a spinlock is held, and a lock-free reference (the keyhole get of
+ * a frame) can land between a lock holder's check and its store.  Without
+ * these points the sim could only switch at locks, so it never put a
+ * lockless step inside another thread's spinlocked section.
+ */
+#if defined(KSML_PLATFORM_SIM)
+void ksml_plat_atomic_point(const void *p);
+#define KSML_ATOMIC_POINT(p) ksml_plat_atomic_point(p)
+#else
+#define KSML_ATOMIC_POINT(p) ((void)0)
+#endif
 #define KSML_READ_ONCE(x) __atomic_load_n(&(x), __ATOMIC_RELAXED)
 #define KSML_WRITE_ONCE(x, v) __atomic_store_n(&(x), (v), __ATOMIC_RELAXED)
 #define ksml_atomic_read(p) __atomic_load_n((p), __ATOMIC_ACQUIRE)
-#define ksml_atomic_set(p, v) __atomic_store_n((p), (v), __ATOMIC_RELEASE)
-#define ksml_atomic_add(p, v) __atomic_add_fetch((p), (v), __ATOMIC_ACQ_REL)
-#define ksml_atomic_sub(p, v) __atomic_sub_fetch((p), (v), __ATOMIC_ACQ_REL)
+#define ksml_atomic_set(p, v)                                                  \
+	(KSML_ATOMIC_POINT(p), __atomic_store_n((p), (v), __ATOMIC_RELEASE))
+#define ksml_atomic_add(p, v)                                                  \
+	(KSML_ATOMIC_POINT(p), __atomic_add_fetch((p), (v), __ATOMIC_ACQ_REL))
+#define ksml_atomic_sub(p, v)                                                  \
+	(KSML_ATOMIC_POINT(p), __atomic_sub_fetch((p), (v), __ATOMIC_ACQ_REL))
 #define ksml_smp_mb() __atomic_thread_fence(__ATOMIC_SEQ_CST)
 /*
  * Counters written by one side under a lock and read locklessly by others
@@ -122,8 +139,10 @@ extern "C" {
 /* atomic increment unless the value is zero: the keyhole get of a frame */
 static inline bool ksml_atomic_inc_not_zero(long *p)
 {
-	long v = __atomic_load_n(p, __ATOMIC_RELAXED);
+	long v;
 
+	KSML_ATOMIC_POINT(p);
+	v = __atomic_load_n(p, __ATOMIC_RELAXED);
 	while (v != 0) {
 		if (__atomic_compare_exchange_n(p, &v, v + 1, false,
 						__ATOMIC_ACQ_REL,

@@ -7,8 +7,10 @@
  * The sim platform runs every thread (ksmd, the tasks of a fuzz target,
  * and the caller itself as thread "main") as a coroutine on one OS thread.
  * Each lock, unlock, rwsem op, ksml_plat_yield(), wait, wake and thread
- * start/stop is a scheduling point: the next thread to run is chosen from
- * a byte source (the fuzzer's bytes), round-robin once the bytes run out.
+ * start/stop is a scheduling point, and with atomic_points each atomic
+ * store or read-modify-write of the core too (even under a spinlock): the
+ * next thread to run is chosen from a byte source (the fuzzer's bytes),
+ * round-robin once the bytes run out.
  * Same bytes => same interleaving, exactly.
  *
  * Lock rules checked at every point (a violation prints the threads, the
@@ -67,6 +69,11 @@ struct ksml_sim_config {
 	bool abort_on_warn;
 	/* flag ksml_plat_yield() under a spinlock as sleeping (default on) */
 	bool allow_yield_under_spin;
+	/*
+	 * every atomic store and read-modify-write is a scheduling point too
+	 * (ksm_platform.h), so lockless steps interleave with spinlocked ones
+	 */
+	bool atomic_points;
 	/* scheduling points before the run is declared livelocked; 0 = 50M */
 	unsigned long max_steps;
 	/* virtual nanoseconds added per scheduling point; 0 = 1000 */

@@ -818,6 +818,16 @@ void ksml_plat_up_read(struct ksml_rwsem *s)
 	sched_point("up_read", l);
 }
 
+/*
+ * A lock-free atomic: another CPU may run here, spinlock held or not (it
+ * does not sleep, so no might_sleep check).
+ */
+void ksml_plat_atomic_point(const void *p)
+{
+	if (sim.cfg.atomic_points)
+		sched_point("atomic", p);
+}
+
 void ksml_plat_yield(void)
 {
 	if (!sim.cfg.allow_yield_under_spin)
