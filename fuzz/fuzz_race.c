@@ -2,7 +2,9 @@
 /*
  * fuzz_race - the deterministic race fuzzer: ksmd and 1..3 task coroutines
  * of platform/sim, interleaved at every lock, unlock, yield, wait and wake
- * by the bytes at the FRONT of the input (round-robin when they run out);
+ * (with atomic_points, chosen by the input, at every atomic store and
+ * read-modify-write too, even under a spinlock) by the bytes at the FRONT
+ * of the input (round-robin when they run out);
  * the tasks' programs (fuzz_ops decoding: mm create/exit/fork, mmap,
  * writes, madvise, unmerge via run=2, knob changes...) come from the BACK.
  * Failure: a lock rule broken (sleep under spinlock, order cycle, unlock
@@ -100,6 +102,93 @@ static void scenario_check_and_exit(struct ksml *ksm, struct scenario *sc)
 	ksml_mm_exit(sc->parent);
 }
 
+/*
+ * The migrate race scenario: main merges an mm's pages into one KSM page
+ * and writes the same content into a second region of it, so ksmd's
+ * stable-tree searches take keyhole references on the KSM page (lockless
+ * ksml_frame_get_unless_zero); a "migrator" task moves the KSM page
+ * between the nodes meanwhile.  Migration holds every page-table lock from
+ * its refcount check to its switch of the frames, and a keyhole reference
+ * taken in between must survive it (it needs atomic_points to interleave).
+ */
+#define MS_PAGES  8
+#define MS_ROUNDS 6
+#define MS_BASE	  0x780000000ul
+
+struct migrate_scenario {
+	struct ksml_mm *mm;
+	int yields;
+};
+
+static int migrator_main(void *arg)
+{
+	struct migrate_scenario *ms = arg;
+	int r, i;
+
+	for (r = 0; r < MS_ROUNDS; r++) {
+		for (i = 0; i < ms->yields; i++)
+			ksml_plat_yield();
+		/* EBUSY (a reference beyond the mappings) is an answer too */
+		ksml_vm_migrate(ms->mm,
+				MS_BASE + (unsigned long)(r % MS_PAGES) *
+						  KSML_PAGE_SIZE,
+				(r + 1) % 2);
+	}
+	return 0;
+}
+
+static void migrate_scenario_setup(struct ksml *ksm,
+				   struct migrate_scenario *ms)
+{
+	uint8_t *page = malloc(KSML_PAGE_SIZE);
+	unsigned long out, len = 2 * MS_PAGES * KSML_PAGE_SIZE;
+	int p;
+
+	if (!page || ksml_mm_create(ksm, &ms->mm) != 0 ||
+	    ksml_vm_mmap(ms->mm, MS_BASE, len,
+			 KSML_MAP_PRIVATE | KSML_MAP_ANONYMOUS | KSML_MAP_FIXED,
+			 &out) != 0)
+		fw_fail("migrate scenario: mm_create/mmap failed");
+	fw_fill(page, 7, false, 0);
+	for (p = 0; p < MS_PAGES; p++)
+		if (ksml_vm_write(ms->mm,
+				  MS_BASE + (unsigned long)p * KSML_PAGE_SIZE,
+				  page, KSML_PAGE_SIZE) != 0)
+			fw_fail("migrate scenario: write failed");
+	if (ksml_vm_madvise(ms->mm, MS_BASE, len, KSML_MADV_MERGEABLE) != 0)
+		fw_fail("migrate scenario: madvise failed");
+	ksml_scan_full(ksm, 2, 0);
+	/* the same content again: ksmd will search the stable tree for it */
+	for (p = MS_PAGES; p < 2 * MS_PAGES; p++)
+		if (ksml_vm_write(ms->mm,
+				  MS_BASE + (unsigned long)p * KSML_PAGE_SIZE,
+				  page, KSML_PAGE_SIZE) != 0)
+			fw_fail("migrate scenario: write failed");
+	free(page);
+}
+
+static void migrate_scenario_check_and_exit(struct migrate_scenario *ms)
+{
+	uint8_t *want = malloc(KSML_PAGE_SIZE), *buf = malloc(KSML_PAGE_SIZE);
+	int p;
+
+	if (!want || !buf)
+		fw_fail("migrate scenario: out of memory");
+	fw_fill(want, 7, false, 0);
+	for (p = 0; p < 2 * MS_PAGES; p++) {
+		if (ksml_vm_read(ms->mm,
+				 MS_BASE + (unsigned long)p * KSML_PAGE_SIZE,
+				 buf, KSML_PAGE_SIZE) != 0 ||
+		    memcmp(buf, want, KSML_PAGE_SIZE) != 0)
+			fw_fail("migrate scenario: page %d does not read back "
+				"its write",
+				p);
+	}
+	free(want);
+	free(buf);
+	ksml_mm_exit(ms->mm);
+}
+
 static int task_main(void *arg)
 {
 	struct task *t = arg;
@@ -124,19 +213,28 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct ksml_fuzz_data fd;
 	struct ksml *ksm;
 	long allocs, warns;
-	int nr, t, i, nops, err, unmerge_at;
+	int nr, t, i, nops, err, unmerge_at, scenario;
 	struct scenario sc = { 0 };
-	struct ksml_thread *forker = NULL;
-	bool race_unmerge;
+	struct migrate_scenario ms = {0};
+	struct ksml_thread *forker = NULL, *migrator = NULL;
+	bool race_unmerge, race_migrate;
 
 	ksml_fuzz_data_init(&fd, data, size);
 	nr = (int)ksml_fuzz_range(&fd, 1, MAX_TASKS);
 	nops = (int)ksml_fuzz_range(&fd, 1, MAX_OPS);
 	/* main writes run=2 after this many of its own scheduling points (0: never) */
 	unmerge_at = (int)ksml_fuzz_range(&fd, 0, 63);
-	/* one input in four also runs the unmerge/fork race scenario */
-	race_unmerge = ksml_fuzz_range(&fd, 0, 3) == 0;
+	/*
+	 * one input in four also runs the unmerge/fork race scenario, one in
+	 * four the migrate race scenario
+	 */
+	scenario = (int)ksml_fuzz_range(&fd, 0, 3);
+	race_unmerge = scenario == 0;
+	race_migrate = scenario == 1;
 	sc.yields = (int)ksml_fuzz_range(&fd, 0, 15);
+	ms.yields = sc.yields;
+	/* lockless atomics as scheduling points: always in the migrate race */
+	scfg.atomic_points = race_migrate || ksml_fuzz_bool(&fd);
 	for (t = 0; t < nr; t++)
 		tasks[t].nr_ops = 0;
 	/* the programs from the back; what is left in front is the schedule */
@@ -170,6 +268,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (!forker)
 			fw_fail("cannot spawn the forker");
 	}
+	if (race_migrate) {
+		migrate_scenario_setup(ksm, &ms);
+		migrator = ksml_sim_spawn(migrator_main, &ms, "migrator");
+		if (!migrator)
+			fw_fail("cannot spawn the migrator");
+	}
 	for (t = 0; t < nr; t++) {
 		fw_init(&tasks[t].w, ksm, t, t == 0, 2);
 		tasks[t].w.concurrent = true;
@@ -188,6 +292,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (forker) {
 		ksml_sim_join(forker);
 		scenario_check_and_exit(ksm, &sc);
+	}
+	if (migrator) {
+		ksml_sim_join(migrator);
+		migrate_scenario_check_and_exit(&ms);
 	}
 
 	ksml_plat_fail_nth(0);

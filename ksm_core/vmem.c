@@ -123,6 +123,18 @@ fail:
 	return NULL;
 }
 
+/*
+ * Who owns a frame's references: each PTE mapping it (taken and dropped
+ * under that mm's page-table lock), each pin, and each transient user:
+ * ksmd's page from a PTE walk (taken under the page-table lock), and the
+ * keyhole users, ksml_get_ksm_page and the content names, which take
+ * theirs with no lock at all through ksml_frame_get_unless_zero.  Because
+ * a keyhole reference can arrive at any moment while the count is not
+ * zero, the count is only ever moved by the references that change hands
+ * and never stored: the one store, in ksml_frame_alloc, is made at zero,
+ * when no keyhole get can succeed.  Every user drops exactly what it took
+ * with ksml_frame_put; the put that reaches zero frees the frame.
+ */
 void ksml_frame_get(struct ksml_frame *f)
 {
 	ksml_atomic_add(&f->refcount, 1);

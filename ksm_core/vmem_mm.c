@@ -683,31 +683,48 @@ int ksml_vm_migrate(struct ksml_mm *mm, unsigned long addr, int nid)
 	for (pos = ksm->vm.mm_list.next; pos != &ksm->vm.mm_list; pos = pos->next)
 		ksml_plat_spin_lock(
 			&ksml_list_entry(pos, struct ksml_mm, mm_list)->page_table_lock);
-	/* references beyond the mappings and ours: pinned or in use */
+	/*
+	 * References beyond the mappings and ours: pinned or in use, so the
+	 * migration fails as the kernel's does (-EAGAIN there).  The check is
+	 * not a freeze: the page-table locks stop new mappings and PTE-based
+	 * gets, but a keyhole get (ksml_get_ksm_page, a content name) takes
+	 * its reference with no lock, so it can land after this check.  Such
+	 * a reference belongs to its taker, who drops it with a plain put
+	 * whenever it is done, so from here on the refcounts of both frames
+	 * only move by the references that change hands: the mappings.  An
+	 * absolute store would erase the keyhole reference and let its put
+	 * free a frame still in use.
+	 */
 	if (ksml_atomic_read(&old->refcount) !=
 	    ksml_atomic_read(&old->mapcount) + 1) {
 		err = -KSML_EBUSY;
 	} else {
+		long maps = old->mapcount;
+
 		ksml_plat_page_copy(ksml_plat_page_map(f->page),
 				    ksml_plat_page_map(old->page));
-		f->mapcount = old->mapcount;
-		ksml_atomic_set(&f->refcount, old->mapcount + 1);
+		f->mapcount = maps;
+		/* f: ours (from the allocation) plus one per mapping moved in
+		 */
+		ksml_atomic_add(&f->refcount, maps);
+		/*
+		 * The page tables, not the VMAs: a VMA is freed under its
+		 * mm's mmap_lock alone (munmap, exit), which is not ours, but
+		 * a page table only under the page-table lock we hold.
+		 */
 		for (pos = ksm->vm.mm_list.next; pos != &ksm->vm.mm_list;
 		     pos = pos->next) {
 			struct ksml_mm *m =
 				ksml_list_entry(pos, struct ksml_mm, mm_list);
-			struct ksml_vma *v;
+			unsigned long a;
 
-			for (v = m->mmap; v; v = v->vm_next) {
-				unsigned long a;
+			ksml_for_each_present_pte(m, a, 0, KSML_VA_LIMIT)
+			{
+				struct ksml_pte *p = ksml_pte_lookup(m, a);
 
-				ksml_for_each_present_pte(m, a, v->vm_start, v->vm_end) {
-					struct ksml_pte *p = ksml_pte_lookup(m, a);
-
-					if (p->frame == old &&
-					    !(p->flags & KSML_PTE_ZERO))
-						p->frame = f;
-				}
+				if (p->frame == old &&
+				    !(p->flags & KSML_PTE_ZERO))
+					p->frame = f;
 			}
 		}
 		node = page_stable_node(old);
@@ -720,7 +737,8 @@ int ksml_vm_migrate(struct ksml_mm *mm, unsigned long addr, int nid)
 			KSML_WRITE_ONCE(old->ksm, false);
 		}
 		old->mapcount = 0;
-		ksml_atomic_set(&old->refcount, 1);
+		/* old keeps ours and any keyhole reference taken meanwhile */
+		ksml_atomic_sub(&old->refcount, maps);
 	}
 	for (pos = ksm->vm.mm_list.prev; pos != &ksm->vm.mm_list; pos = pos->prev)
 		ksml_plat_spin_unlock(
@@ -732,8 +750,9 @@ int ksml_vm_migrate(struct ksml_mm *mm, unsigned long addr, int nid)
 		ksml_frame_put(ksm, old);
 		return err;
 	}
+	/* ours on old (freed here unless a keyhole holder still has it) */
 	ksml_frame_put(ksm, old);
-	/* f's extra reference stands for ours on old: drop it */
+	/* and ours on f, which now lives on its mappings' references */
 	ksml_frame_put(ksm, f);
 	return 0;
 }
