@@ -191,9 +191,21 @@ $(FZ)/replay/sim_selftest: fuzz/sim_selftest.c $(SIM_DIR)/platform_sim.c $(FUZZ_
 
 TEST_BUILD += $(FUZZ_REPLAY_BIN) $(FUZZ_GCC_BIN) $(FZ)/replay/sim_selftest
 
+$(FZ)/stress_memhog: fuzz/stress_memhog.c
+	@mkdir -p $(dir $@)
+	$(CC_USER) $(CSTD) -O1 -Wall -Wextra -Werror $< -o $@
+
 # ------------------------------------------------------------- commands
 .PHONY: fuzz fuzz-build fuzz-build-recall fuzz-afl fuzz-afl-run fuzz-replay fuzz-coverage \
-	fuzz-recall fuzz-corpus fuzz-oss-local
+	fuzz-recall fuzz-corpus fuzz-oss-local stress
+
+# the threaded replays, many times under varied conditions (fuzz/stress.sh)
+STRESS_RUNS ?= 300
+stress: deps-test
+	@$(MAKE) --no-print-directory -j$(NPROC) $(FZ)/replay/fuzz_threads-tsan \
+		$(FZ)/gcc/fuzz_threads $(FZ)/replay/fuzz_threads $(B)/tests/test_threads \
+		$(FZ)/stress_memhog
+	@FZ=$(FZ) STRESS_RUNS=$(STRESS_RUNS) fuzz/stress.sh
 
 fuzz-build: $(FUZZ_LF_BIN)
 # what fuzz/recall.sh needs of each mutant: the core's libFuzzer targets

@@ -69,6 +69,33 @@ static void *actor_main(void *arg)
 	return NULL;
 }
 
+/*
+ * KSML_FUZZ_INDEX=checksum runs every input on the checksum index (make
+ * stress replays the corpus in both configurations); unset or "content":
+ * the kernel-faithful trees.
+ */
+static enum ksml_index_mode fuzz_index_mode(void)
+{
+	static int mode = -1;
+
+	if (mode < 0) {
+		const char *v = getenv("KSML_FUZZ_INDEX");
+
+		if (!v || !*v || strcmp(v, "content") == 0) {
+			mode = KSML_INDEX_CONTENT;
+		} else if (strcmp(v, "checksum") == 0) {
+			mode = KSML_INDEX_CHECKSUM;
+		} else {
+			fprintf(stderr,
+				"fuzz_threads: KSML_FUZZ_INDEX=%s: want "
+				"content or checksum\n",
+				v);
+			exit(2);
+		}
+	}
+	return (enum ksml_index_mode)mode;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static struct actor actors[MAX_THREADS];
@@ -87,6 +114,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	cfg.ops = ksml_user_host_nodes() >= 2 ? NULL : ksml_user_ops_fake_numa(2);
 	cfg.start_ksmd = true;
 	cfg.max_frames = 8192;
+	cfg.index_mode = fuzz_index_mode();
 	allocs = ksml_plat_live_allocs();
 	warns = ksml_warn_count();
 	err = ksml_init(&ksm, &cfg);
