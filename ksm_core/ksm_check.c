@@ -61,6 +61,51 @@ static bool expect(struct report *r, const char *what, long long got,
 	return false;
 }
 
+/*
+ * expect() for a frame: a failure names the frame and what holds it, so a
+ * refcount that went wrong under threads says whose page it was.
+ */
+static bool expect_frame(struct report *r, const char *what, long long got,
+			 long long want, const struct ksml_frame *f,
+			 long long ptes)
+{
+	struct ksm_stable_node *node;
+	size_t pos;
+
+	if (got == want)
+		return true;
+	if (r->failed || !r->size)
+		return expect(r, what, got, want);
+	expect(r, what, got, want);
+	for (pos = 0; r->msg[pos]; pos++)
+		;
+	node = KSML_READ_ONCE(f->ksm) ? KSML_READ_ONCE(f->mapping) : NULL;
+	rep_str(r, &pos, " (frame pfn ");
+	rep_num(r, &pos, (long long)f->pfn);
+	rep_str(r, &pos, " nid ");
+	rep_num(r, &pos, f->nid);
+	rep_str(r, &pos, ": refcount ");
+	rep_num(r, &pos, ksml_atomic_read(&f->refcount));
+	rep_str(r, &pos, ", mapcount ");
+	rep_num(r, &pos, ksml_atomic_read(&f->mapcount));
+	rep_str(r, &pos, ", PTEs mapping it ");
+	rep_num(r, &pos, ptes);
+	rep_str(r, &pos, ", pins ");
+	rep_num(r, &pos, ksml_atomic_read(&f->pincount));
+	rep_str(r, &pos,
+		node ? ", KSM page of a stable node with "
+		     : ", not a KSM page");
+	if (node) {
+		rep_num(r, &pos, node->rmap_hlist_len);
+		rep_str(r, &pos, " rmap_items");
+		if (KSML_READ_ONCE(node->kpfn) != f)
+			rep_str(r, &pos, " whose kpfn is another frame");
+	}
+	rep_str(r, &pos, ")");
+	r->msg[pos < r->size ? pos : r->size - 1] = '\0';
+	return false;
+}
+
 struct tally {
 	long long shared, sharing, chains, dups, nodes_items;
 };
@@ -226,12 +271,13 @@ static void check_page_tables(struct ksml *ksm, struct report *r)
 			continue;
 		if (ksml_atomic_read(&f->refcount) == 0)
 			continue; /* free: relinked below */
-		expect(r, "frame mapcount equals PTEs mapping it",
-		       ksml_atomic_read(&f->mapcount), maps);
-		expect(r, "frame refcount equals mappings + pins",
-		       ksml_atomic_read(&f->refcount),
-		       ksml_atomic_read(&f->mapcount) +
-			       ksml_atomic_read(&f->pincount));
+		expect_frame(r, "frame mapcount equals PTEs mapping it",
+			     ksml_atomic_read(&f->mapcount), maps, f, maps);
+		expect_frame(r, "frame refcount equals mappings + pins",
+			     ksml_atomic_read(&f->refcount),
+			     ksml_atomic_read(&f->mapcount) +
+				     ksml_atomic_read(&f->pincount),
+			     f, maps);
 	}
 	/* rebuild the free lists (the links were borrowed) */
 	{

@@ -691,6 +691,69 @@ static void t_numa(void)
 	reset("1", "256", "0");
 }
 
+/*
+ * Migration against ksmd's lockless (keyhole) references: ksmd runs with
+ * no sleep and searches the stable tree for pages rewritten with the KSM
+ * page's content, taking a reference on the KSM page without a lock each
+ * time, while this process migrates the KSM page between the nodes.  A
+ * migration that overwrote the refcount instead of moving the mappings'
+ * references lost ksmd's reference: a WARN in ksml_frame_put, a frame
+ * freed under ksmd (fuzz_race's crash-migrate-keyhole-ref-lost).
+ */
+#define MIGRATE_RACE_ROUNDS 3000
+static void t_migrate_race(void)
+{
+	unsigned int seeds[16];
+	struct ksm_ref_counters c;
+	long warns = plat().warn_count;
+	int mm, i, err, moved = 0, busy = 0;
+	char page[PG];
+
+	reset("1", "256", "0");
+	for (i = 0; i < 16; i++)
+		seeds[i] = 9;
+	fill(page, 9);
+	mm = mm_new();
+	err = mm < 0 ? mm
+		     : vmap(mm, BASE, 16 * PG,
+			    MAP_PRIVATE_M | MAP_ANON_M | MAP_FIXED_M);
+	err = err ?: write_pages(mm, BASE, seeds, 16);
+	err = err ?: vmadvise(mm, BASE, 16 * PG, MADV_MERGEABLE_M);
+	err = err ?: converge(&c);
+	err = err ?: knob("pages_to_scan", "8");
+	err = err ?: knob("sleep_millisecs", "0");
+	for (i = 0; i < MIGRATE_RACE_ROUNDS && !err; i++) {
+		int r = vpage(KSM_REF_IOC_MIGRATE, mm, BASE, i % 2);
+
+		if (r == 0)
+			moved++;
+		else if (r == -EBUSY)
+			busy++; /* ksmd held a reference: the kernel's -EAGAIN
+				 */
+		else
+			err = r;
+		/* a fresh private copy with the KSM page's content to search
+		 * for */
+		if (!err && i % 4 == 0)
+			err = vwrite(mm, BASE + (8 + (i / 4) % 8) * PG, page,
+				     PG);
+	}
+	knob("sleep_millisecs", "1000");
+	knob("run", "0");
+	report(!err && moved > 0, "migrate_race_with_ksmd",
+	       "err=%d migrated %d, busy %d of %d", err, moved, busy,
+	       MIGRATE_RACE_ROUNDS);
+	report(plat().warn_count == warns, "migrate_race_no_warn",
+	       "KSML_WARN_ON fired %lld times",
+	       (long long)(plat().warn_count - warns));
+	check_invariants("migrate_race_invariants");
+	err = verify_pages(mm, BASE, seeds, 16);
+	report(!err, "migrate_race_contents", "err=%d", err);
+	knob("run", "1");
+	mm_exit(mm);
+	converge(&c);
+}
+
 /* max_page_sharing=2: 10 equal pages become a chain of dups */
 static void t_chains(void)
 {
@@ -819,6 +882,7 @@ static int cmd_unit(void)
 	t_pin();
 	t_zero_pages();
 	t_numa();
+	t_migrate_race();
 	t_chains();
 	t_validation();
 	knob("run", "0");
