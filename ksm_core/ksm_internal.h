@@ -331,6 +331,7 @@ struct ksml_vm {
 	unsigned long nr_chunks, max_chunks;
 	unsigned long nr_frames;
 	unsigned long frames_in_use;
+	unsigned long migrate_raced;   /* ksml_vm_migrate_raced() */
 	struct ksml_frame **free_list; /* per node */
 	struct ksml_frame *zero_frame;
 	struct ksml_mutex mm_list_lock; /* order: frame lock > it > ptl */

@@ -190,6 +190,11 @@ unsigned long ksml_vm_frames_in_use(struct ksml *ksm)
 	return n;
 }
 
+unsigned long ksml_vm_migrate_raced(struct ksml *ksm)
+{
+	return ksml_atomic_read(&ksm->vm.migrate_raced);
+}
+
 /* ------------------------------------------------------------ page tables */
 
 static inline unsigned int pt_index(unsigned long addr, int level)

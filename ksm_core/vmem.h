@@ -107,6 +107,12 @@ int ksml_vm_page_info(struct ksml_mm *mm, unsigned long addr,
 
 /* frames in use (memory footprint of the model), for "memory saved" */
 unsigned long ksml_vm_frames_in_use(struct ksml *ksm);
+/*
+ * migrations that a lockless (keyhole) reference crossed: taken after the
+ * refcount check, still held when the frames were switched.  The window
+ * of the lost-reference race; tests count it to show they reached it.
+ */
+unsigned long ksml_vm_migrate_raced(struct ksml *ksm);
 
 #ifdef __cplusplus
 }

@@ -738,7 +738,8 @@ int ksml_vm_migrate(struct ksml_mm *mm, unsigned long addr, int nid)
 		}
 		old->mapcount = 0;
 		/* old keeps ours and any keyhole reference taken meanwhile */
-		ksml_atomic_sub(&old->refcount, maps);
+		if (ksml_atomic_sub(&old->refcount, maps) > 1)
+			ksml_atomic_add(&ksm->vm.migrate_raced, 1);
 	}
 	for (pos = ksm->vm.mm_list.prev; pos != &ksm->vm.mm_list; pos = pos->prev)
 		ksml_plat_spin_unlock(

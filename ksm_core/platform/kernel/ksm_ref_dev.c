@@ -260,6 +260,7 @@ static long ksm_ref_global_ioctl(unsigned int cmd, union ksm_ref_arg *a)
 			.live_pages = atomic_long_read(&ksml_kplat.live_pages),
 			.injected = atomic_long_read(&ksml_kplat.injected),
 			.frames_in_use = ksml_vm_frames_in_use(ksm),
+			.migrate_raced = ksml_vm_migrate_raced(ksm),
 			.mem_events = atomic_long_read(&ksml_ref_mem_events),
 			.mem_offline_events =
 				atomic_long_read(&ksml_ref_mem_offline_events),

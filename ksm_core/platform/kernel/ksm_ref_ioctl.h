@@ -184,7 +184,7 @@ struct ksm_ref_plat {
 	__u64 frames_in_use;	  /* ksml_vm_frames_in_use */
 	__u64 mem_events;	  /* memory notifier calls seen */
 	__u64 mem_offline_events; /* of which GOING_OFFLINE/OFFLINE/CANCEL */
-	__u64 reserved;
+	__u64 migrate_raced;	  /* ksml_vm_migrate_raced */
 };
 
 #define KSM_REF_IOC_MAGIC 0xB7

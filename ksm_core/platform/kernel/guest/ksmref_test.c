@@ -693,34 +693,42 @@ static void t_numa(void)
 
 /*
  * Migration against ksmd's lockless (keyhole) references: ksmd runs with
- * no sleep and searches the stable tree for pages rewritten with the KSM
- * page's content, taking a reference on the KSM page without a lock each
- * time, while this process migrates the KSM page between the nodes.  A
- * migration that overwrote the refcount instead of moving the mappings'
- * references lost ksmd's reference: a WARN in ksml_frame_put, a frame
- * freed under ksmd (fuzz_race's crash-migrate-keyhole-ref-lost).
+ * no sleep and re-merges pages rewritten with the KSM page's content,
+ * searching the stable tree each time and taking a reference on the KSM
+ * page without a lock, while this process migrates the KSM page between
+ * the nodes.  A migration that overwrote the refcount instead of moving
+ * the mappings' references lost such a reference: a WARN in
+ * ksml_frame_put and a frame freed under ksmd (fuzz_race's
+ * crash-migrate-keyhole-ref-lost).  migrate_raced counts the migrations a
+ * keyhole reference crossed, so the test says whether it reached the
+ * window; it goes on until it did (or runs out of rounds).
  */
-#define MIGRATE_RACE_ROUNDS 3000
+#define MIGRATE_RACE_PAGES  32
+#define MIGRATE_RACE_ROUNDS 20000
+#define MIGRATE_RACE_WANT   5
 static void t_migrate_race(void)
 {
-	unsigned int seeds[16];
+	unsigned int seeds[MIGRATE_RACE_PAGES];
 	struct ksm_ref_counters c;
-	long warns = plat().warn_count;
-	int mm, i, err, moved = 0, busy = 0;
+	struct ksm_ref_plat p0 = plat(), p1;
+	int mm, i, j, err, moved = 0, busy = 0;
+	unsigned long long raced = 0;
 	char page[PG];
 
 	reset("1", "256", "0");
-	for (i = 0; i < 16; i++)
+	for (i = 0; i < MIGRATE_RACE_PAGES; i++)
 		seeds[i] = 9;
 	fill(page, 9);
 	mm = mm_new();
 	err = mm < 0 ? mm
-		     : vmap(mm, BASE, 16 * PG,
+		     : vmap(mm, BASE, MIGRATE_RACE_PAGES * PG,
 			    MAP_PRIVATE_M | MAP_ANON_M | MAP_FIXED_M);
-	err = err ?: write_pages(mm, BASE, seeds, 16);
-	err = err ?: vmadvise(mm, BASE, 16 * PG, MADV_MERGEABLE_M);
+	err = err ?: write_pages(mm, BASE, seeds, MIGRATE_RACE_PAGES);
+	err = err
+		      ?: vmadvise(mm, BASE, MIGRATE_RACE_PAGES * PG,
+				  MADV_MERGEABLE_M);
 	err = err ?: converge(&c);
-	err = err ?: knob("pages_to_scan", "8");
+	err = err ?: knob("pages_to_scan", "16");
 	err = err ?: knob("sleep_millisecs", "0");
 	for (i = 0; i < MIGRATE_RACE_ROUNDS && !err; i++) {
 		int r = vpage(KSM_REF_IOC_MIGRATE, mm, BASE, i % 2);
@@ -732,22 +740,33 @@ static void t_migrate_race(void)
 				 */
 		else
 			err = r;
-		/* a fresh private copy with the KSM page's content to search
-		 * for */
-		if (!err && i % 4 == 0)
-			err = vwrite(mm, BASE + (8 + (i / 4) % 8) * PG, page,
-				     PG);
+		/* fresh private copies of the KSM page's content to re-merge */
+		for (j = 1; j <= 2 && !err; j++)
+			err = vwrite(
+				mm,
+				BASE + (1 + (2 * i + j) %
+						    (MIGRATE_RACE_PAGES - 1)) *
+						PG,
+				page, PG);
+		if (i % 256 == 255) {
+			raced = plat().migrate_raced - p0.migrate_raced;
+			if (raced >= MIGRATE_RACE_WANT)
+				break;
+		}
 	}
 	knob("sleep_millisecs", "1000");
 	knob("run", "0");
+	p1 = plat();
+	raced = p1.migrate_raced - p0.migrate_raced;
 	report(!err && moved > 0, "migrate_race_with_ksmd",
-	       "err=%d migrated %d, busy %d of %d", err, moved, busy,
-	       MIGRATE_RACE_ROUNDS);
-	report(plat().warn_count == warns, "migrate_race_no_warn",
+	       "err=%d rounds %d: migrated %d, busy %d", err, i, moved, busy);
+	report(raced > 0, "migrate_race_reached",
+	       "%llu migrations crossed by a keyhole reference", raced);
+	report(p1.warn_count == p0.warn_count, "migrate_race_no_warn",
 	       "KSML_WARN_ON fired %lld times",
-	       (long long)(plat().warn_count - warns));
+	       (long long)(p1.warn_count - p0.warn_count));
 	check_invariants("migrate_race_invariants");
-	err = verify_pages(mm, BASE, seeds, 16);
+	err = verify_pages(mm, BASE, seeds, MIGRATE_RACE_PAGES);
 	report(!err, "migrate_race_contents", "err=%d", err);
 	knob("run", "1");
 	mm_exit(mm);
