@@ -409,7 +409,10 @@ static int inst_init(struct inst *in, enum ksml_index_mode mode)
 
 	memset(&cfg, 0, sizeof(cfg));
 	cfg.start_ksmd = false;
+	/* index 1: the hash index with model knowledge, as the former checksum
+	 * index */
 	cfg.index_mode = mode;
+	cfg.model_knowledge = mode == KSML_INDEX_HASH;
 	memset(in, 0, sizeof(*in));
 	err = ksml_init(&in->ksm, &cfg);
 	if (err)

@@ -97,13 +97,7 @@ int ksml_ref_measure(const struct ksml_ref_params *p, struct ksml_scan_result *r
 	memset(r, 0, sizeof(*r));
 	memset(&cfg, 0, sizeof(cfg));
 	cfg.start_ksmd = false;
-	/*
-	 * index 1 is the fast option: the checksum index with XXH3 (libxxhash's
-	 * AVX2/AVX-512 build: ~0.76 us per DRAM-resident page here against
-	 * XXH64's ~1.06 us; the inline SSE2 XXH3 was slower than XXH64).
-	 */
-	cfg.index_mode = (enum ksml_index_mode)p->index_mode;
-	cfg.fast_checksum = p->index_mode == KSML_INDEX_CHECKSUM;
+	ksml_config_profile(&cfg, ksml_bench_profile(p->index_mode));
 	if (p->fake_nodes > 1)
 		cfg.ops = ksml_user_ops_fake_numa(p->fake_nodes);
 	cfg.max_frames = 4 * p->pages + 1024;

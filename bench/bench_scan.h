@@ -7,6 +7,7 @@
 #ifndef KSML_BENCH_SCAN_H
 #define KSML_BENCH_SCAN_H
 
+#include "ksml.h"
 #include "bench_ctx.h"
 #include "bench_live.h"
 #include "gbench_c.h"
@@ -18,11 +19,23 @@ struct ksml_ref_params {
 	unsigned int pages_to_scan;
 	int max_page_sharing;	/* <= 0: default */
 	int merge_across_nodes;	/* < 0: default */
-	int index_mode;		/* enum ksml_index_mode */
+	int index_mode;		/* configuration code: ksml_bench_profile() */
 	int fake_nodes;		/* > 1: simulated NUMA nodes (frames' node ids) */
 	int map_node;		/* >= 0: KSML_MAP_NODE() of the mapping */
 	int second_map_node;	/* >= 0: a second copy of the area on this node */
 };
+
+/*
+ * The configuration codes of the benchmarks' "index" argument: 0 faithful,
+ * 1 model (the former checksum index: the hash index, XXH3 and model
+ * knowledge), 2 portable (the hash index and XXH3, no knowledge).
+ */
+static inline enum ksml_profile ksml_bench_profile(int code)
+{
+	return code == 1   ? KSML_PROFILE_MODEL
+	       : code == 2 ? KSML_PROFILE_PORTABLE
+			   : KSML_PROFILE_FAITHFUL;
+}
 
 /* the figures of one run: both backends fill the same struct */
 struct ksml_scan_result {

@@ -30,8 +30,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	ksml_user_manual_ops(&ops, &clk);
 	cfg.ops = &ops;
 	cfg.max_frames = 4096;
-	cfg.index_mode = ksml_fuzz_range(&fd, 0, 7) == 7 ? KSML_INDEX_CHECKSUM :
-							   KSML_INDEX_CONTENT;
+	{
+		/* one input in eight runs model, one in eight portable */
+		uint32_t c = ksml_fuzz_range(&fd, 0, 7);
+
+		ksml_config_profile(&cfg, c == 7   ? KSML_PROFILE_MODEL
+					  : c == 6 ? KSML_PROFILE_PORTABLE
+						   : KSML_PROFILE_FAITHFUL);
+	}
 	cfg.no_knobs = ksml_fuzz_range(&fd, 0, 15) == 15;
 	allocs = ksml_plat_live_allocs();
 	warns = ksml_warn_count();

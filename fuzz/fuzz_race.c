@@ -218,6 +218,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct migrate_scenario ms = {0};
 	struct ksml_thread *forker = NULL, *migrator = NULL;
 	bool race_unmerge, race_migrate;
+	enum ksml_profile profile;
 
 	ksml_fuzz_data_init(&fd, data, size);
 	nr = (int)ksml_fuzz_range(&fd, 1, MAX_TASKS);
@@ -235,6 +236,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	ms.yields = sc.yields;
 	/* lockless atomics as scheduling points: always in the migrate race */
 	scfg.atomic_points = race_migrate || ksml_fuzz_bool(&fd);
+	/* the named configuration: faithful, portable or model */
+	profile = (enum ksml_profile)ksml_fuzz_range(&fd, 0, 2);
 	for (t = 0; t < nr; t++)
 		tasks[t].nr_ops = 0;
 	/* the programs from the back; what is left in front is the schedule */
@@ -253,6 +256,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	warns = ksml_warn_count();
 	ksml_sim_start(&scfg);
 
+	ksml_config_profile(&cfg, profile);
 	cfg.ops = ksml_sim_ops(2);
 	cfg.start_ksmd = true;
 	cfg.max_frames = 4096;

@@ -70,30 +70,27 @@ static void *actor_main(void *arg)
 }
 
 /*
- * KSML_FUZZ_INDEX=checksum runs every input on the checksum index (make
- * stress replays the corpus in both configurations); unset or "content":
- * the kernel-faithful trees.
+ * KSML_FUZZ_CONFIG=faithful|portable|model runs every input in that named
+ * configuration (make stress replays the corpus in each); unset: faithful.
  */
-static enum ksml_index_mode fuzz_index_mode(void)
+static enum ksml_profile fuzz_profile(void)
 {
-	static int mode = -1;
+	static int profile = -1;
 
-	if (mode < 0) {
-		const char *v = getenv("KSML_FUZZ_INDEX");
+	if (profile < 0) {
+		const char *v = getenv("KSML_FUZZ_CONFIG");
+		enum ksml_profile p = KSML_PROFILE_FAITHFUL;
 
-		if (!v || !*v || strcmp(v, "content") == 0) {
-			mode = KSML_INDEX_CONTENT;
-		} else if (strcmp(v, "checksum") == 0) {
-			mode = KSML_INDEX_CHECKSUM;
-		} else {
+		if (v && *v && ksml_profile_parse(v, &p)) {
 			fprintf(stderr,
-				"fuzz_threads: KSML_FUZZ_INDEX=%s: want "
-				"content or checksum\n",
+				"fuzz_threads: KSML_FUZZ_CONFIG=%s: want "
+				"faithful, portable or model\n",
 				v);
 			exit(2);
 		}
+		profile = (int)p;
 	}
-	return (enum ksml_index_mode)mode;
+	return (enum ksml_profile)profile;
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -114,7 +111,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	cfg.ops = ksml_user_host_nodes() >= 2 ? NULL : ksml_user_ops_fake_numa(2);
 	cfg.start_ksmd = true;
 	cfg.max_frames = 8192;
-	cfg.index_mode = fuzz_index_mode();
+	ksml_config_profile(&cfg, fuzz_profile());
 	allocs = ksml_plat_live_allocs();
 	warns = ksml_warn_count();
 	err = ksml_init(&ksm, &cfg);

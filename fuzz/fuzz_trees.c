@@ -205,7 +205,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	ksml_user_manual_ops(&ops, &clk);
 	cfg.ops = &ops;
 	cfg.max_frames = 1024;
-	cfg.index_mode = ksml_fuzz_bool(&fd) ? KSML_INDEX_CHECKSUM : KSML_INDEX_CONTENT;
+	/* the named configuration: faithful, portable or model */
+	ksml_config_profile(&cfg,
+			    (enum ksml_profile)ksml_fuzz_range(&fd, 0, 2));
 	nr_mm = (int)ksml_fuzz_range(&fd, 1, MAX_MM);
 	phases = (int)ksml_fuzz_range(&fd, 1, MAX_PHASES);
 	use_zero = ksml_fuzz_range(&fd, 0, 3) == 0;
@@ -269,8 +271,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				total++;
 			}
 		if (fw_tracing()) {
-			fprintf(stderr, "phase %d: M=%lu use_zero=%d across=%d index=%d\n", ph,
-				m, use_zero, across, cfg.index_mode);
+			fprintf(stderr,
+				"phase %d: M=%lu use_zero=%d across=%d "
+				"index=%d knowledge=%d\n",
+				ph, m, use_zero, across, cfg.index_mode,
+				cfg.model_knowledge);
 			for (i = 0; i < nr_mm; i++) {
 				fprintf(stderr, "  mm%d node %d:", i, mms[i].node);
 				for (p = 0; p < mms[i].npages; p++)

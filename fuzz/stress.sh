@@ -5,15 +5,15 @@
 #
 # One run is a whole replay of fuzz/corpus/fuzz_threads through one build
 # (TSan, gcc -O2, ASan+UBSan) or one run of the threaded unit test
-# (tests/test_threads, TSan), in one configuration (kernel-faithful trees
-# or the checksum index) and under one condition:
+# (tests/test_threads, TSan), in one named configuration (faithful,
+# portable, model) and under one condition:
 #   quiet     nothing else running
 #   load      a busy loop on every other CPU
 #   cold      a large allocation touched and freed just before the run
 #   pinned    every thread of the run on one CPU (preemption interleaves)
 #   pinload   pinned to CPU 0 with a busy loop on CPU 0 as well
 # The runs go round the builds, conditions and configurations, so every
-# combination is met every 40 runs.
+# combination is met every 60 runs.
 #
 #   STRESS_RUNS=N      runs (default 300)
 #   STRESS_MEMHOG_MIB  size of the cold allocation (default: a quarter of
@@ -52,7 +52,7 @@ norand=""
 
 builds=(tsan gcc asan unit)
 conds=(quiet load cold pinned pinload)
-configs=(content checksum)
+configs=(faithful portable model)
 loaders=()
 stop_load() {
 	local p
@@ -74,10 +74,10 @@ start_load() { # CPUs to load
 command_of() { # build config
 	local idx=$2
 	case $1 in
-	tsan) echo "env KSML_FUZZ_INDEX=$idx TSAN_OPTIONS='$tsan_env' $norand $FZ/replay/fuzz_threads-tsan -q $corpus" ;;
-	gcc) echo "env KSML_FUZZ_INDEX=$idx $FZ/gcc/fuzz_threads -q $corpus" ;;
-	asan) echo "env KSML_FUZZ_INDEX=$idx $FZ/replay/fuzz_threads -q $corpus" ;;
-	unit) echo "env KSML_TEST_FAST=$([ "$idx" = checksum ] && echo 1 || echo 0) TSAN_OPTIONS='halt_on_error=1 exitcode=66' $norand build/tests/test_threads" ;;
+	tsan) echo "env KSML_FUZZ_CONFIG=$idx TSAN_OPTIONS='$tsan_env' $norand $FZ/replay/fuzz_threads-tsan -q $corpus" ;;
+	gcc) echo "env KSML_FUZZ_CONFIG=$idx $FZ/gcc/fuzz_threads -q $corpus" ;;
+	asan) echo "env KSML_FUZZ_CONFIG=$idx $FZ/replay/fuzz_threads -q $corpus" ;;
+	unit) echo "env KSML_TEST_CONFIG=$idx TSAN_OPTIONS='halt_on_error=1 exitcode=66' $norand build/tests/test_threads" ;;
 	esac
 }
 
@@ -86,7 +86,7 @@ declare -A count
 for ((i = 0; i < RUNS; i++)); do
 	b=${builds[i % 4]}
 	c=${conds[(i / 4) % 5]}
-	k=${configs[(i / 20) % 2]}
+	k=${configs[(i / 20) % 3]}
 	cmd=$(command_of "$b" "$k")
 	pin=""
 	case $c in

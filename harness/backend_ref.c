@@ -94,7 +94,7 @@ static int ref_open(struct ksml_drv *d)
 	memset(&cfg, 0, sizeof(cfg));
 	if (d->opts.numa_nodes > 1)
 		cfg.ops = ksml_user_ops_fake_numa(d->opts.numa_nodes);
-	cfg.index_mode = (enum ksml_index_mode)d->opts.index_mode;
+	ksml_config_profile(&cfg, (enum ksml_profile)d->opts.profile);
 	ret = ksml_init(&rp->ksm, &cfg);
 	if (ret) {
 		free(rp);

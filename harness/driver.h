@@ -81,7 +81,7 @@ struct ksml_backend_ops {
 
 struct ksml_drv_opts {
 	int numa_nodes;	      /* ref: simulated nodes (0 = host's) */
-	int index_mode;	      /* ref: enum ksml_index_mode (0 = the kernel's) */
+	int profile;	      /* ref: enum ksml_profile (0 = faithful) */
 	int lock_timeout_s;   /* linux: wait for the live-KSM lock */
 	int wait_quiet_s;     /* linux: wait for other KSM users to leave */
 	bool verbose;

@@ -31,7 +31,7 @@ int ksml_linux_read_ksm_stat(int pid, struct ksml_mm_stat *st);
 
 static bool quiet;
 static int wait_quiet;
-static int ref_index; /* --index: enum ksml_index_mode for the ref backend */
+static int ref_profile; /* --config: enum ksml_profile of the ref backend */
 
 static const char usage_main[] =
 	"usage: ksmlab COMMAND [OPTIONS] [ARGS]\n"
@@ -108,7 +108,7 @@ static int run_one_min(const char *backend, const struct ksml_workload *wl,
 		return -EINVAL;
 	}
 	o.numa_nodes = wl->numa_nodes;
-	o.index_mode = ref_index;
+	o.profile = ref_profile;
 	o.wait_quiet_s = wait_quiet;
 	ret = ksml_drv_open(&d, ops, &o);
 	if (ret) {
@@ -244,28 +244,40 @@ static int parse_wl(const char *path, struct ksml_workload *wl)
 }
 
 static const char usage_run[] =
-	"usage: ksmlab run [-b ref|linux|kmod] [--json] [-q] [--index content|checksum]\n"
-	"                  WORKLOAD...\n"
-	"  Replays each workload file on the backend (default ref), one full scan at\n"
-	"  a time, until the deterministic counters are unchanged over 2 more scans\n"
+	"usage: ksmlab run [-b ref|linux|kmod] [--json] [-q]\n"
+	"                  [--config faithful|portable|model] WORKLOAD...\n"
+	"  Replays each workload file on the backend (default ref), one full "
+	"scan at\n"
+	"  a time, until the deterministic counters are unchanged over 2 more "
+	"scans\n"
 	"  (or the workload's max-scans), and prints the counters, per-space\n"
-	"  /proc/PID/ksm_stat values, scans to converge, wall time and scanner CPU.\n"
-	"  -b NAME   backend: ref (in-process core), linux (host KSM, root), kmod\n"
+	"  /proc/PID/ksm_stat values, scans to converge, wall time and scanner "
+	"CPU.\n"
+	"  -b NAME   backend: ref (in-process core), linux (host KSM, root), "
+	"kmod\n"
 	"  --json    one JSON object per workload on stdout\n"
 	"  -q        no progress line\n"
 	"  --wait-quiet SECS  linux: first wait up to SECS (in all) for other\n"
-	"            processes registered with KSM (e.g. qemu guests) to go away\n"
-	"  --index content|checksum  ref: the kernel's content-ordered trees\n"
-	"            (default) or the checksum index (the fast option)\n";
+	"            processes registered with KSM (e.g. qemu guests) to go "
+	"away\n"
+	"  --config faithful|portable|model  ref's named configuration:\n"
+	"            faithful (default): the kernel's trees and reads;\n"
+	"            portable: the hash index, XXH3, every page read on every\n"
+	"            visit as ksmd must; model: portable plus what ksmd does "
+	"not\n"
+	"            know (which pages were written).  --index "
+	"content|checksum\n"
+	"            is the older spelling of faithful|model.\n";
 
 static const struct option run_opts[] = {
-	{ "backend", required_argument, NULL, 'b' },
-	{ "json", no_argument, NULL, 'j' },
-	{ "quiet", no_argument, NULL, 'q' },
-	{ "wait-quiet", required_argument, NULL, 'w' },
-	{ "index", required_argument, NULL, 'i' },
-	{ "help", no_argument, NULL, 'h' },
-	{ NULL, 0, NULL, 0 },
+	{"backend", required_argument, NULL, 'b'},
+	{"json", no_argument, NULL, 'j'},
+	{"quiet", no_argument, NULL, 'q'},
+	{"wait-quiet", required_argument, NULL, 'w'},
+	{"index", required_argument, NULL, 'i'},
+	{"config", required_argument, NULL, 'c'},
+	{"help", no_argument, NULL, 'h'},
+	{NULL, 0, NULL, 0},
 };
 
 static int parse_wait(const char *cmd, const char *arg)
@@ -285,14 +297,29 @@ static int parse_wait(const char *cmd, const char *arg)
 static int parse_index(const char *cmd, const char *arg)
 {
 	if (!strcmp(arg, "content")) {
-		ref_index = KSML_INDEX_CONTENT;
+		ref_profile = KSML_PROFILE_FAITHFUL;
 	} else if (!strcmp(arg, "checksum")) {
-		ref_index = KSML_INDEX_CHECKSUM;
+		ref_profile = KSML_PROFILE_MODEL;
 	} else {
 		fprintf(stderr, "ksmlab %s: --index '%s' is not 'content' or 'checksum'\n",
 			cmd, arg);
 		return -1;
 	}
+	return 0;
+}
+
+static int parse_config(const char *cmd, const char *arg)
+{
+	enum ksml_profile p;
+
+	if (ksml_profile_parse(arg, &p)) {
+		fprintf(stderr,
+			"ksmlab %s: --config '%s' is not 'faithful', "
+			"'portable' or 'model'\n",
+			cmd, arg);
+		return -1;
+	}
+	ref_profile = (int)p;
 	return 0;
 }
 
@@ -313,6 +340,10 @@ static int cmd_run(int argc, char **argv)
 			break;
 		case 'i':
 			if (parse_index("run", optarg))
+				return 2;
+			break;
+		case 'c':
+			if (parse_config("run", optarg))
 				return 2;
 			break;
 		case 'j':
@@ -392,23 +423,35 @@ static int cmd_check(int argc, char **argv)
 
 static const char usage_diff[] =
 	"usage: ksmlab diff [-b linux|kmod] [-q] [--json] [--wait-quiet SECS]\n"
-	"                   [--index content|checksum] WORKLOAD...\n"
-	"  Runs each workload on ref and on linux (or, with -b kmod, on the kernel\n"
+	"                   [--config faithful|portable|model] WORKLOAD...\n"
+	"  Runs each workload on ref and on linux (or, with -b kmod, on the "
+	"kernel\n"
 	"  module inside its guest) and prints a side-by-side table\n"
-	"  of the counters.  The deterministic ones (pages_shared, pages_sharing,\n"
-	"  pages_unshared, stable_node_chains, stable_node_dups, ksm_zero_pages and\n"
-	"  every live space's ksm_merging_pages) must be equal.  A workload with an\n"
-	"  `expect-different REASON` line prints the reason instead of failing.\n"
-	"  Other processes registered with the host's KSM (e.g. qemu guests) add\n"
-	"  their pages to the global counters: then only the per-process values\n"
-	"  (ksm_merging_pages, ksm_rmap_items, ksm_zero_pages of our processes,\n"
+	"  of the counters.  The deterministic ones (pages_shared, "
+	"pages_sharing,\n"
+	"  pages_unshared, stable_node_chains, stable_node_dups, "
+	"ksm_zero_pages and\n"
+	"  every live space's ksm_merging_pages) must be equal.  A workload "
+	"with an\n"
+	"  `expect-different REASON` line prints the reason instead of "
+	"failing.\n"
+	"  Other processes registered with the host's KSM (e.g. qemu guests) "
+	"add\n"
+	"  their pages to the global counters: then only the per-process "
+	"values\n"
+	"  (ksm_merging_pages, ksm_rmap_items, ksm_zero_pages of our "
+	"processes,\n"
 	"  after every scan) are compared, and the row says so.\n"
-	"  --wait-quiet SECS  wait up to SECS (in all) for them to go away first.\n"
-	"  --index content|checksum  ref's index: the kernel's (default) or the\n"
-	"            checksum index; both must give the kernel's counters.\n"
-	"  Exit: 0 all equal or expected, 1 an unexpected difference, 2 an error,\n"
+	"  --wait-quiet SECS  wait up to SECS (in all) for them to go away "
+	"first.\n"
+	"  --config faithful|portable|model  ref's named configuration (see\n"
+	"            ksmlab run --help); each must give the kernel's "
+	"counters.\n"
+	"  Exit: 0 all equal or expected, 1 an unexpected difference, 2 an "
+	"error,\n"
 	"  3 no proven difference, but some rows could only be compared per\n"
-	"  process, or differed while other processes used KSM (inconclusive).\n";
+	"  process, or differed while other processes used KSM "
+	"(inconclusive).\n";
 
 struct diff_row {
 	char name[KSML_WL_MAX_NAME];
@@ -476,6 +519,10 @@ static int cmd_diff(int argc, char **argv)
 			break;
 		case 'i':
 			if (parse_index("diff", optarg))
+				return 2;
+			break;
+		case 'c':
+			if (parse_config("diff", optarg))
 				return 2;
 			break;
 		case 'q':

@@ -24,6 +24,41 @@ void ksml_wakeup_ksmd(struct ksml *ksm)
 	ksml_plat_wake_up(&ksm->ksm_thread_wait);
 }
 
+static const char *const profile_names[KSML_NR_PROFILES] = {
+	[KSML_PROFILE_FAITHFUL] = "faithful",
+	[KSML_PROFILE_PORTABLE] = "portable",
+	[KSML_PROFILE_MODEL] = "model",
+};
+
+void ksml_config_profile(struct ksml_config *cfg, enum ksml_profile profile)
+{
+	cfg->index_mode = profile == KSML_PROFILE_FAITHFUL ? KSML_INDEX_CONTENT
+							   : KSML_INDEX_HASH;
+	cfg->fast_checksum = profile != KSML_PROFILE_FAITHFUL;
+	cfg->model_knowledge = profile == KSML_PROFILE_MODEL;
+}
+
+const char *ksml_profile_name(enum ksml_profile profile)
+{
+	return (unsigned int)profile < KSML_NR_PROFILES ? profile_names[profile]
+							: NULL;
+}
+
+int ksml_profile_parse(const char *name, enum ksml_profile *profile)
+{
+	int p, i;
+
+	for (p = 0; p < KSML_NR_PROFILES; p++) {
+		for (i = 0; name[i] && name[i] == profile_names[p][i]; i++)
+			;
+		if (!name[i] && !profile_names[p][i]) {
+			*profile = (enum ksml_profile)p;
+			return 0;
+		}
+	}
+	return -KSML_EINVAL;
+}
+
 long ksml_warn_count(void)
 {
 	return ksml_plat_warn_count();
@@ -70,6 +105,9 @@ static void init_state(struct ksml *ksm, const struct ksml_config *cfg)
 	if (cfg)
 		ksm->cfg = *cfg;
 	ksm->ops = ksm->cfg.ops ? ksm->cfg.ops : ksml_plat_default_ops();
+	ksm->index = ksm->cfg.index_mode == KSML_INDEX_HASH
+			     ? &ksml_index_hash_ops
+			     : &ksml_index_tree_ops;
 	ksm->nr_node_ids = ksm->ops->nr_node_ids(ksm->ops->ctx);
 	if (ksm->nr_node_ids < 1)
 		ksm->nr_node_ids = 1;
@@ -109,7 +147,8 @@ static void destroy_state(struct ksml *ksm)
 	ksml_plat_mutex_destroy(&ksm->ksm_thread_mutex);
 	if (ksm->root_stable_tree != ksm->one_stable_tree)
 		ksml_plat_free(ksm->root_stable_tree);
-	ksml_checksum_index_free(ksm);
+	ksml_knowledge_free(ksm);
+	ksm->index->free(ksm);
 }
 
 static void stop_ksmd(struct ksml *ksm)
@@ -135,6 +174,8 @@ int ksml_init(struct ksml **out, const struct ksml_config *cfg)
 	struct ksml *ksm;
 	int err;
 
+	if (cfg && (unsigned int)cfg->index_mode > KSML_INDEX_HASH)
+		return -KSML_EINVAL;
 	ksm = ksml_plat_zalloc(sizeof(*ksm));
 	if (!ksm)
 		return -KSML_ENOMEM;
@@ -148,7 +189,10 @@ int ksml_init(struct ksml **out, const struct ksml_config *cfg)
 	err = ksm_slab_init(ksm);
 	if (err)
 		goto out_vm;
-	err = ksml_checksum_index_init(ksm);
+	err = ksm->index->init(ksm);
+	if (err)
+		goto out_free;
+	err = ksml_knowledge_init(ksm);
 	if (err)
 		goto out_free;
 

@@ -153,11 +153,12 @@ static void check_stable_tree(struct ksml *ksm, struct report *r,
 
 			expect(r, "tree node is not a dup", is_stable_node_dup(node), 0);
 			expect(r, "tree node filed under its nid", node->nid, nid);
-			if (ksm->stable_hash) {
-				expect(r, "tree node found by the checksum index's hash",
-				       ksml_stable_hash_find(ksm, node->key, nid) == node, 1);
-				tree_nodes++;
-			}
+			if (ksm->index->stable_filed)
+				expect(r,
+				       "tree node found where the index files "
+				       "it",
+				       ksm->index->stable_filed(ksm, node), 1);
+			tree_nodes++;
 			if (is_stable_node_chain(node)) {
 				struct ksml_hlist_node *n;
 				long long nr = 0, cand = 0;
@@ -192,16 +193,16 @@ static void check_stable_tree(struct ksml *ksm, struct report *r,
 					page = node->kpfn;
 			}
 			/* stable pages cannot change: the tree stays ordered */
-			if (page && prev && ksm->cfg.index_mode == KSML_INDEX_CONTENT)
+			if (page && prev && ksm->index == &ksml_index_tree_ops)
 				expect(r, "stable tree in content order",
 				       ksml_page_cmp(ksm, prev, page) < 0, 1);
 			if (page)
 				prev = page;
 		}
 	}
-	if (ksm->stable_hash)
-		expect(r, "checksum index's hash holds the tree nodes only",
-		       (long long)ksm->stable_hash_count, tree_nodes);
+	if (ksm->index->stable_filed_count)
+		expect(r, "the index holds the tree nodes only",
+		       ksm->index->stable_filed_count(ksm), tree_nodes);
 	{
 		struct ksml_list_head *pos;
 

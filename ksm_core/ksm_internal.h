@@ -24,6 +24,7 @@
 
 #include "ksml.h"
 #include "ksm_list.h"
+#include "ksm_index.h"
 
 /* ------------------------------------------------------------ the model */
 
@@ -176,12 +177,13 @@ static inline bool ksm_test_exit(struct ksml_mm *mm)
 #define STABLE_NODE_CHAIN (-1024)
 
 /*
- * A content name: a frame and an even write count name one content for
- * good (a frame's wgen only moves on).  The checksum index names what a
- * page held when it was checksummed, and a page found equal (by memcmp,
- * while both were in cache) to an earlier page of the pass takes that
- * page's name: two pages with one name need no compare to merge, as long
- * as each still holds the content it was named for.
+ * A content name (model knowledge, ksm_knowledge.c): a frame and an even
+ * write count name one content for good (a frame's wgen only moves on).
+ * A page is named for what it held when it was checksummed, and a page
+ * found equal (by memcmp, while both were in cache) to an earlier page of
+ * the pass takes that page's name: two pages with one name need no
+ * compare to merge, as long as each still holds the content it was named
+ * for.
  */
 struct ksm_cname {
 	struct ksml_frame *frame; /* NULL: unnamed */
@@ -202,14 +204,15 @@ static inline bool ksm_cname_eq(const struct ksm_cname *a, const struct ksm_cnam
  * @oldchecksum: checksum of the page at the previous processed visit
  * @age: smart scan: number of visits, saturating
  * @remaining_skips: smart scan: visits that may still be skipped
- * @key: 64-bit page hash behind oldchecksum (KSML_INDEX_CHECKSUM only)
- * @vframe, @vgen: the frame and content version oldchecksum was computed
- *	from (KSML_INDEX_CHECKSUM only; vframe NULL when unknown)
- * @cname: the name of that content (struct ksm_cname)
  * @node: unstable tree link (when UNSTABLE_FLAG)
- * @uhash: its bucket link instead, with the checksum index
+ * @uhash: its bucket link instead, in the hash index
  * @head: stable node (dup) it hangs from (when STABLE_FLAG)
  * @hlist: link in head's hlist (when STABLE_FLAG)
+ * Beside the kernel's fields, the options' own:
+ * @key: 64-bit page hash behind oldchecksum (the hash index's key)
+ * @vframe, @vgen: the frame and content version oldchecksum was computed
+ *	from (model knowledge; vframe NULL when unknown)
+ * @cname: the name of that content (model knowledge)
  */
 struct ksm_rmap_item {
 	struct ksm_rmap_item *rmap_list;
@@ -219,30 +222,19 @@ struct ksm_rmap_item {
 	uint32_t oldchecksum;
 	uint8_t age;
 	uint8_t remaining_skips;
-	uint64_t key;
-	struct ksml_frame *vframe;
-	unsigned long vgen;
-	struct ksm_cname cname;
 	union {
 		struct ksml_rb_node node;
-		struct ksml_hlist_node uhash; /* the checksum index's bucket */
+		struct ksml_hlist_node uhash; /* the hash index's bucket */
 		struct {
 			struct ksm_stable_node *head;
 			struct ksml_hlist_node hlist;
 		};
 	};
-};
-
-/*
- * The checksum index keeps the unstable "tree" as a hash table on the key:
- * an rbtree ordered by key finds the same single item per (key, node) but
- * pays a cache miss per level.  A bucket belongs to the pass (epoch) it
- * was last touched in; an older one is empty, which is the root reset of
- * every pass without clearing the table.
- */
-struct ksm_unstable_bucket {
-	struct ksml_hlist_head head;
-	unsigned long epoch;
+	/* options (see above) */
+	uint64_t key;
+	struct ksml_frame *vframe;
+	unsigned long vgen;
+	struct ksm_cname cname;
 };
 
 /**
@@ -257,13 +249,15 @@ struct ksm_unstable_bucket {
  * @chain_prune_time: jiffies of the last prune (chain)
  * @rmap_hlist_len: items on hlist; STABLE_NODE_CHAIN for a chain
  * @nid: which stable tree it is filed in
- * @key: 64-bit hash of the content (KSML_INDEX_CHECKSUM order only)
- * @shash: link in the checksum index's hash of tree nodes by (key, nid)
- * @cname, @kat: name of the KSM page's content, held by frame and version
- *	@kat (checksum index; cname.frame NULL: unnamed)
+ * Beside the kernel's fields, the options' own:
+ * @key: 64-bit hash of the content (the hash index's key)
+ * @shash: link in the hash index's table of tree nodes by (key, nid)
  * @chain: the chain a dup belongs to
  * @nr_candidates: chain: its dups with room for another mapping
  * @clean_gen: chain: ksm_frames_gone when a walk last found no stale dup
+ *	(these three let the hash index skip chain walks that change nothing)
+ * @cname, @kat: name of the KSM page's content, held by frame and version
+ *	@kat (model knowledge; cname.frame NULL: unnamed)
  */
 struct ksm_stable_node {
 	struct ksml_rb_node node;
@@ -277,13 +271,14 @@ struct ksm_stable_node {
 	};
 	int rmap_hlist_len;
 	int nid;
+	/* options (see above) */
 	uint64_t key;
 	struct ksml_hlist_node shash;
-	struct ksm_cname cname;
-	struct ksm_cname kat;
 	struct ksm_stable_node *chain;
 	int nr_candidates;
 	unsigned long clean_gen;
+	struct ksm_cname cname;
+	struct ksm_cname kat;
 };
 
 /**
@@ -374,25 +369,14 @@ struct ksml {
 	/* KSM frames freed so far: what can make a stable node stale */
 	unsigned long ksm_frames_gone;
 
-	/* trees */
+	/* trees, reached through the index (ksm_index.h) */
+	const struct ksm_index_ops *index;
+	void *index_data;     /* the index's own state */
+	void *knowledge_data; /* model knowledge's (ksm_knowledge.c), or NULL */
 	struct ksml_rb_root one_stable_tree[1];
 	struct ksml_rb_root one_unstable_tree[1];
 	struct ksml_rb_root *root_stable_tree;
 	struct ksml_rb_root *root_unstable_tree;
-	/*
-	 * With the checksum index the stable tree is a hash of its nodes by
-	 * (key, nid) instead of an rbtree: it finds the one node the key-
-	 * ordered walk would stop at, at the cost of a bucket.
-	 */
-	struct ksml_hlist_head *stable_hash;
-	unsigned long stable_hash_mask;
-	unsigned long stable_hash_count;
-	/* the checksum index's last page seen per key bucket (ksm_cname.c) */
-	struct ksm_recent *recent;
-	unsigned long recent_mask;
-	struct ksm_unstable_bucket *unstable_hash; /* checksum index only */
-	unsigned long unstable_hash_mask;
-	unsigned long unstable_epoch;
 	int ksm_nr_node_ids; /* trees in use: 1, or nr_node_ids */
 	int nr_node_ids;     /* NUMA node ids frames may carry */
 	struct ksml_list_head migrate_nodes;
@@ -511,9 +495,7 @@ int ksml_try_to_merge_with_zero_page(struct ksml *ksm,
 int ksml_try_to_merge_with_ksm_page(struct ksml *ksm,
 				    struct ksm_rmap_item *rmap_item,
 				    struct ksml_frame *page,
-				    struct ksml_frame *kpage,
-				    const struct ksm_cname *kname,
-				    const struct ksm_cname *kat);
+				    struct ksml_frame *kpage);
 struct ksml_frame *ksml_try_to_merge_two_pages(struct ksml *ksm,
 					       struct ksm_rmap_item *rmap_item,
 					       struct ksml_frame *page,
@@ -571,60 +553,46 @@ void ksml_check_stable_tree(struct ksml *ksm, unsigned long start_pfn,
 void ksml_prune_migrate_nodes(struct ksml *ksm);
 int ksml_page_cmp(struct ksml *ksm, struct ksml_frame *a, struct ksml_frame *b);
 
+/* the stable tree's nodes under nid, through the index */
+static inline struct ksm_stable_node *ksml_stable_tree_first(struct ksml *ksm,
+							     int nid)
+{
+	return ksm->index->stable_first(ksm, nid);
+}
+
+static inline struct ksm_stable_node *
+ksml_stable_tree_next(struct ksml *ksm, struct ksm_stable_node *node)
+{
+	return ksm->index->stable_next(ksm, node);
+}
+
 /* ksm_unstable.c */
-/*
- * The checksum index's tables are zeroed power-of-two arrays that only
- * grow, to a slot per page scanned.  A new table of at least want entries
- * (and 1024), or NULL when the current size cur is enough or there is no
- * memory: then the old table stays, slower but right.
- */
-static inline void *ksml_index_table(unsigned long want, unsigned long cur,
-				     size_t entry, unsigned long *size)
-{
-	unsigned long n = 1024;
-	void *t;
-
-	while (n < want && n < (1ul << 30))
-		n <<= 1;
-	if (n <= cur)
-		return NULL;
-	t = ksml_plat_zalloc(n * entry);
-	if (t)
-		*size = n;
-	return t;
-}
-
-/* slot of a 64-bit page hash in an index table: its high bits, per node */
-static inline uint64_t ksml_index_hash(uint64_t key, int nid)
-{
-	return (key ^ (uint64_t)nid * 0x9e3779b97f4a7c15ull) >> 20;
-}
-
-struct ksm_recent {
-	uint64_t key;
-	struct ksm_cname name; /* the content's name */
-	struct ksm_cname at;   /* where it was seen: frame and version */
-};
-void ksml_cname_resize(struct ksml *ksm, unsigned long want);
-void ksml_cname_page(struct ksml *ksm, struct ksm_rmap_item *rmap_item,
-		     struct ksml_frame *page, uint64_t key);
-bool ksml_cname_certifies(const struct ksm_rmap_item *rmap_item,
-			  struct ksml_frame *page, const struct ksm_cname *kname,
-			  const struct ksm_cname *kat, struct ksml_frame *kpage);
-void ksml_stable_hash_resize(struct ksml *ksm, unsigned long want);
-struct ksm_stable_node *ksml_stable_hash_find(struct ksml *ksm, uint64_t key,
-					      int nid);
-struct ksm_stable_node *ksml_stable_tree_first(struct ksml *ksm, int nid);
-struct ksm_stable_node *ksml_stable_tree_next(struct ksml *ksm,
-					      struct ksm_stable_node *node);
-int ksml_checksum_index_init(struct ksml *ksm);
-void ksml_checksum_index_free(struct ksml *ksm);
-void ksml_unstable_index_reset(struct ksml *ksm);
-void ksml_unstable_erase(struct ksml *ksm, struct ksm_rmap_item *rmap_item);
 struct ksm_rmap_item *ksml_unstable_tree_search_insert(
 	struct ksml *ksm, struct ksm_rmap_item *rmap_item,
 	struct ksml_frame *page, uint64_t key,
 	struct ksml_frame **tree_pagep);
+
+/* ksm_knowledge.c: model knowledge (cfg.model_knowledge), else the kernel's */
+int ksml_knowledge_init(struct ksml *ksm);
+void ksml_knowledge_free(struct ksml *ksm);
+void ksml_knowledge_pass_start(struct ksml *ksm);
+uint32_t ksml_page_checksum(struct ksml *ksm, struct ksm_rmap_item *rmap_item,
+			    struct ksml_frame *page, uint64_t *key);
+void ksml_note_stable_node(struct ksml *ksm, struct ksm_stable_node *node,
+			   struct ksm_rmap_item *rmap_item,
+			   struct ksml_frame *kfolio);
+bool ksml_pages_identical(struct ksml *ksm,
+			  const struct ksm_rmap_item *rmap_item,
+			  struct ksml_frame *page,
+			  const struct ksm_rmap_item *kitem,
+			  struct ksml_frame *kpage);
+
+/* start of a pass: the unstable tree is emptied, the tables sized */
+static inline void ksml_trees_pass_start(struct ksml *ksm)
+{
+	ksm->index->pass_start(ksm);
+	ksml_knowledge_pass_start(ksm);
+}
 
 /* ksm_advisor.c */
 void ksml_advisor_start_scan(struct ksml *ksm);

@@ -171,13 +171,15 @@ out:
 
 /*
  * Merge page at addr into kpage, or with kpage NULL turn page itself into
- * a KSM page (without a stable node yet).  0 on success, -KSML_EFAULT.
+ * a KSM page (without a stable node yet).  kitem: the rmap_item kpage was
+ * scanned as, in a two-page merge.  0 on success, -KSML_EFAULT.
  */
 static int try_to_merge_one_page(struct ksml *ksm, struct ksml_vma *vma,
 				 struct ksm_rmap_item *rmap_item,
-				 struct ksml_frame *page, struct ksml_frame *kpage,
-				 const struct ksm_cname *kname,
-				 const struct ksm_cname *kat, unsigned long addr)
+				 struct ksml_frame *page,
+				 struct ksml_frame *kpage,
+				 const struct ksm_rmap_item *kitem,
+				 unsigned long addr)
 {
 	uint32_t orig_pte = 0;
 	int err = -KSML_EFAULT;
@@ -203,8 +205,8 @@ static int try_to_merge_one_page(struct ksml *ksm, struct ksml_vma *vma,
 			KSML_WRITE_ONCE(page->mapping, NULL);
 			KSML_WRITE_ONCE(page->ksm, true);
 			err = 0;
-		} else if (ksml_cname_certifies(rmap_item, page, kname, kat, kpage) ||
-			   ksml_page_cmp(ksm, page, kpage) == 0) {
+		} else if (ksml_pages_identical(ksm, rmap_item, page, kitem,
+						kpage)) {
 			err = replace_page(vma, page, kpage, addr, orig_pte);
 		}
 	}
@@ -229,7 +231,7 @@ int ksml_try_to_merge_with_zero_page(struct ksml *ksm,
 		if (vma)
 			err = try_to_merge_one_page(ksm, vma, rmap_item, page,
 						    ksm->vm.zero_frame, NULL,
-						    NULL, addr);
+						    addr);
 		else
 			err = 0; /* the VMA went away: stop processing */
 		ksml_plat_up_read(&mm->mmap_lock);
@@ -237,12 +239,11 @@ int ksml_try_to_merge_with_zero_page(struct ksml *ksm,
 	return err;
 }
 
-int ksml_try_to_merge_with_ksm_page(struct ksml *ksm,
-				    struct ksm_rmap_item *rmap_item,
-				    struct ksml_frame *page,
-				    struct ksml_frame *kpage,
-				    const struct ksm_cname *kname,
-				    const struct ksm_cname *kat)
+static int __try_to_merge_with_ksm_page(struct ksml *ksm,
+					struct ksm_rmap_item *rmap_item,
+					struct ksml_frame *page,
+					struct ksml_frame *kpage,
+					const struct ksm_rmap_item *kitem)
 {
 	struct ksml_mm *mm = rmap_item->mm;
 	unsigned long addr = rmap_item->address & KSML_PAGE_MASK;
@@ -253,8 +254,8 @@ int ksml_try_to_merge_with_ksm_page(struct ksml *ksm,
 	vma = ksml_find_mergeable_vma(mm, addr);
 	if (!vma)
 		goto out;
-	err = try_to_merge_one_page(ksm, vma, rmap_item, page, kpage, kname,
-				    kat, addr);
+	err = try_to_merge_one_page(ksm, vma, rmap_item, page, kpage, kitem,
+				    addr);
 	if (err)
 		goto out;
 	/* unstable tree membership ends here (the item joins a stable node) */
@@ -264,22 +265,27 @@ out:
 	return err;
 }
 
+int ksml_try_to_merge_with_ksm_page(struct ksml *ksm,
+				    struct ksm_rmap_item *rmap_item,
+				    struct ksml_frame *page,
+				    struct ksml_frame *kpage)
+{
+	return __try_to_merge_with_ksm_page(ksm, rmap_item, page, kpage, NULL);
+}
+
 struct ksml_frame *ksml_try_to_merge_two_pages(struct ksml *ksm,
 					       struct ksm_rmap_item *rmap_item,
 					       struct ksml_frame *page,
 					       struct ksm_rmap_item *tree_rmap_item,
 					       struct ksml_frame *tree_page)
 {
-	/* page's content, if named, is what rmap_item's version says */
-	struct ksm_cname at = { rmap_item->vframe, rmap_item->vgen };
 	int err;
 
-	err = ksml_try_to_merge_with_ksm_page(ksm, rmap_item, page, NULL, NULL,
-					      NULL);
+	err = ksml_try_to_merge_with_ksm_page(ksm, rmap_item, page, NULL);
 	if (!err) {
-		err = ksml_try_to_merge_with_ksm_page(ksm, tree_rmap_item,
-						      tree_page, page,
-						      &rmap_item->cname, &at);
+		/* page is the KSM page now, as rmap_item scanned it */
+		err = __try_to_merge_with_ksm_page(ksm, tree_rmap_item,
+						   tree_page, page, rmap_item);
 		/* a KSM page with a single mapping is no use: undo it */
 		if (err)
 			ksml_break_cow(ksm, rmap_item);

@@ -44,70 +44,20 @@ void ksml_remove_trailing_rmap_items(struct ksml *ksm,
 }
 
 /*
- * The checksum of the volatility filter (low 32 bits of XXH64, as the
- * kernel) and, for the checksum index, the full 64-bit key it came from.
+ * The checksum of the volatility filter (the low 32 bits of XXH64, as the
+ * kernel's) and the full 64-bit hash it came from, which the hash index
+ * keys its tables with.
  */
 uint32_t ksml_calc_checksum(struct ksml *ksm, struct ksml_frame *f,
 			    uint64_t *key)
 {
 	void *p = ksml_plat_page_map(f->page);
-	uint64_t k = 0;
-	uint32_t cs;
+	uint64_t k = ksml_plat_page_hash64(p, ksm->cfg.fast_checksum);
 
-	if (ksm->cfg.index_mode == KSML_INDEX_CHECKSUM || ksm->cfg.fast_checksum) {
-		k = ksml_plat_page_hash64(p, ksm->cfg.fast_checksum);
-		cs = (uint32_t)k;
-	} else {
-		cs = ksml_plat_page_checksum(p);
-	}
 	if (key)
 		*key = k;
-
 	ksml_plat_page_unmap(p);
-	return cs;
-}
-
-/*
- * The checksum of page at rmap_item's visit.  With the checksum index, a
- * page whose frame and content version are the ones the last checksum was
- * computed from has that checksum still: no need to read 4 KiB again.
- * The kernel cannot know this cheaply (it would need a dirty bit that
- * nothing else clears); the model's frames count their writes (wgen).
- */
-static uint32_t page_checksum(struct ksml *ksm, struct ksm_rmap_item *rmap_item,
-			      struct ksml_frame *page, uint64_t *key)
-{
-	unsigned long v;
-	uint32_t cs;
-
-	if (ksm->cfg.index_mode != KSML_INDEX_CHECKSUM)
-		return ksml_calc_checksum(ksm, page, key);
-	if (rmap_item->vframe == page &&
-	    ksml_frame_version_is(page, rmap_item->vgen)) {
-		*key = rmap_item->key;
-		return rmap_item->oldchecksum;
-	}
-	v = ksml_frame_read_begin(page);
-	cs = ksml_calc_checksum(ksm, page, key);
-	/* oldchecksum and key are this version's from here on (see caller) */
-	rmap_item->key = *key;
-	rmap_item->vframe = ksml_frame_version_is(page, v) ? page : NULL;
-	rmap_item->vgen = v;
-	ksml_cname_page(ksm, rmap_item, page, *key);
-	return cs;
-}
-
-/* merge page into a KSM page found in the stable tree, by name if it has one */
-static int try_to_merge_with_stable_page(struct ksml *ksm,
-					 struct ksm_rmap_item *rmap_item,
-					 struct ksml_frame *page,
-					 struct ksml_frame *kfolio)
-{
-	struct ksm_stable_node *kn = page_stable_node(kfolio);
-
-	return ksml_try_to_merge_with_ksm_page(ksm, rmap_item, page, kfolio,
-					       kn ? &kn->cname : NULL,
-					       kn ? &kn->kat : NULL);
+	return (uint32_t)k;
 }
 
 static void cmp_and_merge_page(struct ksml *ksm, struct ksml_frame *page,
@@ -137,7 +87,7 @@ static void cmp_and_merge_page(struct ksml *ksm, struct ksml_frame *page,
 		 * changing often: keep it out of the trees, and don't spend
 		 * time searching for its twin.
 		 */
-		checksum = page_checksum(ksm, rmap_item, page, &key);
+		checksum = ksml_page_checksum(ksm, rmap_item, page, &key);
 		if (rmap_item->oldchecksum != checksum) {
 			rmap_item->oldchecksum = checksum;
 			rmap_item->key = key;
@@ -159,7 +109,8 @@ static void cmp_and_merge_page(struct ksml *ksm, struct ksml_frame *page,
 	if (kfolio) {
 		if (kfolio == KSML_FOLIO_BUSY)
 			return;
-		if (!try_to_merge_with_stable_page(ksm, rmap_item, page, kfolio)) {
+		if (!ksml_try_to_merge_with_ksm_page(ksm, rmap_item, page,
+						     kfolio)) {
 			/* merged: hang the item from the KSM page's node */
 			ksml_frame_lock(kfolio);
 			ksml_stable_tree_append(ksm, rmap_item,
@@ -180,13 +131,9 @@ static void cmp_and_merge_page(struct ksml *ksm, struct ksml_frame *page,
 		if (kfolio) {
 			ksml_frame_lock(kfolio);
 			stable_node = ksml_stable_tree_insert(ksm, kfolio, key);
-			if (stable_node && rmap_item->vframe == kfolio) {
-				/* the KSM page keeps the name it had */
-				stable_node->cname = rmap_item->cname;
-				stable_node->kat.frame = kfolio;
-				stable_node->kat.gen = rmap_item->vgen;
-			}
 			if (stable_node) {
+				ksml_note_stable_node(ksm, stable_node,
+						      rmap_item, kfolio);
 				ksml_stable_tree_append(ksm, tree_rmap_item,
 							stable_node, false);
 				ksml_stable_tree_append(ksm, rmap_item,
@@ -291,7 +238,7 @@ static struct ksm_rmap_item *scan_get_next_rmap_item(struct ksml *ksm,
 		ksml_advisor_start_scan(ksm);
 		if (!ksm->ksm_merge_across_nodes)
 			ksml_prune_migrate_nodes(ksm);
-		ksml_unstable_index_reset(ksm);
+		ksml_trees_pass_start(ksm);
 
 		ksml_plat_spin_lock(&ksm->ksm_mmlist_lock);
 		slot = ksml_list_entry(ksm->ksm_mm_head.mm_node.next,

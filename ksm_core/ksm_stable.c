@@ -25,15 +25,7 @@ static void free_stable_node(struct ksml *ksm, struct ksm_stable_node *node)
 	ksml_plat_cache_free(ksm->stable_node_cache, node);
 }
 
-/*
- * Order of two pages in the kernel's trees: by content.  The checksum
- * index (the option beside it) hashes the trees by a 64-bit checksum
- * instead, and takes an equal checksum for a candidate: the full compare
- * that try_to_merge_one_page() does after write-protect (pages_identical)
- * still refuses a merge of different pages, so a collision, or a page
- * that changed since it was checksummed, only costs a failed merge.  It
- * finds the same equal pages as long as no page changes under the scan.
- */
+/* order of two pages in the kernel's trees: by content */
 int ksml_page_cmp(struct ksml *ksm, struct ksml_frame *a, struct ksml_frame *b)
 {
 	void *pa, *pb;
@@ -48,161 +40,16 @@ int ksml_page_cmp(struct ksml *ksm, struct ksml_frame *a, struct ksml_frame *b)
 	return r;
 }
 
-static struct ksml_hlist_head *stable_hash_bucket(struct ksml_hlist_head *table,
-						  unsigned long mask,
-						  uint64_t key, int nid)
+/* every change of the stable tree's membership goes through the index */
+static void stable_tree_erase(struct ksml *ksm, struct ksm_stable_node *node)
 {
-	return &table[ksml_index_hash(key, nid) & mask];
-}
-
-/* grow to at least want buckets; on no memory keep the table (slower) */
-void ksml_stable_hash_resize(struct ksml *ksm, unsigned long want)
-{
-	struct ksml_hlist_head *t;
-	unsigned long size, i;
-
-	if (!ksm->stable_hash)
-		return;
-	t = ksml_index_table(want, ksm->stable_hash_mask + 1, sizeof(*t), &size);
-	if (!t)
-		return;
-	for (i = 0; i <= ksm->stable_hash_mask; i++) {
-		struct ksml_hlist_node *n, *next;
-
-		for (n = ksm->stable_hash[i].first; n; n = next) {
-			struct ksm_stable_node *node =
-				ksml_hlist_entry(n, struct ksm_stable_node, shash);
-
-			next = n->next;
-			ksml_hlist_add_head(n, stable_hash_bucket(t, size - 1,
-								  node->key, node->nid));
-		}
-	}
-	ksml_plat_free(ksm->stable_hash);
-	ksm->stable_hash = t;
-	ksm->stable_hash_mask = size - 1;
-}
-
-struct ksm_stable_node *ksml_stable_hash_find(struct ksml *ksm, uint64_t key,
-					      int nid)
-{
-	struct ksml_hlist_node *n;
-
-	for (n = stable_hash_bucket(ksm->stable_hash, ksm->stable_hash_mask,
-				    key, nid)->first;
-	     n; n = n->next) {
-		struct ksm_stable_node *node =
-			ksml_hlist_entry(n, struct ksm_stable_node, shash);
-
-		if (node->key == key && node->nid == nid)
-			return node;
-	}
-	return NULL;
-}
-
-static void stable_hash_add(struct ksml *ksm, struct ksm_stable_node *node)
-{
-	/* at most one node per bucket on average: a miss touches few nodes */
-	if (++ksm->stable_hash_count > ksm->stable_hash_mask + 1)
-		ksml_stable_hash_resize(ksm, 2 * ksm->stable_hash_count);
-	ksml_hlist_add_head(&node->shash,
-			    stable_hash_bucket(ksm->stable_hash,
-					       ksm->stable_hash_mask, node->key,
-					       node->nid));
-}
-
-static void stable_hash_del(struct ksml *ksm, struct ksm_stable_node *node)
-{
-	ksm->stable_hash_count--;
-	ksml_hlist_del(&node->shash);
-}
-
-/*
- * Every change of the stable tree's membership goes through these three.
- * With the checksum index the tree is the hash alone: a node is found by
- * its (key, nid), never by a walk, and an rbtree would only cost an
- * insert walk of cache misses per new KSM page.
- */
-static void stable_tree_link(struct ksml *ksm, struct ksm_stable_node *node,
-			     struct ksml_rb_node *parent,
-			     struct ksml_rb_node **link, struct ksml_rb_root *root)
-{
-	if (ksm->stable_hash) {
-		stable_hash_add(ksm, node);
-		return;
-	}
-	ksml_rb_link_node(&node->node, parent, link);
-	ksml_rb_insert_color(&node->node, root);
-}
-
-static void stable_tree_erase(struct ksml *ksm, struct ksm_stable_node *node,
-			      struct ksml_rb_root *root)
-{
-	if (ksm->stable_hash)
-		stable_hash_del(ksm, node);
-	else
-		ksml_rb_erase(&node->node, root);
+	ksm->index->stable_erase(ksm, node);
 }
 
 static void stable_tree_replace(struct ksml *ksm, struct ksm_stable_node *old,
-				struct ksm_stable_node *new,
-				struct ksml_rb_root *root)
+				struct ksm_stable_node *new)
 {
-	if (ksm->stable_hash) {
-		stable_hash_del(ksm, old);
-		stable_hash_add(ksm, new);
-	} else {
-		ksml_rb_replace_node(&old->node, &new->node, root);
-	}
-}
-
-/* the first node filed under nid, from bucket i's node n on */
-static struct ksm_stable_node *stable_hash_scan(struct ksml *ksm, unsigned long i,
-						struct ksml_hlist_node *n, int nid)
-{
-	for (;;) {
-		for (; n; n = n->next) {
-			struct ksm_stable_node *node =
-				ksml_hlist_entry(n, struct ksm_stable_node, shash);
-
-			if (node->nid == nid)
-				return node;
-		}
-		if (++i > ksm->stable_hash_mask)
-			return NULL;
-		n = ksm->stable_hash[i].first;
-	}
-}
-
-/*
- * In-order iteration over the nodes filed under nid (any order for the
- * hash).  Erasing a node keeps a successor taken before valid, in the
- * rbtree (erase keeps the in-order sequence) and in the hash.
- */
-struct ksm_stable_node *ksml_stable_tree_first(struct ksml *ksm, int nid)
-{
-	struct ksml_rb_node *rb;
-
-	if (ksm->stable_hash)
-		return stable_hash_scan(ksm, 0, ksm->stable_hash[0].first, nid);
-	rb = ksml_rb_first(ksm->root_stable_tree + nid);
-	return rb ? ksml_rb_entry(rb, struct ksm_stable_node, node) : NULL;
-}
-
-struct ksm_stable_node *ksml_stable_tree_next(struct ksml *ksm,
-					      struct ksm_stable_node *node)
-{
-	struct ksml_rb_node *rb;
-
-	if (ksm->stable_hash) {
-		struct ksml_hlist_head *b = stable_hash_bucket(
-			ksm->stable_hash, ksm->stable_hash_mask, node->key, node->nid);
-
-		return stable_hash_scan(ksm, (unsigned long)(b - ksm->stable_hash),
-					node->shash.next, node->nid);
-	}
-	rb = ksml_rb_next(&node->node);
-	return rb ? ksml_rb_entry(rb, struct ksm_stable_node, node) : NULL;
+	ksm->index->stable_replace(ksm, old, new);
 }
 
 static inline bool __is_page_sharing_candidate(struct ksml *ksm,
@@ -248,7 +95,7 @@ static void stable_node_dup_del(struct ksml *ksm, struct ksm_stable_node *dup)
 	if (is_stable_node_dup(dup))
 		__stable_node_dup_del(ksm, dup);
 	else
-		stable_tree_erase(ksm, dup, ksm->root_stable_tree + dup->nid);
+		stable_tree_erase(ksm, dup);
 }
 
 static void stable_node_chain_add_dup(struct ksml *ksm,
@@ -264,8 +111,7 @@ static void stable_node_chain_add_dup(struct ksml *ksm,
 
 /* turn the regular node dup into the first dup of a new chain in its place */
 static struct ksm_stable_node *
-alloc_stable_node_chain(struct ksml *ksm, struct ksm_stable_node *dup,
-			struct ksml_rb_root *root)
+alloc_stable_node_chain(struct ksml *ksm, struct ksm_stable_node *dup)
 {
 	struct ksm_stable_node *chain = alloc_stable_node(ksm);
 
@@ -275,17 +121,16 @@ alloc_stable_node_chain(struct ksml *ksm, struct ksm_stable_node *dup,
 	chain->nid = dup->nid;
 	chain->key = dup->key;
 	chain->chain_prune_time = ksml_jiffies(ksm);
-	stable_tree_replace(ksm, dup, chain, root);
+	stable_tree_replace(ksm, dup, chain);
 	KSML_COUNTER_ADD(ksm->ksm_stable_node_chains, 1);
 	stable_node_chain_add_dup(ksm, dup, chain);
 	return chain;
 }
 
 static void free_stable_node_chain(struct ksml *ksm,
-				   struct ksm_stable_node *chain,
-				   struct ksml_rb_root *root)
+				   struct ksm_stable_node *chain)
 {
-	stable_tree_erase(ksm, chain, root);
+	stable_tree_erase(ksm, chain);
 	free_stable_node(ksm, chain);
 	KSML_COUNTER_ADD(ksm->ksm_stable_node_chains, -1);
 }
@@ -419,7 +264,7 @@ void ksml_remove_rmap_item_from_tree(struct ksml *ksm,
 #else
 		if (!age)
 #endif
-			ksml_unstable_erase(ksm, rmap_item);
+			ksm->index->unstable_erase(ksm, rmap_item);
 		KSML_COUNTER_ADD(ksm->ksm_pages_unshared, -1);
 		rmap_item->address &= KSML_PAGE_MASK;
 	}
@@ -434,10 +279,9 @@ out:
  * with one dup; frees a chain left with none.  Returns the dup's page
  * with a reference, or NULL (the tree may have changed: restart).
  */
-static struct ksml_frame *stable_node_dup(struct ksml *ksm,
-					  struct ksm_stable_node **_stable_node_dup,
-					  struct ksm_stable_node **_stable_node,
-					  struct ksml_rb_root *root, bool prune)
+static struct ksml_frame *
+stable_node_dup(struct ksml *ksm, struct ksm_stable_node **_stable_node_dup,
+		struct ksm_stable_node **_stable_node, bool prune)
 {
 	struct ksm_stable_node *chain = *_stable_node, *found = NULL;
 	struct ksml_hlist_node *n, *next;
@@ -455,14 +299,9 @@ static struct ksml_frame *stable_node_dup(struct ksml *ksm,
 	else
 		chain->chain_prune_time = now;
 
-	/*
-	 * The checksum index skips the walk the kernel makes when it would
-	 * find what it finds: no dup has room and none can have gone stale
-	 * since a walk found none (no KSM frame was freed).  The walk would
-	 * end on the first dup, and change nothing.
-	 */
-	if (ksm->stable_hash && !prune && !chain->nr_candidates &&
-	    chain->clean_gen == gone && chain->hlist.first) {
+	/* an index may know that the walk below would change nothing */
+	if (ksm->index->chain_walk_skippable &&
+	    ksm->index->chain_walk_skippable(ksm, chain, prune)) {
 		found = ksml_hlist_entry(chain->hlist.first, struct ksm_stable_node,
 					 hlist_dup);
 		tree_folio = ksml_get_ksm_page(ksm, found, KSML_GET_FOLIO_NOLOCK);
@@ -505,7 +344,7 @@ chosen:
 	if (found) {
 		if (ksml_hlist_is_singular_node(&found->hlist_dup, &chain->hlist)) {
 			/* one dup left: the chain is no longer needed */
-			stable_tree_replace(ksm, chain, found, root);
+			stable_tree_replace(ksm, chain, found);
 			found->head = NULL;
 			found->chain = NULL;
 			free_stable_node(ksm, chain);
@@ -520,16 +359,15 @@ chosen:
 		}
 	} else {
 		/* every dup was stale */
-		free_stable_node_chain(ksm, chain, root);
+		free_stable_node_chain(ksm, chain);
 	}
 	*_stable_node_dup = found;
 	return tree_folio;
 }
 
-static struct ksml_frame *__stable_node_chain(struct ksml *ksm,
-					      struct ksm_stable_node **_stable_node_dup,
-					      struct ksm_stable_node **_stable_node,
-					      struct ksml_rb_root *root, bool prune)
+static struct ksml_frame *
+__stable_node_chain(struct ksml *ksm, struct ksm_stable_node **_stable_node_dup,
+		    struct ksm_stable_node **_stable_node, bool prune)
 {
 	struct ksm_stable_node *node = *_stable_node;
 
@@ -537,7 +375,7 @@ static struct ksml_frame *__stable_node_chain(struct ksml *ksm,
 		*_stable_node_dup = node;
 		return ksml_get_ksm_page(ksm, node, KSML_GET_FOLIO_NOLOCK);
 	}
-	return stable_node_dup(ksm, _stable_node_dup, _stable_node, root, prune);
+	return stable_node_dup(ksm, _stable_node_dup, _stable_node, prune);
 }
 
 /* the parked (migrated) node of a KSM page, or NULL */
@@ -560,11 +398,11 @@ static void park_node(struct ksml *ksm, struct ksm_stable_node *node)
 struct ksml_frame *ksml_stable_tree_search(struct ksml *ksm,
 					   struct ksml_frame *page, uint64_t key)
 {
+	const struct ksm_index_ops *idx = ksm->index;
 	struct ksm_stable_node *page_node = page_stable_node(page);
 	struct ksm_stable_node *stable_node, *stable_node_dup = NULL;
-	struct ksml_rb_node **new, *parent;
-	struct ksml_rb_root *root;
-	int nid;
+	struct ksm_walk w;
+	int nid, ret;
 
 	if (page_node && !is_parked(ksm, page_node)) {
 		/* a KSM page reached through a forked mapping */
@@ -572,61 +410,30 @@ struct ksml_frame *ksml_stable_tree_search(struct ksml *ksm,
 		return page;
 	}
 	nid = get_kpfn_nid(ksm, page);
-	root = ksm->root_stable_tree + nid;
 again:
-	new = &root->rb_node;
-	parent = NULL;
-	/*
-	 * The checksum index: the only node the walk could stop at is the
-	 * one with this key; without one, only a node to file needs the walk
-	 * (for its place).
-	 */
-	if (ksm->stable_hash) {
+	idx->stable_walk_start(ksm, &w, nid, key);
+	ret = 0;
+	while ((stable_node = idx->stable_walk_next(ksm, &w, ret))) {
 		struct ksml_frame *tree_folio;
-
-		stable_node = ksml_stable_hash_find(ksm, key, nid);
-		if (stable_node) {
-			tree_folio = __stable_node_chain(ksm, &stable_node_dup,
-							 &stable_node, root, true);
-			if (!tree_folio)
-				goto again;
-			ksml_frame_put(ksm, tree_folio);
-			goto found;
-		}
-		if (!page_node)
-			return NULL;
-		goto link; /* no place to find: the hash files it */
-	}
-	while (*new) {
-		struct ksml_frame *tree_folio;
-		int ret;
 
 		ksml_plat_yield();
-		stable_node = ksml_rb_entry(*new, struct ksm_stable_node, node);
 		tree_folio = __stable_node_chain(ksm, &stable_node_dup,
-						 &stable_node, root, true);
+						 &stable_node, true);
 		if (!tree_folio)
 			goto again; /* a stale node was erased: tree changed */
-		ret = ksml_page_cmp(ksm, page, tree_folio);
+		ret = idx->page_cmp(ksm, page, tree_folio);
 		ksml_frame_put(ksm, tree_folio);
-
-		parent = *new;
-		if (ret < 0)
-			new = &parent->rb_left;
-		else if (ret > 0)
-			new = &parent->rb_right;
-		else
+		if (!ret)
 			goto found;
 	}
 
 	if (!page_node)
 		return NULL;
-link:
 	/* a migrated KSM page whose content is new to this node's tree */
 	ksml_list_del(&page_node->list);
 	page_node->head = NULL;
 	page_node->nid = nid;
-	stable_tree_link(ksm, page_node, parent, new, root);
+	idx->stable_link(ksm, page_node, &w);
 out:
 	if (ksml_is_page_sharing_candidate(ksm, page_node)) {
 		ksml_frame_get(page);
@@ -667,13 +474,13 @@ replace:
 			ksml_list_del(&page_node->list);
 			page_node->head = NULL;
 			page_node->nid = nid;
-			stable_tree_replace(ksm, stable_node_dup, page_node, root);
+			stable_tree_replace(ksm, stable_node_dup, page_node);
 			if (ksml_is_page_sharing_candidate(ksm, page_node))
 				ksml_frame_get(page);
 			else
 				page = NULL;
 		} else {
-			stable_tree_erase(ksm, stable_node_dup, root);
+			stable_tree_erase(ksm, stable_node_dup);
 			page = NULL;
 		}
 	} else {
@@ -695,7 +502,7 @@ replace:
 
 chain_append:
 	if (stable_node_dup == stable_node) {
-		stable_node = alloc_stable_node_chain(ksm, stable_node_dup, root);
+		stable_node = alloc_stable_node_chain(ksm, stable_node_dup);
 		if (!stable_node)
 			return NULL;
 	}
@@ -714,55 +521,32 @@ struct ksm_stable_node *ksml_stable_tree_insert(struct ksml *ksm,
 						struct ksml_frame *kfolio,
 						uint64_t key)
 {
+	const struct ksm_index_ops *idx = ksm->index;
 	struct ksm_stable_node *stable_node = NULL, *stable_node_dup;
-	struct ksml_rb_node **new, *parent;
-	struct ksml_rb_root *root;
+	struct ksm_walk w;
 	bool need_chain = false;
-	int nid;
+	int nid, ret;
 
 	nid = get_kpfn_nid(ksm, kfolio);
-	root = ksm->root_stable_tree + nid;
 again:
-	parent = NULL;
-	new = &root->rb_node;
-	/* the checksum index: a node with this key makes a chain, no walk */
-	if (ksm->stable_hash) {
-		stable_node = ksml_stable_hash_find(ksm, key, nid);
-		if (stable_node) {
-			struct ksml_frame *tree_folio = __stable_node_chain(
-				ksm, &stable_node_dup, &stable_node, root, false);
-
-			if (!tree_folio)
-				goto again;
-			ksml_frame_put(ksm, tree_folio);
-			need_chain = true;
-		}
-		goto alloc;
-	}
-	while (*new) {
+	idx->stable_walk_start(ksm, &w, nid, key);
+	ret = 0;
+	while ((stable_node = idx->stable_walk_next(ksm, &w, ret))) {
 		struct ksml_frame *tree_folio;
-		int ret;
 
 		ksml_plat_yield();
-		stable_node = ksml_rb_entry(*new, struct ksm_stable_node, node);
 		tree_folio = __stable_node_chain(ksm, &stable_node_dup,
-						 &stable_node, root, false);
+						 &stable_node, false);
 		if (!tree_folio)
 			goto again;
-		ret = ksml_page_cmp(ksm, kfolio, tree_folio);
+		ret = idx->page_cmp(ksm, kfolio, tree_folio);
 		ksml_frame_put(ksm, tree_folio);
-		parent = *new;
-		if (ret < 0) {
-			new = &parent->rb_left;
-		} else if (ret > 0) {
-			new = &parent->rb_right;
-		} else {
+		if (!ret) {
 			need_chain = true;
 			break;
 		}
 	}
 
-alloc:
 	stable_node_dup = alloc_stable_node(ksm);
 	if (!stable_node_dup)
 		return NULL;
@@ -771,12 +555,12 @@ alloc:
 	stable_node_dup->nid = nid;
 	stable_node_dup->key = key;
 	if (!need_chain) {
-		stable_tree_link(ksm, stable_node_dup, parent, new, root);
+		idx->stable_link(ksm, stable_node_dup, &w);
 	} else {
 		if (!is_stable_node_chain(stable_node)) {
 			struct ksm_stable_node *orig = stable_node;
 
-			stable_node = alloc_stable_node_chain(ksm, orig, root);
+			stable_node = alloc_stable_node_chain(ksm, orig);
 			if (!stable_node) {
 				free_stable_node(ksm, stable_node_dup);
 				return NULL;
@@ -832,8 +616,7 @@ static int remove_stable_node(struct ksml *ksm, struct ksm_stable_node *node)
 }
 
 static int remove_stable_node_chain(struct ksml *ksm,
-				    struct ksm_stable_node *node,
-				    struct ksml_rb_root *root)
+				    struct ksm_stable_node *node)
 {
 	struct ksml_hlist_node *n, *next;
 
@@ -845,7 +628,7 @@ static int remove_stable_node_chain(struct ksml *ksm,
 				n, struct ksm_stable_node, hlist_dup)))
 			return 1;
 	}
-	free_stable_node_chain(ksm, node, root);
+	free_stable_node_chain(ksm, node);
 	return 0;
 }
 
@@ -855,12 +638,11 @@ int ksml_remove_all_stable_nodes(struct ksml *ksm)
 	int nid, err = 0;
 
 	for (nid = 0; nid < ksm->ksm_nr_node_ids; nid++) {
-		struct ksml_rb_root *root = ksm->root_stable_tree + nid;
 		struct ksm_stable_node *node, *nxt;
 
 		for (node = ksml_stable_tree_first(ksm, nid); node; node = nxt) {
 			nxt = ksml_stable_tree_next(ksm, node);
-			if (remove_stable_node_chain(ksm, node, root)) {
+			if (remove_stable_node_chain(ksm, node)) {
 				err = -KSML_EBUSY;
 				break; /* proceed to the next nid */
 			}
@@ -938,8 +720,7 @@ static bool stable_node_dup_remove_range(struct ksml *ksm,
 static bool stable_node_chain_remove_range(struct ksml *ksm,
 					   struct ksm_stable_node *node,
 					   unsigned long start_pfn,
-					   unsigned long end_pfn,
-					   struct ksml_rb_root *root)
+					   unsigned long end_pfn)
 {
 	struct ksml_hlist_node *n, *next;
 
@@ -952,7 +733,7 @@ static bool stable_node_chain_remove_range(struct ksml *ksm,
 			start_pfn, end_pfn);
 	}
 	if (ksml_hlist_empty(&node->hlist)) {
-		free_stable_node_chain(ksm, node, root);
+		free_stable_node_chain(ksm, node);
 		return true;
 	}
 	return false;
@@ -966,12 +747,12 @@ void ksml_check_stable_tree(struct ksml *ksm, unsigned long start_pfn,
 	int nid;
 
 	for (nid = 0; nid < ksm->ksm_nr_node_ids; nid++) {
-		struct ksml_rb_root *root = ksm->root_stable_tree + nid;
 		struct ksm_stable_node *sn, *nxt;
 
 		for (sn = ksml_stable_tree_first(ksm, nid); sn; sn = nxt) {
 			nxt = ksml_stable_tree_next(ksm, sn);
-			stable_node_chain_remove_range(ksm, sn, start_pfn, end_pfn, root);
+			stable_node_chain_remove_range(ksm, sn, start_pfn,
+						       end_pfn);
 			ksml_plat_yield();
 		}
 	}

@@ -33,18 +33,35 @@ struct ksml_mm;
 /* sizeof(struct ksm_rmap_item) on a 64-bit kernel: enters the profit formulas */
 #define KSML_RMAP_ITEM_KERNEL_SIZE 64
 
-/* ablation/option switches beside the kernel-faithful default */
+/* the index KSM files pages in (ksm_index.h) */
 enum ksml_index_mode {
-	KSML_INDEX_CONTENT = 0,	  /* the kernel: trees ordered by memcmp of contents */
+	KSML_INDEX_CONTENT =
+		0, /* the kernel's: rbtrees ordered by page content */
 	/*
-	 * the fast option: both trees are hash tables on a 64-bit checksum,
-	 * an unwritten page is not checksummed again (frames count their
-	 * writes), and pages named after one content merge without a second
-	 * read.  Same decisions as the kernel while no page changes under
-	 * the scan (ksmlab diff --index checksum).
+	 * hash tables on the 64-bit page hash: a page's twin is found in a
+	 * bucket instead of by a walk of memcmps, and a chain's dup walk that
+	 * would change nothing is skipped (ksm_index_hash.c)
 	 */
-	KSML_INDEX_CHECKSUM = 1,
+	KSML_INDEX_HASH = 1,
 };
+/* the former name of KSML_INDEX_HASH */
+#define KSML_INDEX_CHECKSUM KSML_INDEX_HASH
+
+/*
+ * The named configurations (ksml_config_profile): what each one uses.
+ *   faithful  the kernel's index and reads: mm/ksm.c as it is.
+ *   portable  the hash index with XXH3 checksums; every page is read on
+ *             every visit, as ksmd must: ideas mm/ksm.c could take.
+ *   model     portable plus model knowledge: the frames' write counts
+ *             (an unwritten page is not read again) and content names (a
+ *             merge needs no compare): what ksmd does not know.
+ */
+enum ksml_profile {
+	KSML_PROFILE_FAITHFUL = 0,
+	KSML_PROFILE_PORTABLE = 1,
+	KSML_PROFILE_MODEL = 2,
+};
+#define KSML_NR_PROFILES 3
 
 struct ksml_config {
 	/* run-time ops (clock, cpu time, frames); NULL = platform default */
@@ -67,11 +84,23 @@ struct ksml_config {
 	 */
 	bool fast_checksum;
 	/*
+	 * use what the model knows and ksmd does not (ksm_knowledge.c):
+	 * which pages were written since they were read.  Same decisions.
+	 */
+	bool model_knowledge;
+	/*
 	 * model a kernel built without CONFIG_KSM: MADV_MERGEABLE and
 	 * MADV_UNMERGEABLE fail with EINVAL (bionic's fallback path)
 	 */
 	bool no_config_ksm;
 };
+
+/* set cfg's index and options to a named configuration (the rest stays) */
+void ksml_config_profile(struct ksml_config *cfg, enum ksml_profile profile);
+/* "faithful", "portable", "model"; NULL for no such profile */
+const char *ksml_profile_name(enum ksml_profile profile);
+/* the profile of that name; -KSML_EINVAL if there is none */
+int ksml_profile_parse(const char *name, enum ksml_profile *profile);
 
 int ksml_init(struct ksml **out, const struct ksml_config *cfg);
 void ksml_destroy(struct ksml *ksm);

@@ -21,17 +21,28 @@
 #define PAGE 4096UL
 
 /*
- * KSML_TEST_FAST=1 runs the same tests with the fast options (checksum
- * index, XXH3): they must reach the same counters as the kernel's way.
+ * KSML_TEST_CONFIG=faithful|portable|model runs the same tests in that
+ * named configuration (KSML_TEST_FAST=1, the older switch, is model): all
+ * must reach the counters the kernel's way reaches.
  */
 static inline void test_config(struct ksml_config *cfg)
 {
-	const char *e = getenv("KSML_TEST_FAST");
+	const char *c = getenv("KSML_TEST_CONFIG");
+	const char *f = getenv("KSML_TEST_FAST");
+	enum ksml_profile p = KSML_PROFILE_FAITHFUL;
 
-	if (e && *e == '1') {
-		cfg->index_mode = KSML_INDEX_CHECKSUM;
-		cfg->fast_checksum = true;
+	if (c && *c) {
+		if (ksml_profile_parse(c, &p)) {
+			fprintf(stderr,
+				"KSML_TEST_CONFIG=%s: want faithful, portable "
+				"or model\n",
+				c);
+			exit(2);
+		}
+	} else if (f && *f == '1') {
+		p = KSML_PROFILE_MODEL;
 	}
+	ksml_config_profile(cfg, p);
 }
 
 static inline struct ksml *new_ksm(void)

@@ -1,8 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: MIT OR GPL-2.0-only
-# ksmd thread against task threads, under ThreadSanitizer: with the
-# kernel's trees, then with the checksum index (KSML_TEST_FAST=1), whose
-# frame write counts are read by ksmd while tasks write.
+# ksmd thread against task threads, under ThreadSanitizer, in each named
+# configuration: the kernel's trees, the hash index, and model knowledge
+# (whose frame write counts ksmd reads while tasks write).
 set -e
 cd "$(dirname "$0")/../.."
 export TSAN_OPTIONS="halt_on_error=1 exitcode=66"
@@ -18,7 +18,7 @@ run() {
 		return $rc
 	}
 }
-echo "== kernel-faithful configuration"
-KSML_TEST_FAST=0 run
-echo "== fast configuration (checksum index)"
-KSML_TEST_FAST=1 run
+for c in faithful portable model; do
+	echo "== $c configuration"
+	KSML_TEST_CONFIG=$c run
+done
