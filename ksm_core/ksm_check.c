@@ -193,7 +193,7 @@ static void check_stable_tree(struct ksml *ksm, struct report *r,
 					page = node->kpfn;
 			}
 			/* stable pages cannot change: the tree stays ordered */
-			if (page && prev && ksm->index == &ksml_index_tree_ops)
+			if (page && prev)
 				expect(r, "stable tree in content order",
 				       ksml_page_cmp(ksm, prev, page) < 0, 1);
 			if (page)

@@ -9,9 +9,10 @@
  *
  *   ksm_index_tree.c  the kernel's rbtrees, ordered by page content
  *                     (KSML_INDEX_CONTENT, the default);
- *   ksm_index_hash.c  hash tables on a 64-bit page hash (KSML_INDEX_HASH):
- *                     the one node a content-ordered walk could stop at
- *                     is the one with the page's hash, found in a bucket.
+ *   ksm_index_hash.c  the same rbtrees, and beside the stable tree a hash
+ *                     table on the 64-bit page hash (KSML_INDEX_HASH): a
+ *                     walk that can change nothing on its way (no chain,
+ *                     no stale node in the tree) is a bucket look-up.
  *
  * A walk is the kernel's loop: the index hands out the next node to look
  * at, the logic looks at it (a keyhole check that may change the tree,
@@ -36,6 +37,7 @@ struct ksm_walk {
 	uint64_t key;
 	int nid;
 	bool started;
+	bool hashed; /* a bucket look-up, not a tree walk (ksm_index_hash.c) */
 };
 
 struct ksm_index_ops {
@@ -44,18 +46,18 @@ struct ksm_index_ops {
 	void (*free)(struct ksml *ksm);
 	/* start of a pass: the unstable tree is emptied */
 	void (*pass_start)(struct ksml *ksm);
-	/*
-	 * Order of page against a tree page during a walk: < 0, 0 (equal:
-	 * the walk ends there), > 0.  The hash index has only candidates
-	 * with the page's hash and takes them as equal; the compare after
-	 * write-protect (pages_identical) still refuses a wrong merge.
+	/* order of page against a tree page: < 0, 0 (equal: the walk ends), > 0
 	 */
 	int (*page_cmp)(struct ksml *ksm, struct ksml_frame *page,
 			struct ksml_frame *tree_page);
 
-	/* stable tree of node nid: regular nodes and chains */
+	/*
+	 * Stable tree of node nid: regular nodes and chains.  to_file: the
+	 * walk must end at the place a new node is filed (an insert, or a
+	 * search for a migrated KSM page's node).
+	 */
 	void (*stable_walk_start)(struct ksml *ksm, struct ksm_walk *w, int nid,
-				  uint64_t key);
+				  uint64_t key, bool to_file);
 	/* the next node to look at, after the last one compared cmp; NULL: end
 	 */
 	struct ksm_stable_node *(*stable_walk_next)(struct ksml *ksm,

@@ -1,34 +1,30 @@
 /* SPDX-License-Identifier: MIT OR GPL-2.0-only */
 /*
- * ksm_index_hash.c - the hash index (KSML_INDEX_HASH): both trees are hash
- * tables on the page's 64-bit hash (the XXH64 or XXH3 behind the 32-bit
- * checksum), per NUMA node.
+ * ksm_index_hash.c - the hash index (KSML_INDEX_HASH): the kernel's
+ * rbtrees, and beside the stable tree a hash table of its nodes by their
+ * page's 64-bit hash (the XXH64 or XXH3 behind the 32-bit checksum).
  *
- * A content-ordered walk can only stop at the node whose page equals the
- * page, and equal pages have equal hashes: the bucket of the hash holds
- * the one candidate, found without a walk of cache misses and memcmps.
- * A candidate is taken as equal; the compare after write-protect
- * (pages_identical) still refuses to merge different pages, so a hash
- * collision, or a page that changed since it was hashed, costs a failed
- * merge, not a wrong one.
+ * A walk of the stable tree does more than find: every node it passes is
+ * looked at through the keyhole, and a stale node is removed, a chain is
+ * pruned, collapsed or reordered on the way (stable_node_dup).  Which
+ * nodes it passes depends on the tree's shape, so a bucket look-up makes
+ * the kernel's decisions only when the walk could change nothing: no
+ * chain in the tree and no stale node (every KSM frame freed so far had
+ * its node removed).  Then the walk's only effect is to find the node with
+ * the page's content, and that node is the one in the page's bucket with
+ * an equal page.  Otherwise, and for every walk that must end at a place
+ * to file a node, the tree is walked as the kernel walks it; the tree is
+ * kept in the kernel's shape, so the fallback is exact too.
  *
- * The unstable table is emptied each pass without clearing it: a bucket
- * belongs to the pass (epoch) it was last touched in.  Tables start small
- * and grow to a bucket per page scanned when memory allows; without
- * memory the old table stays, slower but right.
+ * The unstable tree is the kernel's: its pages may change or vanish under
+ * it, and the kernel's walk stops or turns on what it meets; nothing ksmd
+ * knows says a bucket would find what that walk finds.
  */
 #include "ksm_internal.h"
-
-struct ksm_unstable_bucket {
-	struct ksml_hlist_head head;
-	unsigned long epoch;
-};
 
 struct ksm_hash_index {
 	struct ksml_hlist_head *stable;
 	unsigned long stable_mask, stable_count;
-	struct ksm_unstable_bucket *unstable;
-	unsigned long unstable_mask, epoch;
 };
 
 static struct ksm_hash_index *hidx(struct ksml *ksm)
@@ -93,7 +89,6 @@ static void hash_free(struct ksml *ksm)
 	if (!h)
 		return;
 	ksml_plat_free(h->stable);
-	ksml_plat_free(h->unstable);
 	ksml_plat_free(h);
 	ksm->index_data = NULL;
 }
@@ -106,69 +101,53 @@ static int hash_init(struct ksml *ksm)
 	if (!h)
 		return -KSML_ENOMEM;
 	ksm->index_data = h;
-	h->unstable = ksml_index_table(0, 0, sizeof(*h->unstable), &n);
-	if (!h->unstable)
-		goto nomem;
-	h->unstable_mask = n - 1;
-	h->epoch = 1;
 	h->stable = ksml_index_table(0, 0, sizeof(*h->stable), &n);
-	if (!h->stable)
-		goto nomem;
+	if (!h->stable) {
+		hash_free(ksm);
+		return -KSML_ENOMEM;
+	}
 	h->stable_mask = n - 1;
 	return 0;
-nomem:
-	hash_free(ksm);
-	return -KSML_ENOMEM;
 }
 
-/*
- * Start of a pass: a new epoch empties the unstable table; both tables
- * grow to a bucket per rmap_item if they can.
- */
+/* start of a pass: the tree's reset; the table grows to a bucket per page */
 static void hash_pass_start(struct ksml *ksm)
 {
-	struct ksm_hash_index *h = hidx(ksm);
-	unsigned long want = KSML_READ_ONCE(ksm->ksm_rmap_items), size;
-	struct ksm_unstable_bucket *t;
-
-	h->epoch++;
-	stable_resize(h, want);
-	t = ksml_index_table(want, h->unstable_mask + 1, sizeof(*t), &size);
-	if (!t)
-		return;
-	/* nothing is in the new epoch yet: the old table can just go */
-	ksml_plat_free(h->unstable);
-	h->unstable = t;
-	h->unstable_mask = size - 1;
+	ksml_index_tree_ops.pass_start(ksm);
+	stable_resize(hidx(ksm), KSML_READ_ONCE(ksm->ksm_rmap_items));
 }
 
-/* a candidate of the walk is equal: the merge's compare has the last word */
-static int hash_page_cmp(struct ksml *ksm, struct ksml_frame *page,
-			 struct ksml_frame *tree_page)
+/* would a walk of the stable tree change nothing on its way? */
+static bool stable_walk_is_lookup(struct ksml *ksm)
 {
-	(void)ksm;
-	(void)page;
-	(void)tree_page;
-	return 0;
+	return !KSML_READ_ONCE(ksm->ksm_stable_node_chains) &&
+	       ksml_atomic_read(&ksm->ksm_frames_gone) ==
+		       ksml_atomic_read(&ksm->ksm_stale_nodes_removed);
 }
 
 static void hash_stable_walk_start(struct ksml *ksm, struct ksm_walk *w,
-				   int nid, uint64_t key)
+				   int nid, uint64_t key, bool to_file)
 {
 	struct ksm_hash_index *h = hidx(ksm);
 
+	w->hashed = !to_file && stable_walk_is_lookup(ksm);
+	if (!w->hashed) {
+		ksml_index_tree_ops.stable_walk_start(ksm, w, nid, key,
+						      to_file);
+		return;
+	}
 	w->head = stable_bucket(h->stable, h->stable_mask, key, nid);
 	w->next = w->head->first;
 	w->key = key;
 	w->nid = nid;
-	w->started = true;
 }
 
+/* the bucket's nodes with the page's hash, in turn, until one is equal */
 static struct ksm_stable_node *
 hash_stable_walk_next(struct ksml *ksm, struct ksm_walk *w, int cmp)
 {
-	(void)ksm;
-	(void)cmp;
+	if (!w->hashed)
+		return ksml_index_tree_ops.stable_walk_next(ksm, w, cmp);
 	while (w->next) {
 		struct ksm_stable_node *node = ksml_hlist_entry(
 			w->next, struct ksm_stable_node, shash);
@@ -180,61 +159,38 @@ hash_stable_walk_next(struct ksml *ksm, struct ksm_walk *w, int cmp)
 	return NULL;
 }
 
+/* only a tree walk ends at a place: such walks are the to_file ones */
 static void hash_stable_link(struct ksml *ksm, struct ksm_stable_node *node,
 			     struct ksm_walk *w)
 {
-	(void)w;
+	KSML_WARN_ON(w->hashed);
+	ksml_index_tree_ops.stable_link(ksm, node, w);
 	stable_add(hidx(ksm), node);
 }
 
 static void hash_stable_erase(struct ksml *ksm, struct ksm_stable_node *node)
 {
+	ksml_index_tree_ops.stable_erase(ksm, node);
 	stable_del(hidx(ksm), node);
 }
 
 static void hash_stable_replace(struct ksml *ksm, struct ksm_stable_node *old,
 				struct ksm_stable_node *new)
 {
+	ksml_index_tree_ops.stable_replace(ksm, old, new);
 	stable_del(hidx(ksm), old);
 	stable_add(hidx(ksm), new);
 }
 
-/* the first node filed under nid, from bucket i's node n on */
-static struct ksm_stable_node *stable_scan(struct ksm_hash_index *h,
-					   unsigned long i,
-					   struct ksml_hlist_node *n, int nid)
-{
-	for (;;) {
-		for (; n; n = n->next) {
-			struct ksm_stable_node *node = ksml_hlist_entry(
-				n, struct ksm_stable_node, shash);
-
-			if (node->nid == nid)
-				return node;
-		}
-		if (++i > h->stable_mask)
-			return NULL;
-		n = h->stable[i].first;
-	}
-}
-
-/* bucket order; erasing a node keeps a successor taken before valid */
 static struct ksm_stable_node *hash_stable_first(struct ksml *ksm, int nid)
 {
-	struct ksm_hash_index *h = hidx(ksm);
-
-	return stable_scan(h, 0, h->stable[0].first, nid);
+	return ksml_index_tree_ops.stable_first(ksm, nid);
 }
 
 static struct ksm_stable_node *hash_stable_next(struct ksml *ksm,
 						struct ksm_stable_node *node)
 {
-	struct ksm_hash_index *h = hidx(ksm);
-	struct ksml_hlist_head *b =
-		stable_bucket(h->stable, h->stable_mask, node->key, node->nid);
-
-	return stable_scan(h, (unsigned long)(b - h->stable), node->shash.next,
-			   node->nid);
+	return ksml_index_tree_ops.stable_next(ksm, node);
 }
 
 /*
@@ -250,66 +206,38 @@ static bool hash_chain_walk_skippable(struct ksml *ksm,
 	       chain->hlist.first;
 }
 
-static struct ksm_unstable_bucket *unstable_bucket(struct ksm_hash_index *h,
-						   uint64_t key, int nid)
-{
-	struct ksm_unstable_bucket *b =
-		&h->unstable[ksml_index_hash(key, nid) & h->unstable_mask];
-
-	if (b->epoch != h->epoch) {
-		b->head.first = NULL;
-		b->epoch = h->epoch;
-	}
-	return b;
-}
-
 static void hash_unstable_walk_start(struct ksml *ksm, struct ksm_walk *w,
 				     int nid, uint64_t key)
 {
-	w->head = &unstable_bucket(hidx(ksm), key, nid)->head;
-	w->next = w->head->first;
-	w->key = key;
-	w->nid = nid;
-	w->started = true;
+	ksml_index_tree_ops.unstable_walk_start(ksm, w, nid, key);
 }
 
 static struct ksm_rmap_item *
 hash_unstable_walk_next(struct ksml *ksm, struct ksm_walk *w, int cmp)
 {
-	(void)ksm;
-	(void)cmp;
-	while (w->next) {
-		struct ksm_rmap_item *item =
-			ksml_hlist_entry(w->next, struct ksm_rmap_item, uhash);
-
-		w->next = w->next->next;
-		if (item->key == w->key && item->nid == w->nid)
-			return item;
-	}
-	return NULL;
+	return ksml_index_tree_ops.unstable_walk_next(ksm, w, cmp);
 }
 
 static void hash_unstable_link(struct ksml *ksm, struct ksm_rmap_item *item,
 			       struct ksm_walk *w)
 {
-	(void)ksm;
-	ksml_hlist_add_head(&item->uhash, w->head);
+	ksml_index_tree_ops.unstable_link(ksm, item, w);
 }
 
 static void hash_unstable_erase(struct ksml *ksm, struct ksm_rmap_item *item)
 {
-	(void)ksm;
-	ksml_hlist_del(&item->uhash);
+	ksml_index_tree_ops.unstable_erase(ksm, item);
 }
 
 static bool hash_stable_filed(struct ksml *ksm, struct ksm_stable_node *node)
 {
-	struct ksm_walk w;
-	struct ksm_stable_node *n;
+	struct ksm_hash_index *h = hidx(ksm);
+	struct ksml_hlist_node *n;
 
-	hash_stable_walk_start(ksm, &w, node->nid, node->key);
-	while ((n = hash_stable_walk_next(ksm, &w, 0)))
-		if (n == node)
+	for (n = stable_bucket(h->stable, h->stable_mask, node->key, node->nid)
+			 ->first;
+	     n; n = n->next)
+		if (n == &node->shash)
 			return true;
 	return false;
 }
@@ -324,7 +252,7 @@ const struct ksm_index_ops ksml_index_hash_ops = {
 	.init = hash_init,
 	.free = hash_free,
 	.pass_start = hash_pass_start,
-	.page_cmp = hash_page_cmp,
+	.page_cmp = ksml_page_cmp,
 	.stable_walk_start = hash_stable_walk_start,
 	.stable_walk_next = hash_stable_walk_next,
 	.stable_link = hash_stable_link,

@@ -49,8 +49,9 @@ static struct ksml_rb_node *walk_next(struct ksm_walk *w, int cmp)
 }
 
 static void tree_stable_walk_start(struct ksml *ksm, struct ksm_walk *w,
-				   int nid, uint64_t key)
+				   int nid, uint64_t key, bool to_file)
 {
+	(void)to_file;
 	walk_start(w, ksm->root_stable_tree + nid, nid, key);
 }
 

@@ -205,11 +205,10 @@ static inline bool ksm_cname_eq(const struct ksm_cname *a, const struct ksm_cnam
  * @age: smart scan: number of visits, saturating
  * @remaining_skips: smart scan: visits that may still be skipped
  * @node: unstable tree link (when UNSTABLE_FLAG)
- * @uhash: its bucket link instead, in the hash index
  * @head: stable node (dup) it hangs from (when STABLE_FLAG)
  * @hlist: link in head's hlist (when STABLE_FLAG)
  * Beside the kernel's fields, the options' own:
- * @key: 64-bit page hash behind oldchecksum (the hash index's key)
+ * @key: 64-bit page hash behind oldchecksum (model knowledge)
  * @vframe, @vgen: the frame and content version oldchecksum was computed
  *	from (model knowledge; vframe NULL when unknown)
  * @cname: the name of that content (model knowledge)
@@ -224,7 +223,6 @@ struct ksm_rmap_item {
 	uint8_t remaining_skips;
 	union {
 		struct ksml_rb_node node;
-		struct ksml_hlist_node uhash; /* the hash index's bucket */
 		struct {
 			struct ksm_stable_node *head;
 			struct ksml_hlist_node hlist;
@@ -368,6 +366,11 @@ struct ksml {
 	long ksm_zero_pages;
 	/* KSM frames freed so far: what can make a stable node stale */
 	unsigned long ksm_frames_gone;
+	/*
+	 * stale nodes found and removed so far: while it equals
+	 * ksm_frames_gone no stale node is left in the trees
+	 */
+	unsigned long ksm_stale_nodes_removed;
 
 	/* trees, reached through the index (ksm_index.h) */
 	const struct ksm_index_ops *index;

@@ -218,6 +218,7 @@ stale:
 	ksml_smp_mb();
 	if (KSML_READ_ONCE(node->kpfn) != f)
 		goto again;
+	ksml_atomic_add(&ksm->ksm_stale_nodes_removed, 1);
 	remove_node_from_stable_tree(ksm, node);
 	return NULL;
 }
@@ -411,7 +412,7 @@ struct ksml_frame *ksml_stable_tree_search(struct ksml *ksm,
 	}
 	nid = get_kpfn_nid(ksm, page);
 again:
-	idx->stable_walk_start(ksm, &w, nid, key);
+	idx->stable_walk_start(ksm, &w, nid, key, page_node != NULL);
 	ret = 0;
 	while ((stable_node = idx->stable_walk_next(ksm, &w, ret))) {
 		struct ksml_frame *tree_folio;
@@ -529,7 +530,7 @@ struct ksm_stable_node *ksml_stable_tree_insert(struct ksml *ksm,
 
 	nid = get_kpfn_nid(ksm, kfolio);
 again:
-	idx->stable_walk_start(ksm, &w, nid, key);
+	idx->stable_walk_start(ksm, &w, nid, key, true);
 	ret = 0;
 	while ((stable_node = idx->stable_walk_next(ksm, &w, ret))) {
 		struct ksml_frame *tree_folio;

@@ -760,8 +760,21 @@ static void t_migrate_race(void)
 	raced = p1.migrate_raced - p0.migrate_raced;
 	report(!err && moved > 0, "migrate_race_with_ksmd",
 	       "err=%d rounds %d: migrated %d, busy %d", err, i, moved, busy);
-	report(raced > 0, "migrate_race_reached",
-	       "%llu migrations crossed by a keyhole reference", raced);
+	/*
+	 * Reaching the window needs both vCPUs to run at once, which TCG on a
+	 * busy host does not promise: then say so (the deterministic proof is
+	 * fuzz_race's crash-migrate-keyhole-ref-lost), never a pass.
+	 */
+	if (raced > 0)
+		report(true, "migrate_race_reached",
+		       "%llu migrations crossed by a keyhole reference", raced);
+	else
+		printf("KTEST %smigrate_race_reached SKIP (no migration of %d "
+		       "was "
+		       "crossed by a keyhole reference: the vCPUs did not "
+		       "overlap "
+		       "in the window)\n",
+		       group, i);
 	report(p1.warn_count == p0.warn_count, "migrate_race_no_warn",
 	       "KSML_WARN_ON fired %lld times",
 	       (long long)(p1.warn_count - p0.warn_count));
