@@ -895,9 +895,23 @@ struct shadow_mm {
 	bool pinned[NR_PAGES];
 };
 
+/* every page reads back its last write; a pinned page is private, never KSM */
 static void check_shadow(struct shadow_mm *s)
 {
+	unsigned long p;
+
 	check_pages(s->mm, s->base, s->seed, NR_PAGES);
+	for (p = 0; p < NR_PAGES; p++) {
+		struct ksml_page_info info;
+
+		if (!s->pinned[p])
+			continue;
+		assert_int_equal(ksml_vm_page_info(s->mm, s->base + p * PAGE, &info), 0);
+		assert_true(info.present);
+		assert_false(info.ksm);
+		assert_false(info.zero);
+		assert_int_equal(info.mapcount, 1);
+	}
 }
 
 static void test_random_nothing_lost(void **state)
@@ -906,6 +920,7 @@ static void test_random_nothing_lost(void **state)
 	struct shadow_mm mms[NR_MM];
 	unsigned int seed = 12345;
 	int op, i, live = 0;
+	unsigned long most_sharing = 0, pinned_checks = 0;
 
 	(void)state;
 	memset(mms, 0, sizeof(mms));
@@ -978,12 +993,19 @@ static void test_random_nothing_lost(void **state)
 		}
 		if (op % 500 == 0)
 			assert_invariants(ksm);
+		if (counters(ksm).pages_sharing > most_sharing)
+			most_sharing = counters(ksm).pages_sharing;
+		for (i = 0; i < NR_PAGES; i++)
+			pinned_checks += s->mm && s->pinned[i];
 	}
 	for (i = 0; i < NR_MM; i++)
 		if (mms[i].mm)
 			check_shadow(&mms[i]);
 	assert_invariants(ksm);
 	assert_int_equal(ksml_warn_count(), 0);
+	/* the run did what it is for: pages merged, pinned pages were checked */
+	assert_true(most_sharing > 0);
+	assert_true(pinned_checks > 0);
 	(void)live;
 	ksml_destroy(ksm);
 }

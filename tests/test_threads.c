@@ -130,6 +130,47 @@ static void test_ksmd_thread_vs_tasks(void **state)
 	       c.pages_scanned, c.full_scans, c.pages_shared, c.pages_sharing);
 	assert_true(c.full_scans > 0);
 	assert_int_equal(ksml_warn_count(), 0);
+	{
+		/*
+		 * With the tasks gone quiet and every space mergeable, a few
+		 * passes must merge every duplicate: one KSM page per content
+		 * written twice or more, the other copies sharing it.
+		 */
+		unsigned long count[8] = { 0 }, shared = 0, sharing = 0;
+		unsigned long v;
+
+		for (i = 0; i < WORKERS; i++)
+			for (j = 0; j < SPACES; j++) {
+				struct space *sp = &w[i].sp[j];
+				int k;
+
+				assert_int_equal(ksml_vm_madvise(sp->mm, sp->base, NPAGES * PAGE,
+								 KSML_MADV_MERGEABLE), 0);
+				for (k = 0; k < NPAGES; k++) {
+					assert_true(sp->seed[k] < 8);
+					count[sp->seed[k]]++;
+				}
+			}
+		/* seed 0: never written, no page to merge */
+		for (v = 1; v < 8; v++)
+			if (count[v] > 1) {
+				shared++;
+				sharing += count[v] - 1;
+			}
+		ksml_set_run(ksm, KSML_RUN_MERGE);
+		ksml_scan_full(ksm, 4, 0);
+		ksml_set_run(ksm, KSML_RUN_STOP);
+		c = counters(ksm);
+		printf("SUMMARY: threads: after the tasks, every duplicate merged: "
+		       "shared %lu sharing %lu (want %lu %lu)\n", c.pages_shared,
+		       c.pages_sharing, shared, sharing);
+		assert_int_equal(c.pages_shared, shared);
+		assert_int_equal(c.pages_sharing, sharing);
+		assert_invariants(ksm);
+		for (i = 0; i < WORKERS; i++)
+			for (j = 0; j < SPACES; j++)
+				space_check(&w[i].sp[j]);
+	}
 	ksml_destroy(ksm);
 }
 
