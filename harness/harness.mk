@@ -19,7 +19,7 @@ HARNESS_HDR := $(wildcard $(HARNESS_DIR)/*.h) $(CORE_DIR)/ksml.h $(CORE_DIR)/vme
 HARNESS_WL_OBJ := $(B)/harness/workload.o
 # the driver, runner and backends
 HARNESS_DRV_OBJ := $(addprefix $(B)/harness/,driver.o runner.o live.o \
-	backend_ref.o backend_linux.o backend_kmod.o capture.o wlgen.o)
+	backend_ref.o backend_linux.o backend_kmod.o capture.o wlgen.o oracle.o)
 
 $(B)/harness/%.o: $(HARNESS_DIR)/%.c $(HARNESS_HDR)
 	@mkdir -p $(dir $@)
@@ -75,3 +75,9 @@ harness-mutants: $(LIB_A)
 	done
 
 TEST_BUILD += harness-mutants
+
+# the differential campaign: random workloads x configurations vs the live
+# kernel (harness/conformance.sh; CONF_SEEDS=FIRST-LAST, CONF_CONFIGS)
+.PHONY: conformance
+conformance: deps $(KSMLAB_BIN)
+	@harness/conformance.sh

@@ -19,6 +19,7 @@
 #include "capture.h"
 #include "driver.h"
 #include "live.h"
+#include "oracle.h"
 #include "runner.h"
 #include "workload.h"
 #include "wlgen.h"
@@ -96,38 +97,11 @@ static int run_one_min(const char *backend, const struct ksml_workload *wl,
 		       unsigned long min_scans, struct ksml_run_result *res,
 		       char *err, size_t errsz)
 {
-	const struct ksml_backend_ops *ops = ksml_backend_by_name(backend);
-	struct ksml_drv_opts o = { 0 };
 	struct prog_state ps = { backend, isatty(2) };
-	struct ksml_drv d;
-	int ret;
+	struct ksml_oracle_opts o = {ref_profile, &wait_quiet, progress, &ps};
+	int ret = ksml_oracle_run(&o, backend, wl, min_scans, res, err, errsz);
 
-	if (!ops) {
-		snprintf(err, errsz, "unknown backend '%s' (expected ref, linux or kmod)",
-			 backend);
-		return -EINVAL;
-	}
-	o.numa_nodes = wl->numa_nodes;
-	o.profile = ref_profile;
-	o.wait_quiet_s = wait_quiet;
-	ret = ksml_drv_open(&d, ops, &o);
-	if (ret) {
-		snprintf(err, errsz, "%s backend: %s", backend, ksml_drv_error(&d));
-		ksml_drv_close(&d);
-		return ret;
-	}
-	/* --wait-quiet is one budget for the whole command */
-	wait_quiet -= d.waited_s;
-	if (wait_quiet < 0)
-		wait_quiet = 0;
-	ret = ksml_run_workload_min(&d, wl, min_scans, res, progress, &ps, err,
-				    errsz);
 	progress_done(&ps);
-	ksml_drv_close(&d);
-	if (!ret && ksml_live_interrupted) {
-		snprintf(err, errsz, "interrupted by signal %d", (int)ksml_live_interrupted);
-		ret = -EINTR;
-	}
 	return ret;
 }
 
@@ -453,53 +427,13 @@ static const char usage_diff[] =
 	"  process, or differed while other processes used KSM "
 	"(inconclusive).\n";
 
-struct diff_row {
-	char name[KSML_WL_MAX_NAME];
-	long ref[KSML_NR_DET], lin[KSML_NR_DET];
-	long mref, mlin; /* sum of merging pages over live spaces */
-	int ndiff, ntraj_diff, nmm_diff;
-	bool expected, error, noise;
-	char reason[256];
-	char traj[160]; /* first point where the trajectories part */
-};
-
-/*
- * First point where the trajectories part.  With other KSM users on the
- * host (noise) the global counters are not ours alone: compare only what
- * /proc/PID/ksm_stat says of our own processes.
- */
-static void compare_traj(const struct ksml_run_result *a,
-			 const struct ksml_run_result *b, bool mm_only,
-			 struct diff_row *row)
-{
-	unsigned long n = a->ntraj < b->ntraj ? a->ntraj : b->ntraj, s;
-	int k;
-
-	for (s = 0; s < n; s++) {
-		const long *x = &a->traj[s * KSML_TRAJ_W], *y = &b->traj[s * KSML_TRAJ_W];
-
-		for (k = mm_only ? KSML_TRAJ_MM : 0; k < KSML_TRAJ_W; k++) {
-			if (x[k] == y[k])
-				continue;
-			snprintf(row->traj, sizeof(row->traj),
-				 "after scan %lu: %s ref %ld linux %ld", s,
-				 ksml_traj_names[k], x[k], y[k]);
-			row->ntraj_diff++;
-			return;
-		}
-	}
-	if (a->ntraj != b->ntraj && !mm_only) {
-		snprintf(row->traj, sizeof(row->traj),
-			 "ref ran %lu scans, linux %lu", a->ntraj - 1, b->ntraj - 1);
-		row->ntraj_diff++;
-	}
-}
-
 static int cmd_diff(int argc, char **argv)
 {
 	const char *other = "linux";
 	static struct ksml_run_result rr, lr;
-	struct diff_row *rows;
+	struct ksml_diff_row *rows;
+	struct ksml_oracle_opts oo = {0};
+	struct prog_state ps = {"ref/linux", isatty(2)};
 	bool json = false;
 	int c, i, k, nrows = 0, rc = 0;
 
@@ -546,8 +480,12 @@ static int cmd_diff(int argc, char **argv)
 	rows = calloc((size_t)(argc - optind), sizeof(*rows));
 	if (!rows)
 		return 2;
+	oo.profile = ref_profile;
+	oo.wait_quiet_s = &wait_quiet;
+	oo.progress = progress;
+	oo.progress_arg = &ps;
 	for (i = optind; i < argc && !ksml_live_interrupted; i++) {
-		struct diff_row *row = &rows[nrows++];
+		struct ksml_diff_row *row = &rows[nrows++];
 		struct ksml_workload wl;
 		char err[1024];
 
@@ -558,38 +496,17 @@ static int cmd_diff(int argc, char **argv)
 			rc = 2;
 			continue;
 		}
-		snprintf(row->name, sizeof(row->name), "%s", wl.name);
-		if (run_one("ref", &wl, &rr, err, sizeof(err)) ||
-		    run_one(other, &wl, &lr, err, sizeof(err))) {
+		k = ksml_oracle_diff(&oo, other, &wl, &rr, &lr, row, err,
+				     sizeof(err));
+		progress_done(&ps);
+		if (k) {
 			fprintf(stderr, "ksmlab diff: %s\n", err);
-			row->error = true;
-			snprintf(row->reason, sizeof(row->reason), "%.250s", err);
 			rc = 2;
 			ksml_run_result_free(&rr);
 			ksml_run_result_free(&lr);
 			ksml_wl_free(&wl);
 			continue;
 		}
-		/*
-		 * Equal-length trajectories: when linux ran longer (other KSM
-		 * users kept the global counters moving), run ref as long.
-		 */
-		if (lr.scans > rr.scans) {
-			ksml_run_result_free(&rr);
-			if (run_one_min("ref", &wl, lr.scans, &rr, err, sizeof(err))) {
-				fprintf(stderr, "ksmlab diff: %s\n", err);
-				row->error = true;
-				rc = 2;
-				ksml_run_result_free(&rr);
-				ksml_run_result_free(&lr);
-				ksml_wl_free(&wl);
-				continue;
-			}
-		}
-		ksml_det_values(&rr.c, row->ref);
-		ksml_det_values(&lr.c, row->lin);
-		for (k = 0; k < KSML_NR_DET; k++)
-			row->ndiff += row->ref[k] != row->lin[k];
 		if (!json) {
 			printf("== %s%s%s\n", wl.name, wl.description[0] ? ": " : "",
 			       wl.description);
@@ -603,65 +520,40 @@ static int cmd_diff(int argc, char **argv)
 			printf("   %-22s %12lu %12lu\n", "scans", rr.scans, lr.scans);
 			printf("   %-22s %12s %12s\n", "converged",
 			       rr.converged ? "yes" : "no", lr.converged ? "yes" : "no");
-		}
-		for (k = 0; k < wl.nr_spaces; k++) {
-			bool live = rr.sp[k].live && lr.sp[k].live;
-			unsigned long a = rr.sp[k].st.ksm_merging_pages,
-				      b = lr.sp[k].st.ksm_merging_pages;
+			for (k = 0; k < wl.nr_spaces; k++) {
+				unsigned long a = rr.sp[k].st.ksm_merging_pages,
+					      b = lr.sp[k].st.ksm_merging_pages;
 
-			if (rr.sp[k].live != lr.sp[k].live)
-				row->nmm_diff++;
-			if (!live)
-				continue;
-			row->mref += (long)a;
-			row->mlin += (long)b;
-			if (a != b || rr.sp[k].st.ksm_rmap_items != lr.sp[k].st.ksm_rmap_items ||
-			    rr.sp[k].st.ksm_zero_pages != lr.sp[k].st.ksm_zero_pages)
-				row->nmm_diff++;
-			if (!json)
+				if (!rr.sp[k].live || !lr.sp[k].live)
+					continue;
 				printf("   %-22.22s %12lu %12lu%s\n",
 				       wl.spaces[k].name, a, b,
 				       a != b ? "   <-- differs" : "");
+			}
+			if (row->mm[0])
+				printf("   %s\n", row->mm);
+			if (row->traj[0])
+				printf("   trajectory differs %s\n", row->traj);
+			else
+				printf("   trajectory (%s after every scan) "
+				       "equal over %lu scans\n",
+				       row->noise
+					       ? "per-process ksm_stat values"
+					       : "all deterministic counters",
+				       rr.ntraj - 1);
 		}
-		row->noise = lr.host_noise;
-		compare_traj(&rr, &lr, row->noise, row);
-		if (row->traj[0] && !json)
-			printf("   trajectory differs %s\n", row->traj);
-		else if (!json)
-			printf("   trajectory (%s after every scan) equal over %lu scans\n",
-			       row->noise ? "per-process ksm_stat values" :
-					    "all deterministic counters",
-			       rr.ntraj - 1);
-		if (row->noise) {
-			/* global counters include other processes: judge ours only */
-			row->ndiff = row->ntraj_diff + row->nmm_diff;
-		} else {
-			row->ndiff += row->ntraj_diff + row->nmm_diff;
-		}
-		if (row->ndiff && wl.expect_different[0]) {
-			row->expected = true;
-			snprintf(row->reason, sizeof(row->reason), "%s",
-				 wl.expect_different);
-		} else if (row->ndiff && row->noise &&
-			   (wl.has_zero || lr.noise_ksmlab)) {
-			/*
-			 * Our own pages can merge with theirs only if the
-			 * contents coincide: zero pages, or another ksmlab
-			 * writing the same seeded contents.  Not proof of a bug.
-			 */
-			snprintf(row->reason, sizeof(row->reason),
-				 "inconclusive: other processes used the host's KSM%s",
-				 lr.noise_ksmlab ? " (another ksmlab)" : " (zero pages)");
+		switch (row->verdict) {
+		case KSML_EQUAL:
+		case KSML_EXPECTED:
+			break;
+		case KSML_INCONCLUSIVE:
 			if (!rc)
 				rc = 3;
-		} else if (row->ndiff) {
+			break;
+		case KSML_DIFFERENT:
 			if (!rc || rc == 3)
 				rc = 1;
-		} else if (row->noise) {
-			snprintf(row->reason, sizeof(row->reason),
-				 "per-process only: other processes used the host's KSM");
-			if (!rc)
-				rc = 3;
+			break;
 		}
 		if (!json) {
 			if (rr.notes[0])
@@ -695,6 +587,15 @@ static int cmd_diff(int argc, char **argv)
 				printf("%s%ld", k ? ", " : "", rows[i].lin[k]);
 			printf("], \"trajectory\": ");
 			json_str(stdout, rows[i].traj);
+			printf(", \"spaces\": ");
+			json_str(stdout, rows[i].mm);
+			printf(", \"verdict\": \"%s\"",
+			       rows[i].error
+				       ? "error"
+				       : (const char *[]){"equal", "different",
+							  "expected",
+							  "inconclusive"}
+						 [rows[i].verdict]);
 			printf(", \"reason\": ");
 			json_str(stdout, rows[i].reason);
 			printf("}");
@@ -709,7 +610,7 @@ static int cmd_diff(int argc, char **argv)
 		       "ref shared/sharing/unshr/ch/dup/zero/merging", hdr, "verdict");
 		for (i = 0; i < nrows; i++) {
 			char a[64], b[64];
-			struct diff_row *r = &rows[i];
+			struct ksml_diff_row *r = &rows[i];
 
 			if (r->error) {
 				printf("%-18s | %-34s | %-34s | ERROR %s\n", r->name,

@@ -3,35 +3,36 @@
 # 44-harness-diff: the differential oracle.  `ksmlab diff` runs every
 # shipped workload on ref and on the host's KSM (root only) and compares
 # the deterministic counters after every scan; workloads marked
-# expect-different print their reason.  When other processes use the
+# expect-different print their reason; the reproducers kept under
+# harness/tests/found/ run with them.  When other processes use the
 # host's KSM meanwhile (a qemu guest...), the global counters are not ours
 # alone: those rows compare the per-process ksm_stat values after every
-# scan, and the summary counts them.  It runs twice: ref with the kernel's
-# content-ordered trees, and ref with the checksum index (the fast option),
-# which must reach the same counters after every scan too.
+# scan, and the summary counts them.  It runs once per named configuration
+# of ref (faithful, portable, model): each must reach the kernel's counters
+# after every scan.
 set -u
 cd "$(dirname "$0")/../.."
 . harness/tests/lib.sh
 need_bin "$KSMLAB"
 need_live_ksm
 summary=""
-for index in content checksum; do
-	out=$("$KSMLAB" diff -q --index $index --wait-quiet 30 $(fast_workloads) harness/tests/pin-4.wl 2>&1)
+for config in faithful portable model; do
+	out=$("$KSMLAB" diff -q --config $config --wait-quiet 30 $(fast_workloads) harness/tests/pin-4.wl harness/tests/found/*.wl 2>&1)
 	rc=$?
-	echo "== ref index: $index"
+	echo "== ref configuration: $config"
 	echo "$out"
 	table=$(sed -n '/^workload  *|/,$p' <<<"$out")
 	grep -q "holds the live-KSM lock" <<<"$out" && fail "$(grep -m1 'holds the live-KSM lock' <<<"$out")"
 	case $rc in
 	0 | 3) ;;
-	*) fail "ksmlab diff --index $index exit $rc" ;;
+	*) fail "ksmlab diff --config $config exit $rc" ;;
 	esac
 	n=$(($(wc -l <<<"$table") - 1))
 	eq=$(grep -c '| equal' <<<"$table")
 	ex=$(grep -c 'different (expected)' <<<"$table")
 	pp=$(grep -c 'per-process only' <<<"$table")
-	[ "$n" -ge 10 ] || fail "--index $index: only $n workloads compared"
-	[ $((eq + ex)) -eq "$n" ] || fail "--index $index: $((n - eq - ex)) of $n workloads differ"
-	summary+="${summary:+; }index $index: $n workloads, $eq equal after every scan ($pp of them per-process only: other KSM users on the host), $ex expected differences"
+	[ "$n" -ge 10 ] || fail "--config $config: only $n workloads compared"
+	[ $((eq + ex)) -eq "$n" ] || fail "--config $config: $((n - eq - ex)) of $n workloads differ"
+	summary+="${summary:+; }$config: $n workloads, $eq equal after every scan ($pp of them per-process only: other KSM users on the host), $ex expected differences"
 done
 echo "SUMMARY: ksmlab diff (slow ones left out: ${SLOW_WORKLOADS:-none}): $summary"

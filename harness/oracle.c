@@ -1,0 +1,191 @@
+/* SPDX-License-Identifier: MIT OR GPL-2.0-only */
+/*
+ * oracle.c - the differential oracle (oracle.h).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "live.h"
+#include "oracle.h"
+
+int ksml_oracle_run(const struct ksml_oracle_opts *o, const char *backend,
+		    const struct ksml_workload *wl, unsigned long min_scans,
+		    struct ksml_run_result *res, char *err, size_t errsz)
+{
+	const struct ksml_backend_ops *ops = ksml_backend_by_name(backend);
+	struct ksml_drv_opts d_opts = {0};
+	struct ksml_drv d;
+	int ret;
+
+	if (!ops) {
+		snprintf(err, errsz,
+			 "unknown backend '%s' (expected ref, linux or kmod)",
+			 backend);
+		return -EINVAL;
+	}
+	d_opts.numa_nodes = wl->numa_nodes;
+	d_opts.profile = o->profile;
+	d_opts.wait_quiet_s = o->wait_quiet_s ? *o->wait_quiet_s : 0;
+	ret = ksml_drv_open(&d, ops, &d_opts);
+	if (ret) {
+		snprintf(err, errsz, "%s backend: %s", backend,
+			 ksml_drv_error(&d));
+		ksml_drv_close(&d);
+		return ret;
+	}
+	/* the wait for other KSM users is one budget for the whole command */
+	if (o->wait_quiet_s) {
+		*o->wait_quiet_s -= d.waited_s;
+		if (*o->wait_quiet_s < 0)
+			*o->wait_quiet_s = 0;
+	}
+	ret = ksml_run_workload_min(&d, wl, min_scans, res, o->progress,
+				    o->progress_arg, err, errsz);
+	ksml_drv_close(&d);
+	if (!ret && ksml_live_interrupted) {
+		snprintf(err, errsz, "interrupted by signal %d",
+			 (int)ksml_live_interrupted);
+		ret = -EINTR;
+	}
+	return ret;
+}
+
+/*
+ * First point where the trajectories part.  With other KSM users on the
+ * host (noise) the global counters are not ours alone: compare only what
+ * /proc/PID/ksm_stat says of our own processes.
+ */
+static void compare_traj(const struct ksml_run_result *a,
+			 const struct ksml_run_result *b, bool mm_only,
+			 struct ksml_diff_row *row)
+{
+	unsigned long n = a->ntraj < b->ntraj ? a->ntraj : b->ntraj, s;
+	int k;
+
+	for (s = 0; s < n; s++) {
+		const long *x = &a->traj[s * KSML_TRAJ_W],
+			   *y = &b->traj[s * KSML_TRAJ_W];
+
+		for (k = mm_only ? KSML_TRAJ_MM : 0; k < KSML_TRAJ_W; k++) {
+			if (x[k] == y[k])
+				continue;
+			snprintf(row->traj, sizeof(row->traj),
+				 "after scan %lu: %s ref %ld linux %ld", s,
+				 ksml_traj_names[k], x[k], y[k]);
+			row->ntraj_diff++;
+			return;
+		}
+	}
+	if (a->ntraj != b->ntraj && !mm_only) {
+		snprintf(row->traj, sizeof(row->traj),
+			 "ref ran %lu scans, linux %lu", a->ntraj - 1,
+			 b->ntraj - 1);
+		row->ntraj_diff++;
+	}
+}
+
+/* every space's end state: alive on both, and its ksm_stat values */
+static void compare_spaces(const struct ksml_workload *wl,
+			   const struct ksml_run_result *rr,
+			   const struct ksml_run_result *lr,
+			   struct ksml_diff_row *row)
+{
+	int k;
+
+	for (k = 0; k < wl->nr_spaces; k++) {
+		const struct ksml_mm_stat *a = &rr->sp[k].st,
+					  *b = &lr->sp[k].st;
+		const char *what = NULL;
+
+		if (rr->sp[k].live != lr->sp[k].live)
+			what = "live";
+		else if (!rr->sp[k].live)
+			continue;
+		else if (a->ksm_merging_pages != b->ksm_merging_pages)
+			what = "ksm_merging_pages";
+		else if (a->ksm_rmap_items != b->ksm_rmap_items)
+			what = "ksm_rmap_items";
+		else if (a->ksm_zero_pages != b->ksm_zero_pages)
+			what = "ksm_zero_pages";
+		if (rr->sp[k].live && lr->sp[k].live) {
+			row->mref += (long)a->ksm_merging_pages;
+			row->mlin += (long)b->ksm_merging_pages;
+		}
+		if (!what)
+			continue;
+		if (!row->nmm_diff++)
+			snprintf(row->mm, sizeof(row->mm),
+				 "space %s: %s differs", wl->spaces[k].name,
+				 what);
+	}
+}
+
+int ksml_oracle_diff(const struct ksml_oracle_opts *o, const char *other,
+		     const struct ksml_workload *wl, struct ksml_run_result *rr,
+		     struct ksml_run_result *lr, struct ksml_diff_row *row,
+		     char *err, size_t errsz)
+{
+	int k, ret;
+
+	memset(rr, 0, sizeof(*rr));
+	memset(lr, 0, sizeof(*lr));
+	snprintf(row->name, sizeof(row->name), "%s", wl->name);
+	ret = ksml_oracle_run(o, "ref", wl, 0, rr, err, errsz);
+	if (!ret)
+		ret = ksml_oracle_run(o, other, wl, 0, lr, err, errsz);
+	/*
+	 * Equal-length trajectories: when linux ran longer (other KSM users
+	 * kept the global counters moving, or a page kept changing), run ref
+	 * as long.
+	 */
+	if (!ret && lr->scans > rr->scans) {
+		ksml_run_result_free(rr);
+		ret = ksml_oracle_run(o, "ref", wl, lr->scans, rr, err, errsz);
+	}
+	if (ret) {
+		row->error = true;
+		snprintf(row->reason, sizeof(row->reason), "%.250s", err);
+		return ret;
+	}
+	ksml_det_values(&rr->c, row->ref);
+	ksml_det_values(&lr->c, row->lin);
+	for (k = 0; k < KSML_NR_DET; k++)
+		row->ndiff += row->ref[k] != row->lin[k];
+	compare_spaces(wl, rr, lr, row);
+	row->noise = lr->host_noise;
+	compare_traj(rr, lr, row->noise, row);
+	if (row->noise) {
+		/* global counters include other processes: judge ours only */
+		row->ndiff = row->ntraj_diff + row->nmm_diff;
+	} else {
+		row->ndiff += row->ntraj_diff + row->nmm_diff;
+	}
+	row->verdict = KSML_EQUAL;
+	if (row->ndiff && wl->expect_different[0]) {
+		row->expected = true;
+		row->verdict = KSML_EXPECTED;
+		snprintf(row->reason, sizeof(row->reason), "%s",
+			 wl->expect_different);
+	} else if (row->ndiff && row->noise &&
+		   (wl->has_zero || lr->noise_ksmlab)) {
+		/*
+		 * Our own pages can merge with theirs only if the contents
+		 * coincide: zero pages, or another ksmlab writing the same
+		 * seeded contents.  Not proof of a bug.
+		 */
+		row->verdict = KSML_INCONCLUSIVE;
+		snprintf(row->reason, sizeof(row->reason),
+			 "inconclusive: other processes used the host's KSM%s",
+			 lr->noise_ksmlab ? " (another ksmlab)"
+					  : " (zero pages)");
+	} else if (row->ndiff) {
+		row->verdict = KSML_DIFFERENT;
+	} else if (row->noise) {
+		row->verdict = KSML_INCONCLUSIVE;
+		snprintf(row->reason, sizeof(row->reason),
+			 "per-process only: other processes used the host's "
+			 "KSM");
+	}
+	return 0;
+}

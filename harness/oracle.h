@@ -1,0 +1,61 @@
+/* SPDX-License-Identifier: MIT OR GPL-2.0-only */
+/*
+ * oracle.h - the differential oracle: one workload run on ref and on
+ * another backend (the host's KSM, or the module), and the verdict on
+ * whether they made the same decisions: every deterministic counter and
+ * every live space's ksm_stat values at the end, and the trajectory of
+ * the deterministic counters after every scan.  `ksmlab diff`, the
+ * conformance campaign and the differential fuzzer all judge with it.
+ */
+#ifndef KSML_ORACLE_H
+#define KSML_ORACLE_H
+
+#include "driver.h"
+#include "runner.h"
+#include "workload.h"
+
+struct ksml_oracle_opts {
+	int profile;	   /* ref: enum ksml_profile */
+	int *wait_quiet_s; /* linux: budget to wait for other KSM users (may be
+			      NULL) */
+	ksml_run_progress_fn progress;
+	void *progress_arg;
+};
+
+/* run wl on one backend (convergence not before min_scans) */
+int ksml_oracle_run(const struct ksml_oracle_opts *o, const char *backend,
+		    const struct ksml_workload *wl, unsigned long min_scans,
+		    struct ksml_run_result *res, char *err, size_t errsz);
+
+enum ksml_verdict {
+	KSML_EQUAL = 0,	       /* the same decisions, after every scan */
+	KSML_DIFFERENT = 1,    /* a deterministic value differed */
+	KSML_EXPECTED = 2,     /* differed, as the workload says it must */
+	KSML_INCONCLUSIVE = 3, /* other KSM users: only per-process values, or
+				  maybe theirs */
+};
+
+struct ksml_diff_row {
+	char name[KSML_WL_MAX_NAME];
+	long ref[KSML_NR_DET], lin[KSML_NR_DET];
+	long mref, mlin; /* sum of merging pages over live spaces */
+	int ndiff, ntraj_diff, nmm_diff;
+	bool expected, error, noise;
+	enum ksml_verdict verdict;
+	char reason[256];
+	char traj[160]; /* first point where the trajectories part */
+	char mm[160];	/* first space whose ksm_stat values differ */
+};
+
+/*
+ * Run wl on ref and on other ("linux" or "kmod") and judge.  rr and lr
+ * hold the two runs afterwards (free them with ksml_run_result_free).
+ * Returns 0 with row->verdict set, or a negative errno with row->error
+ * and a message in err.
+ */
+int ksml_oracle_diff(const struct ksml_oracle_opts *o, const char *other,
+		     const struct ksml_workload *wl, struct ksml_run_result *rr,
+		     struct ksml_run_result *lr, struct ksml_diff_row *row,
+		     char *err, size_t errsz);
+
+#endif /* KSML_ORACLE_H */
