@@ -189,7 +189,21 @@ $(FZ)/replay/sim_selftest: fuzz/sim_selftest.c $(SIM_DIR)/platform_sim.c $(FUZZ_
 	$(CLANG) $(CFLAGS_ASAN) $(FUZZ_INC) -DKSML_PLATFORM_SIM fuzz/sim_selftest.c \
 		$(SIM_DIR)/platform_sim.c -o $@
 
-TEST_BUILD += $(FUZZ_REPLAY_BIN) $(FUZZ_GCC_BIN) $(FZ)/replay/sim_selftest
+TEST_BUILD += $(FUZZ_REPLAY_BIN) $(FUZZ_GCC_BIN) $(FZ)/replay/sim_selftest $(FZ)/gcc/fuzz_diff
+
+# fuzz_diff: ref (the core, instrumented) against the live kernel through
+# the harness's oracle; a libFuzzer build and a gcc replay build
+DIFF_SRC := fuzz/fuzz_diff.c $(addprefix harness/,oracle.c driver.c runner.c live.c \
+	backend_ref.c backend_linux.c backend_kmod.c capture.c wlgen.c workload.c)
+DIFF_FLAGS := -Iharness -Wframe-larger-than=65536
+$(FZ)/lf/fuzz_diff: $(DIFF_SRC) $(LF_USER_OBJ) $(wildcard harness/*.h) $(FUZZ_HDR)
+	@mkdir -p $(dir $@)
+	$(CLANG) $(CFLAGS_ASAN) $(FUZZ_INC) $(DIFF_FLAGS) -fsanitize=fuzzer $(DIFF_SRC) \
+		$(LF_USER_OBJ) -o $@ $(PKG_LIBS)
+$(FZ)/gcc/fuzz_diff: $(DIFF_SRC) fuzz/regression_driver.c $(LIB_A) $(wildcard harness/*.h)
+	@mkdir -p $(dir $@)
+	$(CC_USER) $(CFLAGS_GCC) $(FUZZ_INC) $(DIFF_FLAGS) $(DIFF_SRC) fuzz/regression_driver.c \
+		$(LIB_A) -o $@ $(PKG_LIBS)
 
 $(FZ)/stress_memhog: fuzz/stress_memhog.c
 	@mkdir -p $(dir $@)
