@@ -11,12 +11,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 volatile sig_atomic_t ksml_live_interrupted;
 static int lock_fd = -1;
+static pid_t guard_pid;
 
 /*
  * Restore order: the two knobs that need no KSM pages first (after run=2),
@@ -155,6 +157,22 @@ static void install_signals(void)
 	signal(SIGPIPE, SIG_IGN);
 }
 
+/* the pid the state file was written by (its "owner" line), or 0 */
+static pid_t state_owner(void)
+{
+	FILE *f = fopen(KSML_LIVE_STATE, "r");
+	char n[64], v[64];
+	long pid = 0;
+
+	if (!f)
+		return 0;
+	while (fscanf(f, "%47s %47s", n, v) == 2)
+		if (!strcmp(n, "owner"))
+			pid = atol(v);
+	fclose(f);
+	return (pid_t)pid;
+}
+
 static int read_state(struct ksml_live_saved *s)
 {
 	FILE *f = fopen(KSML_LIVE_STATE, "r");
@@ -241,6 +259,63 @@ void ksml_live_unlock(void)
 	}
 }
 
+/*
+ * The guard: a child that outlives a ksmlab killed with SIGKILL, so the
+ * host's knobs are put back at once, not when the next ksmlab takes the
+ * lock.  It holds nothing of ours (it closes its copy of the lock's fd and
+ * leaves our session, so a ^C or a kill of the process group spares it),
+ * sleeps until its parent dies (PR_SET_PDEATHSIG), and then, under the
+ * lock, restores the state file if the file is still its parent's: a run
+ * that ended well removed it, and a newer run's file names another owner.
+ * KSMLAB_NO_GUARD=1 leaves the repair to the next user of the lock (the
+ * fallback, tested by suite 43).
+ */
+static void guard_main(pid_t parent)
+{
+	struct ksml_live_saved s;
+	sigset_t set;
+	char e[256];
+	int sig, fd;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGUSR1);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+	if (prctl(PR_SET_PDEATHSIG, SIGUSR1))
+		_exit(1);
+	if (lock_fd >= 0)
+		close(lock_fd);
+	setsid();
+	/* the parent may have died before the prctl took hold */
+	if (getppid() == parent)
+		sigwait(&set, &sig);
+	fd = open(KSML_LIVE_LOCK, O_RDWR | O_CLOEXEC);
+	if (fd < 0 || flock(fd, LOCK_EX))
+		_exit(1);
+	if (state_owner() == parent && !read_state(&s)) {
+		fprintf(stderr,
+			"ksmlab: guard of pid %ld: restoring the KSM knobs it "
+			"left (%s)\n",
+			(long)parent, KSML_LIVE_STATE);
+		if (ksml_live_restore(&s, e, sizeof(e)))
+			fprintf(stderr, "ksmlab: guard: warning: %s\n", e);
+	}
+	_exit(0);
+}
+
+static void start_guard(void)
+{
+	pid_t parent = getpid(), pid;
+
+	if (guard_pid || getenv("KSMLAB_NO_GUARD"))
+		return;
+	pid = fork();
+	if (pid == 0)
+		guard_main(parent);
+	/* without a guard (fork failed) the next user of the lock repairs */
+	if (pid > 0)
+		guard_pid = pid;
+}
+
 int ksml_live_save(struct ksml_live_saved *s, char *err, size_t errsz)
 {
 	char tmp[] = KSML_LIVE_STATE ".XXXXXX";
@@ -270,6 +345,8 @@ int ksml_live_save(struct ksml_live_saved *s, char *err, size_t errsz)
 	}
 	for (i = 0; i < s->nr; i++)
 		fprintf(f, "%s %s\n", s->name[i], s->value[i]);
+	/* last: a reader that stops at the knobs never sees it */
+	fprintf(f, "owner %ld\n", (long)getpid());
 	if (fclose(f) || rename(tmp, KSML_LIVE_STATE)) {
 		snprintf(err, errsz, "cannot write %s: %s", KSML_LIVE_STATE,
 			 strerror(errno));
@@ -277,6 +354,7 @@ int ksml_live_save(struct ksml_live_saved *s, char *err, size_t errsz)
 		return -EIO;
 	}
 	install_signals();
+	start_guard();
 	return 0;
 }
 

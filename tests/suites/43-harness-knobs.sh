@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: MIT OR GPL-2.0-only
 # 43-harness-knobs: the linux backend leaves every writable KSM knob as it
 # found it: after a good run, after a run that fails half-way, after
-# SIGINT and SIGTERM, and (through the state file, repaired by the next
-# user of the lock) after SIGKILL.  The knobs are first set to unusual
+# SIGINT and SIGTERM, after SIGKILL (the run's guard process restores them
+# at once), and after SIGKILL with no guard (through the state file,
+# repaired by the next user of the lock).  The knobs are first set to unusual
 # values (under the lock, via `ksmlab knob`) so a restore to defaults would
 # be caught, and put back at the end.
 set -u
@@ -71,24 +72,43 @@ for sig in INT TERM; do
 	check_same "SIG$sig in the middle of a run (exit $rc)"
 done
 
-"$KSMLAB" run -q -b linux harness/tests/long-run.wl >/dev/null 2>&1 &
+# wait until the run in the background is scanning with its own knobs
+wait_scanning() {
+	for _ in $(seq 100); do
+		[ "$(cat "$KSYS/pages_to_scan")" = 4000000 ] && break
+		sleep 0.1
+	done
+	[ "$(cat "$KSYS/pages_to_scan")" = 4000000 ] || fail "$1: the run never set its knobs"
+	sleep 0.5
+}
+
+# SIGKILL: the run's guard process puts the knobs back at once
+"$KSMLAB" run -q -b linux harness/tests/long-run.wl >/dev/null 2>"$tmp/guard.err" &
 pid=$!
-for _ in $(seq 100); do
-	[ "$(cat "$KSYS/pages_to_scan")" = 4000000 ] && break
-	sleep 0.1
-done
-sleep 0.5
+wait_scanning "SIGKILL"
 kill -KILL "$pid"
 wait "$pid" 2>/dev/null
-[ -e /run/lock/ksmlab-live-ksm.saved ] || fail "SIGKILL: no state file"
-[ "$(cat "$KSYS/pages_to_scan")" = 123 ] && fail "SIGKILL: knobs not changed?"
-# the next user of the lock repairs it (us, or another ksmlab user who got
-# the lock first)
+# (within 10 s: the guard waits for the lock and restores)
+for _ in $(seq 100); do
+	[ ! -e /run/lock/ksmlab-live-ksm.saved ] && [ "$(knob_snapshot)" = "$before" ] && break
+	sleep 0.1
+done
+check_same "SIGKILL, repaired by the run's guard with no other ksmlab run"
+
+# without the guard (KSMLAB_NO_GUARD=1, or a guard killed too) the state
+# file stays, and the next user of the lock repairs it
+KSMLAB_NO_GUARD=1 "$KSMLAB" run -q -b linux harness/tests/long-run.wl >/dev/null 2>&1 &
+pid=$!
+wait_scanning "SIGKILL without a guard"
+kill -KILL "$pid"
+wait "$pid" 2>/dev/null
+[ -e /run/lock/ksmlab-live-ksm.saved ] || fail "SIGKILL without a guard: no state file"
+[ "$(cat "$KSYS/pages_to_scan")" = 123 ] && fail "SIGKILL without a guard: knobs not changed?"
 out=$("$KSMLAB" run -q -b linux workloads/identical-1k.wl 2>&1 >/dev/null)
 if grep -q "restoring KSM knobs saved by an interrupted run" <<<"$out"; then
-	check_same "SIGKILL, repaired by the next run"
+	check_same "SIGKILL without a guard, repaired by the next run"
 else
 	echo "note: the repair was done by another ksmlab user of the lock ($out)"
-	check_same "SIGKILL, repaired by the next ksmlab user"
+	check_same "SIGKILL without a guard, repaired by the next ksmlab user"
 fi
-echo "SUMMARY: knob save/restore: equal after good run, failing run, SIGINT, SIGTERM, SIGKILL+repair"
+echo "SUMMARY: knob save/restore: equal after good run, failing run, SIGINT, SIGTERM, SIGKILL (the guard restores at once), SIGKILL without a guard (the next run repairs)"
