@@ -6,15 +6,18 @@
  *
  *   BM_ref_scan/<pattern>/pages:N/index:I   ref core, sleep-free
  *                       ksml_scan_full() loops in this thread; time = its
- *                       CPU time (CLOCK_THREAD_CPUTIME_ID); index 0 is the
- *                       kernel-faithful content-ordered trees, 1 the
- *                       (checksum, content) index
+ *                       CPU time (CLOCK_THREAD_CPUTIME_ID); index is the
+ *                       configuration code (ksml_bench_profile()): 0
+ *                       faithful (the kernel's content-ordered trees), over
+ *                       the scaling range; at the full size also 1 model
+ *                       (hash index, XXH3, model knowledge) and 2 portable
+ *                       (hash index, XXH3, every page read on every visit)
  *   BM_linux_scan/<pattern>/pages:N         live KSM: time = ksmd's
- *                       CPU time (/proc/PID/schedstat) over the same number of full scans
- *   BM_{ref,linux}_pts/pts:X                pages_to_scan sweep (half_dup)
- *   BM_{ref,linux}_mps/mps:X                max_page_sharing sweep (same)
- *                       (sweeps on BENCH_PAGES/16: a chain of many dups is
- *                       walked per page, quadratic as in the kernel)
+ *                       CPU time (/proc/PID/schedstat) over the same number of
+ * full scans BM_{ref,linux}_pts/pts:X                pages_to_scan sweep
+ * (half_dup) BM_{ref,linux}_mps/mps:X                max_page_sharing sweep
+ * (same) (sweeps on BENCH_PAGES/16: a chain of many dups is walked per page,
+ * quadratic as in the kernel)
  *
  * Every benchmark runs one experiment per iteration (Iterations(1), manual
  * time) and reports pages_per_cpu_s, MiB_per_cpu_s, the kernel counters,
@@ -328,9 +331,13 @@ static void register_all(void)
 					continue;
 				ksml_gb_bench_args(b, a, live ? 1 : 2);
 			}
+			/* the full size in the other configurations: 1 model, 2
+			 * portable */
 			if (!live) {
 				int64_t a[2] = { (int64_t)bench_pages, 1 };
 
+				ksml_gb_bench_args(b, a, 2);
+				a[1] = 2;
 				ksml_gb_bench_args(b, a, 2);
 			}
 			ksml_gb_bench_arg_names(b, idx_names, live ? 1 : 2);

@@ -46,10 +46,11 @@ if [ "$quick" = 1 ]; then
 else
 	run_gb micro "$BB/bench_micro" --benchmark_min_time=0.1
 	run_gb scan "$BB/bench_scan"
-	# the ratios: more 1 GiB runs of both sides, interleaved at random so
-	# that the shared host's slow and fast moments fall on both
+	# the ratios: more 1 GiB runs of every configuration (index:0 faithful,
+	# 1 model, 2 portable) and of ksmd, interleaved at random so that the
+	# shared host's slow and fast moments fall on all of them alike
 	run_gb ratio "$BB/bench_scan" \
-		--benchmark_filter="BM_(ref_scan/.*/pages:${BENCH_PAGES:-262144}/index:1|linux_scan/.*/pages:${BENCH_PAGES:-262144}/)" \
+		--benchmark_filter="BM_(ref_scan/.*/pages:${BENCH_PAGES:-262144}/index:[0-2]/|linux_scan/.*/pages:${BENCH_PAGES:-262144}/)" \
 		--benchmark_repetitions="${BENCH_RATIO_REPS:-4}" \
 		--benchmark_enable_random_interleaving=true
 	wl_filter=
