@@ -67,6 +67,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	}
 	o.profile = data[size - 1] % KSML_NR_PROFILES;
+	/* KSML_FUZZ_TRACE=1: the workload and configuration of each input */
+	if (getenv("KSML_FUZZ_TRACE"))
+		fprintf(stderr, "fuzz_diff: configuration %s, workload:\n%s",
+			ksml_profile_name((enum ksml_profile)o.profile), text);
 	memset(&row, 0, sizeof(row));
 	ret = ksml_oracle_diff(&o, "linux", &wl, &rr, &lr, &row, err,
 			       sizeof(err));

@@ -407,6 +407,13 @@ int ksml_live_restore(const struct ksml_live_saved *s, char *err, size_t errsz)
 		    strcmp(mode, "none"))
 			continue;
 		ret = ksml_live_write(knobs[i], v);
+		/*
+		 * KSM pages with no stable node (an exited process's, a failed
+		 * two-page merge's) keep these two EBUSY with pages_shared 0:
+		 * run=2 unmerges them too
+		 */
+		if (ret == -EBUSY && i < 2 && !ksml_live_write("run", "2"))
+			ret = ksml_live_write(knobs[i], v);
 		if (ret && !first) {
 			first = ret;
 			snprintf(err, errsz, "restore: %s=%s: %s", knobs[i], v,
