@@ -405,8 +405,9 @@ static const char usage_diff[] =
 	"pages_sharing,\n"
 	"  pages_unshared, stable_node_chains, stable_node_dups, "
 	"ksm_zero_pages and\n"
-	"  every live space's ksm_merging_pages) must be equal.  A workload "
-	"with an\n"
+	"  every live space's ksm_merging_pages) must be equal after every "
+	"scan,\n"
+	"  and rmap_items and pages_volatile at the end.  A workload with an\n"
 	"  `expect-different REASON` line prints the reason instead of "
 	"failing.\n"
 	"  Other processes registered with the host's KSM (e.g. qemu guests) "
@@ -515,8 +516,16 @@ static int cmd_diff(int argc, char **argv)
 				printf("   %-22s %12ld %12ld%s\n", ksml_det_names[k],
 				       row->ref[k], row->lin[k],
 				       row->ref[k] != row->lin[k] ? "   <-- differs" : "");
-			printf("   %-22s %12lu %12lu\n", "pages_volatile",
-			       rr.c.pages_volatile, lr.c.pages_volatile);
+			printf("   %-22s %12lu %12lu%s\n", "pages_volatile",
+			       rr.c.pages_volatile, lr.c.pages_volatile,
+			       rr.c.pages_volatile != lr.c.pages_volatile
+				       ? "   <-- differs"
+				       : "");
+			printf("   %-22s %12lu %12lu%s\n", "rmap_items",
+			       rr.c.rmap_items, lr.c.rmap_items,
+			       rr.c.rmap_items != lr.c.rmap_items
+				       ? "   <-- differs"
+				       : "");
 			printf("   %-22s %12lu %12lu\n", "scans", rr.scans, lr.scans);
 			printf("   %-22s %12s %12s\n", "converged",
 			       rr.converged ? "yes" : "no", lr.converged ? "yes" : "no");

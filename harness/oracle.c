@@ -155,6 +155,32 @@ int ksml_oracle_diff(const struct ksml_oracle_opts *o, const char *other,
 	compare_spaces(wl, rr, lr, row);
 	row->noise = lr->host_noise;
 	compare_traj(rr, lr, row->noise, row);
+	/*
+	 * The rest of the counters at the end: rmap_items and pages_volatile
+	 * (which follows from it) are the kernel's too, global ones, so only
+	 * when nobody else used the host's KSM.
+	 */
+	if (!row->noise) {
+		const char *what = NULL;
+		long a = 0, b = 0;
+
+		if (rr->c.rmap_items != lr->c.rmap_items) {
+			what = "rmap_items";
+			a = (long)rr->c.rmap_items;
+			b = (long)lr->c.rmap_items;
+		} else if (rr->c.pages_volatile != lr->c.pages_volatile) {
+			what = "pages_volatile";
+			a = (long)rr->c.pages_volatile;
+			b = (long)lr->c.pages_volatile;
+		}
+		if (what) {
+			row->ndiff++;
+			if (!row->traj[0])
+				snprintf(row->traj, sizeof(row->traj),
+					 "at the end: %s ref %ld linux %ld",
+					 what, a, b);
+		}
+	}
 	if (row->noise) {
 		/* global counters include other processes: judge ours only */
 		row->ndiff = row->ntraj_diff + row->nmm_diff;

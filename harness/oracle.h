@@ -2,9 +2,10 @@
 /*
  * oracle.h - the differential oracle: one workload run on ref and on
  * another backend (the host's KSM, or the module), and the verdict on
- * whether they made the same decisions: every deterministic counter and
- * every live space's ksm_stat values at the end, and the trajectory of
- * the deterministic counters after every scan.  `ksmlab diff`, the
+ * whether they made the same decisions: every deterministic counter,
+ * rmap_items and pages_volatile, and every live space's ksm_stat values
+ * at the end, and the trajectory of the deterministic counters and the
+ * spaces' sums after every scan.  `ksmlab diff`, the
  * conformance campaign and the differential fuzzer all judge with it.
  */
 #ifndef KSML_ORACLE_H
