@@ -11,7 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
-#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -157,22 +156,6 @@ static void install_signals(void)
 	signal(SIGPIPE, SIG_IGN);
 }
 
-/* the pid the state file was written by (its "owner" line), or 0 */
-static pid_t state_owner(void)
-{
-	FILE *f = fopen(KSML_LIVE_STATE, "r");
-	char n[64], v[64];
-	long pid = 0;
-
-	if (!f)
-		return 0;
-	while (fscanf(f, "%47s %47s", n, v) == 2)
-		if (!strcmp(n, "owner"))
-			pid = atol(v);
-	fclose(f);
-	return (pid_t)pid;
-}
-
 static int read_state(struct ksml_live_saved *s)
 {
 	FILE *f = fopen(KSML_LIVE_STATE, "r");
@@ -260,60 +243,59 @@ void ksml_live_unlock(void)
 }
 
 /*
- * The guard: a child that outlives a ksmlab killed with SIGKILL, so the
+ * The guard: a process that outlives a ksmlab killed with SIGKILL, so the
  * host's knobs are put back at once, not when the next ksmlab takes the
- * lock.  It holds nothing of ours (it closes its copy of the lock's fd and
- * leaves our session, so a ^C or a kill of the process group spares it),
- * sleeps until its parent dies (PR_SET_PDEATHSIG), and then, under the
- * lock, restores the state file if the file is still its parent's: a run
- * that ended well removed it, and a newer run's file names another owner.
+ * lock.  It is a shell exec'd in a child: a fork alone would keep a copy
+ * of our memory, mergeable VMAs and merge-any included, and the host's
+ * ksmd would merge the copy's pages beside ours (suite 50 saw its chains).
+ * It leaves our session (a ^C or a kill of our process group spares it),
+ * waits for us to be gone, and then, under the lock, restores the state
+ * file if the file is still ours (its owner line): a run that ended well
+ * removed it, and a newer run's file names another owner.  Knobs go back
+ * in the file's order (the restore order, run last); max_page_sharing and
+ * merge_across_nodes are retried after run=2 if KSM pages keep them busy.
  * KSMLAB_NO_GUARD=1 leaves the repair to the next user of the lock (the
  * fallback, tested by suite 43).
  */
-static void guard_main(pid_t parent)
-{
-	struct ksml_live_saved s;
-	sigset_t set;
-	char e[256];
-	int sig, fd;
-
-	sigemptyset(&set);
-	sigaddset(&set, SIGUSR1);
-	sigprocmask(SIG_BLOCK, &set, NULL);
-	if (prctl(PR_SET_PDEATHSIG, SIGUSR1))
-		_exit(1);
-	if (lock_fd >= 0)
-		close(lock_fd);
-	setsid();
-	/* the parent may have died before the prctl took hold */
-	if (getppid() == parent)
-		sigwait(&set, &sig);
-	fd = open(KSML_LIVE_LOCK, O_RDWR | O_CLOEXEC);
-	if (fd < 0 || flock(fd, LOCK_EX))
-		_exit(1);
-	if (state_owner() == parent && !read_state(&s)) {
-		fprintf(stderr,
-			"ksmlab: guard of pid %ld: restoring the KSM knobs it "
-			"left (%s)\n",
-			(long)parent, KSML_LIVE_STATE);
-		if (ksml_live_restore(&s, e, sizeof(e)))
-			fprintf(stderr, "ksmlab: guard: warning: %s\n", e);
-	}
-	_exit(0);
-}
+static const char guard_script[] =
+	"p=$1 st=" KSML_LIVE_STATE " d=/sys/kernel/mm/ksm\n"
+	"while kill -0 \"$p\" 2>/dev/null; do sleep 0.2; done\n"
+	"exec 9<>" KSML_LIVE_LOCK " && flock 9 || exit 1\n"
+	"grep -qx \"owner $p\" \"$st\" 2>/dev/null || exit 0\n"
+	"echo \"ksmlab: guard of pid $p: restoring the KSM knobs it left ($st)\" >&2\n"
+	"mode=$(awk '$1 == \"advisor_mode\" { print $2 }' \"$st\")\n"
+	"ok=1\n"
+	"while read -r n v; do\n"
+	"  case $n in owner) continue ;;\n"
+	"  pages_to_scan) [ -n \"$mode\" ] && [ \"$mode\" != none ] && continue ;; esac\n"
+	"  [ \"$(cat \"$d/$n\" 2>/dev/null)\" = \"$v\" ] && continue\n"
+	"  echo \"$v\" 2>/dev/null >\"$d/$n\" && continue\n"
+	"  case $n in max_page_sharing | merge_across_nodes)\n"
+	"    echo 2 2>/dev/null >\"$d/run\"; echo \"$v\" 2>/dev/null >\"$d/$n\" && continue ;; esac\n"
+	"  ok=0; echo \"ksmlab: guard: cannot restore $n=$v\" >&2\n"
+	"done <\"$st\"\n"
+	"[ $ok = 1 ] && rm -f \"$st\"\n";
 
 static void start_guard(void)
 {
-	pid_t parent = getpid(), pid;
+	char pid[24];
+	pid_t child;
 
 	if (guard_pid || getenv("KSMLAB_NO_GUARD"))
 		return;
-	pid = fork();
-	if (pid == 0)
-		guard_main(parent);
+	snprintf(pid, sizeof(pid), "%ld", (long)getpid());
+	child = fork();
+	if (child == 0) {
+		if (lock_fd >= 0)
+			close(lock_fd);
+		setsid();
+		execl("/bin/sh", "sh", "-c", guard_script, "ksmlab-guard", pid,
+		      (char *)NULL);
+		_exit(127);
+	}
 	/* without a guard (fork failed) the next user of the lock repairs */
-	if (pid > 0)
-		guard_pid = pid;
+	if (child > 0)
+		guard_pid = child;
 }
 
 int ksml_live_save(struct ksml_live_saved *s, char *err, size_t errsz)
