@@ -249,7 +249,8 @@ void ksml_live_unlock(void)
  * of our memory, mergeable VMAs and merge-any included, and the host's
  * ksmd would merge the copy's pages beside ours (suite 50 saw its chains).
  * It leaves our session (a ^C or a kill of our process group spares it),
- * waits for us to be gone, and then, under the lock, restores the state
+ * holds none of our caller's pipes, waits for us to be gone (exited, a
+ * zombie included), and then, under the lock, restores the state
  * file if the file is still ours (its owner line): a run that ended well
  * removed it, and a newer run's file names another owner.  Knobs go back
  * in the file's order (the restore order, run last); max_page_sharing and
@@ -259,7 +260,9 @@ void ksml_live_unlock(void)
  */
 static const char guard_script[] =
 	"p=$1 st=" KSML_LIVE_STATE " d=/sys/kernel/mm/ksm\n"
-	"while kill -0 \"$p\" 2>/dev/null; do sleep 0.2; done\n"
+	"alive() { s=$(sed 's/.*) //' /proc/$p/stat 2>/dev/null | cut -c1)\n"
+	"  [ -n \"$s\" ] && [ \"$s\" != Z ]; }\n"
+	"while alive; do sleep 0.2; done\n"
 	"exec 9<>" KSML_LIVE_LOCK " && flock 9 || exit 1\n"
 	"grep -qx \"owner $p\" \"$st\" 2>/dev/null || exit 0\n"
 	"echo \"ksmlab: guard of pid $p: restoring the KSM knobs it left ($st)\" >&2\n"
@@ -286,8 +289,23 @@ static void start_guard(void)
 	snprintf(pid, sizeof(pid), "%ld", (long)getpid());
 	child = fork();
 	if (child == 0) {
+		int null = open("/dev/null", O_RDWR);
+
 		if (lock_fd >= 0)
 			close(lock_fd);
+		/*
+		 * Not our caller's pipes: a caller reading our output until
+		 * EOF before it reaps us would wait for the guard, and the
+		 * guard for us to be reaped (a zombie counts as gone too).
+		 */
+		if (null >= 0) {
+			dup2(null, 0);
+			dup2(null, 1);
+			if (!isatty(2))
+				dup2(null, 2);
+			if (null > 2)
+				close(null);
+		}
 		setsid();
 		execl("/bin/sh", "sh", "-c", guard_script, "ksmlab-guard", pid,
 		      (char *)NULL);
