@@ -8,8 +8,8 @@ cd "$(dirname "$0")/../.."
 export TSAN_OPTIONS="halt_on_error=1 exitcode=66"
 run() {
 	local out rc
-	out=$(build/tests/test_threads 2>&1)
-	rc=$?
+	# (set -e: the status is taken, not left to end the script unprinted)
+	out=$(build/tests/test_threads 2>&1) && rc=0 || rc=$?
 	echo "$out"
 	[ $rc -eq 0 ] && return 0
 	# clang-14's TSan cannot map its shadow with 32 bits of mmap ASLR: only
