@@ -49,7 +49,7 @@ struct ksm_stable_node;
  * @next_free: free-list link while refcount is 0
  * @wgen: content version, a sequence count: odd while a write is copying
  *	into the frame, moved on by every write and every free, so that
- *	(frame, even wgen) names one content for good (the checksum index
+ *	(frame, even wgen) names one content for good (model knowledge
  *	uses it to know a page did not change without reading it)
  */
 struct ksml_frame {

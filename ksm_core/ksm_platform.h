@@ -273,8 +273,8 @@ void ksml_plat_mem_set(void *dst, int c, size_t len);
 uint32_t ksml_plat_page_checksum(const void *addr);
 /*
  * The full 64-bit page hash: XXH64 (seed 0; its low 32 bits are the
- * kernel's checksum), or with fast XXH3-64.  The checksum index keys its
- * trees with it: 32 bits collide among 64Ki pages half the time.
+ * kernel's checksum), or with fast XXH3-64.  The hash index keys its
+ * table with it: 32 bits collide among 64Ki pages half the time.
  * Platforms without it fall back to the 32-bit checksum; the kernel's
  * has XXH64 but no XXH3, so "fast" is XXH64 there too.
  */

@@ -44,8 +44,6 @@ enum ksml_index_mode {
 	 */
 	KSML_INDEX_HASH = 1,
 };
-/* the former name of KSML_INDEX_HASH */
-#define KSML_INDEX_CHECKSUM KSML_INDEX_HASH
 
 /*
  * The named configurations (ksml_config_profile): what each one uses.

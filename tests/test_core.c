@@ -308,7 +308,7 @@ static void test_checksum_change_between_visits_not_merged(void **state)
 /*
  * The checksum filter looks at contents, not at writes: a page rewritten
  * with what it held, or changed and changed back, between two visits is
- * unchanged for the kernel, and merges.  The checksum index knows a page
+ * unchanged for the kernel, and merges.  Model knowledge knows a page
  * was written without reading it (the frame's write count); it must then
  * read it again, not take the write for a change.  A page freed and
  * faulted in again is a new content too.
