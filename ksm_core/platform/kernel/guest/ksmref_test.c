@@ -223,21 +223,6 @@ static int check_inv(char *msg, size_t size)
 	return c.result;
 }
 
-/*
- * The migrate race on its own, after the freeze test: its migrations
- * churn node 1's pages, and the freeze test wants a quiet system.
- */
-static int cmd_migrate(void)
-{
-	group = "migrate.";
-	dev_open();
-	t_migrate_race();
-	knob("run", "0");
-	check_invariants("final_invariants");
-	close(dev);
-	return nfail;
-}
-
 /* ------------------------------------------------------------- sysfs */
 
 /* write a sysfs file: 0 or -errno of the write (or open) */
@@ -916,6 +901,21 @@ static void t_validation(void)
 	err = vmadvise(mm, BASE, 4 * PG, 9999);
 	report(err == -EINVAL, "madvise_bad_advice", "err=%d", err);
 	mm_exit(mm);
+}
+
+/*
+ * The migrate race on its own, after the freeze test: its migrations
+ * churn node 1's pages, and the freeze test wants a quiet system.
+ */
+static int cmd_migrate(void)
+{
+	group = "migrate.";
+	dev_open();
+	t_migrate_race();
+	knob("run", "0");
+	check_invariants("final_invariants");
+	close(dev);
+	return nfail;
 }
 
 static int cmd_unit(void)
