@@ -77,6 +77,7 @@ n = int(os.environ["N"])
 table, rc = {}, 0
 for c in configs:
     seen, tally = set(), {"equal": 0, "different": 0, "inconclusive": 0, "error": 0}
+    varied = 0
     for path in sorted(glob.glob(f"{out}/json/{c}-*.json")):
         try:
             rows = json.load(open(path))
@@ -91,6 +92,8 @@ for c in configs:
                  "different": "different", "expected": "different"}.get(
                      r.get("verdict"), "error")
             tally[v] += 1
+            # equal to the kernel's second run, the kernel's two differed
+            varied += v == "equal" and bool(r.get("kernel_varied"))
             if v != "equal":
                 d = f"{out}/{v}/{c}"
                 os.makedirs(d, exist_ok=True)
@@ -99,13 +102,16 @@ for c in configs:
                     f.write(json.dumps(r) + "\n")
     # a workload the diff never reported (it stopped early) is an error
     tally["error"] += n - len(seen)
+    tally["varied"] = varied
     table[c] = tally
 print(f"conformance: {n} random workloads (seeds {os.environ['FIRST']}-{os.environ['LAST']}) "
       f"x {len(configs)} configurations against the live kernel")
-print(f"{'configuration':<14} {'equal':>7} {'different':>10} {'inconclusive':>13} {'error':>6}")
+print(f"{'configuration':<14} {'equal':>7} {'different':>10} {'inconclusive':>13} {'error':>6}"
+      "   (equal: of them, equal to a second kernel run after the first differed)")
 for c in configs:
     t = table[c]
-    print(f"{c:<14} {t['equal']:>7} {t['different']:>10} {t['inconclusive']:>13} {t['error']:>6}")
+    print(f"{c:<14} {t['equal']:>7} {t['different']:>10} {t['inconclusive']:>13} {t['error']:>6}"
+          f"   ({t['varied']} after a rerun: the kernel varied)")
     if t["different"] or t["error"]:
         rc = 1
     elif t["inconclusive"] and rc == 0:
@@ -114,8 +120,9 @@ kept = [d for d in ("different", "inconclusive", "error") if os.path.isdir(f"{ou
 if kept:
     print("kept for replay (ksmlab diff --config CONFIG FILE): " +
           ", ".join(f"{out}/{d}/" for d in kept))
-tot = {k: sum(table[c][k] for c in configs) for k in ("equal", "different", "inconclusive", "error")}
-print(f"SUMMARY: conformance: {n * len(configs)} workload runs, {tot['equal']} equal, "
+tot = {k: sum(table[c][k] for c in configs) for k in ("equal", "different", "inconclusive", "error", "varied")}
+print(f"SUMMARY: conformance: {n * len(configs)} workload runs, {tot['equal']} equal "
+      f"({tot['varied']} of them to a second kernel run, the kernel's first run differing), "
       f"{tot['different']} different, {tot['inconclusive']} inconclusive, {tot['error']} errors")
 sys.exit(rc)
 PYEOF

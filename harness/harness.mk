@@ -64,6 +64,14 @@ $(B)/harness/test_driver: $(HARNESS_DIR)/test_driver.c $(HARNESS_DRV_OBJ) $(HARN
 
 TEST_BUILD += $(B)/harness/test_driver
 
+# the oracle's judgement on made-up runs (no backend runs)
+$(B)/harness/test_oracle: $(HARNESS_DIR)/test_oracle.c $(HARNESS_DRV_OBJ) $(HARNESS_WL_OBJ) $(LIB_A)
+	@mkdir -p $(dir $@)
+	$(CC_USER) $(HARNESS_CFLAGS) -o $@ $< $(HARNESS_DRV_OBJ) $(HARNESS_WL_OBJ) \
+		$(LIB_A) $(PKG_LIBS)
+
+TEST_BUILD += $(B)/harness/test_oracle
+
 # Mutants of the core (historical KSM bugs, KSML_BUG_* switches) built with
 # the harness, for suite 47: the differential oracle must catch each one.
 KSML_HARNESS_MUTANTS := NO_CHECKSUM_FILTER MERGE_PINNED OLD_UNSTABLE_ITEM

@@ -98,7 +98,7 @@ static int run_one_min(const char *backend, const struct ksml_workload *wl,
 		       char *err, size_t errsz)
 {
 	struct prog_state ps = { backend, isatty(2) };
-	struct ksml_oracle_opts o = {ref_profile, &wait_quiet, progress, &ps};
+	struct ksml_oracle_opts o = {ref_profile, &wait_quiet, progress, &ps, false};
 	int ret = ksml_oracle_run(&o, backend, wl, min_scans, res, err, errsz);
 
 	progress_done(&ps);
@@ -250,6 +250,7 @@ static const struct option run_opts[] = {
 	{"wait-quiet", required_argument, NULL, 'w'},
 	{"index", required_argument, NULL, 'i'},
 	{"config", required_argument, NULL, 'c'},
+	{"no-rerun", no_argument, NULL, 'R'},
 	{"help", no_argument, NULL, 'h'},
 	{NULL, 0, NULL, 0},
 };
@@ -422,6 +423,14 @@ static const char usage_diff[] =
 	"  --config faithful|portable|model  ref's named configuration (see\n"
 	"            ksmlab run --help); each must give the kernel's "
 	"counters.\n"
+	"  A workload that differs from linux runs on linux once more: the "
+	"kernel\n"
+	"  is not deterministic on a busy host (a page another kernel thread\n"
+	"  holds for a moment merges a scan later).  Only when the kernel's "
+	"two\n"
+	"  runs differ from each other and the second equals ref is the row\n"
+	"  equal, marked \"equal (kernel varied)\" with both differences.\n"
+	"  --no-rerun  report the first linux run's difference as it is.\n"
 	"  Exit: 0 all equal or expected, 1 an unexpected difference, 2 an "
 	"error,\n"
 	"  3 no proven difference, but some rows could only be compared per\n"
@@ -435,7 +444,7 @@ static int cmd_diff(int argc, char **argv)
 	struct ksml_diff_row *rows;
 	struct ksml_oracle_opts oo = {0};
 	struct prog_state ps = {"ref/linux", isatty(2)};
-	bool json = false;
+	bool json = false, rerun = true;
 	int c, i, k, nrows = 0, rc = 0;
 
 	while ((c = getopt_long(argc, argv, "b:qjh", run_opts, NULL)) != -1) {
@@ -463,6 +472,9 @@ static int cmd_diff(int argc, char **argv)
 		case 'q':
 			quiet = true;
 			break;
+		case 'R':
+			rerun = false;
+			break;
 		case 'j':
 			json = true;
 			break;
@@ -482,6 +494,7 @@ static int cmd_diff(int argc, char **argv)
 	if (!rows)
 		return 2;
 	oo.profile = ref_profile;
+	oo.rerun_differing = rerun;
 	oo.wait_quiet_s = &wait_quiet;
 	oo.progress = progress;
 	oo.progress_arg = &ps;
@@ -605,6 +618,8 @@ static int cmd_diff(int argc, char **argv)
 							  "expected",
 							  "inconclusive"}
 						 [rows[i].verdict]);
+			printf(", \"kernel_varied\": %s",
+			       rows[i].rerun ? "true" : "false");
 			printf(", \"reason\": ");
 			json_str(stdout, rows[i].reason);
 			printf("}");
@@ -633,7 +648,7 @@ static int cmd_diff(int argc, char **argv)
 				 r->lin[1], r->lin[2], r->lin[3], r->lin[4], r->lin[5],
 				 r->mlin);
 			printf("%-18s | %-34s | %-34s | %s%s%s\n", r->name, a, b,
-			       !r->ndiff ? "equal" :
+			       !r->ndiff ? (r->rerun ? "equal (kernel varied)" : "equal") :
 			       r->expected ? "different (expected)" :
 			       !strncmp(r->reason, "inconclusive", 12) ? "different" :
 									 "DIFFERENT",

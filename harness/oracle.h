@@ -21,6 +21,7 @@ struct ksml_oracle_opts {
 			      NULL) */
 	ksml_run_progress_fn progress;
 	void *progress_arg;
+	bool rerun_differing; /* linux: run the kernel again on a difference */
 };
 
 /* run wl on one backend (convergence not before min_scans) */
@@ -42,6 +43,7 @@ struct ksml_diff_row {
 	long mref, mlin; /* sum of merging pages over live spaces */
 	int ndiff, ntraj_diff, nmm_diff;
 	bool expected, error, noise;
+	bool rerun; /* equal to the kernel's second run, its first differed */
 	enum ksml_verdict verdict;
 	char reason[256];
 	char traj[160]; /* first point where the trajectories part */
@@ -58,5 +60,19 @@ int ksml_oracle_diff(const struct ksml_oracle_opts *o, const char *other,
 		     const struct ksml_workload *wl, struct ksml_run_result *rr,
 		     struct ksml_run_result *lr, struct ksml_diff_row *row,
 		     char *err, size_t errsz);
+
+/*
+ * After a difference between ref (rr) and the kernel (lr), the kernel ran
+ * once more (lr2; rr as long as it).  Only when the kernel's two runs
+ * differ from each other and the second agrees with ref in everything is
+ * the first difference the host's: then row is judged anew against lr2,
+ * marked rerun, with both differences in its reason, and 1 is returned.
+ * Otherwise row keeps its verdict, its reason says why, and 0 is returned.
+ */
+int ksml_oracle_second_opinion(const struct ksml_workload *wl,
+			       const struct ksml_run_result *rr,
+			       const struct ksml_run_result *lr,
+			       const struct ksml_run_result *lr2,
+			       struct ksml_diff_row *row);
 
 #endif /* KSML_ORACLE_H */

@@ -1,0 +1,162 @@
+/* SPDX-License-Identifier: MIT OR GPL-2.0-only */
+/*
+ * test_oracle - the differential oracle's judgement on made-up runs: a
+ * difference stays a difference when the kernel repeats itself on a second
+ * run, or when the second run differs from ref too; it becomes "equal,
+ * the kernel varied" only when the kernel's two runs disagree and the
+ * second agrees with ref in every counter after every scan.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "oracle.h"
+
+static int run, failed;
+
+#define CHECK(cond, ...)                                                    \
+	do {                                                                \
+		run++;                                                      \
+		if (!(cond)) {                                              \
+			failed++;                                           \
+			printf("FAIL %s:%d: ", __FILE__, __LINE__);         \
+			printf(__VA_ARGS__);                                \
+			printf("\n");                                       \
+		}                                                           \
+	} while (0)
+
+/*
+ * A run of 3 scans whose pages_sharing climbs 0, n/2, n, with one space
+ * merging n pages at the end.
+ */
+static void mkrun(struct ksml_run_result *r, long n)
+{
+	unsigned long s;
+
+	memset(r, 0, sizeof(*r));
+	r->ntraj = 3;
+	r->scans = 2;
+	r->converged = true;
+	r->traj = calloc(r->ntraj * KSML_TRAJ_W, sizeof(long));
+	if (!r->traj)
+		abort();
+	for (s = 0; s < r->ntraj; s++) {
+		r->traj[s * KSML_TRAJ_W + 1] = n * (long)s / 2;
+		r->traj[s * KSML_TRAJ_W + KSML_TRAJ_MM] = n * (long)s / 2;
+	}
+	r->c.pages_shared = 1;
+	r->c.pages_sharing = (unsigned long)n;
+	r->c.rmap_items = 100;
+	r->nr_spaces = 1;
+	r->sp[0].live = true;
+	r->sp[0].st.ksm_merging_pages = (unsigned long)n;
+}
+
+static void first_judgement(const struct ksml_workload *wl,
+			    struct ksml_run_result *rr,
+			    struct ksml_run_result *lr,
+			    struct ksml_diff_row *row)
+{
+	(void)rr;
+	(void)lr;
+	memset(row, 0, sizeof(*row));
+	snprintf(row->name, sizeof(row->name), "%s", wl->name);
+	row->verdict = KSML_DIFFERENT;
+	row->ndiff = 1;
+	snprintf(row->traj, sizeof(row->traj),
+		 "after scan 1: pages_sharing ref 50 linux 49");
+}
+
+int main(void)
+{
+	struct ksml_workload wl;
+	struct ksml_run_result rr, lr, lr2;
+	struct ksml_diff_row row;
+	struct ksml_wl_space space;
+
+	memset(&wl, 0, sizeof(wl));
+	memset(&space, 0, sizeof(space));
+	wl.spaces = &space;
+	snprintf(wl.name, sizeof(wl.name), "made-up");
+	wl.nr_spaces = 1;
+	snprintf(wl.spaces[0].name, sizeof(wl.spaces[0].name), "a");
+
+	/* the kernel repeats its difference: it stays */
+	mkrun(&rr, 100);
+	mkrun(&lr, 100);
+	lr.traj[1 * KSML_TRAJ_W + 1] = 49;
+	mkrun(&lr2, 100);
+	lr2.traj[1 * KSML_TRAJ_W + 1] = 49;
+	first_judgement(&wl, &rr, &lr, &row);
+	CHECK(!ksml_oracle_second_opinion(&wl, &rr, &lr, &lr2, &row),
+	      "a repeated difference was taken back");
+	CHECK(row.verdict == KSML_DIFFERENT && !row.rerun,
+	      "verdict %d rerun %d", row.verdict, row.rerun);
+	CHECK(strstr(row.reason, "repeated"), "reason: %s", row.reason);
+	ksml_run_result_free(&lr2);
+
+	/* the kernel varied, but its second run differs from ref as well */
+	mkrun(&lr2, 100);
+	lr2.traj[1 * KSML_TRAJ_W + 1] = 48;
+	first_judgement(&wl, &rr, &lr, &row);
+	CHECK(!ksml_oracle_second_opinion(&wl, &rr, &lr, &lr2, &row),
+	      "a second difference was taken as equal");
+	CHECK(row.verdict == KSML_DIFFERENT && !row.rerun,
+	      "verdict %d rerun %d", row.verdict, row.rerun);
+	CHECK(strstr(row.reason, "differs from ref too"), "reason: %s",
+	      row.reason);
+	ksml_run_result_free(&lr2);
+
+	/* ... or only at the end, in rmap_items */
+	mkrun(&lr2, 100);
+	lr2.c.rmap_items = 101;
+	first_judgement(&wl, &rr, &lr, &row);
+	CHECK(!ksml_oracle_second_opinion(&wl, &rr, &lr, &lr2, &row),
+	      "an rmap_items difference was taken as equal");
+	ksml_run_result_free(&lr2);
+
+	/* ... or in one space's merging pages */
+	mkrun(&lr2, 100);
+	lr2.sp[0].st.ksm_merging_pages = 99;
+	first_judgement(&wl, &rr, &lr, &row);
+	CHECK(!ksml_oracle_second_opinion(&wl, &rr, &lr, &lr2, &row),
+	      "a space's difference was taken as equal");
+	ksml_run_result_free(&lr2);
+
+	/* ... or in its length */
+	mkrun(&lr2, 100);
+	lr2.ntraj = 2;
+	lr2.scans = 1;
+	first_judgement(&wl, &rr, &lr, &row);
+	CHECK(!ksml_oracle_second_opinion(&wl, &rr, &lr, &lr2, &row),
+	      "a shorter second run was taken as equal");
+	ksml_run_result_free(&lr2);
+
+	/* the kernel varied and its second run is ref's: equal, marked */
+	mkrun(&lr2, 100);
+	first_judgement(&wl, &rr, &lr, &row);
+	CHECK(ksml_oracle_second_opinion(&wl, &rr, &lr, &lr2, &row),
+	      "the kernel's second run equal to ref was not taken");
+	CHECK(row.verdict == KSML_EQUAL && row.rerun && !row.ndiff,
+	      "verdict %d rerun %d ndiff %d", row.verdict, row.rerun,
+	      row.ndiff);
+	CHECK(strstr(row.reason, "pages_sharing ref 50 linux 49") &&
+		      strstr(row.reason, "two runs differ"),
+	      "reason names neither difference: %s", row.reason);
+	CHECK(!strcmp(row.name, "made-up"), "name lost: %s", row.name);
+	ksml_run_result_free(&lr2);
+
+	/* a second run that parts from ref only at its last scan */
+	mkrun(&lr2, 100);
+	lr2.traj[2 * KSML_TRAJ_W + 1] = 7;
+	first_judgement(&wl, &rr, &lr, &row);
+	CHECK(!ksml_oracle_second_opinion(&wl, &rr, &lr, &lr2, &row),
+	      "a late trajectory difference was taken as equal");
+	ksml_run_result_free(&lr2);
+
+	ksml_run_result_free(&rr);
+	ksml_run_result_free(&lr);
+	printf("%s: %d checks, %d failed\n", failed ? "FAILED" : "ok", run,
+	       failed);
+	return failed ? 1 : 0;
+}
