@@ -6,7 +6,8 @@
  * pages_unshared, stable_node_chains, stable_node_dups, ksm_zero_pages)
  * and each live space's ksm_merging_pages are compared after every scan;
  * the run has converged at scan s when s is at least 2 scans past the
- * last scheduled event and the values at s-2, s-1 and s are equal.
+ * last scheduled event (a one-shot step, or the last rewrite of a
+ * volatile range with `until`) and the values at s-2, s-1 and s are equal.
  */
 #include "runner.h"
 

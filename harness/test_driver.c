@@ -30,6 +30,25 @@ static int run, failed;
 		}                                                           \
 	} while (0)
 
+/*
+ * A check of the host's global counters: other processes using the
+ * host's KSM meanwhile (a qemu guest...) move them too, so when the run
+ * saw such noise a failed global check is set aside and reported as
+ * skipped with that reason; every per-process and error check still
+ * counts.
+ */
+static int gfailed;
+#define CHECK_GLOBAL(cond, ...)                                             \
+	do {                                                                \
+		run++;                                                      \
+		if (!(cond)) {                                              \
+			gfailed++;                                          \
+			printf("GLOBAL %s:%d: ", __FILE__, __LINE__);       \
+			printf(__VA_ARGS__);                                \
+			printf("\n");                                       \
+		}                                                           \
+	} while (0)
+
 struct gen_ctx {
 	unsigned char base;
 	unsigned long distinct;
@@ -99,21 +118,22 @@ int main(int argc, char **argv)
 	ids[0] = a;
 	ids[1] = b;
 	ret = ksml_drv_wait_converged(&d, ids, 2, 30, &scans);
-	CHECK(ret == 0, "converge: %d %s", ret, ksml_drv_error(&d));
+	/* convergence is judged on the global counters too */
+	CHECK_GLOBAL(ret == 0, "converge: %d %s", ret, ksml_drv_error(&d));
 	stats(&d, "converged", &c);
 	/*
 	 * 63 unpinned 0x10 pages in a + 16 in b = 79 pages of one content
 	 * with max_page_sharing 16: 4 full KSM pages + one of 15;
 	 * b's 3 other contents: 16 each, one KSM page each.
 	 */
-	CHECK(c.pages_shared == 8 && c.pages_sharing == 79 + 48 - 8,
+	CHECK_GLOBAL(c.pages_shared == 8 && c.pages_sharing == 79 + 48 - 8,
 	      "shared %lu sharing %lu", c.pages_shared, c.pages_sharing);
-	CHECK(c.stable_node_chains == 1 && c.stable_node_dups == 5,
+	CHECK_GLOBAL(c.stable_node_chains == 1 && c.stable_node_dups == 5,
 	      "chains %lu dups %lu", c.stable_node_chains, c.stable_node_dups);
 	CHECK(!ksml_drv_mm_stat(&d, a, &st) && st.ksm_merging_pages == 63 &&
 		      st.ksm_rmap_items == 64 && st.ksm_mergeable,
 	      "a: merging %lu rmap %lu", st.ksm_merging_pages, st.ksm_rmap_items);
-	CHECK(scans >= 4 && scans < 10, "scans to converge %lu", scans);
+	CHECK_GLOBAL(scans >= 4 && scans < 10, "scans to converge %lu", scans);
 	/* read-back knob */
 	CHECK(!ksml_drv_knob_read(&d, "max_page_sharing", v, sizeof(v)) && !strcmp(v, "16"),
 	      "mps now '%s'", v);
@@ -124,7 +144,7 @@ int main(int argc, char **argv)
 	ids[0] = b;
 	ids[1] = ch;
 	ret = ksml_drv_wait_converged(&d, ids, 2, 30, &scans);
-	CHECK(ret == 0, "converge 2: %d %s", ret, ksml_drv_error(&d));
+	CHECK_GLOBAL(ret == 0, "converge 2: %d %s", ret, ksml_drv_error(&d));
 	stats(&d, "after fork+exit", &c);
 	CHECK(!ksml_drv_mm_stat(&d, ch, &st) && st.ksm_merging_pages == 64 && st.ksm_merge_any,
 	      "child: merging %lu merge_any %d", st.ksm_merging_pages, st.ksm_merge_any);
@@ -136,13 +156,15 @@ int main(int argc, char **argv)
 	CHECK(ret == -EOPNOTSUPP, "migrate to node 63: %d %s", ret, ksml_drv_error(&d));
 	ret = ksml_drv_mmap(&d, b, BASE + 128 * PG, PG, false);
 	CHECK(ret < 0, "mmap over an existing mapping must fail");
-	if (failed && d.host_noise) {
-		/* other KSM users (a qemu guest...) change the global counters */
-		printf("SKIPPED: other processes used the host's KSM during the test (%s)\n",
-		       d.notes);
+	if (gfailed && d.host_noise && !failed) {
+		printf("SKIPPED: %d global-counter checks failed while other "
+		       "processes used the host's KSM (%s); the other %d checks "
+		       "passed\n",
+		       gfailed, d.notes, run - gfailed);
 		ksml_drv_close(&d);
 		return 77;
 	}
+	failed += gfailed;
 	ksml_drv_close(&d);
 	printf("SUMMARY: driver API on %s: %d checks, %d failed\n", argv[1], run, failed);
 	return failed ? 1 : 0;

@@ -299,6 +299,46 @@ static void test_good(void)
 	ksml_wl_free(&wl);
 }
 
+/*
+ * A bounded volatile range's last rewrite is an event: with rewrites at
+ * scans 4, 7 and 10 (every 3 from 1 until 13) the run may not converge
+ * before scan 12; an unbounded one or one with no rewrite adds nothing.
+ */
+static void test_volatile_until(void)
+{
+	static const struct {
+		const char *vol;
+		unsigned long last;
+	} c[] = {
+		{"volatile a m 0 2 every 3 from 1 until 13\n", 10},
+		{"volatile a m 0 2 every 3 from 1 until 14\n", 13},
+		{"volatile a m 0 2 every 3 from 1 until 4\n", 2},
+		{"volatile a m 0 2 every 1\n", 2},
+		{"volatile a m 0 2 every 1 until 30\n", 29},
+	};
+	struct ksml_workload wl;
+	char text[256], err[512];
+	size_t i;
+	int ret;
+
+	for (i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		snprintf(text, sizeof(text),
+			 "seed 1\nspace a\nmap a m 4\nfill a m 0 4 unique\n"
+			 "madvise a m mergeable\n%sat 2 fill a m 3 1 zero\n",
+			 c[i].vol);
+		ret = ksml_wl_parse_string("v.wl", text, &wl, err, sizeof(err));
+		CHECK(ret == 0, "volatile case %zu: %s", i, err);
+		if (ret)
+			continue;
+		CHECK(wl.last_event_scan == c[i].last,
+		      "'%.40s': last event %lu, expected %lu", c[i].vol,
+		      wl.last_event_scan, c[i].last);
+		CHECK(wl.max_scans == c[i].last + 40, "max-scans %lu",
+		      wl.max_scans);
+		ksml_wl_free(&wl);
+	}
+}
+
 static void test_dump(void)
 {
 	const char *path = "/tmp/ksmlab-test-dump.classes";
@@ -336,6 +376,7 @@ int main(int argc, char **argv)
 
 	test_bad();
 	test_good();
+	test_volatile_until();
 	test_dump();
 	for (i = 1; i < argc; i++) {
 		struct ksml_workload wl;

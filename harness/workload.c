@@ -1004,6 +1004,21 @@ static int finish(struct parser *p, const char *path)
 		if (dot && !strcmp(dot, ".wl"))
 			*dot = 0;
 	}
+	/*
+	 * A bounded volatile range's last rewrite is an event too: its pages
+	 * merge (or stay apart) only scans after it, and counters that look
+	 * still before then say nothing about the workload's end.
+	 */
+	for (i = 0; i < wl->nr_volatile; i++) {
+		const struct ksml_wl_volatile *v = &wl->vol[i];
+		unsigned long last;
+
+		if (!v->until || v->until <= v->from + v->every)
+			continue;
+		last = v->from + (v->until - 1 - v->from) / v->every * v->every;
+		if (last > wl->last_event_scan)
+			wl->last_event_scan = last;
+	}
 	if (!wl->max_scans)
 		wl->max_scans = wl->last_event_scan + 40;
 	if (wl->max_scans < wl->last_event_scan + 4) {

@@ -116,7 +116,9 @@ struct ksml_workload {
 	struct ksml_wl_map *maps;
 	struct ksml_wl_step *steps; /* sorted by `at`, then file order */
 	struct ksml_wl_volatile *vol;
-	unsigned long last_event_scan; /* largest `at` of a one-shot step */
+	unsigned long last_event_scan; /* largest `at` of a one-shot step, or
+					the last rewrite of a volatile
+					range with `until` */
 	unsigned long total_pages;
 	bool has_zero; /* some fill writes zero pages */
 };

@@ -36,6 +36,6 @@ for config in faithful portable model; do
 	kv=$(grep -c 'equal (kernel varied)' <<<"$table")
 	[ "$n" -ge 10 ] || fail "--config $config: only $n workloads compared"
 	[ $((eq + ex)) -eq "$n" ] || fail "--config $config: $((n - eq - ex)) of $n workloads differ"
-	summary+="${summary:+; }$config: $n workloads, $eq equal after every scan ($pp of them per-process only: other KSM users on the host; $kv equal to the kernel's second run after its first differed from its second), $ex expected differences"
+	summary+="${summary:+; }$config: $n workloads, $eq equal after every scan ($pp of them per-process only: other KSM users on the host; $kv equal only to a second kernel run, the kernel's first run differing from it), $ex expected differences"
 done
 echo "SUMMARY: ksmlab diff (slow ones left out: ${SLOW_WORKLOADS:-none}): $summary"
