@@ -132,6 +132,52 @@ static void print_counters_json(FILE *f, const struct ksml_counters *c)
 		c->ksm_zero_pages, c->general_profit, c->rmap_items);
 }
 
+/* one run as a JSON object (no newline) */
+static void print_result_json(FILE *f, const char *backend,
+			      const struct ksml_workload *wl,
+			      const struct ksml_run_result *r)
+{
+	const struct ksml_counters *c = &r->c;
+	int i;
+
+	fprintf(f, "{\"workload\": ");
+	json_str(f, wl->name);
+	fprintf(f, ", \"backend\": \"%s\", \"converged\": %s, \"converged_at\": %lu, "
+	       "\"scans\": %lu, \"wall_s\": %.6f, \"cpu_s\": %.6f, \"counters\": ",
+	       backend, r->converged ? "true" : "false", r->converged_at,
+	       r->scans, r->wall_s, r->cpu_s);
+	print_counters_json(f, c);
+	fprintf(f, ", \"spaces\": [");
+	for (i = 0; i < wl->nr_spaces; i++) {
+		const struct ksml_mm_stat *s = &r->sp[i].st;
+
+		fprintf(f, "%s{\"name\": ", i ? ", " : "");
+		json_str(f, wl->spaces[i].name);
+		fprintf(f, ", \"live\": %s, \"ksm_rmap_items\": %lu, \"ksm_zero_pages\": %ld, "
+		       "\"ksm_merging_pages\": %lu, \"ksm_process_profit\": %ld, "
+		       "\"ksm_merge_any\": %s, \"ksm_mergeable\": %s}",
+		       r->sp[i].live ? "true" : "false", s->ksm_rmap_items,
+		       s->ksm_zero_pages, s->ksm_merging_pages,
+		       s->ksm_process_profit, s->ksm_merge_any ? "true" : "false",
+		       s->ksm_mergeable ? "true" : "false");
+	}
+	fprintf(f, "], \"trajectory_columns\": [");
+	for (i = 0; i < KSML_TRAJ_W; i++)
+		fprintf(f, "%s\"%s\"", i ? ", " : "", ksml_traj_names[i]);
+	fprintf(f, "], \"trajectory\": [");
+	for (i = 0; i < (int)r->ntraj; i++) {
+		int k;
+
+		fprintf(f, "%s[", i ? ", " : "");
+		for (k = 0; k < KSML_TRAJ_W; k++)
+			fprintf(f, "%s%ld", k ? ", " : "", r->traj[i * KSML_TRAJ_W + k]);
+		fprintf(f, "]");
+	}
+	fprintf(f, "], \"notes\": ");
+	json_str(f, r->notes);
+	fprintf(f, "}");
+}
+
 static void print_result(const char *backend, const struct ksml_workload *wl,
 			 const struct ksml_run_result *r, bool json)
 {
@@ -139,42 +185,8 @@ static void print_result(const char *backend, const struct ksml_workload *wl,
 	int i;
 
 	if (json) {
-		printf("{\"workload\": ");
-		json_str(stdout, wl->name);
-		printf(", \"backend\": \"%s\", \"converged\": %s, \"converged_at\": %lu, "
-		       "\"scans\": %lu, \"wall_s\": %.6f, \"cpu_s\": %.6f, \"counters\": ",
-		       backend, r->converged ? "true" : "false", r->converged_at,
-		       r->scans, r->wall_s, r->cpu_s);
-		print_counters_json(stdout, c);
-		printf(", \"spaces\": [");
-		for (i = 0; i < wl->nr_spaces; i++) {
-			const struct ksml_mm_stat *s = &r->sp[i].st;
-
-			printf("%s{\"name\": ", i ? ", " : "");
-			json_str(stdout, wl->spaces[i].name);
-			printf(", \"live\": %s, \"ksm_rmap_items\": %lu, \"ksm_zero_pages\": %ld, "
-			       "\"ksm_merging_pages\": %lu, \"ksm_process_profit\": %ld, "
-			       "\"ksm_merge_any\": %s, \"ksm_mergeable\": %s}",
-			       r->sp[i].live ? "true" : "false", s->ksm_rmap_items,
-			       s->ksm_zero_pages, s->ksm_merging_pages,
-			       s->ksm_process_profit, s->ksm_merge_any ? "true" : "false",
-			       s->ksm_mergeable ? "true" : "false");
-		}
-		printf("], \"trajectory_columns\": [");
-		for (i = 0; i < KSML_TRAJ_W; i++)
-			printf("%s\"%s\"", i ? ", " : "", ksml_traj_names[i]);
-		printf("], \"trajectory\": [");
-		for (i = 0; i < (int)r->ntraj; i++) {
-			int k;
-
-			printf("%s[", i ? ", " : "");
-			for (k = 0; k < KSML_TRAJ_W; k++)
-				printf("%s%ld", k ? ", " : "", r->traj[i * KSML_TRAJ_W + k]);
-			printf("]");
-		}
-		printf("], \"notes\": ");
-		json_str(stdout, r->notes);
-		printf("}\n");
+		print_result_json(stdout, backend, wl, r);
+		printf("\n");
 		return;
 	}
 	printf("%s on %s: %s after %lu scans (%s), wall %.3f s, scanner CPU %.3f s\n",
@@ -442,6 +454,7 @@ static int cmd_diff(int argc, char **argv)
 	const char *other = "linux";
 	static struct ksml_run_result rr, lr;
 	struct ksml_diff_row *rows;
+	char **runs_json; /* per row: both runs as JSON (--json) */
 	struct ksml_oracle_opts oo = {0};
 	struct prog_state ps = {"ref/linux", isatty(2)};
 	bool json = false, rerun = true;
@@ -491,8 +504,12 @@ static int cmd_diff(int argc, char **argv)
 		return 2;
 	}
 	rows = calloc((size_t)(argc - optind), sizeof(*rows));
-	if (!rows)
+	runs_json = calloc((size_t)(argc - optind), sizeof(*runs_json));
+	if (!rows || !runs_json) {
+		free(rows);
+		free(runs_json);
 		return 2;
+	}
 	oo.profile = ref_profile;
 	oo.rerun_differing = rerun;
 	oo.wait_quiet_s = &wait_quiet;
@@ -577,6 +594,19 @@ static int cmd_diff(int argc, char **argv)
 				rc = 1;
 			break;
 		}
+		if (json) {
+			size_t len = 0;
+			FILE *f = open_memstream(&runs_json[nrows - 1], &len);
+
+			if (f) {
+				fprintf(f, "{\"ref\": ");
+				print_result_json(f, "ref", &wl, &rr);
+				fprintf(f, ", \"%s\": ", other);
+				print_result_json(f, other, &wl, &lr);
+				fprintf(f, "}");
+				fclose(f);
+			}
+		}
 		if (!json) {
 			if (rr.notes[0])
 				printf("   ref note: %s\n", rr.notes);
@@ -622,7 +652,9 @@ static int cmd_diff(int argc, char **argv)
 			       rows[i].rerun ? "true" : "false");
 			printf(", \"reason\": ");
 			json_str(stdout, rows[i].reason);
-			printf("}");
+			/* both runs in full, as `ksmlab run --json` prints them */
+			printf(", \"runs\": %s}",
+			       runs_json[i] ? runs_json[i] : "null");
 		}
 		printf("]\n");
 	} else {
@@ -655,6 +687,9 @@ static int cmd_diff(int argc, char **argv)
 			       r->reason[0] ? ": " : "", r->reason);
 		}
 	}
+	for (i = 0; i < nrows; i++)
+		free(runs_json[i]);
+	free(runs_json);
 	free(rows);
 	if (ksml_live_interrupted)
 		return 128 + (int)ksml_live_interrupted;

@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: MIT OR GPL-2.0-only
 # 41-harness-ref: the ref backend (ksm_core in-process) through ksmlab run:
 # the counters of ksm-spec 4.6 for the shipped workloads, determinism
-# (two runs give the same JSON counters), the kmod stub's refusal.
+# (two runs give the same JSON counters), results.csv's ref rows and their
+# agreement with its live-kernel rows, the kmod stub's refusal.
 set -u
 cd "$(dirname "$0")/../.."
 . harness/tests/lib.sh
@@ -31,15 +32,49 @@ expect last8-10k 0 0 10000 0 0 0
 expect volatile-10pct 90 8910 0 0 0 0
 expect smartscan-257 1 255 0 0 0 0
 
-# the committed regression results (workloads/results.csv): any change in
-# the core's counters for a shipped workload must come with a new CSV
-# (this also proves determinism: the same counters as when it was committed)
+# the committed expected results (workloads/results.csv, harness/tests/
+# results.sh): the ref rows are ref's own output, regenerated here (any
+# change in the core's counters for a shipped workload must come with a
+# new CSV; this also proves determinism); the linux rows were measured on
+# the live kernel, and every ref row must agree with its linux row in
+# every column unless the row's note says why not (ref only: ...).
 SKIP="$SLOW_WORKLOADS" harness/tests/results.sh "$KSMLAB" >"$tmp/results.csv" || fail "results.sh"
-grep -vE "^($(tr ' ' '|' <<<"${SLOW_WORKLOADS:-none}")),"  workloads/results.csv >"$tmp/want.csv"
+awk -F, 'NR == 1 || $2 == "ref"' workloads/results.csv |
+	grep -vE "^($(tr ' ' '|' <<<"${SLOW_WORKLOADS:-none}"))," >"$tmp/want.csv"
 n=$(($(wc -l <"$tmp/results.csv") - 1))
 if ! diff -u "$tmp/want.csv" "$tmp/results.csv"; then
-	fail "ref counters differ from workloads/results.csv (regenerate with harness/tests/results.sh > workloads/results.csv and explain why in the commit)"
+	fail "ref counters differ from workloads/results.csv (regenerate with harness/tests/results.sh --linux > workloads/results.csv and explain why in the commit)"
 fi
+agree=$(/usr/bin/python3 - workloads/results.csv <<'PYEOF'
+import csv, sys
+rows = list(csv.DictReader(open(sys.argv[1])))
+ref = {r["workload"]: r for r in rows if r["source"] == "ref"}
+lin = {r["workload"]: r for r in rows if r["source"] == "linux"}
+cols = [c for c in rows[0].keys() if c not in ("workload", "source", "kernel", "note")]
+bad, same, refonly = [], 0, []
+for w, l in sorted(lin.items()):
+    if w not in ref:
+        bad.append(f"{w}: a linux row without a ref row")
+    elif l["note"].startswith("ref only: "):
+        refonly.append(w)
+    elif l["note"]:
+        bad.append(f"{w}: linux row noted '{l['note']}'")
+    else:
+        d = [f"{c} ref {ref[w][c]} linux {l[c]}" for c in cols if ref[w][c] != l[c]]
+        if d:
+            bad.append(f"{w}: " + ", ".join(d))
+        else:
+            same += 1
+missing = sorted(set(ref) - set(lin))
+if bad:
+    print("; ".join(bad))
+    sys.exit(1)
+print(f"{same} workloads equal to the live kernel ({rows and list(lin.values())[0]['kernel']}) "
+      f"in all {len(cols)} columns, ref only: {', '.join(refonly) or 'none'}, "
+      f"not measured on linux: {', '.join(missing) or 'none'}")
+PYEOF
+) || fail "workloads/results.csv: ref and linux rows disagree: $agree"
+echo "ok results.csv: $agree"
 # ksmlab knob on ref: kernel validation
 [ "$($KSMLAB knob -b ref max_page_sharing 2)" = 2 ] || fail "knob write on ref"
 $KSMLAB knob -b ref max_page_sharing 1 2>/dev/null && fail "max_page_sharing=1 accepted on ref"
@@ -48,4 +83,4 @@ if [ ! -e /dev/ksm_ref ]; then
 	err=$($KSMLAB run -q -b kmod workloads/identical-1k.wl 2>&1) && fail "kmod ran without the module"
 	grep -q "kmod" <<<"$err" || fail "kmod message: $err"
 fi
-echo "SUMMARY: ref backend: 9 workloads match ksm-spec counters, $n workloads equal to workloads/results.csv (skipped as slow: ${SLOW_WORKLOADS:-none})"
+echo "SUMMARY: ref backend: 9 workloads match ksm-spec counters, $n workloads equal to the ref rows of workloads/results.csv (skipped as slow: ${SLOW_WORKLOADS:-none}); $agree"

@@ -8,7 +8,8 @@
 # per node.  panic_on_warn/oops=panic turn any kernel splat into a quick
 # end of the boot; panic=-1 with -no-reboot makes qemu exit then.
 #
-# Fails on: a timeout, no "KMODTEST: RESULT=PASS", any failed test, any
+# Fails on: a timeout, no "KMODTEST: RESULT=PASS", any failed test, fewer
+# tests than guest/expected-tests lists for a group, any
 # BUG/Oops/WARNING/Call Trace/panic/hung-task/stall line, or a taint other than O|E
 # (12288: out-of-tree, unsigned).
 set -u
@@ -46,30 +47,5 @@ secs=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", b - a }')
 # the console uses CRLF
 sed -i 's/\r$//' "$log"
 
-# kernel splats: oops, BUG, WARN (also KSML_WARN_ON), panic, hung task,
-# RCU stall, sanitizers, a lockup
-splat='BUG:|Oops|WARNING:|Call Trace|Kernel panic|general protection fault|kernel BUG'
-splat="$splat|blocked for more than|detected stalls|UBSAN:|KASAN:|soft lockup|hard LOCKUP"
-why=""
-[ $rc -eq 124 ] && why="timeout after ${tmo}s"
-[ -z "$why" ] && [ $rc -ne 0 ] && why="qemu exited $rc"
-if grep -qE "$splat" "$log"; then
-	why="${why:+$why; }kernel splat: $(grep -m1 -E "$splat" "$log")"
-fi
-taint=$(sed -n 's/^KMODTEST: taint=\([0-9]*\).*/\1/p' "$log" | tail -n1)
-[ -n "$taint" ] && [ "$taint" != 12288 ] && why="${why:+$why; }taint $taint (expected 12288 = O|E)"
-npass=$(grep -c '^KTEST .* PASS' "$log")
-nfail=$(grep -c '^KTEST .* FAIL' "$log")
-[ "$nfail" -gt 0 ] && why="${why:+$why; }$nfail failed test(s)"
-grep -q '^KMODTEST: RESULT=PASS' "$log" || why="${why:+$why; }no RESULT=PASS"
-
-grep -E '^KTEST .* FAIL' "$log" | head -n 20
-boot=$(sed -n 's/^KMODTEST: begin.*uptime=\([0-9.]*\).*/\1/p' "$log" | head -n1)
-if [ -n "$why" ]; then
-	echo "----- last lines of $log -----"
-	tail -n 40 "$log"
-	echo "-----"
-	echo "SUMMARY: kmod-test FAILED ($why); tests passed=$npass failed=$nfail; wall ${secs}s; log $log"
-	exit 1
-fi
-echo "SUMMARY: kmod-test passed: $npass guest tests, 0 failed; guest reached init at ${boot:-?}s uptime; wall ${secs}s (qemu $accel); log $log"
+export KMOD_QUICK=$quick QEMU_TIMEOUT=$tmo QEMU_ACCEL=$accel
+exec "$(dirname "$0")/judge-guest-log.sh" "$log" "$rc" "$secs"
