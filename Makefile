@@ -49,8 +49,10 @@ all: $(LIB_A) $(LIB_SO) $(B)/ksmlab
 
 deps:
 	@tools/ensure-deps.sh base
+# every suite's packages: 80-bench-smoke builds the benchmarks (60-kmod's
+# come with make kmod-test, which needs root anyway)
 deps-test:
-	@tools/ensure-deps.sh base fuzz
+	@tools/ensure-deps.sh base fuzz bench
 deps-bench:
 	@tools/ensure-deps.sh base bench
 

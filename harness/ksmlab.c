@@ -162,15 +162,20 @@ static void print_result_json(FILE *f, const char *backend,
 		       s->ksm_mergeable ? "true" : "false");
 	}
 	fprintf(f, "], \"trajectory_columns\": [");
-	for (i = 0; i < KSML_TRAJ_W; i++)
-		fprintf(f, "%s\"%s\"", i ? ", " : "", ksml_traj_names[i]);
+	for (i = 0; i < r->traj_w; i++) {
+		char name[96];
+
+		fprintf(f, "%s", i ? ", " : "");
+		json_str(f, ksml_traj_name(wl, i, name, sizeof(name)));
+	}
 	fprintf(f, "], \"trajectory\": [");
 	for (i = 0; i < (int)r->ntraj; i++) {
 		int k;
 
 		fprintf(f, "%s[", i ? ", " : "");
-		for (k = 0; k < KSML_TRAJ_W; k++)
-			fprintf(f, "%s%ld", k ? ", " : "", r->traj[i * KSML_TRAJ_W + k]);
+		for (k = 0; k < r->traj_w; k++)
+			fprintf(f, "%s%ld", k ? ", " : "",
+				r->traj[i * (size_t)r->traj_w + k]);
 		fprintf(f, "]");
 	}
 	fprintf(f, "], \"notes\": ");

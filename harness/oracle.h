@@ -62,6 +62,14 @@ int ksml_oracle_diff(const struct ksml_oracle_opts *o, const char *other,
 		     char *err, size_t errsz);
 
 /*
+ * Judge two finished runs of wl: fills row's values, differences and
+ * verdict (row->name and anything else already in row stay).
+ */
+void ksml_oracle_judge(const struct ksml_workload *wl,
+		       const struct ksml_run_result *rr,
+		       const struct ksml_run_result *lr, struct ksml_diff_row *row);
+
+/*
  * After a difference between ref (rr) and the kernel (lr), the kernel ran
  * once more (lr2; rr as long as it).  Only when the kernel's two runs
  * differ from each other and the second agrees with ref in everything is

@@ -17,11 +17,25 @@
 #include <string.h>
 #include <time.h>
 
-const char *const ksml_traj_names[KSML_TRAJ_W] = {
-	"pages_shared",	      "pages_sharing",	     "pages_unshared",
-	"stable_node_chains", "stable_node_dups",    "ksm_zero_pages",
-	"merging_pages(mm)",  "ksm_rmap_items(mm)", "ksm_zero_pages(mm)",
+static const char *const traj_global[KSML_TRAJ_GLOBAL] = {
+	"pages_shared",	      "pages_sharing",	  "pages_unshared",
+	"stable_node_chains", "stable_node_dups", "ksm_zero_pages",
+	"pages_volatile",     "rmap_items",	  "general_profit",
 };
+
+const char *ksml_traj_name(const struct ksml_workload *wl, int k, char *buf,
+			   size_t len)
+{
+	static const char *const per_space[3] = {
+		"ksm_merging_pages", "ksm_rmap_items", "ksm_zero_pages"};
+
+	if (k < KSML_TRAJ_GLOBAL)
+		return traj_global[k];
+	k -= KSML_TRAJ_SP;
+	snprintf(buf, len, "%s(%s)", per_space[k % 3],
+		 k / 3 < wl->nr_spaces ? wl->spaces[k / 3].name : "?");
+	return buf;
+}
 
 struct fill_ctx {
 	const struct ksml_workload *wl;
@@ -201,7 +215,9 @@ int ksml_run_workload_min(struct ksml_drv *d, const struct ksml_workload *wl,
 
 	memset(res, 0, sizeof(*res));
 	res->nr_spaces = wl->nr_spaces;
-	res->traj = calloc((wl->max_scans + 1) * KSML_TRAJ_W, sizeof(long));
+	res->traj_w = KSML_TRAJ_W(wl->nr_spaces);
+	res->traj = calloc((wl->max_scans + 1) * (size_t)res->traj_w,
+			   sizeof(long));
 	if (!res->traj) {
 		snprintf(err, errsz, "out of memory");
 		return -ENOMEM;
@@ -225,16 +241,24 @@ int ksml_run_workload_min(struct ksml_drv *d, const struct ksml_workload *wl,
 			goto fail;
 		have++;
 		if (scan <= wl->max_scans) {
-			long *t = &res->traj[scan * KSML_TRAJ_W];
+			long *t = &res->traj[scan * (size_t)res->traj_w];
 			int i;
 
 			memcpy(t, hist[0], KSML_NR_DET * sizeof(long));
+			t[KSML_NR_DET] = (long)res->c.pages_volatile;
+			t[KSML_NR_DET + 1] = (long)res->c.rmap_items;
+			t[KSML_NR_DET + 2] = res->c.general_profit;
 			for (i = 0; i < res->nr_spaces; i++) {
-				if (!res->sp[i].live)
+				long *sp = &t[KSML_TRAJ_SP + 3 * i];
+				const struct ksml_mm_stat *st = &res->sp[i].st;
+
+				if (!res->sp[i].live) {
+					sp[0] = sp[1] = sp[2] = -1;
 					continue;
-				t[KSML_TRAJ_MM] += (long)res->sp[i].st.ksm_merging_pages;
-				t[KSML_TRAJ_MM + 1] += (long)res->sp[i].st.ksm_rmap_items;
-				t[KSML_TRAJ_MM + 2] += res->sp[i].st.ksm_zero_pages;
+				}
+				sp[0] = (long)st->ksm_merging_pages;
+				sp[1] = (long)st->ksm_rmap_items;
+				sp[2] = st->ksm_zero_pages;
 			}
 			res->ntraj = scan + 1;
 		}

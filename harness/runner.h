@@ -30,17 +30,25 @@ struct ksml_run_result {
 	struct ksml_run_space sp[KSML_WL_MAX_SPACES];
 	char notes[1024];
 	/*
-	 * the trajectory: after every scan s (0..ntraj-1), the deterministic
-	 * counters, then over the live spaces the sums of ksm_merging_pages,
-	 * ksm_rmap_items and ksm_zero_pages (KSML_TRAJ_MM..)
+	 * the trajectory: after every scan s (0..ntraj-1), traj_w values: the
+	 * deterministic counters, pages_volatile, rmap_items and
+	 * general_profit (the host's, global), then for every space of the
+	 * workload its own ksm_merging_pages, ksm_rmap_items and
+	 * ksm_zero_pages (KSML_TRAJ_SP + 3 * space; -1 while it does not
+	 * live)
 	 */
 	long *traj;
 	unsigned long ntraj;
+	int traj_w;
 };
 
-#define KSML_TRAJ_MM KSML_NR_DET
-#define KSML_TRAJ_W (KSML_NR_DET + 3)
-extern const char *const ksml_traj_names[KSML_TRAJ_W];
+#define KSML_TRAJ_GLOBAL (KSML_NR_DET + 3) /* global values per point */
+#define KSML_TRAJ_SP KSML_TRAJ_GLOBAL	   /* the first space's values */
+#define KSML_TRAJ_W(nr_spaces) (KSML_TRAJ_SP + 3 * (nr_spaces))
+
+/* the name of trajectory column k of wl ("pages_sharing", "merging(a)") */
+const char *ksml_traj_name(const struct ksml_workload *wl, int k, char *buf,
+			   size_t len);
 
 void ksml_run_result_free(struct ksml_run_result *res);
 

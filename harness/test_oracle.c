@@ -2,9 +2,12 @@
 /*
  * test_oracle - the differential oracle's judgement on made-up runs: a
  * difference stays a difference when the kernel repeats itself on a second
- * run, or when the second run differs from ref too; it becomes "equal,
- * the kernel varied" only when the kernel's two runs disagree and the
- * second agrees with ref in every counter after every scan.
+ * run, or when the second run differs from ref too (in a global counter,
+ * in one space's own values with the sum unchanged, in pages_volatile or
+ * general_profit after a scan, in length); it becomes "equal, the kernel
+ * varied" only when the kernel's two runs disagree and the second agrees
+ * with ref in every value after every scan.  expect-different with a
+ * condition excuses a difference only while the condition holds.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,12 +40,13 @@ static void mkrun(struct ksml_run_result *r, long n)
 	r->ntraj = 3;
 	r->scans = 2;
 	r->converged = true;
-	r->traj = calloc(r->ntraj * KSML_TRAJ_W, sizeof(long));
+	r->traj_w = KSML_TRAJ_W(1);
+	r->traj = calloc(r->ntraj * (size_t)r->traj_w, sizeof(long));
 	if (!r->traj)
 		abort();
 	for (s = 0; s < r->ntraj; s++) {
-		r->traj[s * KSML_TRAJ_W + 1] = n * (long)s / 2;
-		r->traj[s * KSML_TRAJ_W + KSML_TRAJ_MM] = n * (long)s / 2;
+		r->traj[s * KSML_TRAJ_W(1) + 1] = n * (long)s / 2;
+		r->traj[s * KSML_TRAJ_W(1) + KSML_TRAJ_SP] = n * (long)s / 2;
 	}
 	r->c.pages_shared = 1;
 	r->c.pages_sharing = (unsigned long)n;
@@ -84,9 +88,9 @@ int main(void)
 	/* the kernel repeats its difference: it stays */
 	mkrun(&rr, 100);
 	mkrun(&lr, 100);
-	lr.traj[1 * KSML_TRAJ_W + 1] = 49;
+	lr.traj[1 * KSML_TRAJ_W(1) + 1] = 49;
 	mkrun(&lr2, 100);
-	lr2.traj[1 * KSML_TRAJ_W + 1] = 49;
+	lr2.traj[1 * KSML_TRAJ_W(1) + 1] = 49;
 	first_judgement(&wl, &rr, &lr, &row);
 	CHECK(!ksml_oracle_second_opinion(&wl, &rr, &lr, &lr2, &row),
 	      "a repeated difference was taken back");
@@ -97,7 +101,7 @@ int main(void)
 
 	/* the kernel varied, but its second run differs from ref as well */
 	mkrun(&lr2, 100);
-	lr2.traj[1 * KSML_TRAJ_W + 1] = 48;
+	lr2.traj[1 * KSML_TRAJ_W(1) + 1] = 48;
 	first_judgement(&wl, &rr, &lr, &row);
 	CHECK(!ksml_oracle_second_opinion(&wl, &rr, &lr, &lr2, &row),
 	      "a second difference was taken as equal");
@@ -132,6 +136,34 @@ int main(void)
 	      "a shorter second run was taken as equal");
 	ksml_run_result_free(&lr2);
 
+	/*
+	 * ... or in what two spaces merge, their sum unchanged: spaces are
+	 * compared one by one after every scan (this workload has one space
+	 * named, so the second column pair is the same space's rmap_items
+	 * and zero pages: trade merging pages for rmap_items)
+	 */
+	mkrun(&lr2, 100);
+	lr2.traj[1 * KSML_TRAJ_W(1) + KSML_TRAJ_SP] -= 1;
+	lr2.traj[1 * KSML_TRAJ_W(1) + KSML_TRAJ_SP + 1] += 1;
+	first_judgement(&wl, &rr, &lr, &row);
+	CHECK(!ksml_oracle_second_opinion(&wl, &rr, &lr, &lr2, &row),
+	      "a per-space trade was taken as equal");
+	ksml_run_result_free(&lr2);
+
+	/* ... or in pages_volatile or general_profit after a scan */
+	mkrun(&lr2, 100);
+	lr2.traj[1 * KSML_TRAJ_W(1) + KSML_NR_DET] = 3;
+	first_judgement(&wl, &rr, &lr, &row);
+	CHECK(!ksml_oracle_second_opinion(&wl, &rr, &lr, &lr2, &row),
+	      "a pages_volatile difference after a scan was taken as equal");
+	ksml_run_result_free(&lr2);
+	mkrun(&lr2, 100);
+	lr2.traj[1 * KSML_TRAJ_W(1) + KSML_NR_DET + 2] = 4096;
+	first_judgement(&wl, &rr, &lr, &row);
+	CHECK(!ksml_oracle_second_opinion(&wl, &rr, &lr, &lr2, &row),
+	      "a general_profit difference after a scan was taken as equal");
+	ksml_run_result_free(&lr2);
+
 	/* the kernel varied and its second run is ref's: equal, marked */
 	mkrun(&lr2, 100);
 	first_judgement(&wl, &rr, &lr, &row);
@@ -148,10 +180,40 @@ int main(void)
 
 	/* a second run that parts from ref only at its last scan */
 	mkrun(&lr2, 100);
-	lr2.traj[2 * KSML_TRAJ_W + 1] = 7;
+	lr2.traj[2 * KSML_TRAJ_W(1) + 1] = 7;
 	first_judgement(&wl, &rr, &lr, &row);
 	CHECK(!ksml_oracle_second_opinion(&wl, &rr, &lr, &lr2, &row),
 	      "a late trajectory difference was taken as equal");
+	ksml_run_result_free(&lr2);
+
+	/*
+	 * expect-different when node-placement-skipped: expected only where
+	 * a node step could not place its pages, else a real difference
+	 */
+	wl.expect_when = KSML_EXPECT_NODE_PLACEMENT_SKIPPED;
+	snprintf(wl.expect_different, sizeof(wl.expect_different), "one node");
+	mkrun(&lr2, 99);
+	memset(&row, 0, sizeof(row));
+	ksml_oracle_judge(&wl, &rr, &lr2, &row);
+	CHECK(row.verdict == KSML_DIFFERENT && strstr(row.reason, "placed"),
+	      "condition not met: verdict %d (%s)", row.verdict, row.reason);
+	snprintf(lr2.notes, sizeof(lr2.notes),
+		 "m.wl:9: node placement skipped: one node");
+	memset(&row, 0, sizeof(row));
+	ksml_oracle_judge(&wl, &rr, &lr2, &row);
+	CHECK(row.verdict == KSML_EXPECTED, "condition met: verdict %d (%s)",
+	      row.verdict, row.reason);
+	wl.expect_when = KSML_EXPECT_ALWAYS;
+	lr2.notes[0] = 0;
+	memset(&row, 0, sizeof(row));
+	ksml_oracle_judge(&wl, &rr, &lr2, &row);
+	CHECK(row.verdict == KSML_EXPECTED, "unconditional: verdict %d",
+	      row.verdict);
+	wl.expect_different[0] = 0;
+	memset(&row, 0, sizeof(row));
+	ksml_oracle_judge(&wl, &rr, &lr2, &row);
+	CHECK(row.verdict == KSML_DIFFERENT, "unmarked: verdict %d",
+	      row.verdict);
 	ksml_run_result_free(&lr2);
 
 	ksml_run_result_free(&rr);

@@ -110,6 +110,10 @@ static const struct {
 	{ HDR FILL "volatile a m 0 4 every 2 from\n", "t.wl:5: volatile: 'from' needs a scan count" },
 	{ HDR FILL "expect-different\n", "t.wl:5: expect-different needs a text (the reason)" },
 	{ HDR FILL "expect-different a\nexpect-different b\n", "t.wl:6: expect-different given twice" },
+	{ HDR FILL "expect-different when x-y why\n",
+	  "t.wl:5: expect-different: unknown condition 'x-y' (expected node-placement-skipped)" },
+	{ HDR FILL "expect-different when node-placement-skipped\n",
+	  "t.wl:5: usage: expect-different when CONDITION REASON..." },
 	{ HDR FILL "max-scans 2\n", "t.wl:5: max-scans: 2 is out of range [4, 100000]" },
 	{ HDR FILL "max-scans 10\nat 8 exit a\n",
 	  "t.wl:0: max-scans 10 leaves fewer than 4 scans after the last event (scan 8)" },
@@ -339,6 +343,26 @@ static void test_volatile_until(void)
 	}
 }
 
+/* expect-different when CONDITION: the condition, and the reason alone */
+static void test_expect_when(void)
+{
+	static const char text[] =
+		"seed 1\nspace a\nmap a m 4\nfill a m 0 4 unique\n"
+		"expect-different when node-placement-skipped one node here\n";
+	struct ksml_workload wl;
+	char err[512];
+	int ret = ksml_wl_parse_string("e.wl", text, &wl, err, sizeof(err));
+
+	CHECK(ret == 0, "expect-different when: %s", err);
+	if (ret)
+		return;
+	CHECK(wl.expect_when == KSML_EXPECT_NODE_PLACEMENT_SKIPPED,
+	      "condition %d", wl.expect_when);
+	CHECK(!strcmp(wl.expect_different, "one node here"), "reason '%s'",
+	      wl.expect_different);
+	ksml_wl_free(&wl);
+}
+
 static void test_dump(void)
 {
 	const char *path = "/tmp/ksmlab-test-dump.classes";
@@ -377,6 +401,7 @@ int main(int argc, char **argv)
 	test_bad();
 	test_good();
 	test_volatile_until();
+	test_expect_when();
 	test_dump();
 	for (i = 1; i < argc; i++) {
 		struct ksml_workload wl;

@@ -696,15 +696,30 @@ static int parse_line(struct parser *p, char **tok, int ntok)
 		size_t cap = d[0] == 'd' ? sizeof(wl->description) :
 					   sizeof(wl->expect_different);
 
+		int first = 1;
+
 		if (ntok < 2)
 			return perr(p, "%s needs a text (the reason)", d);
 		if (*dst)
 			return perr(p, "%s given twice", d);
-		for (i = 1; i < ntok; i++) {
+		/*
+		 * expect-different when CONDITION REASON: the mark holds only
+		 * while the condition does, else the backends must agree
+		 */
+		if (d[0] == 'e' && !strcmp(tok[1], "when")) {
+			if (ntok < 4)
+				return perr(p, "usage: expect-different when CONDITION REASON...");
+			if (strcmp(tok[2], "node-placement-skipped"))
+				return perr(p, "expect-different: unknown condition '%s' (expected node-placement-skipped)",
+					    tok[2]);
+			wl->expect_when = KSML_EXPECT_NODE_PLACEMENT_SKIPPED;
+			first = 3;
+		}
+		for (i = first; i < ntok; i++) {
 			if (strlen(dst) + strlen(tok[i]) + 2 > cap)
 				return perr(p, "%s text longer than %zu characters",
 					    d, cap - 1);
-			if (i > 1)
+			if (i > first)
 				strcat(dst, " ");
 			strcat(dst, tok[i]);
 		}

@@ -108,6 +108,11 @@ struct ksml_workload {
 	char path[512];
 	char description[256];
 	char expect_different[256]; /* empty: must match */
+	enum ksml_expect_when {
+		KSML_EXPECT_ALWAYS = 0,
+		/* only where a `node` step could not place its pages */
+		KSML_EXPECT_NODE_PLACEMENT_SKIPPED,
+	} expect_when;
 	uint64_t seed;
 	unsigned long max_scans;
 	int numa_nodes; /* 0: not a NUMA workload */

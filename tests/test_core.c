@@ -921,6 +921,9 @@ static void test_random_nothing_lost(void **state)
 	unsigned int seed = 12345;
 	int op, i, live = 0;
 	unsigned long most_sharing = 0, pinned_checks = 0;
+	/* what happened, so the test can say it did what it is for */
+	unsigned long merges = 0, cow_breaks = 0, forks = 0, pins = 0;
+	unsigned long last_sharing = 0;
 
 	(void)state;
 	memset(mms, 0, sizeof(mms));
@@ -940,7 +943,13 @@ static void test_random_nothing_lost(void **state)
 		}
 		if (what < 40) {
 			/* few distinct contents, so merges happen */
+			struct ksml_page_info info;
+
 			s->seed[p] = 1 + (unsigned long)(rand_r(&seed) % 6);
+			/* a write to a KSM page is a COW break */
+			if (!ksml_vm_page_info(s->mm, s->base + p * PAGE, &info) &&
+			    info.present && info.ksm)
+				cow_breaks++;
 			write_page(s->mm, s->base + p * PAGE, s->seed[p]);
 		} else if (what < 70) {
 			ksml_scan_pages(ksm, (unsigned long)(rand_r(&seed) % 200));
@@ -951,6 +960,7 @@ static void test_random_nothing_lost(void **state)
 				;
 			if (c < NR_MM) {
 				assert_int_equal(ksml_mm_fork(s->mm, &mms[c].mm), 0);
+				forks++;
 				mms[c].base = s->base;
 				memcpy(mms[c].seed, s->seed, sizeof(s->seed));
 				memset(mms[c].pinned, 0, sizeof(mms[c].pinned));
@@ -969,6 +979,7 @@ static void test_random_nothing_lost(void **state)
 			if (!s->pinned[p] && s->seed[p]) {
 				assert_int_equal(ksml_vm_pin(s->mm, s->base + p * PAGE), 0);
 				s->pinned[p] = true;
+				pins++;
 			} else if (s->pinned[p]) {
 				assert_int_equal(ksml_vm_unpin(s->mm, s->base + p * PAGE), 0);
 				s->pinned[p] = false;
@@ -995,6 +1006,10 @@ static void test_random_nothing_lost(void **state)
 			assert_invariants(ksm);
 		if (counters(ksm).pages_sharing > most_sharing)
 			most_sharing = counters(ksm).pages_sharing;
+		/* pages_sharing rising is merges (a lower bound on them) */
+		if (counters(ksm).pages_sharing > last_sharing)
+			merges += counters(ksm).pages_sharing - last_sharing;
+		last_sharing = counters(ksm).pages_sharing;
 		for (i = 0; i < NR_PAGES; i++)
 			pinned_checks += s->mm && s->pinned[i];
 	}
@@ -1003,7 +1018,18 @@ static void test_random_nothing_lost(void **state)
 			check_shadow(&mms[i]);
 	assert_invariants(ksm);
 	assert_int_equal(ksml_warn_count(), 0);
-	/* the run did what it is for: pages merged, pinned pages were checked */
+	/*
+	 * the run did what it is for: pages merged, merged pages were broken
+	 * by writes, spaces forked, pages were pinned and checked private
+	 */
+	print_message("random: %lu merges, %lu COW breaks, %lu forks, %lu pins, "
+		      "%lu pinned-page checks, most pages_sharing %lu\n",
+		      merges, cow_breaks, forks, pins, pinned_checks,
+		      most_sharing);
+	assert_true(merges > 0);
+	assert_true(cow_breaks > 0);
+	assert_true(forks > 0);
+	assert_true(pins > 0);
 	assert_true(most_sharing > 0);
 	assert_true(pinned_checks > 0);
 	(void)live;
