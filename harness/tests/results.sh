@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: MIT OR GPL-2.0-only
 # results.sh [--linux] [KSMLAB] - the expected results of the shipped
-# workloads, as CSV on stdout: workloads/results.csv is this output,
+# workloads and the found reproducers, as CSV on stdout: workloads/results.csv is this output,
 # committed, and a change in it must be explained in the commit.
 #
 # Every workload has a `ref` row: ref's own counters at convergence
@@ -39,7 +39,9 @@ def row(r, source, kernel, note):
     print(",".join([r["workload"], source, kernel, str(r["scans"])] +
                    [str(c[k]) for k in keys] + [mm, note]))
 '
-for wl in workloads/*.wl; do
+# the shipped workloads, and the reproducers of differences once found
+# (harness/tests/found/: ref must keep giving the kernel's answer)
+for wl in workloads/*.wl harness/tests/found/*.wl; do
 	case $skip in *" $(basename "$wl" .wl) "*) continue ;; esac
 	"$ksmlab" run -q -b ref --json "$wl" | /usr/bin/python3 -c "$row
 row(json.load(sys.stdin), 'ref', '-', '')"
