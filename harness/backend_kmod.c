@@ -100,26 +100,10 @@ static int kmod_knob_read(struct ksml_drv *d, const char *name, char *buf,
 
 /*
  * The module's instance outlives a run: every knob goes back to its
- * default at open (after run=2, which merge_across_nodes and
- * max_page_sharing need), so a run starts as on a fresh ref instance.
+ * kernel default (the core's knob table) at open, after run=2, which
+ * merge_across_nodes and max_page_sharing need, so a run starts as on a
+ * fresh ref instance.
  */
-static const struct {
-	const char *name, *def;
-} kmod_defaults[] = {
-	{"run", "2"},
-	{"advisor_mode", "none"},
-	{"pages_to_scan", "100"},
-	{"sleep_millisecs", "20"},
-	{"max_page_sharing", "256"},
-	{"merge_across_nodes", "1"},
-	{"stable_node_chains_prune_millisecs", "2000"},
-	{"use_zero_pages", "0"},
-	{"smart_scan", "1"},
-	{"advisor_max_cpu", "70"},
-	{"advisor_min_pages_to_scan", "500"},
-	{"advisor_max_pages_to_scan", "30000"},
-	{"advisor_target_scan_time", "200"},
-};
 
 static int kmod_open(struct ksml_drv *d)
 {
@@ -152,9 +136,22 @@ static int kmod_open(struct ksml_drv *d)
 	kp->fd = fd;
 	kp->nr_nodes = (int)v.nr_node_ids;
 	d->priv = kp;
-	for (i = 0; i < sizeof(kmod_defaults) / sizeof(kmod_defaults[0]); i++) {
-		ret = kmod_knob_write(d, kmod_defaults[i].name,
-				      kmod_defaults[i].def);
+	/*
+	 * run=2 first (merge_across_nodes and max_page_sharing need it), then
+	 * advisor_mode (the advisor owns pages_to_scan while on), the rest
+	 */
+	for (i = 0; i <= 2 * (size_t)ksml_knob_count(); i++) {
+		const struct ksml_knob_info *k =
+			i ? ksml_knob_at((int)((i - 1) % (size_t)ksml_knob_count()))
+			  : NULL;
+		bool first_pass = i && i <= (size_t)ksml_knob_count();
+
+		if (k && (!k->writable || !k->kernel_default ||
+			  !strcmp(k->name, "run") ||
+			  first_pass != !strcmp(k->name, "advisor_mode")))
+			continue;
+		ret = kmod_knob_write(d, k ? k->name : "run",
+				      k ? k->kernel_default : "2");
 		if (ret) {
 			close(fd);
 			free(kp);

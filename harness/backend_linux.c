@@ -94,7 +94,46 @@ struct linux_priv {
 	int nr;
 	bool toggle, stepping;
 	unsigned long long cpu0;
+	unsigned long cow_ksm0; /* /proc/vmstat cow_ksm at open */
 };
+
+/* the "KSM:" line of a smaps_rollup file (6.7), in kB; -1 without one */
+static long smaps_ksm_kb(const char *path)
+{
+	char line[128];
+	unsigned long kb;
+	long ret = -1;
+	FILE *f = fopen(path, "r");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "KSM: %lu kB", &kb) == 1) {
+			ret = (long)kb;
+			break;
+		}
+	fclose(f);
+	return ret;
+}
+
+/* one /proc/vmstat counter, or -1 when this kernel has none */
+static long vmstat_read(const char *name)
+{
+	char line[128], key[64];
+	unsigned long v;
+	long ret = -1;
+	FILE *f = fopen("/proc/vmstat", "r");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "%63s %lu", key, &v) == 2 && !strcmp(key, name)) {
+			ret = (long)v;
+			break;
+		}
+	fclose(f);
+	return ret;
+}
 
 /* ---------------------------------------------------------------- worker */
 
@@ -263,10 +302,17 @@ static void worker_loop(int fd)
 		r.pid = getpid();
 		switch (q.op) {
 		case W_MMAP: {
+			/*
+			 * A sparse mapping larger than the machine (1 TiB, a
+			 * few pages written) passes the overcommit heuristic
+			 * only unreserved; KSM does not look at VM_NORESERVE.
+			 */
+			int big = q.len >= (1UL << 30) ? MAP_NORESERVE : 0;
 			void *p = mmap((void *)q.addr, q.len,
 				       PROT_READ | PROT_WRITE,
 				       (q.arg ? MAP_SHARED : MAP_PRIVATE) |
-					       MAP_ANONYMOUS | MAP_FIXED_NOREPLACE,
+					       MAP_ANONYMOUS |
+					       MAP_FIXED_NOREPLACE | big,
 				       -1, 0);
 
 			if (p == MAP_FAILED) {
@@ -564,20 +610,17 @@ static void linux_close(struct ksml_drv *d)
 	d->priv = NULL;
 }
 
-static const struct {
-	const char *name, *def;
-} defaults[] = {
-	{ "advisor_mode", "none" },
-	{ "max_page_sharing", "256" },
-	{ "merge_across_nodes", "1" },
-	{ "stable_node_chains_prune_millisecs", "2000" },
-	{ "use_zero_pages", "0" },
-	{ "smart_scan", "1" },
-	{ "advisor_max_cpu", "70" },
-	{ "advisor_min_pages_to_scan", "500" },
-	{ "advisor_max_pages_to_scan", "30000" },
-	{ "advisor_target_scan_time", "200" },
-};
+/*
+ * Knobs the run does not drive go to the kernel's defaults (the core's
+ * knob table): run, pages_to_scan and sleep_millisecs belong to the
+ * lock-stepped scan.
+ */
+static bool restored_at_open(const struct ksml_knob_info *k)
+{
+	return k->writable && k->kernel_default && strcmp(k->name, "run") &&
+	       strcmp(k->name, "pages_to_scan") &&
+	       strcmp(k->name, "sleep_millisecs");
+}
 
 static int linux_open(struct ksml_drv *d)
 {
@@ -629,11 +672,14 @@ static int linux_open(struct ksml_drv *d)
 	ret = knob(d, "run", "2");
 	if (ret)
 		goto fail;
-	for (i = 0; i < sizeof(defaults) / sizeof(defaults[0]); i++) {
-		if (ksml_live_read(defaults[i].name, buf, sizeof(buf)) < 0)
+	for (i = 0; i < (size_t)ksml_knob_count(); i++) {
+		const struct ksml_knob_info *k = ksml_knob_at((int)i);
+
+		if (!restored_at_open(k) ||
+		    ksml_live_read(k->name, buf, sizeof(buf)) < 0)
 			continue;
-		if (strcmp(buf, defaults[i].def)) {
-			ret = knob(d, defaults[i].name, defaults[i].def);
+		if (strcmp(buf, k->kernel_default)) {
+			ret = knob(d, k->name, k->kernel_default);
 			if (ret)
 				goto fail;
 		}
@@ -648,6 +694,19 @@ static int linux_open(struct ksml_drv *d)
 			      ksml_live_read_ul("pages_shared"),
 			      ksml_live_read_ul("ksm_zero_pages"));
 	lp->cpu0 = ksml_live_ksmd_cpu_ns();
+	/*
+	 * cow_ksm counts the whole machine's copies: the run's are those
+	 * from here on (other users' show as host noise anyway)
+	 */
+	{
+		long c = vmstat_read("cow_ksm");
+		char rollup[64];
+
+		snprintf(rollup, sizeof(rollup), "/proc/%d/smaps_rollup",
+			 (int)getpid());
+		lp->cow_ksm0 = c < 0 ? 0 : (unsigned long)c;
+		d->has_cow_ksm = c >= 0 && smaps_ksm_kb(rollup) >= 0;
+	}
 	return 0;
 fail:
 	linux_close(d);
@@ -1037,6 +1096,10 @@ static int read_ul(struct ksml_drv *d, const char *name, unsigned long *v)
 static int linux_counters(struct ksml_drv *d, struct ksml_counters *c)
 {
 	char buf[64];
+	long cow = vmstat_read("cow_ksm");
+
+	c->cow_ksm = cow < (long)P(d)->cow_ksm0 ? 0
+						: (unsigned long)cow - P(d)->cow_ksm0;
 
 	read_ul(d, "run", &c->run);
 	read_ul(d, "pages_to_scan", &c->pages_to_scan);
@@ -1060,9 +1123,11 @@ static int linux_counters(struct ksml_drv *d, struct ksml_counters *c)
 
 int ksml_linux_read_ksm_stat(int pid, struct ksml_mm_stat *st);
 
+
 int ksml_linux_read_ksm_stat(int pid, struct ksml_mm_stat *st)
 {
 	char path[64], line[128], yn[8];
+	long kb;
 	FILE *f;
 
 	memset(st, 0, sizeof(*st));
@@ -1081,6 +1146,22 @@ int ksml_linux_read_ksm_stat(int pid, struct ksml_mm_stat *st)
 			st->ksm_mergeable = !strcmp(yn, "yes");
 	}
 	fclose(f);
+	/*
+	 * Before 6.6 ksm_stat had only ksm_rmap_items; the merging pages
+	 * were (since 5.19) a file of their own
+	 */
+	if (!st->ksm_merging_pages) {
+		snprintf(path, sizeof(path), "/proc/%d/ksm_merging_pages", pid);
+		f = fopen(path, "r");
+		if (f) {
+			if (fscanf(f, "%lu", &st->ksm_merging_pages) != 1)
+				st->ksm_merging_pages = 0;
+			fclose(f);
+		}
+	}
+	snprintf(path, sizeof(path), "/proc/%d/smaps_rollup", pid);
+	kb = smaps_ksm_kb(path);
+	st->ksm_kb = kb < 0 ? 0 : (unsigned long)kb;
 	return 0;
 }
 

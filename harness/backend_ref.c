@@ -101,6 +101,7 @@ static int ref_open(struct ksml_drv *d)
 		return ksml_drv_seterr(d, ret, "ref: ksml_init: %s", strerror(-ret));
 	}
 	d->priv = rp;
+	d->has_cow_ksm = true;
 	ret = ksml_set_run(rp->ksm, KSML_RUN_UNMERGE);
 	return err_of(d, ret, "run=2");
 }

@@ -96,6 +96,11 @@ struct ksml_drv {
 	bool host_noise;  /* linux: other processes used KSM during the run */
 	bool noise_ksmlab; /* ... and one was another ksmlab (same contents) */
 	int waited_s;     /* linux: seconds spent in wait_quiet_s */
+	/*
+	 * the backend reports cow_ksm (counters) and each space's smaps KSM
+	 * figure (mm_stat): the kernel since 6.7, ref; not the module's ABI
+	 */
+	bool has_cow_ksm;
 };
 
 extern const struct ksml_backend_ops ksml_backend_ref;

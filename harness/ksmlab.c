@@ -125,11 +125,12 @@ static void print_counters_json(FILE *f, const struct ksml_counters *c)
 		"{\"pages_shared\": %lu, \"pages_sharing\": %lu, \"pages_unshared\": %lu, "
 		"\"pages_volatile\": %lu, \"pages_scanned\": %lu, \"pages_skipped\": %lu, "
 		"\"full_scans\": %lu, \"stable_node_chains\": %lu, \"stable_node_dups\": %lu, "
-		"\"ksm_zero_pages\": %ld, \"general_profit\": %ld, \"rmap_items\": %lu}",
+		"\"ksm_zero_pages\": %ld, \"general_profit\": %ld, \"rmap_items\": %lu, "
+		"\"cow_ksm\": %lu}",
 		c->pages_shared, c->pages_sharing, c->pages_unshared,
 		c->pages_volatile, c->pages_scanned, c->pages_skipped,
 		c->full_scans, c->stable_node_chains, c->stable_node_dups,
-		c->ksm_zero_pages, c->general_profit, c->rmap_items);
+		c->ksm_zero_pages, c->general_profit, c->rmap_items, c->cow_ksm);
 }
 
 /* one run as a JSON object (no newline) */
@@ -155,11 +156,11 @@ static void print_result_json(FILE *f, const char *backend,
 		json_str(f, wl->spaces[i].name);
 		fprintf(f, ", \"live\": %s, \"ksm_rmap_items\": %lu, \"ksm_zero_pages\": %ld, "
 		       "\"ksm_merging_pages\": %lu, \"ksm_process_profit\": %ld, "
-		       "\"ksm_merge_any\": %s, \"ksm_mergeable\": %s}",
+		       "\"ksm_merge_any\": %s, \"ksm_mergeable\": %s, \"smaps_ksm_kb\": %lu}",
 		       r->sp[i].live ? "true" : "false", s->ksm_rmap_items,
 		       s->ksm_zero_pages, s->ksm_merging_pages,
 		       s->ksm_process_profit, s->ksm_merge_any ? "true" : "false",
-		       s->ksm_mergeable ? "true" : "false");
+		       s->ksm_mergeable ? "true" : "false", s->ksm_kb);
 	}
 	fprintf(f, "], \"trajectory_columns\": [");
 	for (i = 0; i < r->traj_w; i++) {

@@ -24,6 +24,9 @@ int ksml_oracle_run(const struct ksml_oracle_opts *o, const char *backend,
 			 backend);
 		return -EINVAL;
 	}
+	ret = ksml_run_check_memory(wl, err, errsz);
+	if (ret)
+		return ret;
 	d_opts.numa_nodes = wl->numa_nodes;
 	d_opts.profile = o->profile;
 	d_opts.wait_quiet_s = o->wait_quiet_s ? *o->wait_quiet_s : 0;
@@ -70,7 +73,13 @@ static void compare_traj(const struct ksml_workload *wl,
 			   *y = &b->traj[s * (size_t)b->traj_w];
 
 		for (k = mm_only ? KSML_TRAJ_SP : 0; k < w; k++) {
-			if (x[k] == y[k])
+			/* cow_ksm and smaps KSM only where both report them */
+			bool cow = k == KSML_TRAJ_COW_KSM ||
+				   (k >= KSML_TRAJ_SP &&
+				    (k - KSML_TRAJ_SP) % KSML_TRAJ_PER_SP == 3);
+
+			if (x[k] == y[k] ||
+			    (cow && !(a->has_cow_ksm && b->has_cow_ksm)))
 				continue;
 			snprintf(row->traj, sizeof(row->traj),
 				 "after scan %lu: %s ref %ld linux %ld", s,
@@ -88,7 +97,10 @@ static void compare_traj(const struct ksml_workload *wl,
 	}
 }
 
-/* every space's end state: alive on both, and its ksm_stat values */
+/*
+ * every space's end state: alive on both, and every value of its
+ * /proc/PID/ksm_stat (6.14 added ksm_merge_any: and ksm_mergeable:)
+ */
 static void compare_spaces(const struct ksml_workload *wl,
 			   const struct ksml_run_result *rr,
 			   const struct ksml_run_result *lr,
@@ -111,6 +123,15 @@ static void compare_spaces(const struct ksml_workload *wl,
 			what = "ksm_rmap_items";
 		else if (a->ksm_zero_pages != b->ksm_zero_pages)
 			what = "ksm_zero_pages";
+		else if (a->ksm_process_profit != b->ksm_process_profit)
+			what = "ksm_process_profit";
+		else if (a->ksm_merge_any != b->ksm_merge_any)
+			what = "ksm_merge_any";
+		else if (a->ksm_mergeable != b->ksm_mergeable)
+			what = "ksm_mergeable";
+		else if (rr->has_cow_ksm && lr->has_cow_ksm &&
+			 a->ksm_kb != b->ksm_kb)
+			what = "smaps KSM";
 		if (rr->sp[k].live && lr->sp[k].live) {
 			row->mref += (long)a->ksm_merging_pages;
 			row->mlin += (long)b->ksm_merging_pages;
@@ -158,6 +179,11 @@ void ksml_oracle_judge(const struct ksml_workload *wl,
 			what = "pages_volatile";
 			a = (long)rr->c.pages_volatile;
 			b = (long)lr->c.pages_volatile;
+		} else if (rr->has_cow_ksm && lr->has_cow_ksm &&
+			   rr->c.cow_ksm != lr->c.cow_ksm) {
+			what = "cow_ksm";
+			a = (long)rr->c.cow_ksm;
+			b = (long)lr->c.cow_ksm;
 		}
 		if (what) {
 			row->ndiff++;

@@ -21,19 +21,23 @@ static const char *const traj_global[KSML_TRAJ_GLOBAL] = {
 	"pages_shared",	      "pages_sharing",	  "pages_unshared",
 	"stable_node_chains", "stable_node_dups", "ksm_zero_pages",
 	"pages_volatile",     "rmap_items",	  "general_profit",
+	"cow_ksm",
 };
 
 const char *ksml_traj_name(const struct ksml_workload *wl, int k, char *buf,
 			   size_t len)
 {
-	static const char *const per_space[3] = {
-		"ksm_merging_pages", "ksm_rmap_items", "ksm_zero_pages"};
+	static const char *const per_space[KSML_TRAJ_PER_SP] = {
+		"ksm_merging_pages", "ksm_rmap_items", "ksm_zero_pages",
+		"smaps KSM kB"};
+	int sp;
 
 	if (k < KSML_TRAJ_GLOBAL)
 		return traj_global[k];
 	k -= KSML_TRAJ_SP;
-	snprintf(buf, len, "%s(%s)", per_space[k % 3],
-		 k / 3 < wl->nr_spaces ? wl->spaces[k / 3].name : "?");
+	sp = k / KSML_TRAJ_PER_SP;
+	snprintf(buf, len, "%s(%s)", per_space[k % KSML_TRAJ_PER_SP],
+		 sp < wl->nr_spaces ? wl->spaces[sp].name : "?");
 	return buf;
 }
 
@@ -195,6 +199,45 @@ static int snapshot(struct ksml_drv *d, struct ksml_run_result *res, long *v)
 	return 0;
 }
 
+/*
+ * What the workload's pages cost: each written page is a page of memory
+ * (a frame and its bookkeeping on ref, a page and its page-table share on
+ * the kernel), whatever KSM later saves.  Mapped but never written pages
+ * cost nothing.
+ */
+#define PAGE_COST (KSML_WL_PAGE_SIZE + 256)
+
+int ksml_run_check_memory(const struct ksml_workload *wl, char *err,
+			  size_t errsz)
+{
+	unsigned long long need = (unsigned long long)wl->written_pages *
+				  PAGE_COST,
+			   avail_kb = 0;
+	char line[128];
+	FILE *f;
+
+	if (getenv("KSMLAB_MEM_AVAILABLE_KB"))
+		avail_kb = strtoull(getenv("KSMLAB_MEM_AVAILABLE_KB"), NULL, 10);
+	else if ((f = fopen("/proc/meminfo", "r"))) {
+		while (fgets(line, sizeof(line), f))
+			if (sscanf(line, "MemAvailable: %llu kB", &avail_kb) == 1)
+				break;
+		fclose(f);
+	}
+	if (!avail_kb)
+		return 0; /* no figure to judge by: let the run find out */
+	/* a tenth stays for everything else on the machine */
+	if (need <= avail_kb * 1024 / 10 * 9)
+		return 0;
+	snprintf(err, errsz,
+		 "%s: the workload writes %lu pages (%llu MiB with their "
+		 "bookkeeping), more than 90%% of the %llu MiB this machine "
+		 "has available (MemAvailable): nothing was run",
+		 wl->path[0] ? wl->path : wl->name, wl->written_pages,
+		 need >> 20, avail_kb >> 10);
+	return -ENOMEM;
+}
+
 int ksml_run_workload(struct ksml_drv *d, const struct ksml_workload *wl,
 		      struct ksml_run_result *res, ksml_run_progress_fn progress,
 		      void *arg, char *err, size_t errsz)
@@ -248,17 +291,19 @@ int ksml_run_workload_min(struct ksml_drv *d, const struct ksml_workload *wl,
 			t[KSML_NR_DET] = (long)res->c.pages_volatile;
 			t[KSML_NR_DET + 1] = (long)res->c.rmap_items;
 			t[KSML_NR_DET + 2] = res->c.general_profit;
+			t[KSML_TRAJ_COW_KSM] = (long)res->c.cow_ksm;
 			for (i = 0; i < res->nr_spaces; i++) {
-				long *sp = &t[KSML_TRAJ_SP + 3 * i];
+				long *sp = &t[KSML_TRAJ_SP + KSML_TRAJ_PER_SP * i];
 				const struct ksml_mm_stat *st = &res->sp[i].st;
 
 				if (!res->sp[i].live) {
-					sp[0] = sp[1] = sp[2] = -1;
+					sp[0] = sp[1] = sp[2] = sp[3] = -1;
 					continue;
 				}
 				sp[0] = (long)st->ksm_merging_pages;
 				sp[1] = (long)st->ksm_rmap_items;
 				sp[2] = st->ksm_zero_pages;
+				sp[3] = (long)st->ksm_kb;
 			}
 			res->ntraj = scan + 1;
 		}
@@ -292,6 +337,7 @@ int ksml_run_workload_min(struct ksml_drv *d, const struct ksml_workload *wl,
 		res->cpu_s = (double)cpu / 1e9;
 	res->host_noise = d->host_noise;
 	res->noise_ksmlab = d->noise_ksmlab;
+	res->has_cow_ksm = d->has_cow_ksm;
 	if (d->notes[0])
 		snprintf(res->notes + strlen(res->notes),
 			 sizeof(res->notes) - strlen(res->notes), "%s%s",

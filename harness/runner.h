@@ -31,20 +31,24 @@ struct ksml_run_result {
 	char notes[1024];
 	/*
 	 * the trajectory: after every scan s (0..ntraj-1), traj_w values: the
-	 * deterministic counters, pages_volatile, rmap_items and
-	 * general_profit (the host's, global), then for every space of the
-	 * workload its own ksm_merging_pages, ksm_rmap_items and
-	 * ksm_zero_pages (KSML_TRAJ_SP + 3 * space; -1 while it does not
-	 * live)
+	 * deterministic counters, pages_volatile, rmap_items, general_profit
+	 * and cow_ksm (the host's, global), then for every space of the
+	 * workload its own ksm_merging_pages, ksm_rmap_items, ksm_zero_pages
+	 * and smaps KSM kB (KSML_TRAJ_SP + KSML_TRAJ_PER_SP * space; -1 while
+	 * it does not live).  has_cow_ksm: the backend reports cow_ksm and
+	 * the smaps figure (else they read 0 and are not compared).
 	 */
 	long *traj;
 	unsigned long ntraj;
 	int traj_w;
+	bool has_cow_ksm;
 };
 
-#define KSML_TRAJ_GLOBAL (KSML_NR_DET + 3) /* global values per point */
+#define KSML_TRAJ_GLOBAL (KSML_NR_DET + 4) /* global values per point */
+#define KSML_TRAJ_COW_KSM (KSML_NR_DET + 3)
 #define KSML_TRAJ_SP KSML_TRAJ_GLOBAL	   /* the first space's values */
-#define KSML_TRAJ_W(nr_spaces) (KSML_TRAJ_SP + 3 * (nr_spaces))
+#define KSML_TRAJ_PER_SP 4
+#define KSML_TRAJ_W(nr_spaces) (KSML_TRAJ_SP + KSML_TRAJ_PER_SP * (nr_spaces))
 
 /* the name of trajectory column k of wl ("pages_sharing", "merging(a)") */
 const char *ksml_traj_name(const struct ksml_workload *wl, int k, char *buf,
@@ -73,6 +77,15 @@ int ksml_run_workload(struct ksml_drv *d, const struct ksml_workload *wl,
 int ksml_run_workload_min(struct ksml_drv *d, const struct ksml_workload *wl,
 			  unsigned long min_scans, struct ksml_run_result *res,
 			  ksml_run_progress_fn progress, void *arg, char *err,
+			  size_t errsz);
+
+/*
+ * 0 when the pages wl writes fit in the machine's available memory, else
+ * -ENOMEM and a sentence in err (call before opening a backend, so that
+ * nothing is mapped and no knob is touched).  KSMLAB_MEM_AVAILABLE_KB
+ * overrides MemAvailable (tests).
+ */
+int ksml_run_check_memory(const struct ksml_workload *wl, char *err,
 			  size_t errsz);
 
 #endif /* KSML_RUNNER_H */

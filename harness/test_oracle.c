@@ -53,6 +53,7 @@ static void mkrun(struct ksml_run_result *r, long n)
 	r->c.rmap_items = 100;
 	r->nr_spaces = 1;
 	r->sp[0].live = true;
+	r->has_cow_ksm = true;
 	r->sp[0].st.ksm_merging_pages = (unsigned long)n;
 }
 
@@ -162,6 +163,30 @@ int main(void)
 	first_judgement(&wl, &rr, &lr, &row);
 	CHECK(!ksml_oracle_second_opinion(&wl, &rr, &lr, &lr2, &row),
 	      "a general_profit difference after a scan was taken as equal");
+	ksml_run_result_free(&lr2);
+
+	/*
+	 * ... or in cow_ksm, or a space's smaps KSM figure (both backends
+	 * report them); a backend without them (the module) is not held to
+	 * them
+	 */
+	mkrun(&lr2, 100);
+	lr2.traj[1 * KSML_TRAJ_W(1) + KSML_TRAJ_COW_KSM] = 5;
+	first_judgement(&wl, &rr, &lr, &row);
+	CHECK(!ksml_oracle_second_opinion(&wl, &rr, &lr, &lr2, &row),
+	      "a cow_ksm difference was taken as equal");
+	ksml_run_result_free(&lr2);
+	mkrun(&lr2, 100);
+	lr2.sp[0].st.ksm_kb = 4;
+	first_judgement(&wl, &rr, &lr, &row);
+	CHECK(!ksml_oracle_second_opinion(&wl, &rr, &lr, &lr2, &row),
+	      "a smaps KSM difference was taken as equal");
+	lr2.has_cow_ksm = false;
+	lr2.traj[1 * KSML_TRAJ_W(1) + KSML_TRAJ_COW_KSM] = 5;
+	lr2.traj[1 * KSML_TRAJ_W(1) + KSML_TRAJ_SP + 3] = 8;
+	first_judgement(&wl, &rr, &lr, &row);
+	CHECK(ksml_oracle_second_opinion(&wl, &rr, &lr, &lr2, &row),
+	      "cow_ksm and smaps KSM held against a backend without them");
 	ksml_run_result_free(&lr2);
 
 	/* the kernel varied and its second run is ref's: equal, marked */

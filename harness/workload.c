@@ -204,13 +204,24 @@ static int parse_target(struct parser *p, char **tok, int ntok, bool range_opt,
 			return perr(p, "pages %lu..%lu are outside mapping '%s' (%lu pages)",
 				    *first, *first + *count - 1, m->name, m->pages);
 	}
-	if (!p->allow_gone && m->gone) {
-		unsigned long i;
+	if (!p->allow_gone) {
+		unsigned long lo = ~0UL;
+		int g, line = 0;
 
-		for (i = *first; i < *first + *count; i++)
-			if (m->gone[i])
-				return perr(p, "page %lu of mapping '%s' was unmapped (munmap at line %d)",
-					    i, m->name, m->gone[i]);
+		/* the lowest page of the range some munmap removed */
+		for (g = 0; g < m->nr_gone; g++) {
+			const struct ksml_wl_gone *r = &m->gone[g];
+			unsigned long a = r->first > *first ? r->first : *first;
+
+			if (a < r->first + r->count && a < *first + *count &&
+			    a < lo) {
+				lo = a;
+				line = r->line;
+			}
+		}
+		if (line)
+			return perr(p, "page %lu of mapping '%s' was unmapped (munmap at line %d)",
+				    lo, m->name, line);
 	}
 	return 0;
 }
@@ -230,7 +241,6 @@ static int mark_gone(struct parser *p, int map, unsigned long first,
 {
 	struct ksml_workload *wl = p->wl;
 	struct ksml_wl_map *m = &wl->maps[map];
-	unsigned long i;
 	int v;
 
 	for (v = 0; v < wl->nr_volatile; v++) {
@@ -242,13 +252,19 @@ static int mark_gone(struct parser *p, int map, unsigned long first,
 			return perr(p, "munmap of pages that 'volatile' (line %d) still rewrites",
 				    vo->line);
 	}
-	if (!m->gone) {
-		m->gone = calloc(m->pages, sizeof(int));
-		if (!m->gone)
+	if (!(m->nr_gone & (m->nr_gone + 1))) {
+		/* grow at 0, 1, 3, 7...: room for twice as many */
+		struct ksml_wl_gone *n =
+			realloc(m->gone, 2 * ((size_t)m->nr_gone + 1) * sizeof(*n));
+
+		if (!n)
 			return -ENOMEM;
+		m->gone = n;
 	}
-	for (i = first; i < first + count; i++)
-		m->gone[i] = p->line;
+	m->gone[m->nr_gone].first = first;
+	m->gone[m->nr_gone].count = count;
+	m->gone[m->nr_gone].line = p->line;
+	m->nr_gone++;
 	return 0;
 }
 
@@ -363,12 +379,12 @@ static int parse_map(struct parser *p, char **tok, int ntok)
 			return perr(p, "mapping '%s' already exists in '%s' (line %d)",
 				    tok[2], tok[1], wl->maps[i].line);
 	ret = parse_range(p, tok[3], "mapping size in pages", 1,
-			  KSML_WL_MAX_TOTAL_PAGES, &pages);
+			  KSML_WL_MAX_MAP_PAGES, &pages);
 	if (ret)
 		return ret;
-	if (wl->total_pages + pages > KSML_WL_MAX_TOTAL_PAGES)
+	if (wl->total_pages + pages > KSML_WL_MAX_VIRT_PAGES)
 		return perr(p, "mappings total more than %lu pages",
-			    KSML_WL_MAX_TOTAL_PAGES);
+			    KSML_WL_MAX_VIRT_PAGES);
 	memset(&m, 0, sizeof(m));
 	for (i = 4; i < ntok; i++) {
 		if (!strcmp(tok[i], "private"))
@@ -609,11 +625,17 @@ static int parse_fill(struct parser *p, char **tok, int ntok)
 	}
 	if (ret)
 		return ret;
+	if (p->wl->written_pages + count > KSML_WL_MAX_TOTAL_PAGES) {
+		free(f.classes);
+		return perr(p, "fills and volatile ranges write more than %lu pages in all",
+			    KSML_WL_MAX_TOTAL_PAGES);
+	}
 	st = new_step(p, KSML_OP_FILL);
 	if (!st) {
 		free(f.classes);
 		return -ENOMEM;
 	}
+	p->wl->written_pages += count;
 	st->space = space;
 	st->map = map;
 	st->first = first;
@@ -901,11 +923,14 @@ static int parse_line(struct parser *p, char **tok, int ntok)
 				m.space = child;
 				m.line = p->line;
 				if (m.gone) {
-					m.gone = malloc(m.pages * sizeof(int));
+					size_t sz = 2 * ((size_t)m.nr_gone + 1) *
+						    sizeof(*m.gone);
+
+					m.gone = malloc(sz);
 					if (!m.gone)
 						return -ENOMEM;
 					memcpy(m.gone, wl->maps[i].gone,
-					       m.pages * sizeof(int));
+					       (size_t)m.nr_gone * sizeof(*m.gone));
 				}
 				ret = add_map_entry(p, &m);
 				if (ret)
@@ -977,6 +1002,10 @@ static int parse_line(struct parser *p, char **tok, int ntok)
 		vv->first = first;
 		vv->count = count;
 		vv->line = p->line;
+		if (wl->written_pages + count > KSML_WL_MAX_TOTAL_PAGES)
+			return perr(p, "fills and volatile ranges write more than %lu pages in all",
+				    KSML_WL_MAX_TOTAL_PAGES);
+		wl->written_pages += count;
 		wl->nr_volatile++;
 		return 0;
 	}

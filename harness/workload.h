@@ -19,8 +19,15 @@
 #define KSML_WL_MAX_NAME 64
 #define KSML_WL_MAX_SPACES 256
 #define KSML_WL_MAX_MAPS 1024
-/* all maps together: 1 GiB of pages per workload */
-#define KSML_WL_MAX_TOTAL_PAGES (1UL << 18)
+/*
+ * A mapping is at most 1 TiB of address space, all of a workload's at most
+ * 4 TiB (sparse: only written pages take memory); the pages a workload
+ * writes are at most 64 GiB, and before anything is mapped the runner
+ * checks they fit in the machine's available memory.
+ */
+#define KSML_WL_MAX_MAP_PAGES (1UL << 28)
+#define KSML_WL_MAX_VIRT_PAGES (1UL << 30)
+#define KSML_WL_MAX_TOTAL_PAGES (1UL << 24)
 /* where the runner places mappings (same address on every backend) */
 #define KSML_WL_MAP_BASE 0x200000000000UL
 #define KSML_WL_MAP_GAP (16UL * KSML_WL_PAGE_SIZE)
@@ -92,7 +99,12 @@ struct ksml_wl_map {
 	bool shared;	    /* MAP_SHARED|MAP_ANONYMOUS, else MAP_PRIVATE */
 	unsigned long addr; /* fixed address chosen by the parser */
 	int line;
-	int *gone; /* per page: line of the munmap that removed it, or 0 */
+	/* page ranges a munmap removed, with its line (parser's use) */
+	struct ksml_wl_gone {
+		unsigned long first, count;
+		int line;
+	} *gone;
+	int nr_gone;
 };
 
 /* pages rewritten with fresh unique content every `every` scans */
@@ -124,7 +136,8 @@ struct ksml_workload {
 	unsigned long last_event_scan; /* largest `at` of a one-shot step, or
 					the last rewrite of a volatile
 					range with `until` */
-	unsigned long total_pages;
+	unsigned long total_pages;   /* mapped: the sum of the maps' sizes */
+	unsigned long written_pages; /* what fill and volatile lines write */
 	bool has_zero; /* some fill writes zero pages */
 };
 

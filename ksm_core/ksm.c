@@ -19,11 +19,6 @@
  */
 #include "ksm_internal.h"
 
-void ksml_wakeup_ksmd(struct ksml *ksm)
-{
-	ksml_plat_wake_up(&ksm->ksm_thread_wait);
-}
-
 static const char *const profile_names[KSML_NR_PROFILES] = {
 	[KSML_PROFILE_FAITHFUL] = "faithful",
 	[KSML_PROFILE_PORTABLE] = "portable",
@@ -115,16 +110,16 @@ static void init_state(struct ksml *ksm, const struct ksml_config *cfg)
 	ksm->ksm_run = KSML_RUN_STOP;
 	ksm->ksm_thread_pages_to_scan = KSML_DEFAULT_PAGES_TO_SCAN;
 	ksm->ksm_thread_sleep_millisecs = KSML_DEFAULT_SLEEP_MILLISECS;
-	ksm->ksm_merge_across_nodes = 1;
+	ksm->ksm_merge_across_nodes = KSML_DEFAULT_MERGE_ACROSS_NODES;
 	ksm->ksm_max_page_sharing = KSML_DEFAULT_MAX_PAGE_SHARING;
 	ksm->ksm_stable_node_chains_prune_millisecs = KSML_DEFAULT_PRUNE_MILLISECS;
-	ksm->ksm_use_zero_pages = false;
-	ksm->ksm_smart_scan = true;
+	ksm->ksm_use_zero_pages = KSML_DEFAULT_USE_ZERO_PAGES;
+	ksm->ksm_smart_scan = KSML_DEFAULT_SMART_SCAN;
 	ksm->ksm_advisor = 0;
-	ksm->ksm_advisor_max_cpu = 70;
-	ksm->ksm_advisor_min_pages_to_scan = 500;
-	ksm->ksm_advisor_max_pages_to_scan = 30000;
-	ksm->ksm_advisor_target_scan_time = 200;
+	ksm->ksm_advisor_max_cpu = KSML_DEFAULT_ADVISOR_MAX_CPU;
+	ksm->ksm_advisor_min_pages_to_scan = KSML_DEFAULT_ADVISOR_MIN_PAGES_TO_SCAN;
+	ksm->ksm_advisor_max_pages_to_scan = KSML_DEFAULT_ADVISOR_MAX_PAGES_TO_SCAN;
+	ksm->ksm_advisor_target_scan_time = KSML_DEFAULT_ADVISOR_TARGET_SCAN_TIME;
 
 	ksm->root_stable_tree = ksm->one_stable_tree;
 	ksm->root_unstable_tree = ksm->one_unstable_tree;

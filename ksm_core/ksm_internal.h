@@ -364,6 +364,7 @@ struct ksml {
 	unsigned long ksm_stable_node_dups;
 	unsigned long ksm_pages_skipped;
 	long ksm_zero_pages;
+	long ksm_cow_ksm; /* vmstat cow_ksm (atomic: any mm's fault) */
 	/* KSM frames freed so far: what can make a stable node stale */
 	unsigned long ksm_frames_gone;
 	/*
@@ -470,7 +471,6 @@ void ksml_exit(struct ksml_mm *mm);
 int ksml_fork(struct ksml_mm *child, struct ksml_mm *parent);
 int ksml_madvise(struct ksml_vma *vma, unsigned long start, unsigned long end,
 		 int advice, unsigned long *vm_flags);
-bool ksml_vma_compatible(struct ksml_vma *vma);
 int ksml_enable_merge_any(struct ksml_mm *mm);
 int ksml_disable_merge_any(struct ksml_mm *mm);
 void ksml_add_vma(struct ksml_vma *vma);
@@ -602,7 +602,6 @@ void ksml_advisor_start_scan(struct ksml *ksm);
 void ksml_advisor_stop_scan(struct ksml *ksm);
 
 /* ksm.c */
-void ksml_wakeup_ksmd(struct ksml *ksm);
 uint32_t ksml_calc_checksum(struct ksml *ksm, struct ksml_frame *f,
 			    uint64_t *key);
 

@@ -186,6 +186,7 @@ void ksml_get_counters(struct ksml *ksm, struct ksml_counters *c)
 	c->pages_sharing = KSML_READ_ONCE(ksm->ksm_pages_sharing);
 	c->pages_unshared = KSML_READ_ONCE(ksm->ksm_pages_unshared);
 	c->rmap_items = KSML_READ_ONCE(ksm->ksm_rmap_items);
+	c->cow_ksm = (unsigned long)ksml_atomic_read(&ksm->ksm_cow_ksm);
 	vol = (long)c->rmap_items - (long)c->pages_shared -
 	      (long)c->pages_sharing - (long)c->pages_unshared;
 	c->pages_volatile = vol < 0 ? 0 : (unsigned long)vol;
@@ -370,31 +371,38 @@ enum knob_id {
 	K_ADVISOR_MAX_PAGES, K_ADVISOR_TARGET, K_NR_KNOBS
 };
 
+/*
+ * The kernel's defaults as text: ksml_init sets the same values
+ * (KSML_DEFAULT_*), and test_knob_defaults reads every one back from a
+ * fresh instance, so the two cannot drift apart.
+ */
 static const struct ksml_knob_info knobs[K_NR_KNOBS] = {
-	[K_SLEEP_MILLISECS] = { "sleep_millisecs", true },
-	[K_PAGES_TO_SCAN] = { "pages_to_scan", true },
-	[K_RUN] = { "run", true },
-	[K_PAGES_SCANNED] = { "pages_scanned", false },
-	[K_PAGES_SHARED] = { "pages_shared", false },
-	[K_PAGES_SHARING] = { "pages_sharing", false },
-	[K_PAGES_UNSHARED] = { "pages_unshared", false },
-	[K_PAGES_VOLATILE] = { "pages_volatile", false },
-	[K_PAGES_SKIPPED] = { "pages_skipped", false },
-	[K_KSM_ZERO_PAGES] = { "ksm_zero_pages", false },
-	[K_FULL_SCANS] = { "full_scans", false },
-	[K_MERGE_ACROSS_NODES] = { "merge_across_nodes", true },
-	[K_MAX_PAGE_SHARING] = { "max_page_sharing", true },
-	[K_STABLE_NODE_CHAINS] = { "stable_node_chains", false },
-	[K_STABLE_NODE_DUPS] = { "stable_node_dups", false },
-	[K_PRUNE_MILLISECS] = { "stable_node_chains_prune_millisecs", true },
-	[K_USE_ZERO_PAGES] = { "use_zero_pages", true },
-	[K_GENERAL_PROFIT] = { "general_profit", false },
-	[K_SMART_SCAN] = { "smart_scan", true },
-	[K_ADVISOR_MODE] = { "advisor_mode", true },
-	[K_ADVISOR_MAX_CPU] = { "advisor_max_cpu", true },
-	[K_ADVISOR_MIN_PAGES] = { "advisor_min_pages_to_scan", true },
-	[K_ADVISOR_MAX_PAGES] = { "advisor_max_pages_to_scan", true },
-	[K_ADVISOR_TARGET] = { "advisor_target_scan_time", true },
+	[K_SLEEP_MILLISECS] = { "sleep_millisecs", true, "20" },
+	[K_PAGES_TO_SCAN] = { "pages_to_scan", true, "100" },
+	[K_RUN] = { "run", true, "0" },
+	[K_PAGES_SCANNED] = { "pages_scanned", false, NULL },
+	[K_PAGES_SHARED] = { "pages_shared", false, NULL },
+	[K_PAGES_SHARING] = { "pages_sharing", false, NULL },
+	[K_PAGES_UNSHARED] = { "pages_unshared", false, NULL },
+	[K_PAGES_VOLATILE] = { "pages_volatile", false, NULL },
+	[K_PAGES_SKIPPED] = { "pages_skipped", false, NULL },
+	[K_KSM_ZERO_PAGES] = { "ksm_zero_pages", false, NULL },
+	[K_FULL_SCANS] = { "full_scans", false, NULL },
+	[K_MERGE_ACROSS_NODES] = { "merge_across_nodes", true, "1" },
+	[K_MAX_PAGE_SHARING] = { "max_page_sharing", true, "256" },
+	[K_STABLE_NODE_CHAINS] = { "stable_node_chains", false, NULL },
+	[K_STABLE_NODE_DUPS] = { "stable_node_dups", false, NULL },
+	[K_PRUNE_MILLISECS] = { "stable_node_chains_prune_millisecs", true,
+				"2000" },
+	[K_USE_ZERO_PAGES] = { "use_zero_pages", true, "0" },
+	[K_GENERAL_PROFIT] = { "general_profit", false, NULL },
+	[K_SMART_SCAN] = { "smart_scan", true, "1" },
+	[K_ADVISOR_MODE] = { "advisor_mode", true, "none" },
+	[K_ADVISOR_MAX_CPU] = { "advisor_max_cpu", true, "70" },
+	[K_ADVISOR_MIN_PAGES] = { "advisor_min_pages_to_scan", true, "500" },
+	[K_ADVISOR_MAX_PAGES] = { "advisor_max_pages_to_scan", true,
+				  "30000" },
+	[K_ADVISOR_TARGET] = { "advisor_target_scan_time", true, "200" },
 };
 
 int ksml_knob_count(void)

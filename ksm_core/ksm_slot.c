@@ -162,11 +162,6 @@ static bool ksm_compatible(unsigned long vm_flags)
 	return true;
 }
 
-bool ksml_vma_compatible(struct ksml_vma *vma)
-{
-	return ksm_compatible(vma->vm_flags);
-}
-
 /* madvise(MADV_MERGEABLE/UNMERGEABLE) on one VMA; mmap_lock held for write */
 int ksml_madvise(struct ksml_vma *vma, unsigned long start, unsigned long end,
 		 int advice, unsigned long *vm_flags)

@@ -29,6 +29,13 @@ struct ksml_mm;
 #define KSML_DEFAULT_SLEEP_MILLISECS 20u
 #define KSML_DEFAULT_MAX_PAGE_SHARING 256
 #define KSML_DEFAULT_PRUNE_MILLISECS 2000u
+#define KSML_DEFAULT_MERGE_ACROSS_NODES 1u
+#define KSML_DEFAULT_USE_ZERO_PAGES 0u
+#define KSML_DEFAULT_SMART_SCAN 1u
+#define KSML_DEFAULT_ADVISOR_MAX_CPU 70u
+#define KSML_DEFAULT_ADVISOR_MIN_PAGES_TO_SCAN 500u
+#define KSML_DEFAULT_ADVISOR_MAX_PAGES_TO_SCAN 30000u
+#define KSML_DEFAULT_ADVISOR_TARGET_SCAN_TIME 200u
 
 /* sizeof(struct ksm_rmap_item) on a 64-bit kernel: enters the profit formulas */
 #define KSML_RMAP_ITEM_KERNEL_SIZE 64
@@ -138,6 +145,12 @@ int ksml_set_advisor_target_scan_time(struct ksml *ksm, unsigned long v);
 struct ksml_knob_info {
 	const char *name;
 	bool writable;
+	/*
+	 * the text that, written, restores the kernel's default (the one
+	 * place ksmlab says what the defaults are: backends restore them
+	 * from here, tests compare with them); NULL for a counter
+	 */
+	const char *kernel_default;
 };
 /* the knob table: same names and order of files as /sys/kernel/mm/ksm */
 int ksml_knob_count(void);
@@ -164,6 +177,11 @@ struct ksml_counters {
 	long ksm_zero_pages;
 	long general_profit;
 	unsigned long rmap_items; /* ksm_rmap_items: not in sysfs */
+	/*
+	 * /proc/vmstat cow_ksm: KSM pages copied by a write fault or an
+	 * unshare fault (unmerge, a long-term pin)
+	 */
+	unsigned long cow_ksm;
 };
 void ksml_get_counters(struct ksml *ksm, struct ksml_counters *c);
 
@@ -175,6 +193,8 @@ struct ksml_mm_stat {
 	long ksm_process_profit;
 	bool ksm_merge_any;
 	bool ksm_mergeable;
+	/* /proc/PID/smaps_rollup "KSM:": kB of KSM pages the mm maps */
+	unsigned long ksm_kb;
 };
 int ksml_mm_get_stat(struct ksml_mm *mm, struct ksml_mm_stat *st);
 

@@ -414,9 +414,13 @@ int ksml_unshare_pte(struct ksml_mm *mm, struct ksml_vma *vma,
 			KSML_PTE_PRESENT | KSML_PTE_EXCL |
 				((vma->vm_flags & KSML_VM_WRITE) ? KSML_PTE_WRITE : 0));
 	if (fl & KSML_PTE_ZERO) {
+		/* the zero page is no folio: the kernel counts no cow_ksm */
 		if (fl & KSML_PTE_DIRTY)
 			ksm_zero_pte_gone(mm);
 	} else {
+		/* do_wp_page counts every copy of a KSM folio */
+		if (KSML_READ_ONCE(old->ksm))
+			ksml_atomic_add(&mm->ksm->ksm_cow_ksm, 1);
 		ksml_atomic_sub(&old->mapcount, 1);
 		ksml_frame_put(mm->ksm, old);
 	}

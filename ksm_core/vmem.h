@@ -59,8 +59,6 @@ int ksml_mm_fork(struct ksml_mm *parent, struct ksml_mm **child);
  * must not be used afterwards (the struct may live on until ksmd lets go).
  */
 void ksml_mm_exit(struct ksml_mm *mm);
-/* an id unique within the instance (for logs and per-mm tables) */
-unsigned long ksml_mm_id(const struct ksml_mm *mm);
 
 /* addr 0 without KSML_MAP_FIXED: the model picks a free range */
 int ksml_vm_mmap(struct ksml_mm *mm, unsigned long addr, unsigned long len,

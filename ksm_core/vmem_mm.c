@@ -33,11 +33,6 @@ int ksml_mm_create(struct ksml *ksm, struct ksml_mm **out)
 	return 0;
 }
 
-unsigned long ksml_mm_id(const struct ksml_mm *mm)
-{
-	return mm->id;
-}
-
 void ksml_mmdrop(struct ksml_mm *mm)
 {
 	struct ksml *ksm = mm->ksm;
@@ -925,10 +920,24 @@ int ksml_mm_get_stat(struct ksml_mm *mm, struct ksml_mm_stat *st)
 		(long)st->ksm_rmap_items * KSML_RMAP_ITEM_KERNEL_SIZE;
 	st->ksm_merge_any = !!(KSML_READ_ONCE(mm->flags) & KSML_MMF_VM_MERGE_ANY);
 	st->ksm_mergeable = false;
+	st->ksm_kb = 0;
 	ksml_plat_down_read(&mm->mmap_lock);
-	for (vma = mm->mmap; vma; vma = vma->vm_next)
+	for (vma = mm->mmap; vma; vma = vma->vm_next) {
+		unsigned long a;
+
 		if (vma->vm_flags & KSML_VM_MERGEABLE)
 			st->ksm_mergeable = true;
+		/* smaps: every mapped page of a KSM folio (not the zero page) */
+		ksml_plat_spin_lock(&mm->page_table_lock);
+		ksml_for_each_present_pte(mm, a, vma->vm_start, vma->vm_end) {
+			const struct ksml_pte *pte = ksml_pte_lookup(mm, a);
+
+			if (!(pte->flags & KSML_PTE_ZERO) &&
+			    KSML_READ_ONCE(pte->frame->ksm))
+				st->ksm_kb += KSML_PAGE_SIZE / 1024;
+		}
+		ksml_plat_spin_unlock(&mm->page_table_lock);
+	}
 	ksml_plat_up_read(&mm->mmap_lock);
 	return 0;
 }

@@ -513,13 +513,27 @@ static void test_cow_after_merge(void **state)
 	assert_true(p0.ksm);
 	assert_int_equal(p0.pfn, p1.pfn);
 	assert_int_equal(p0.mapcount, 3);
+	{
+		struct ksml_mm_stat st;
+
+		/* smaps: 3 pages of a KSM folio mapped, 12 kB */
+		assert_int_equal(ksml_mm_get_stat(mm, &st), 0);
+		assert_int_equal(st.ksm_kb, 12);
+	}
+	assert_int_equal(counters(ksm).cow_ksm, 0);
 	/* one byte written: the writer gets a private copy */
 	assert_int_equal(ksml_vm_write(mm, a + PAGE + 10, "X", 1), 0);
+	/* a copy of a KSM page, as do_wp_page counts it; the next write to
+	 * the now private page is none */
+	assert_int_equal(counters(ksm).cow_ksm, 1);
+	assert_int_equal(ksml_vm_write(mm, a + PAGE + 11, "Y", 1), 0);
+	assert_int_equal(counters(ksm).cow_ksm, 1);
 	ksml_vm_page_info(mm, a + PAGE, &p1);
 	assert_false(p1.ksm);
 	assert_int_not_equal(p0.pfn, p1.pfn);
 	fill(want, 8);
 	want[10] = 'X';
+	want[11] = 'Y';
 	assert_int_equal(ksml_vm_read(mm, a + PAGE, buf, PAGE), 0);
 	assert_memory_equal(buf, want, PAGE);
 	check_page(mm, a, 8);
@@ -914,6 +928,48 @@ static void check_shadow(struct shadow_mm *s)
 	}
 }
 
+/*
+ * The knob table's kernel defaults (what the backends restore and the
+ * tests compare with) are what a fresh instance shows: the table and
+ * ksml_init cannot drift apart.
+ */
+static void test_knob_defaults(void **state)
+{
+	struct ksml_config cfg = { 0 };
+	struct ksml *ksm = NULL;
+	int i, n = 0;
+
+	(void)state;
+	test_config(&cfg);
+	assert_int_equal(ksml_init(&ksm, &cfg), 0);
+	for (i = 0; i < ksml_knob_count(); i++) {
+		const struct ksml_knob_info *k = ksml_knob_at(i);
+		char buf[64], want[64];
+
+		assert_non_null(k);
+		if (!k->writable) {
+			assert_null(k->kernel_default);
+			continue;
+		}
+		assert_non_null(k->kernel_default);
+		assert_true(ksml_knob_read(ksm, k->name, buf, sizeof(buf)) > 0);
+		/* advisor_mode shows its choices, the current one bracketed */
+		if (!strcmp(k->name, "advisor_mode"))
+			snprintf(want, sizeof(want), "[%s] scan-time\n",
+				 k->kernel_default);
+		else
+			snprintf(want, sizeof(want), "%s\n", k->kernel_default);
+		if (strcmp(buf, want))
+			print_error("%s: a fresh instance shows '%s', the table "
+				    "says '%s'\n",
+				    k->name, buf, k->kernel_default);
+		assert_string_equal(buf, want);
+		n++;
+	}
+	assert_int_equal(n, 13);
+	ksml_destroy(ksm);
+}
+
 static void test_random_nothing_lost(void **state)
 {
 	struct ksml *ksm = new_ksm();
@@ -1091,6 +1147,7 @@ int main(void)
 		cmocka_unit_test(test_mremap_unmerges_source),
 		cmocka_unit_test(test_knobs_validation),
 		cmocka_unit_test(test_knobs_busy_while_ksm_pages),
+		cmocka_unit_test(test_knob_defaults),
 		cmocka_unit_test(test_random_nothing_lost),
 		cmocka_unit_test(test_memory_offline_hook),
 	};

@@ -10,7 +10,7 @@ export KSMLAB_LOCK_TIMEOUT=${KSMLAB_LOCK_TIMEOUT:-240}
 # Workloads too slow for `make test` (set KSMLAB_SLOW=1 to include them):
 # identical-64k-mps2 builds a chain of 32768 dups (max_page_sharing 2),
 # whose walks are quadratic: 40 s on ref, 67 s on the kernel.
-SLOW_WORKLOADS="identical-64k-mps2"
+SLOW_WORKLOADS="identical-64k-mps2 vm-hosts-2m"
 [ "${KSMLAB_SLOW:-0}" = 1 ] && SLOW_WORKLOADS=""
 
 # the shipped workloads minus the slow ones

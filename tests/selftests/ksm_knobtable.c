@@ -139,22 +139,6 @@ static const struct row rows[] = {
 
 #define NR_ROWS (sizeof(rows) / sizeof(rows[0]))
 
-static const struct {
-	const char *k, *v;
-} baseline[] = {
-	{ "advisor_mode", "none" },
-	{ "pages_to_scan", "100" },
-	{ "sleep_millisecs", "20" },
-	{ "max_page_sharing", "256" },
-	{ "merge_across_nodes", "1" },
-	{ "use_zero_pages", "0" },
-	{ "smart_scan", "1" },
-	{ "stable_node_chains_prune_millisecs", "2000" },
-	{ "advisor_max_cpu", "70" },
-	{ "advisor_min_pages_to_scan", "500" },
-	{ "advisor_max_pages_to_scan", "30000" },
-	{ "advisor_target_scan_time", "200" },
-};
 
 /* one side of the comparison */
 struct side {
@@ -222,14 +206,25 @@ static int s_baseline(struct side *s, char *err, size_t esz)
 		snprintf(err, esz, "%s: run=2/0 refused", s->name);
 		return -EIO;
 	}
-	for (i = 0; i < sizeof(baseline) / sizeof(baseline[0]); i++) {
-		ret = s_write(s, baseline[i].k, baseline[i].v);
+	/*
+	 * every writable knob at the kernel's default (the core's table):
+	 * advisor_mode first, as the advisor owns pages_to_scan while on
+	 */
+	for (i = 0; i < 2 * (size_t)ksml_knob_count(); i++) {
+		const struct ksml_knob_info *k =
+			ksml_knob_at((int)(i % (size_t)ksml_knob_count()));
+		bool first_pass = i < (size_t)ksml_knob_count();
+
+		if (!k->writable || !k->kernel_default || !strcmp(k->name, "run") ||
+		    first_pass != !strcmp(k->name, "advisor_mode"))
+			continue;
+		ret = s_write(s, k->name, k->kernel_default);
 		/* an older kernel without this knob (advisor 6.9, smart_scan 6.7) */
 		if (ret == -ENOENT && is_live(s))
 			continue;
 		if (ret) {
 			snprintf(err, esz, "%s: baseline %s=%s: %s", s->name,
-				 baseline[i].k, baseline[i].v, strerror(-ret));
+				 k->name, k->kernel_default, strerror(-ret));
 			return ret;
 		}
 	}

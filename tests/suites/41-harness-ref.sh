@@ -75,6 +75,11 @@ print(f"{same} workloads equal to the live kernel ({rows and list(lin.values())[
 PYEOF
 ) || fail "workloads/results.csv: ref and linux rows disagree: $agree"
 echo "ok results.csv: $agree"
+# a workload bigger than the machine is refused before it runs
+err=$(KSMLAB_MEM_AVAILABLE_KB=2048 "$KSMLAB" run -q -b ref workloads/identical-1k.wl 2>&1) &&
+	fail "ref ran a workload larger than the available memory"
+grep -q "writes 1024 pages (4 MiB with their bookkeeping), more than 90% of the 2 MiB" <<<"$err" ||
+	fail "memory refusal on ref: $err"
 # ksmlab knob on ref: kernel validation
 [ "$($KSMLAB knob -b ref max_page_sharing 2)" = 2 ] || fail "knob write on ref"
 $KSMLAB knob -b ref max_page_sharing 1 2>/dev/null && fail "max_page_sharing=1 accepted on ref"

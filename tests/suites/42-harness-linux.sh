@@ -34,6 +34,17 @@ err=$(KSMLAB_KSM_SYSFS=/nonexistent "$KSMLAB" run -q -b linux workloads/identica
 grep -q "has no KSM" <<<"$err" || fail "no-KSM message: $err"
 echo "ok refusal without KSM: $err"
 
+# a workload bigger than the machine: refused before anything is mapped,
+# with a sentence, the host's knobs untouched
+before=$(grep -H . /sys/kernel/mm/ksm/* 2>/dev/null | grep -v -e full_scans -e pages_ -e general_profit -e ksm_zero -e stable_node_)
+err=$(KSMLAB_MEM_AVAILABLE_KB=2048 "$KSMLAB" run -q -b linux workloads/identical-1k.wl 2>&1) &&
+	fail "a workload larger than the available memory ran"
+grep -q "more than 90% of the 2 MiB this machine has available (MemAvailable): nothing was run" <<<"$err" ||
+	fail "memory refusal message: $err"
+after=$(grep -H . /sys/kernel/mm/ksm/* 2>/dev/null | grep -v -e full_scans -e pages_ -e general_profit -e ksm_zero -e stable_node_)
+[ "$before" = "$after" ] || fail "the refused run changed the host's knobs: $(diff <(echo "$before") <(echo "$after"))"
+echo "ok refusal of a workload larger than the machine, knobs untouched: $err"
+
 run_linux() {
 	"$KSMLAB" run -q -b linux --wait-quiet 20 --json "$1" >"$tmp/out.json" 2>"$tmp/err" ||
 		fail "linux run $1: $(cat "$tmp/err")"

@@ -54,7 +54,7 @@ KMOD_INITRAMFS  := $(KMOD_GUEST_B)/initramfs.cpio.gz
 # the conformance workloads run in the guest; the 64k-page ones need more
 # memory than the guest's 1 GiB gives two backends (and the module's
 # default max_frames)
-KMOD_WORKLOADS  := $(foreach w,$(wildcard workloads/*.wl),$(if $(findstring 64k,$(w)),,$(w)))
+KMOD_WORKLOADS  := $(foreach w,$(wildcard workloads/*.wl),$(if $(or $(findstring 64k,$(w)),$(findstring -2m,$(w))),,$(w)))
 
 # ksmlab itself, static, when the harness is in the tree (harness.mk):
 # the guest runs `ksmlab run -b ref|kmod|linux` and `ksmlab diff`

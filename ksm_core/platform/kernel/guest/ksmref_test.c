@@ -2234,58 +2234,6 @@ static int cmd_conform(const char *dir)
 
 /* -------------------------------------------------------------- misc */
 
-static void pc(const char *what)
-{
-	struct ksm_ref_counters c = counters();
-
-	printf("dbg %s: run=%llu shared=%llu sharing=%llu unshared=%llu "
-	       "items=%llu full=%llu\n",
-	       what, (unsigned long long)c.run,
-	       (unsigned long long)c.pages_shared,
-	       (unsigned long long)c.pages_sharing,
-	       (unsigned long long)c.pages_unshared,
-	       (unsigned long long)c.rmap_items,
-	       (unsigned long long)c.full_scans);
-}
-
-/* a fixed sequence with the counters printed at each step (debugging) */
-static int cmd_dbg(void)
-{
-	unsigned int seeds[64];
-	char page[PG];
-	int mm, i;
-
-	dev_open();
-	for (i = 0; i < 64; i++)
-		seeds[i] = 100 + i % 4;
-	reset("1", "256", "0");
-	mm = mm_new();
-	printf("dbg map %d\n", vmap(mm, BASE, 64 * PG,
-				    MAP_PRIVATE_M | MAP_ANON_M | MAP_FIXED_M));
-	printf("dbg write %d\n", write_pages(mm, BASE, seeds, 64));
-	printf("dbg madvise %d\n",
-	       vmadvise(mm, BASE, 64 * PG, MADV_MERGEABLE_M));
-	pc("registered");
-	printf("dbg scan %d\n", scan_full(4));
-	pc("merged");
-	fill(page, 999);
-	printf("dbg cow %d\n", vwrite(mm, BASE + 5 * PG, page, PG));
-	pc("cow");
-	printf("dbg scan %d\n", scan_full(4));
-	pc("rescan");
-	printf("dbg unmerge %d\n",
-	       vmadvise(mm, BASE, 64 * PG, MADV_UNMERGEABLE_M));
-	pc("unmerged");
-	for (i = 0; i < 3; i++) {
-		printf("dbg scan %d\n", scan_full(2));
-		pc("after unmerge");
-	}
-	printf("dbg exit %d\n", mm_exit(mm));
-	printf("dbg scan %d\n", scan_full(2));
-	pc("after exit");
-	return 0;
-}
-
 static int cmd_plat(void)
 {
 	struct ksm_ref_plat p;
@@ -2360,8 +2308,6 @@ int main(int argc, char **argv)
 		r = cmd_plat();
 	else if (!strcmp(argv[1], "conform") && argc == 3)
 		r = cmd_conform(argv[2]);
-	else if (!strcmp(argv[1], "dbg"))
-		r = cmd_dbg();
 	else if (!strcmp(argv[1], "smoke"))
 		r = cmd_smoke();
 	else
@@ -2371,6 +2317,6 @@ int main(int argc, char **argv)
 usage:
 	fprintf(stderr, "usage: ksmref_test "
 			"unit|sysfs|hotplug|ksmd|freeze|migrate|enter|limits|fuzz N "
-			"SEED [P]|compare|conform DIR|plat|smoke|dbg\n");
+			"SEED [P]|compare|conform DIR|plat|smoke\n");
 	return 2;
 }
