@@ -247,6 +247,22 @@ static long hash_stable_filed_count(struct ksml *ksm)
 	return (long)hidx(ksm)->stable_count;
 }
 
+static struct ksm_rmap_item *hash_unstable_first(struct ksml *ksm, int nid)
+{
+	return ksml_index_tree_ops.unstable_first(ksm, nid);
+}
+
+static struct ksm_rmap_item *hash_unstable_next(struct ksml *ksm,
+						struct ksm_rmap_item *item)
+{
+	return ksml_index_tree_ops.unstable_next(ksm, item);
+}
+
+static bool hash_unstable_filed(struct ksml *ksm, struct ksm_rmap_item *item)
+{
+	return ksml_index_tree_ops.unstable_filed(ksm, item);
+}
+
 const struct ksm_index_ops ksml_index_hash_ops = {
 	.name = "hash",
 	.init = hash_init,
@@ -267,4 +283,7 @@ const struct ksm_index_ops ksml_index_hash_ops = {
 	.unstable_erase = hash_unstable_erase,
 	.stable_filed = hash_stable_filed,
 	.stable_filed_count = hash_stable_filed_count,
+	.unstable_first = hash_unstable_first,
+	.unstable_next = hash_unstable_next,
+	.unstable_filed = hash_unstable_filed,
 };
