@@ -120,9 +120,17 @@ static void hash_pass_start(struct ksml *ksm)
 /* would a walk of the stable tree change nothing on its way? */
 static bool stable_walk_is_lookup(struct ksml *ksm)
 {
+#ifdef KSML_BUG_HASH_FORGETS_STALE_DUP
+	/*
+	 * Forgets the stale nodes: the bucket look-up does not remove a stale
+	 * node the kernel's walk passes on its way (nor the items it takes).
+	 */
+	return !KSML_READ_ONCE(ksm->ksm_stable_node_chains);
+#else
 	return !KSML_READ_ONCE(ksm->ksm_stable_node_chains) &&
 	       ksml_atomic_read(&ksm->ksm_frames_gone) ==
 		       ksml_atomic_read(&ksm->ksm_stale_nodes_removed);
+#endif
 }
 
 static void hash_stable_walk_start(struct ksml *ksm, struct ksm_walk *w,
@@ -201,9 +209,15 @@ static struct ksm_stable_node *hash_stable_next(struct ksml *ksm,
 static bool hash_chain_walk_skippable(struct ksml *ksm,
 				      struct ksm_stable_node *chain, bool prune)
 {
+#ifdef KSML_BUG_CHAIN_SKIP_MISSES_STALE
+	/* misses the dups that went stale since the last full walk */
+	(void)ksm;
+	return !prune && !chain->nr_candidates && chain->hlist.first;
+#else
 	return !prune && !chain->nr_candidates &&
 	       chain->clean_gen == ksml_atomic_read(&ksm->ksm_frames_gone) &&
 	       chain->hlist.first;
+#endif
 }
 
 static void hash_unstable_walk_start(struct ksml *ksm, struct ksm_walk *w,
