@@ -88,8 +88,8 @@ static enum ksml_profile fuzz_profile(struct ksml_fuzz_data *fd)
 		if (v && *v) {
 			if (ksml_profile_parse(v, &p)) {
 				fprintf(stderr,
-					"fuzz_threads: KSML_FUZZ_CONFIG=%s: want "
-					"faithful, portable or model\n",
+					"fuzz_threads: KSML_FUZZ_CONFIG=%s: "
+					"want faithful, portable or model\n",
 					v);
 				exit(2);
 			}

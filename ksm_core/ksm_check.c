@@ -288,8 +288,8 @@ static void check_unstable_tree(struct ksml *ksm, struct report *r,
 
 			found++;
 			expect(r, "unstable tree item has UNSTABLE_FLAG",
-			       (item->address & (UNSTABLE_FLAG | STABLE_FLAG)) ==
-				       UNSTABLE_FLAG,
+			       (item->address &
+				(UNSTABLE_FLAG | STABLE_FLAG)) == UNSTABLE_FLAG,
 			       1);
 			expect(r, "unstable tree item is of this pass",
 			       (unsigned char)(ksm->ksm_scan.seqnr -
@@ -409,7 +409,8 @@ int ksml_check_invariants(struct ksml *ksm, char *msg, size_t msg_size)
 	 * rq, kept only if no change happened during the check either.
 	 */
 	char qmsg[256];
-	struct report rq = { qmsg, sizeof(qmsg), 0 };
+	struct report rq = {qmsg, sizeof(qmsg), 0};
+	const struct ksm_index_ops *idx = ksm->index;
 	unsigned long changes;
 	bool scanning;
 
@@ -451,9 +452,9 @@ int ksml_check_invariants(struct ksml *ksm, char *msg, size_t msg_size)
 				if (scanning && !age) {
 					filed++;
 					expect(&r,
-					       "UNSTABLE item of this pass is in the "
-					       "unstable tree",
-					       ksm->index->unstable_filed(ksm, item), 1);
+					       "UNSTABLE item of pass is filed",
+					       idx->unstable_filed(ksm, item),
+					       1);
 				}
 			}
 			if (item->address & STABLE_FLAG)
@@ -477,10 +478,10 @@ int ksml_check_invariants(struct ksml *ksm, char *msg, size_t msg_size)
 	ksml_plat_spin_unlock(&ksm->ksm_mmlist_lock);
 
 	if (scanning)
-		check_unstable_tree(ksm, &r,
-				    changes == ksm->vm.changes_at_pass[0] ? &rq
-									   : NULL,
-				    filed);
+		check_unstable_tree(
+			ksm, &r,
+			changes == ksm->vm.changes_at_pass[0] ? &rq : NULL,
+			filed);
 	check_stable_tree(ksm, &r,
 			  changes == ksm->vm.changes_at_pass[1] ? &rq : NULL,
 			  &t);

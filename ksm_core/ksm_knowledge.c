@@ -28,8 +28,8 @@
  * CPU may move it across the content's reads, and against the writer's
  * atomic increments it is a data race.
  */
-#define ksml_frame_read_begin(f) ((f)->wgen)
-#define ksml_frame_version_is(f, v) (!((v) & 1) && (f)->wgen == (v))
+#define ksml_frame_read_begin(f)    ((f)->wgen)
+#define ksml_frame_version_is(f, v) (!((v)&1) && (f)->wgen == (v))
 #endif
 
 /* the last page seen per hash bucket */
