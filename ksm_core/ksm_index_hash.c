@@ -120,17 +120,9 @@ static void hash_pass_start(struct ksml *ksm)
 /* would a walk of the stable tree change nothing on its way? */
 static bool stable_walk_is_lookup(struct ksml *ksm)
 {
-#ifdef KSML_BUG_HASH_FORGETS_STALE_DUP
-	/*
-	 * Forgets the stale nodes: the bucket look-up does not remove a stale
-	 * node the kernel's walk passes on its way (nor the items it takes).
-	 */
-	return !KSML_READ_ONCE(ksm->ksm_stable_node_chains);
-#else
 	return !KSML_READ_ONCE(ksm->ksm_stable_node_chains) &&
 	       ksml_atomic_read(&ksm->ksm_frames_gone) ==
 		       ksml_atomic_read(&ksm->ksm_stale_nodes_removed);
-#endif
 }
 
 static void hash_stable_walk_start(struct ksml *ksm, struct ksm_walk *w,
@@ -179,6 +171,15 @@ static void hash_stable_link(struct ksml *ksm, struct ksm_stable_node *node,
 static void hash_stable_erase(struct ksml *ksm, struct ksm_stable_node *node)
 {
 	ksml_index_tree_ops.stable_erase(ksm, node);
+#ifdef KSML_BUG_HASH_FORGETS_STALE_DUP
+	/*
+	 * Forgets the node that went stale (its KSM frame was freed): the
+	 * tree drops it, its bucket keeps it, freed, for the next look-up.
+	 */
+	if (!is_stable_node_chain(node) &&
+	    KSML_READ_ONCE(node->kpfn->mapping) != node)
+		return;
+#endif
 	stable_del(hidx(ksm), node);
 }
 
