@@ -211,7 +211,10 @@ static bool hash_chain_walk_skippable(struct ksml *ksm,
 				      struct ksm_stable_node *chain, bool prune)
 {
 #ifdef KSML_BUG_CHAIN_SKIP_MISSES_STALE
-	/* misses the dups that went stale since the last full walk */
+	/*
+	 * Misses the dups that went stale since the last full walk, and
+	 * (ksm_stable.c) takes the first one without its keyhole check.
+	 */
 	(void)ksm;
 	return !prune && !chain->nr_candidates && chain->hlist.first;
 #else
