@@ -26,6 +26,10 @@ HASH_FORGETS_STALE_DUP CHAIN_SKIP_MISSES_STALE WRITE_COUNT_NO_BARRIER \
 SMART_SCAN_OFF_BY_ONE"
 nseeds=${FUZZ_RECALL_SEEDS:-1}
 jobs=${FUZZ_RECALL_JOBS:-1}
+# FUZZ_RECALL_CLEAN=0: only the mutants named (re-measuring one of them)
+clean=CLEAN
+[ "${FUZZ_RECALL_CLEAN:-1}" = 0 ] && clean=""
+
 mutants=${*:-$all_mutants}
 # cheapest and most direct first; the workload parser is not the core
 order="fuzz_trees fuzz_ops fuzz_race fuzz_threads"
@@ -97,7 +101,7 @@ run_one() {
 printf 'fuzz recall: %d s per build, %d s per target, targets:%s, %d seed(s), %d job(s)\n' \
 	"$budget" "$slice" "$targets" "$nseeds" "$jobs"
 todo=()
-for m in CLEAN $mutants; do
+for m in $clean $mutants; do
 	defs=""
 	if [ "$m" != CLEAN ]; then
 		defs="-DKSML_BUG_$m=1"
@@ -122,7 +126,7 @@ wait
 
 # per mutant: how many seeds found it, the median time, the target most of
 # them found it with, and the first report of the fastest
-for m in CLEAN $mutants; do
+for m in $clean $mutants; do
 	if [ -f "$res/$m.none" ]; then
 		IFS='|' read -r found_by how _ _ <"$res/$m.none"
 		rows+=("$(printf '%-28s %-5s %-14s %-16s %7s  %s' "$m" "-" "$found_by" "$how" "-" "")")
@@ -158,6 +162,7 @@ done
 } >"$table"
 echo
 cat "$table"
+[ -z "$clean" ] && exit 0
 clean_row=${rows[0]}
 case "$clean_row" in
 "CLEAN                        0/"*) echo "SUMMARY: clean build found nothing in ${budget}s per run" ;;
