@@ -71,26 +71,35 @@ static void *actor_main(void *arg)
 
 /*
  * KSML_FUZZ_CONFIG=faithful|portable|model runs every input in that named
- * configuration (make stress replays the corpus in each); unset: faithful.
+ * configuration (make stress replays the corpus in each); unset: the
+ * input's first byte chooses, so the corpus exercises all three.  The
+ * back of the input holds the programs; nothing else reads the front.
  */
-static enum ksml_profile fuzz_profile(void)
+static enum ksml_profile fuzz_profile(struct ksml_fuzz_data *fd)
 {
-	static int profile = -1;
+	static int forced = -2;
+	uint8_t b = 0;
 
-	if (profile < 0) {
+	if (forced == -2) {
 		const char *v = getenv("KSML_FUZZ_CONFIG");
 		enum ksml_profile p = KSML_PROFILE_FAITHFUL;
 
-		if (v && *v && ksml_profile_parse(v, &p)) {
-			fprintf(stderr,
-				"fuzz_threads: KSML_FUZZ_CONFIG=%s: want "
-				"faithful, portable or model\n",
-				v);
-			exit(2);
+		forced = -1;
+		if (v && *v) {
+			if (ksml_profile_parse(v, &p)) {
+				fprintf(stderr,
+					"fuzz_threads: KSML_FUZZ_CONFIG=%s: "
+					"want faithful, portable or model\n",
+					v);
+				exit(2);
+			}
+			forced = (int)p;
 		}
-		profile = (int)p;
 	}
-	return (enum ksml_profile)profile;
+	if (forced >= 0)
+		return (enum ksml_profile)forced;
+	ksml_fuzz_front_byte(fd, &b);
+	return (enum ksml_profile)(b % KSML_NR_PROFILES);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -104,6 +113,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	bool unmerge;
 
 	ksml_fuzz_data_init(&fd, data, size);
+	ksml_config_profile(&cfg, fuzz_profile(&fd));
 	nr = (int)ksml_fuzz_range(&fd, 2, MAX_THREADS);
 	unmerge = ksml_fuzz_range(&fd, 0, 3) == 0;
 	/* real nodes when the host has several, else two simulated ones */
@@ -111,7 +121,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	cfg.ops = ksml_user_host_nodes() >= 2 ? NULL : ksml_user_ops_fake_numa(2);
 	cfg.start_ksmd = true;
 	cfg.max_frames = 8192;
-	ksml_config_profile(&cfg, fuzz_profile());
 	allocs = ksml_plat_live_allocs();
 	warns = ksml_warn_count();
 	err = ksml_init(&ksm, &cfg);

@@ -110,8 +110,51 @@ struct tally {
 	long long shared, sharing, chains, dups, nodes_items;
 };
 
+/* the frame mapped at item's address, referenced; NULL: none or zero page */
+static struct ksml_frame *item_frame(struct ksm_rmap_item *item)
+{
+	struct ksml_mm *mm = item->mm;
+	struct ksml_frame *f = NULL;
+	struct ksml_pte *pte;
+
+	ksml_plat_down_read(&mm->mmap_lock);
+	ksml_plat_spin_lock(&mm->page_table_lock);
+	pte = ksml_pte_lookup(mm, item->address & KSML_PAGE_MASK);
+	if (pte && (pte->flags & KSML_PTE_PRESENT) &&
+	    !(pte->flags & KSML_PTE_ZERO)) {
+		f = pte->frame;
+		ksml_frame_get(f);
+	}
+	ksml_plat_spin_unlock(&mm->page_table_lock);
+	ksml_plat_up_read(&mm->mmap_lock);
+	return f;
+}
+
+/*
+ * A stable item's address maps its node's KSM page.  A write, an unmap or
+ * a move leaves the item behind until ksmd visits the address again, as
+ * in mm/ksm.c, so this is checked (rq non-NULL) only when no such change
+ * happened since the start of the pass before this one: that pass visited
+ * every item after the last change.
+ */
+static void check_item_pte(struct ksml *ksm, struct report *rq,
+			   struct ksm_stable_node *node,
+			   struct ksm_rmap_item *item)
+{
+	struct ksml_frame *f;
+
+	if (!rq)
+		return;
+	f = item_frame(item);
+	expect(rq, "stable item's PTE maps its stable node's KSM page",
+	       f && f == KSML_READ_ONCE(node->kpfn), 1);
+	if (f)
+		ksml_frame_put(ksm, f);
+}
+
 static void check_node_items(struct ksml *ksm, struct report *r,
-			     struct ksm_stable_node *node, struct tally *t)
+			     struct report *rq, struct ksm_stable_node *node,
+			     struct tally *t)
 {
 	struct ksml_hlist_node *n;
 	long long len = 0;
@@ -126,6 +169,7 @@ static void check_node_items(struct ksml *ksm, struct report *r,
 		       !!(item->address & UNSTABLE_FLAG), 0);
 		expect(r, "stable item head is its node",
 		       item->head == node, 1);
+		check_item_pte(ksm, rq, node, item);
 		len++;
 	}
 	expect(r, "rmap_hlist_len equals hlist length", node->rmap_hlist_len, len);
@@ -134,11 +178,10 @@ static void check_node_items(struct ksml *ksm, struct report *r,
 		t->sharing += len - 1;
 	}
 	t->nodes_items += len;
-	(void)ksm;
 }
 
 static void check_stable_tree(struct ksml *ksm, struct report *r,
-			      struct tally *t)
+			      struct report *rq, struct tally *t)
 {
 	long long tree_nodes = 0;
 	int nid;
@@ -173,7 +216,7 @@ static void check_stable_tree(struct ksml *ksm, struct report *r,
 					expect(r, "dup points at its chain",
 					       dup->chain == node, 1);
 					cand += ksml_is_page_sharing_candidate(ksm, dup);
-					check_node_items(ksm, r, dup, t);
+					check_node_items(ksm, r, rq, dup, t);
 					if (!page && KSML_READ_ONCE(dup->kpfn->mapping) == dup)
 						page = dup->kpfn;
 					nr++;
@@ -188,7 +231,7 @@ static void check_stable_tree(struct ksml *ksm, struct report *r,
 				       node->nr_candidates, cand);
 			} else {
 				expect(r, "regular node has no chain", !node->chain, 1);
-				check_node_items(ksm, r, node, t);
+				check_node_items(ksm, r, rq, node, t);
 				if (KSML_READ_ONCE(node->kpfn->mapping) == node)
 					page = node->kpfn;
 			}
@@ -213,9 +256,64 @@ static void check_stable_tree(struct ksml *ksm, struct report *r,
 
 			expect(r, "parked node marked parked",
 			       node->head == &ksm->migrate_nodes, 1);
-			check_node_items(ksm, r, node, t);
+			check_node_items(ksm, r, rq, node, t);
 		}
 	}
+}
+
+/*
+ * The unstable tree holds exactly the items flagged UNSTABLE in this pass
+ * (seqnr), each filed under its nid.  Between the end of a pass and the
+ * root reset at the start of the next, the kernel's tree is dead: items
+ * of the ended pass may have been freed without leaving it (run=2), so
+ * it is not walked then (scanning: the cursor is past the head).  The
+ * order holds for the pages' current contents while no mm changed since
+ * the reset (rq non-NULL): every compare of the pass saw what is there.
+ */
+static void check_unstable_tree(struct ksml *ksm, struct report *r,
+				struct report *rq, long long filed)
+{
+	const struct ksm_index_ops *idx = ksm->index;
+	long long found = 0;
+	int nid;
+
+	for (nid = 0; nid < ksm->ksm_nr_node_ids; nid++) {
+		struct ksml_frame *prev = NULL;
+		struct ksm_rmap_item *item;
+
+		for (item = idx->unstable_first(ksm, nid);
+		     item && found <= filed;
+		     item = idx->unstable_next(ksm, item)) {
+			struct ksml_frame *page;
+
+			found++;
+			expect(r, "unstable tree item has UNSTABLE_FLAG",
+			       (item->address &
+				(UNSTABLE_FLAG | STABLE_FLAG)) == UNSTABLE_FLAG,
+			       1);
+			expect(r, "unstable tree item is of this pass",
+			       (unsigned char)(ksm->ksm_scan.seqnr -
+					       item->address),
+			       0);
+			expect(r, "unstable tree item filed under its nid",
+			       item->nid, nid);
+			if (!rq)
+				continue;
+			page = item_frame(item);
+			if (!page)
+				continue; /* unmapped: nothing to order */
+			if (prev) {
+				expect(rq, "unstable tree in content order",
+				       ksml_page_cmp(ksm, prev, page) < 0, 1);
+				ksml_frame_put(ksm, prev);
+			}
+			prev = page;
+		}
+		if (prev)
+			ksml_frame_put(ksm, prev);
+	}
+	expect(r, "unstable tree holds this pass's UNSTABLE items only", found,
+	       filed);
 }
 
 /* mapcount of every frame and the KSM zero PTEs, from the page tables */
@@ -305,12 +403,24 @@ int ksml_check_invariants(struct ksml *ksm, char *msg, size_t msg_size)
 	struct tally t = { 0, 0, 0, 0, 0 };
 	struct ksml_list_head *pos;
 	long long items = 0, unstable = 0, stable_items = 0;
-	long long mm_items = 0, mm_merging = 0;
+	long long mm_items = 0, mm_merging = 0, filed = 0;
+	/*
+	 * What holds only while no mm changed (see ksml_vm.changes) goes to
+	 * rq, kept only if no change happened during the check either.
+	 */
+	char qmsg[256];
+	struct report rq = {qmsg, sizeof(qmsg), 0};
+	const struct ksm_index_ops *idx = ksm->index;
+	unsigned long changes;
+	bool scanning;
 
 	if (msg_size)
 		msg[0] = '\0';
+	qmsg[0] = '\0';
 	ksml_plat_mutex_lock(&ksm->ksm_thread_mutex);
+	changes = ksml_atomic_read(&ksm->vm.changes);
 	ksml_plat_spin_lock(&ksm->ksm_mmlist_lock);
+	scanning = ksm->ksm_scan.mm_slot != &ksm->ksm_mm_head;
 	for (pos = ksm->ksm_mm_head.mm_node.next;
 	     pos != &ksm->ksm_mm_head.mm_node; pos = pos->next) {
 		struct ksm_mm_slot *slot =
@@ -338,6 +448,14 @@ int ksml_check_invariants(struct ksml *ksm, char *msg, size_t msg_size)
 
 				unstable++;
 				expect(&r, "unstable item age is 0 or 1", age <= 1, 1);
+				/* an age 1 item went with the root reset */
+				if (scanning && !age) {
+					filed++;
+					expect(&r,
+					       "UNSTABLE item of pass is filed",
+					       idx->unstable_filed(ksm, item),
+					       1);
+				}
 			}
 			if (item->address & STABLE_FLAG)
 				stable_items++;
@@ -359,7 +477,14 @@ int ksml_check_invariants(struct ksml *ksm, char *msg, size_t msg_size)
 	}
 	ksml_plat_spin_unlock(&ksm->ksm_mmlist_lock);
 
-	check_stable_tree(ksm, &r, &t);
+	if (scanning)
+		check_unstable_tree(
+			ksm, &r,
+			changes == ksm->vm.changes_at_pass[0] ? &rq : NULL,
+			filed);
+	check_stable_tree(ksm, &r,
+			  changes == ksm->vm.changes_at_pass[1] ? &rq : NULL,
+			  &t);
 	expect(&r, "ksm_rmap_items equals items on the slots",
 	       (long long)ksm->ksm_rmap_items, items);
 	expect(&r, "sum of mm ksm_rmap_items", mm_items, items);
@@ -378,6 +503,14 @@ int ksml_check_invariants(struct ksml *ksm, char *msg, size_t msg_size)
 	expect(&r, "stable_node_dups equals dups in chains",
 	       (long long)ksm->ksm_stable_node_dups, t.dups);
 	check_page_tables(ksm, &r);
+	if (rq.failed && ksml_atomic_read(&ksm->vm.changes) == changes &&
+	    !r.failed++ && msg_size) {
+		size_t i;
+
+		for (i = 0; i + 1 < msg_size && qmsg[i]; i++)
+			msg[i] = qmsg[i];
+		msg[i] = '\0';
+	}
 	ksml_plat_mutex_unlock(&ksm->ksm_thread_mutex);
 	return r.failed ? -KSML_EINVAL : 0;
 }

@@ -98,6 +98,14 @@ struct ksm_index_ops {
 	 */
 	bool (*stable_filed)(struct ksml *ksm, struct ksm_stable_node *node);
 	long (*stable_filed_count)(struct ksml *ksm);
+	/*
+	 * For the checker too: the unstable tree of nid in its order, and
+	 * whether item is filed in the tree of its nid.
+	 */
+	struct ksm_rmap_item *(*unstable_first)(struct ksml *ksm, int nid);
+	struct ksm_rmap_item *(*unstable_next)(struct ksml *ksm,
+					       struct ksm_rmap_item *item);
+	bool (*unstable_filed)(struct ksml *ksm, struct ksm_rmap_item *item);
 };
 
 /*

@@ -130,6 +130,46 @@ static void tree_unstable_erase(struct ksml *ksm, struct ksm_rmap_item *item)
 	ksml_rb_erase(&item->node, ksm->root_unstable_tree + item->nid);
 }
 
+static struct ksm_rmap_item *tree_unstable_first(struct ksml *ksm, int nid)
+{
+	struct ksml_rb_node *rb = ksml_rb_first(ksm->root_unstable_tree + nid);
+
+	return rb ? ksml_rb_entry(rb, struct ksm_rmap_item, node) : NULL;
+}
+
+static struct ksm_rmap_item *tree_unstable_next(struct ksml *ksm,
+						struct ksm_rmap_item *item)
+{
+	struct ksml_rb_node *rb = ksml_rb_next(&item->node);
+
+	(void)ksm;
+	return rb ? ksml_rb_entry(rb, struct ksm_rmap_item, node) : NULL;
+}
+
+/*
+ * Climb to the root through parents that still hold the node as a child:
+ * rb_erase leaves an erased node's own links as they were, and the root
+ * reset of a new pass leaves whole old subtrees linked to each other.
+ * The bound stops a corrupted tree's cycle (an rbtree of n nodes is at
+ * most 2 log2(n + 1) high).
+ */
+static bool tree_unstable_filed(struct ksml *ksm, struct ksm_rmap_item *item)
+{
+	struct ksml_rb_node *rb = &item->node;
+	int depth;
+
+	for (depth = 0; depth < 128; depth++) {
+		struct ksml_rb_node *parent = ksml_rb_parent(rb);
+
+		if (!parent)
+			return ksm->root_unstable_tree[item->nid].rb_node == rb;
+		if (parent->rb_left != rb && parent->rb_right != rb)
+			return false;
+		rb = parent;
+	}
+	return false;
+}
+
 const struct ksm_index_ops ksml_index_tree_ops = {
 	.name = "content",
 	.init = tree_init,
@@ -148,4 +188,7 @@ const struct ksm_index_ops ksml_index_tree_ops = {
 	.unstable_walk_next = tree_unstable_walk_next,
 	.unstable_link = tree_unstable_link,
 	.unstable_erase = tree_unstable_erase,
+	.unstable_first = tree_unstable_first,
+	.unstable_next = tree_unstable_next,
+	.unstable_filed = tree_unstable_filed,
 };

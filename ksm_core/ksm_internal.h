@@ -330,7 +330,22 @@ struct ksml_vm {
 	struct ksml_mutex mm_list_lock; /* order: frame lock > it > ptl */
 	struct ksml_list_head mm_list;	/* all live mms, in creation order */
 	unsigned long next_mm_id;
+	/*
+	 * Changes of what an mm maps that ksmd learns of only when it visits
+	 * the page again (a write, a COW or unshare, an unmap, a move, a
+	 * migration).  ksm_check.c trusts the unstable tree's order and the
+	 * stable items' PTEs only while none happened since the passes that
+	 * made them so: changes_at_pass[0] at the start of this pass, [1] at
+	 * the start of the one before.
+	 */
+	unsigned long changes;
+	unsigned long changes_at_pass[2];
 };
+
+static inline void ksml_vm_changed(struct ksml_vm *vm)
+{
+	ksml_atomic_add(&vm->changes, 1);
+}
 #define KSML_FRAME_CHUNK 512
 
 struct ksml_thread;
@@ -593,6 +608,8 @@ bool ksml_pages_identical(struct ksml *ksm,
 /* start of a pass: the unstable tree is emptied, the tables sized */
 static inline void ksml_trees_pass_start(struct ksml *ksm)
 {
+	ksm->vm.changes_at_pass[1] = ksm->vm.changes_at_pass[0];
+	ksm->vm.changes_at_pass[0] = ksml_atomic_read(&ksm->vm.changes);
 	ksm->index->pass_start(ksm);
 	ksml_knowledge_pass_start(ksm);
 }

@@ -208,7 +208,12 @@ static bool should_skip_rmap_item(struct ksml *ksm, struct ksml_frame *page,
 	age = rmap_item->age;
 	if (age != 255)
 		rmap_item->age++;
+#ifdef KSML_BUG_SMART_SCAN_OFF_BY_ONE
+	/* a policy bug: skipping starts a visit early, no invariant breaks */
+	if (age < 2)
+#else
 	if (age < 3)
+#endif
 		return false;
 	if (rmap_item->remaining_skips == 0) {
 		rmap_item->remaining_skips = (uint8_t)skip_age(age);

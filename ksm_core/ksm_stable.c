@@ -305,6 +305,12 @@ stable_node_dup(struct ksml *ksm, struct ksm_stable_node **_stable_node_dup,
 	    ksm->index->chain_walk_skippable(ksm, chain, prune)) {
 		found = ksml_hlist_entry(chain->hlist.first, struct ksm_stable_node,
 					 hlist_dup);
+#ifdef KSML_BUG_CHAIN_SKIP_MISSES_STALE
+		/* the first dup taken as live, without the keyhole check */
+		tree_folio = KSML_READ_ONCE(found->kpfn);
+		ksml_frame_get(tree_folio);
+		goto chosen;
+#endif
 		tree_folio = ksml_get_ksm_page(ksm, found, KSML_GET_FOLIO_NOLOCK);
 		if (tree_folio)
 			goto chosen;

@@ -371,6 +371,7 @@ void ksml_zap_pte(struct ksml_mm *mm, struct ksml_pte *pte)
 
 	if (!(fl & KSML_PTE_PRESENT))
 		return;
+	ksml_vm_changed(&mm->ksm->vm);
 	KSML_WRITE_ONCE(pte->flags, 0);
 	pte->frame = NULL;
 	if (fl & KSML_PTE_ZERO) {
@@ -403,6 +404,7 @@ int ksml_unshare_pte(struct ksml_mm *mm, struct ksml_vma *vma,
 	f = ksml_frame_alloc(mm->ksm, nid);
 	if (!f)
 		return -KSML_ENOMEM;
+	ksml_vm_changed(&mm->ksm->vm);
 	if (fl & KSML_PTE_ZERO)
 		ksml_plat_mem_set(ksml_plat_page_map(f->page), 0, KSML_PAGE_SIZE);
 	else

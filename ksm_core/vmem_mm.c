@@ -315,6 +315,7 @@ int ksml_vm_mremap(struct ksml_mm *mm, unsigned long old_addr,
 			err = -KSML_ENOMEM;
 			break;
 		}
+		ksml_vm_changed(&mm->ksm->vm);
 		*dst = *src;
 		src->frame = NULL;
 		KSML_WRITE_ONCE(src->flags, 0);
@@ -413,6 +414,7 @@ static int access_page(struct ksml_mm *mm, struct ksml_vma *vma,
 		if (!err) {
 			char *p = ksml_plat_page_map(pte->frame->page);
 
+			ksml_vm_changed(&mm->ksm->vm);
 			ksml_frame_write_begin(pte->frame);
 			ksml_plat_mem_copy(p + off, buf, n);
 			ksml_frame_write_end(pte->frame);

@@ -434,6 +434,139 @@ static void test_unique_pages_stay_unshared(void **state)
 	ksml_destroy(ksm);
 }
 
+/* the checker must report what: it can go red */
+static void assert_broken(struct ksml *ksm, const char *what)
+{
+	char msg[256];
+
+	assert_int_not_equal(ksml_check_invariants(ksm, msg, sizeof(msg)), 0);
+	if (!strstr(msg, what))
+		fail_msg("expected \"%s\", the checker said \"%s\"", what, msg);
+}
+
+/*
+ * Eight unique pages, two passes, then the next pass up to its last page:
+ * all eight are in the unstable tree of this pass.  Returns the mm's first
+ * rmap_item; *slotp its slot.
+ */
+static struct ksm_rmap_item *unstable_pass(struct ksml *ksm,
+					   struct ksml_mm **mmp)
+{
+	unsigned long a, i;
+	struct ksml_mm *mm = mergeable_mm(ksm, 8, &a);
+	struct ksm_rmap_item *item;
+
+	for (i = 0; i < 8; i++)
+		write_page(mm, a + i * PAGE, 2000 + i);
+	full_scans(ksm, 2);
+	assert_int_equal(ksml_scan_pages(ksm, 8), 8);
+	assert_int_equal(counters(ksm).pages_unshared, 8);
+	assert_invariants(ksm);
+	item = ksml_mm_slot_lookup(ksm, mm)->rmap_list;
+	assert_non_null(item);
+	assert_true(item->address & UNSTABLE_FLAG);
+	*mmp = mm;
+	return item;
+}
+
+static void test_check_unstable_tree(void **state)
+{
+	struct ksml *ksm;
+	struct ksml_mm *mm;
+	struct ksm_rmap_item *item, *first, *last, *it;
+	unsigned char save[PAGE];
+	unsigned char *p, *q;
+	unsigned long addr;
+
+	(void)state;
+	/* an item of this pass erased from the tree, still flagged */
+	ksm = new_ksm();
+	item = unstable_pass(ksm, &mm);
+	ksm->index->unstable_erase(ksm, item);
+	assert_broken(ksm, "UNSTABLE item of pass is filed");
+	/* what remove_rmap_item_from_tree would have done besides the erase */
+	item->address &= KSML_PAGE_MASK;
+	ksm->ksm_pages_unshared--;
+	assert_invariants(ksm);
+	ksml_destroy(ksm);
+
+	/* an item in the tree that is not flagged UNSTABLE */
+	ksm = new_ksm();
+	item = unstable_pass(ksm, &mm);
+	item->address &= ~UNSTABLE_FLAG;
+	assert_broken(ksm, "unstable tree item has UNSTABLE_FLAG");
+	item->address |= UNSTABLE_FLAG;
+	assert_invariants(ksm);
+	/* one of an older pass (the root reset should have dropped it) */
+	addr = item->address;
+	item->address = (addr & ~SEQNR_MASK) | ((addr - 1) & SEQNR_MASK);
+	assert_broken(ksm, "unstable tree item is of this pass");
+	item->address = addr;
+	assert_invariants(ksm);
+
+	/* content order: the first page takes the last one's content */
+	first = ksm->index->unstable_first(ksm, 0);
+	for (last = it = first; it; it = ksm->index->unstable_next(ksm, it))
+		last = it;
+	assert_ptr_not_equal(first, last);
+	p = ksml_plat_page_map(
+		ksml_pte_lookup(first->mm, first->address & KSML_PAGE_MASK)
+			->frame->page);
+	q = ksml_plat_page_map(
+		ksml_pte_lookup(last->mm, last->address & KSML_PAGE_MASK)
+			->frame->page);
+	memcpy(save, p, PAGE);
+	memcpy(p, q, PAGE);
+	assert_broken(ksm, "unstable tree in content order");
+	memcpy(p, save, PAGE);
+	assert_invariants(ksm);
+	/* after a write through the mm the order is no longer promised */
+	write_page(mm, first->address & KSML_PAGE_MASK, 2007);
+	assert_invariants(ksm);
+	ksml_destroy(ksm);
+}
+
+/* stable items hanging from the wrong node: each PTE maps the other's page */
+static void test_check_stable_item_ptes(void **state)
+{
+	struct ksml *ksm = new_ksm();
+	unsigned long a, i;
+	struct ksml_mm *mm = mergeable_mm(ksm, 4, &a);
+	struct ksm_rmap_item *x, *y;
+	struct ksm_stable_node *nx, *ny;
+
+	(void)state;
+	for (i = 0; i < 4; i++)
+		write_page(mm, a + i * PAGE, 3000 + i / 2);
+	full_scans(ksm, 3);
+	assert_int_equal(counters(ksm).pages_shared, 2);
+	assert_invariants(ksm);
+	x = ksml_mm_slot_lookup(ksm, mm)->rmap_list;
+	y = x->rmap_list->rmap_list;
+	assert_true((x->address & STABLE_FLAG) && (y->address & STABLE_FLAG));
+	nx = x->head;
+	ny = y->head;
+	assert_ptr_not_equal(nx, ny);
+	ksml_hlist_del(&x->hlist);
+	ksml_hlist_del(&y->hlist);
+	ksml_hlist_add_head(&x->hlist, &ny->hlist);
+	ksml_hlist_add_head(&y->hlist, &nx->hlist);
+	x->head = ny;
+	y->head = nx;
+	assert_broken(ksm, "stable item's PTE maps its stable node's KSM page");
+	ksml_hlist_del(&x->hlist);
+	ksml_hlist_del(&y->hlist);
+	ksml_hlist_add_head(&x->hlist, &nx->hlist);
+	ksml_hlist_add_head(&y->hlist, &ny->hlist);
+	x->head = nx;
+	y->head = ny;
+	assert_invariants(ksm);
+	/* a write leaves its item behind until ksmd visits: not a failure */
+	write_page(mm, a, 3005);
+	assert_invariants(ksm);
+	ksml_destroy(ksm);
+}
+
 static void test_pinned_page_never_merged(void **state)
 {
 	struct ksml *ksm = new_ksm();
@@ -1130,11 +1263,14 @@ int main(void)
 		cmocka_unit_test(test_exit_hard_path),
 		cmocka_unit_test(test_exit_hook_wakeup),
 		cmocka_unit_test(test_timeline_first_pass_only_checksums),
-		cmocka_unit_test(test_checksum_change_between_visits_not_merged),
+		cmocka_unit_test(
+			test_checksum_change_between_visits_not_merged),
 		cmocka_unit_test(test_rewrite_same_content_not_volatile),
 		cmocka_unit_test(test_1000_identical_pages),
 		cmocka_unit_test(test_chains_table),
 		cmocka_unit_test(test_unique_pages_stay_unshared),
+		cmocka_unit_test(test_check_unstable_tree),
+		cmocka_unit_test(test_check_stable_item_ptes),
 		cmocka_unit_test(test_pinned_page_never_merged),
 		cmocka_unit_test(test_nodeless_ksm_page_never_merges),
 		cmocka_unit_test(test_cow_after_merge),

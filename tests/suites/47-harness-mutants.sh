@@ -9,11 +9,14 @@
 #                       (end states agree: only the trajectory shows it)
 #   MERGE_PINNED        merges pages with an extra (pinned) reference
 #   OLD_UNSTABLE_ITEM   erases an unstable-tree item of an older pass
+#   SMART_SCAN_OFF_BY_ONE  starts skipping a visit early (a policy bug: no
+#                       invariant breaks, the fuzzers' oracles cannot see it)
 set -u
 cd "$(dirname "$0")/../.."
 . harness/tests/lib.sh
 need_bin "$KSMLAB"
-for m in NO_CHECKSUM_FILTER MERGE_PINNED OLD_UNSTABLE_ITEM; do
+mutants="NO_CHECKSUM_FILTER MERGE_PINNED OLD_UNSTABLE_ITEM SMART_SCAN_OFF_BY_ONE"
+for m in $mutants; do
 	need_bin "build/mut/$m/ksmlab"
 done
 need_live_ksm
@@ -47,4 +50,5 @@ check() {
 check NO_CHECKSUM_FILTER workloads/identical-1k.wl
 check MERGE_PINNED harness/tests/pin-4.wl
 check OLD_UNSTABLE_ITEM "$tmp/rand-1000.wl" "$tmp/rand-1001.wl"
-echo "SUMMARY: mutants: $caught of 3 historical KSM bugs caught by ksmlab diff against the kernel"
+check SMART_SCAN_OFF_BY_ONE workloads/smartscan-257.wl
+echo "SUMMARY: mutants: $caught of $(wc -w <<<"$mutants") KSM bugs caught by ksmlab diff against the kernel"
