@@ -363,6 +363,14 @@ struct ksml {
 	unsigned long ksm_stable_node_chains;
 	unsigned long ksm_stable_node_dups;
 	unsigned long ksm_pages_skipped;
+	/*
+	 * page contents read, for the bench's "of bound": checksums computed
+	 * (calc_checksum), page compares (memcmp_pages), and those of them
+	 * that found the pages equal, i.e. read both to the end
+	 */
+	unsigned long ksm_page_checksums;
+	unsigned long ksm_page_compares;
+	unsigned long ksm_page_compares_equal;
 	long ksm_zero_pages;
 	/* KSM frames freed so far: what can make a stable node stale */
 	unsigned long ksm_frames_gone;

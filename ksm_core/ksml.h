@@ -164,6 +164,11 @@ struct ksml_counters {
 	long ksm_zero_pages;
 	long general_profit;
 	unsigned long rmap_items; /* ksm_rmap_items: not in sysfs */
+	/* page contents read (not in the kernel): checksums computed */
+	unsigned long page_checksums;
+	/* page compares, and those that found both pages equal */
+	unsigned long page_compares;
+	unsigned long page_compares_equal;
 };
 void ksml_get_counters(struct ksml *ksm, struct ksml_counters *c);
 
