@@ -2,7 +2,7 @@
 # bench/bench.mk - ksmlab's benchmarks (included by the top-level Makefile).
 #
 #   make bench                 all benchmarks, JSON + table + plots + report
-#                              under bench/results/ (about 15 min here:
+#                              under bench/results/ (about 17 min here:
 #                              bench/README.md says what costs what)
 #   make bench-build           only the binaries, in build/bench/
 #   make bench-compare BASE=<git rev>
