@@ -2,7 +2,8 @@
 # bench/bench.mk - ksmlab's benchmarks (included by the top-level Makefile).
 #
 #   make bench                 all benchmarks, JSON + table + plots + report
-#                              under bench/results/ (< 15 min)
+#                              under bench/results/ (about 17 min here:
+#                              bench/README.md says what costs what)
 #   make bench-build           only the binaries, in build/bench/
 #   make bench-compare BASE=<git rev>
 #                              regression gate of this tree against BASE:

@@ -26,7 +26,7 @@
 #endif
 
 const char *const ksml_bench_pattern_name[KSML_BPAT_NR] = {
-	"same", "half_dup", "unique", "last8_differ",
+	"same", "half_dup", "unique", "last8_differ", "rewrite10",
 };
 
 static void add_cpu_model(void)
@@ -143,6 +143,7 @@ void ksml_bench_fill_page(void *page, enum ksml_bench_pattern pat,
 			w[511] = idx + 1;
 		return;
 	case KSML_BPAT_HALF:
+	case KSML_BPAT_REWRITE:
 		seed = (idx >> 1) + 1;
 		break;
 	default:
@@ -153,21 +154,62 @@ void ksml_bench_fill_page(void *page, enum ksml_bench_pattern pat,
 		w[i] = mix64(seed * 4096 + i);
 }
 
-void ksml_bench_expect(enum ksml_bench_pattern pat, unsigned long n,
+bool ksml_bench_rewrite_page(void *page, enum ksml_bench_pattern pat,
+			     unsigned long idx, unsigned int scan)
+{
+	uint64_t h, *w = page;
+	size_t i;
+
+	if (pat != KSML_BPAT_REWRITE || scan < 2)
+		return false;
+	h = mix64((uint64_t)scan << 40 ^ idx);
+	if (h % 10)
+		return false;
+	if (h & (1ull << 32)) {
+		/* the old content: the same bytes, a new frame after COW */
+		ksml_bench_fill_page(page, pat, idx);
+		return true;
+	}
+	/* a new content, unique to (page, scan): never merges */
+	for (i = 0; i < 512; i++)
+		w[i] = mix64(((uint64_t)scan << 48 ^ (idx + 1)) * 4096 + i +
+			     0x5bd1e995ull);
+	return true;
+}
+
+bool ksml_bench_expect(enum ksml_bench_pattern pat, unsigned long n,
 		       unsigned long *shared, unsigned long *sharing)
 {
+	*shared = 0;
+	*sharing = 0;
 	switch (pat) {
 	case KSML_BPAT_SAME:
 		/* max_page_sharing 256: one KSM page per 256 mappings */
 		*shared = (n + 255) / 256;
 		*sharing = n - *shared;
-		return;
+		return true;
 	case KSML_BPAT_HALF:
 		*shared = n / 2;
 		*sharing = n / 2;
-		return;
+		return true;
+	case KSML_BPAT_REWRITE:
+		return false;
 	default:
-		*shared = 0;
-		*sharing = 0;
+		return true;
 	}
+}
+
+unsigned long ksml_bench_mem_available_mib(void)
+{
+	char line[128];
+	unsigned long kb = 0;
+	FILE *f = fopen("/proc/meminfo", "r");
+
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "MemAvailable: %lu kB", &kb) == 1)
+			break;
+	fclose(f);
+	return kb / 1024;
 }

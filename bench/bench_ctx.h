@@ -7,6 +7,7 @@
 #ifndef KSML_BENCH_CTX_H
 #define KSML_BENCH_CTX_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -23,20 +24,38 @@ uint64_t ksml_bench_mono_ns(void);
  *   HALF       pages 2k and 2k+1 identical, pairs distinct: 50% duplicates
  *   UNIQUE     every page distinct from its first bytes (PRNG filled)
  *   LAST8      identical but for the last 8 bytes (the page index)
+ *   REWRITE    HALF, and before every scan after the first 10% of the
+ *              pages are written again (ksml_bench_rewrite_page): half of
+ *              them with their old content, half with a new one
  */
 enum ksml_bench_pattern {
 	KSML_BPAT_SAME,
 	KSML_BPAT_HALF,
 	KSML_BPAT_UNIQUE,
 	KSML_BPAT_LAST8,
+	KSML_BPAT_REWRITE,
 	KSML_BPAT_NR
 };
 extern const char *const ksml_bench_pattern_name[KSML_BPAT_NR];
 /* fill one 4 KiB page with the content of page idx of pattern pat */
 void ksml_bench_fill_page(void *page, enum ksml_bench_pattern pat,
 			  unsigned long idx);
-/* expected counters after convergence of n pages (use_zero_pages=0) */
-void ksml_bench_expect(enum ksml_bench_pattern pat, unsigned long n,
+/*
+ * The writes of pattern pat before full scan number scan (1-based): true
+ * when page idx is written then, with page filled with what to write.
+ * Both backends write the same pages, between scans, outside the scanner's
+ * CPU time.
+ */
+bool ksml_bench_rewrite_page(void *page, enum ksml_bench_pattern pat,
+			     unsigned long idx, unsigned int scan);
+/*
+ * Expected counters after convergence of n pages (use_zero_pages=0);
+ * false when the pattern has no closed form (REWRITE: its counters are
+ * checked against faithful's and ksmd's only).
+ */
+bool ksml_bench_expect(enum ksml_bench_pattern pat, unsigned long n,
 		       unsigned long *shared, unsigned long *sharing);
+/* MemAvailable of /proc/meminfo in MiB, 0 if unknown */
+unsigned long ksml_bench_mem_available_mib(void);
 
 #endif /* KSML_BENCH_CTX_H */

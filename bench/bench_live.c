@@ -9,12 +9,22 @@
  * handlers, ksml_live_restore() puts them back, run last, as found.
  *
  * One measurement: map and fill the pattern, madvise(MADV_MERGEABLE), set
- * sleep_millisecs=0 and the requested knobs, start ksmd (run=1) and poll
- * until full_scans advanced by the requested number, stop ksmd (run=0),
- * read ksmd's CPU time (/proc/<ksmd>/schedstat), unmap, unmerge what is
- * left (run=2, only if nobody else had KSM pages), restore, unlock.  A
- * signal stops the polling; the knobs are restored and the signal is then
- * delivered again with its default action.
+ * the requested knobs, run ksmd for the requested number of full scans,
+ * stop it (run=0), read ksmd's CPU time (/proc/<ksmd>/schedstat), unmap,
+ * unmerge what is left (run=2, only if nobody else had KSM pages),
+ * restore, unlock.  A signal stops the waiting; the knobs are restored and
+ * the signal is then delivered again with its default action.
+ *
+ * The scans are lock-stepped (pages_to_scan 0 in the parameters), as the
+ * harness's linux backend does: pages_to_scan above the pass, so that one
+ * batch is one full scan (scan_get_next_rmap_item ends the batch at the
+ * pass end), sleep_millisecs an hour; each scan is kicked by changing
+ * sleep_millisecs (ends ksmd's timed sleep) and writing run=1 (ends its
+ * untimed wait), waited for on full_scans, and ended by run=0.  ksmd is
+ * asleep between scans: the counters read then are those after the scan,
+ * and the pattern's writes land between scans, not during one.  Polling
+ * a free-running ksmd instead (sleep_millisecs=0, the pages_to_scan
+ * sweep) can see a merge of scan N only after full_scans said N.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -236,6 +246,127 @@ static int run_workload(const struct ksml_live_params *p, struct ksml_live_resul
 	return 0;
 }
 
+/* sleep_millisecs values of a lock-stepped run: an hour, two spellings */
+#define STEP_SLEEP_A "3600000"
+#define STEP_SLEEP_B "3600001"
+
+/*
+ * One lock-stepped full scan (see the top of the file): 0, or -errno with
+ * ksmd stopped (run=0) and a note.
+ */
+static int step_one(const struct ksml_live_params *p,
+		    struct ksml_live_result *r, bool *toggle)
+{
+	unsigned long fs0 = ksml_live_read_ul("full_scans"), fs;
+	unsigned long scanned = ksml_live_read_ul("pages_scanned"), sc;
+	double t0 = now_s(), still = t0;
+	double budget = 60.0 + (double)p->pages / 20000.0;
+	useconds_t wait = 200;
+	int err;
+
+kick:
+	/*
+	 * sleep_millisecs first (ends a timed sleep; with run still 0 ksmd
+	 * then waits untimed), then run=1 (ends the untimed wait): either
+	 * way ksmd runs one batch, then sleeps an hour.
+	 */
+	*toggle = !*toggle;
+	err = ksml_live_write("sleep_millisecs",
+			      *toggle ? STEP_SLEEP_B : STEP_SLEEP_A);
+	if (!err)
+		err = ksml_live_write("run", "1");
+	if (err) {
+		snprintf(r->note, sizeof(r->note), "kicking ksmd: %s",
+			 strerror(-err));
+		return err;
+	}
+	for (;;) {
+		fs = ksml_live_read_ul("full_scans");
+		if (fs != fs0)
+			break;
+		if (ksml_live_interrupted) {
+			knob_write("run", "0");
+			snprintf(r->note, sizeof(r->note),
+				 "interrupted by signal %d",
+				 (int)ksml_live_interrupted);
+			return -EINTR;
+		}
+		if (now_s() - t0 > budget) {
+			knob_write("run", "0");
+			snprintf(r->note, sizeof(r->note),
+				 "timeout: full scan %lu took more than %.0f s",
+				 r->nr_steps + 1, budget);
+			return -ETIMEDOUT;
+		}
+		sc = ksml_live_read_ul("pages_scanned");
+		if (sc != scanned) {
+			scanned = sc;
+			still = now_s();
+		} else if (now_s() - still > 2.0) {
+			/*
+			 * ksmd scans nothing: a wake-up lost in a narrow
+			 * window, or a batch that ended before the pass did
+			 * (other processes' pages grew): kick again, in the
+			 * same scan
+			 */
+			still = now_s();
+			goto kick;
+		}
+		usleep(wait);
+		if (wait < 5000)
+			wait += 200;
+	}
+	err = knob_write("run", "0");
+	if (fs != fs0 + 1)
+		snprintf(r->note, sizeof(r->note),
+			 "full_scans jumped from %lu to %lu in one step", fs0,
+			 fs);
+	return err;
+}
+
+/* lock-stepped: the pattern's writes before each scan, counters after */
+static int run_lockstep(const struct ksml_live_params *p,
+			struct ksml_live_result *r, uint8_t *area,
+			long base_shared, long base_sharing, long base_unshared,
+			unsigned long base_scans, unsigned long base_scanned)
+{
+	static uint8_t page[4096] __attribute__((aligned(64)));
+	double cpu0 = ksmd_cpu_s(), wall = 0;
+	bool toggle = false;
+	unsigned int s;
+	int err = 0;
+
+	for (s = 1; s <= p->full_scans && s <= KSML_BENCH_MAX_SCANS; s++) {
+		unsigned long i;
+		double t;
+
+		for (i = 0; i < p->pages; i++)
+			if (ksml_bench_rewrite_page(page, p->pat, i, s))
+				memcpy(area + i * 4096, page, 4096);
+		t = now_s();
+		err = step_one(p, r, &toggle);
+		if (err)
+			return err;
+		wall += now_s() - t;
+		r->nr_steps = s;
+		r->step_cpu_s[s] = ksmd_cpu_s() - cpu0;
+		r->step_shared[s] = (unsigned long)(knob_read("pages_shared") -
+						    base_shared);
+		r->step_sharing[s] =
+			(unsigned long)(knob_read("pages_sharing") -
+					base_sharing);
+		r->step_unshared[s] =
+			(unsigned long)(knob_read("pages_unshared") -
+					base_unshared);
+	}
+	r->wall_s = wall;
+	r->cpu_s = r->step_cpu_s[r->nr_steps];
+	r->full_scans = (unsigned long)knob_read("full_scans") - base_scans;
+	r->pages_scanned =
+		(unsigned long)knob_read("pages_scanned") - base_scanned;
+	return 0;
+}
+
 int ksml_live_measure(const struct ksml_live_params *p, struct ksml_live_result *r)
 {
 	size_t len = p->pages * 4096ul;
@@ -290,6 +421,18 @@ int ksml_live_measure(const struct ksml_live_params *p, struct ksml_live_result 
 		ksml_bench_fill_page(area + i * 4096, p->pat, i);
 
 	err = set_knobs(p, r);
+	if (!err && !p->pages_to_scan) {
+		/* lock-stepped: one batch per pass, ksmd asleep between */
+		unsigned long pts = 2 * (p->pages + r->others_rmap) + 65536;
+
+		err = knob_write("pages_to_scan", "%lu",
+				 pts > 0xffffffffUL ? 0xffffffffUL : pts);
+		if (!err)
+			err = ksml_live_write("sleep_millisecs", STEP_SLEEP_A);
+		if (err)
+			snprintf(r->note, sizeof(r->note),
+				 "setting lock-step knobs: %s", strerror(-err));
+	}
 	if (err)
 		goto unmap;
 	base_shared = knob_read("pages_shared");
@@ -302,7 +445,13 @@ int ksml_live_measure(const struct ksml_live_params *p, struct ksml_live_result 
 		snprintf(r->note, sizeof(r->note), "madvise(MERGEABLE): %s", strerror(errno));
 		goto unmap;
 	}
-	err = run_workload(p, r, base_sharing, base_scans, base_scanned);
+	if (p->pages_to_scan)
+		err = run_workload(p, r, base_sharing, base_scans,
+				   base_scanned);
+	else
+		err = run_lockstep(p, r, area, base_shared, base_sharing,
+				   base_unshared, base_scans, base_scanned);
+	r->own_rmap_items = ksm_stat_field(0, "ksm_rmap_items ");
 	r->pages_shared = (unsigned long)(knob_read("pages_shared") - base_shared);
 	r->pages_sharing = (unsigned long)(knob_read("pages_sharing") - base_sharing);
 	r->pages_unshared = (unsigned long)(knob_read("pages_unshared") - base_unshared);

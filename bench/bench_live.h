@@ -15,10 +15,21 @@
 #include <stdbool.h>
 #include "bench_ctx.h"
 
+/* full scans a measurement records counters after, one by one */
+#define KSML_BENCH_MAX_SCANS 8
+
 struct ksml_live_params {
 	enum ksml_bench_pattern pat;
 	unsigned long pages;
-	unsigned int full_scans;	/* passes to measure (e.g. 4) */
+	unsigned int full_scans; /* passes to measure (e.g. 4), <= MAX_SCANS */
+	/*
+	 * 0: lock-stepped, one ksmd batch per full scan (pages_to_scan above
+	 * the pass, sleep_millisecs an hour, kicked scan by scan as the
+	 * harness's linux backend does): counters after every scan, and the
+	 * pattern's writes between scans.  > 0: that pages_to_scan with
+	 * sleep_millisecs=0, polled (the pages_to_scan sweep): no writes, and
+	 * the convergence read by polling can be a scan late.
+	 */
 	unsigned int pages_to_scan;
 	int max_page_sharing;		/* <= 0: leave as found */
 	int merge_across_nodes;		/* < 0: leave as found */
@@ -39,6 +50,14 @@ struct ksml_live_result {
 	/* scans (and ksmd CPU) until pages_sharing reached its final value */
 	unsigned long converge_scans;
 	double converge_cpu_s;
+	/* our rmap items (/proc/self/ksm_stat ksm_rmap_items) */
+	unsigned long own_rmap_items;
+	/* lock-stepped: the counters and ksmd's CPU after scan s (1-based) */
+	unsigned long nr_steps;
+	unsigned long step_shared[KSML_BENCH_MAX_SCANS + 1];
+	unsigned long step_sharing[KSML_BENCH_MAX_SCANS + 1];
+	unsigned long step_unshared[KSML_BENCH_MAX_SCANS + 1];
+	double step_cpu_s[KSML_BENCH_MAX_SCANS + 1];
 	char note[160];			/* caveats (others using KSM...) */
 };
 

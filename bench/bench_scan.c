@@ -6,18 +6,28 @@
  *
  *   BM_ref_scan/<pattern>/pages:N/index:I   ref core, sleep-free
  *                       ksml_scan_full() loops in this thread; time = its
- *                       CPU time (CLOCK_THREAD_CPUTIME_ID); index is the
- *                       configuration code (ksml_bench_profile()): 0
- *                       faithful (the kernel's content-ordered trees), over
- *                       the scaling range; at the full size also 1 model
- *                       (hash index, XXH3, model knowledge) and 2 portable
- *                       (hash index, XXH3, every page read on every visit)
- *   BM_linux_scan/<pattern>/pages:N         live KSM: time = ksmd's
- *                       CPU time (/proc/PID/schedstat) over the same number of
- * full scans BM_{ref,linux}_pts/pts:X                pages_to_scan sweep
- * (half_dup) BM_{ref,linux}_mps/mps:X                max_page_sharing sweep
- * (same) (sweeps on BENCH_PAGES/16: a chain of many dups is walked per page,
- * quadratic as in the kernel)
+ *                       CPU time (CLOCK_THREAD_CPUTIME_ID) in the scans
+ *                       only; index is the configuration code
+ *                       (ksml_bench_profile()): 0 faithful (the kernel's
+ *                       content-ordered trees), 2 portable (hash index,
+ *                       XXH3, every page read on every visit), 1 model
+ *                       (portable + write tracking + content names)
+ *   BM_linux_scan/<pattern>/pages:N         live KSM, lock-stepped: one
+ *                       ksmd batch per full scan (bench_live.c); time =
+ *                       ksmd's CPU time (/proc/PID/schedstat)
+ *   BM_{ref,linux}_scale/<pattern>/pages:N  the same over 2^14..2^21 pages
+ *                       (register_scale), skipped with the reason when
+ *                       MemAvailable is short
+ *   BM_{ref,linux}_pts/pts:X                pages_to_scan sweep (half_dup)
+ *   BM_{ref,linux}_mps/mps:X                max_page_sharing sweep (same)
+ *                       (sweeps on BENCH_PAGES/16: a chain of many dups is
+ *                       walked per page, quadratic as in the kernel)
+ *
+ * The write pattern (rewrite10) writes between scans, on both sides, the
+ * same pages with the same bytes, outside the measured CPU time.  The
+ * counters after every scan (shared_sN, sharing_sN, unshared_sN) are in
+ * the JSON of both sides, and ref's page reads (page_checksums,
+ * page_compares, page_compares_equal).
  *
  * Every benchmark runs one experiment per iteration (Iterations(1), manual
  * time) and reports pages_per_cpu_s, MiB_per_cpu_s, the kernel counters,
@@ -87,13 +97,13 @@ __attribute__((noinline)) int ksml_bench_cg_scan(void *ksm, unsigned long nscans
 int ksml_ref_measure(const struct ksml_ref_params *p, struct ksml_scan_result *r)
 {
 	static uint8_t page[PAGE] __attribute__((aligned(64)));
-	unsigned long addr, addr2 = 0, i, last_sharing = 0;
+	unsigned long addr, addr2 = 0, i;
 	unsigned int flags = KSML_MAP_PRIVATE | KSML_MAP_ANONYMOUS;
 	struct ksml_config cfg;
-	struct ksml_counters c;
+	struct ksml_counters c, c0;
 	struct ksml *ksm = NULL;
 	struct ksml_mm *mm = NULL;
-	uint64_t t0, w0;
+	uint64_t t0, w0, cpu_ns = 0, wall_ns = 0;
 	unsigned int s;
 	int err;
 
@@ -141,24 +151,50 @@ int ksml_ref_measure(const struct ksml_ref_params *p, struct ksml_scan_result *r
 		snprintf(r->note, sizeof(r->note), "setup: %d", err);
 		goto out;
 	}
-	w0 = ksml_bench_mono_ns();
-	t0 = ksml_bench_thread_cpu_ns();
-	for (s = 1; s <= p->full_scans; s++) {
+	ksml_get_counters(ksm, &c0);
+	for (s = 1; s <= p->full_scans && s <= KSML_BENCH_MAX_SCANS; s++) {
+		/* the pattern's writes: between scans, outside the CPU time */
+		for (i = 0; !err && i < p->pages; i++)
+			if (ksml_bench_rewrite_page(page, p->pat, i, s)) {
+				err = ksml_vm_write(mm, addr + i * PAGE, page,
+						    PAGE);
+				if (!err && addr2)
+					err = ksml_vm_write(mm,
+							    addr2 + i * PAGE,
+							    page, PAGE);
+			}
+		if (err) {
+			snprintf(r->note, sizeof(r->note),
+				 "write before scan %u: %d", s, err);
+			goto out;
+		}
+		w0 = ksml_bench_mono_ns();
+		t0 = ksml_bench_thread_cpu_ns();
 		if (ksml_bench_cg_scan(ksm, 1)) {
 			snprintf(r->note, sizeof(r->note), "ksml_scan_full failed at scan %u", s);
 			err = -KSML_EAGAIN;
 			goto out;
 		}
+		cpu_ns += ksml_bench_thread_cpu_ns() - t0;
+		wall_ns += ksml_bench_mono_ns() - w0;
 		ksml_get_counters(ksm, &c);
-		if (c.pages_sharing != last_sharing) {
-			last_sharing = c.pages_sharing;
-			r->converge_scans = s;
-			r->converge_cpu_s = (double)(ksml_bench_thread_cpu_ns() - t0) * 1e-9;
-		}
+		r->nr_steps = s;
+		r->step_cpu_s[s] = (double)cpu_ns * 1e-9;
+		r->step_shared[s] = c.pages_shared;
+		r->step_sharing[s] = c.pages_sharing;
+		r->step_unshared[s] = c.pages_unshared;
 	}
-	r->cpu_s = (double)(ksml_bench_thread_cpu_ns() - t0) * 1e-9;
-	r->wall_s = (double)(ksml_bench_mono_ns() - w0) * 1e-9;
+	r->cpu_s = (double)cpu_ns * 1e-9;
+	r->wall_s = (double)wall_ns * 1e-9;
 	ksml_get_counters(ksm, &c);
+#ifdef KSML_HAVE_PAGE_READS /* bench-compare builds this against older cores */
+	r->page_checksums = c.page_checksums - c0.page_checksums;
+	r->page_compares = c.page_compares - c0.page_compares;
+	r->page_compares_equal = c.page_compares_equal - c0.page_compares_equal;
+#else
+	(void)c0;
+#endif
+	ksml_scan_convergence(r);
 	r->pages_scanned = c.pages_scanned;
 	r->full_scans = c.full_scans;
 	r->pages_shared = c.pages_shared;
@@ -189,6 +225,24 @@ int ksml_ref_measure(const struct ksml_ref_params *p, struct ksml_scan_result *r
 }
 #endif
 
+void ksml_scan_convergence(struct ksml_scan_result *r)
+{
+	unsigned long s, n = r->nr_steps;
+
+	r->converge_scans = 0;
+	r->converge_cpu_s = 0;
+	for (s = n; s >= 1; s--) {
+		unsigned long ps = s > 1 ? r->step_shared[s - 1] : 0;
+		unsigned long pg = s > 1 ? r->step_sharing[s - 1] : 0;
+
+		if (r->step_shared[s] != ps || r->step_sharing[s] != pg) {
+			r->converge_scans = s;
+			r->converge_cpu_s = r->step_cpu_s[s];
+			return;
+		}
+	}
+}
+
 void ksml_scan_from_live(const struct ksml_live_result *l, struct ksml_scan_result *r)
 {
 	memset(r, 0, sizeof(*r));
@@ -202,7 +256,16 @@ void ksml_scan_from_live(const struct ksml_live_result *l, struct ksml_scan_resu
 	r->converge_scans = l->converge_scans;
 	r->converge_cpu_s = l->converge_cpu_s;
 	r->merging = l->own_merging;
+	r->rmap_items = l->own_rmap_items;
 	r->others_rmap = l->others_rmap;
+	r->nr_steps = l->nr_steps;
+	memcpy(r->step_shared, l->step_shared, sizeof(r->step_shared));
+	memcpy(r->step_sharing, l->step_sharing, sizeof(r->step_sharing));
+	memcpy(r->step_unshared, l->step_unshared, sizeof(r->step_unshared));
+	memcpy(r->step_cpu_s, l->step_cpu_s, sizeof(r->step_cpu_s));
+	/* lock-stepped: from the counters after each scan, as ref's */
+	if (r->nr_steps)
+		ksml_scan_convergence(r);
 	memcpy(r->note, l->note, sizeof(r->note));
 }
 
@@ -210,6 +273,7 @@ void ksml_scan_report(struct ksml_gb_state *st, const struct ksml_scan_result *r
 		      unsigned long pages, int expect_ok)
 {
 	double cpu = r->cpu_s > 0 ? r->cpu_s : 1e-9;
+	unsigned long s;
 
 	ksml_gb_set_iteration_time(st, cpu);
 	ksml_gb_counter(st, "pages", (double)pages, 0);
@@ -227,8 +291,28 @@ void ksml_scan_report(struct ksml_gb_state *st, const struct ksml_scan_result *r
 			(double)r->pages_sharing * PAGE / (1024.0 * 1024.0), 0);
 	ksml_gb_counter(st, "merging_pages", (double)r->merging, 0);
 	ksml_gb_counter(st, "others_pages", (double)r->others_rmap, 0);
+	ksml_gb_counter(st, "rmap_items", (double)r->rmap_items, 0);
 	ksml_gb_counter(st, "converge_scans", (double)r->converge_scans, 0);
 	ksml_gb_counter(st, "converge_cpu_s", r->converge_cpu_s, 0);
+	/* ref only: what the core read (ksmd does not say) */
+	if (r->page_checksums) {
+		ksml_gb_counter(st, "page_checksums", (double)r->page_checksums,
+				0);
+		ksml_gb_counter(st, "page_compares", (double)r->page_compares,
+				0);
+		ksml_gb_counter(st, "page_compares_equal",
+				(double)r->page_compares_equal, 0);
+	}
+	for (s = 1; s <= r->nr_steps; s++) {
+		char key[32];
+
+		snprintf(key, sizeof(key), "shared_s%lu", s);
+		ksml_gb_counter(st, key, (double)r->step_shared[s], 0);
+		snprintf(key, sizeof(key), "sharing_s%lu", s);
+		ksml_gb_counter(st, key, (double)r->step_sharing[s], 0);
+		snprintf(key, sizeof(key), "unshared_s%lu", s);
+		ksml_gb_counter(st, key, (double)r->step_unshared[s], 0);
+	}
 	if (expect_ok >= 0)
 		ksml_gb_counter(st, "expect_ok", expect_ok, 0);
 	if (r->note[0])
@@ -247,7 +331,8 @@ static int expect_ok(enum ksml_bench_pattern pat, unsigned long pages, int mps,
 
 	if (mps > 0 && mps != 256)
 		return -1;
-	ksml_bench_expect(pat, pages, &shared, &sharing);
+	if (!ksml_bench_expect(pat, pages, &shared, &sharing))
+		return -1;
 	if (r->others_rmap)
 		return r->merging == shared + sharing;
 	return r->pages_shared == shared && r->pages_sharing == sharing &&
@@ -269,14 +354,33 @@ static void bm_scan(struct ksml_gb_state *st, void *arg)
 	unsigned long pages = sc->sweep ? bench_pages / 16 : (unsigned long)ksml_gb_range(st, 0);
 	unsigned int pts = sc->sweep == 1 ? (unsigned int)ksml_gb_range(st, 0) : BIG_PTS;
 	int mps = sc->sweep == 2 ? (int)ksml_gb_range(st, 0) : 0;
+	unsigned long need, avail;
 	int err;
 
+	/* the largest sizes need most of the host: say so rather than swap */
+	need = (unsigned long)((double)pages * PAGE * (sc->live ? 1.05 : 1.2) /
+			       (1 << 20)) +
+	       512;
+	avail = ksml_bench_mem_available_mib();
+	if (avail && avail < need) {
+		ksml_gb_skip_with_error(
+			st, "needs about %lu MiB, MemAvailable is %lu MiB",
+			need, avail);
+		return;
+	}
 	while (ksml_gb_keep_running(st)) {
 		if (sc->live) {
+			/* pages_to_scan 0: lock-stepped, one batch per full
+			 * scan */
 			struct ksml_live_params lp = {
-				.pat = sc->pat, .pages = pages, .full_scans = SCANS,
-				.pages_to_scan = pts, .max_page_sharing = mps ? mps : 256,
-				.merge_across_nodes = -1, .smart_scan = 0, .mem_node = -1,
+				.pat = sc->pat,
+				.pages = pages,
+				.full_scans = SCANS,
+				.pages_to_scan = sc->sweep == 1 ? pts : 0,
+				.max_page_sharing = mps ? mps : 256,
+				.merge_across_nodes = -1,
+				.smart_scan = 0,
+				.mem_node = -1,
 			};
 			struct ksml_live_result lr;
 
@@ -302,7 +406,71 @@ static void bm_scan(struct ksml_gb_state *st, void *arg)
 }
 
 static struct scan_case cases[2][KSML_BPAT_NR];
+static struct scan_case scale_cases[2][KSML_BPAT_NR];
 static struct scan_case sweep_cases[2][2];
+
+static unsigned long env_ul(const char *name, unsigned long def)
+{
+	const char *v = getenv(name);
+
+	return v && strtoul(v, NULL, 0) ? strtoul(v, NULL, 0) : def;
+}
+
+/*
+ * The scaling range: BM_{ref,linux}_scale/<pattern>/pages:N[/index:I],
+ * every configuration and ksmd, N from BENCH_SCALE_MIN (2^14) to
+ * BENCH_SCALE_MAX (2^21 = 8 GiB) in x4 steps and the maximum, on the
+ * patterns of BENCH_SCALE_PATTERNS (default half_dup).
+ */
+static void register_scale(void)
+{
+	static const char *const idx_names[] = {"pages", "index"};
+	unsigned long lo = env_ul("BENCH_SCALE_MIN", 1ul << 14);
+	unsigned long hi = env_ul("BENCH_SCALE_MAX", 1ul << 21);
+	const char *pats = getenv("BENCH_SCALE_PATTERNS");
+	char name[96];
+	int live, p;
+
+	if (!pats)
+		pats = "half_dup";
+	for (p = 0; p < KSML_BPAT_NR; p++) {
+		const char *f = strstr(pats, ksml_bench_pattern_name[p]);
+		size_t len = strlen(ksml_bench_pattern_name[p]);
+
+		if (!f || (f[len] && f[len] != ','))
+			continue;
+		for (live = 0; live <= 1; live++) {
+			struct scan_case *sc = &scale_cases[live][p];
+			struct ksml_gb_bench *b;
+			unsigned long n;
+			int code;
+
+			sc->pat = (enum ksml_bench_pattern)p;
+			sc->live = live;
+			snprintf(name, sizeof(name), "BM_%s_scale/%s",
+				 live ? "linux" : "ref",
+				 ksml_bench_pattern_name[p]);
+			b = ksml_gb_register(name, bm_scan, sc);
+			for (n = lo;; n = n * 4 < hi ? n * 4 : hi) {
+				/* configuration codes: 0 faithful, 2 portable,
+				 * 1 model */
+				for (code = 0; code < (live ? 1 : 3); code++) {
+					int64_t a[2] = {(int64_t)n,
+							code == 0 ? 0
+								  : 3 - code};
+
+					ksml_gb_bench_args(b, a, live ? 1 : 2);
+				}
+				if (n >= hi)
+					break;
+			}
+			ksml_gb_bench_arg_names(b, idx_names, live ? 1 : 2);
+			ksml_gb_bench_iterations(b, 1);
+			ksml_gb_bench_use_manual_time(b);
+			ksml_gb_bench_unit(b, KSML_GB_MS);
+		}
+	}
+}
 
 static void register_all(void)
 {
@@ -310,7 +478,6 @@ static void register_all(void)
 	char why[160], name[96];
 	bool live_ok = ksml_live_available(why, sizeof(why)) == 0;
 	int live, p;
-	unsigned long n;
 
 	for (live = 0; live <= 1; live++)
 		for (p = 0; p < KSML_BPAT_NR; p++) {
@@ -322,29 +489,28 @@ static void register_all(void)
 			snprintf(name, sizeof(name), "BM_%s_scan/%s", live ? "linux" : "ref",
 				 ksml_bench_pattern_name[p]);
 			b = ksml_gb_register(name, bm_scan, sc);
-			/* scaling with pages: x4 steps up to bench_pages */
-			for (n = bench_pages >> 4 ? bench_pages >> 4 : bench_pages; n <= bench_pages;
-			     n <<= 2) {
-				int64_t a[2] = { (int64_t)n, 0 };
+			/*
+			 * the full size in every configuration (0 faithful, 2
+			 * portable, 1 model) and ksmd; the sizes are
+			 * BM_*_scale's (register_scale)
+			 */
+			{
+				int64_t a[2] = {(int64_t)bench_pages, 0};
 
-				if (live && n != bench_pages && n != bench_pages >> 2)
-					continue;
 				ksml_gb_bench_args(b, a, live ? 1 : 2);
-			}
-			/* the full size in the other configurations: 1 model, 2
-			 * portable */
-			if (!live) {
-				int64_t a[2] = { (int64_t)bench_pages, 1 };
-
-				ksml_gb_bench_args(b, a, 2);
-				a[1] = 2;
-				ksml_gb_bench_args(b, a, 2);
+				if (!live) {
+					a[1] = 2;
+					ksml_gb_bench_args(b, a, 2);
+					a[1] = 1;
+					ksml_gb_bench_args(b, a, 2);
+				}
 			}
 			ksml_gb_bench_arg_names(b, idx_names, live ? 1 : 2);
 			ksml_gb_bench_iterations(b, 1);
 			ksml_gb_bench_use_manual_time(b);
 			ksml_gb_bench_unit(b, KSML_GB_MS);
 		}
+	register_scale();
 	for (live = 0; live <= 1; live++) {
 		static const int64_t pts[] = { 100, 1000, 16384 };
 		static const int64_t mps[] = { 8, 64, 256, 4096 };

@@ -49,11 +49,27 @@ struct ksml_scan_result {
 	unsigned long others_rmap;
 	unsigned long converge_scans;
 	double converge_cpu_s;
+	/*
+	 * ref: page contents read during the measured scans (the core's
+	 * counters): checksums computed, page compares, equal ones
+	 */
+	unsigned long page_checksums, page_compares, page_compares_equal;
+	/* the counters after scan s (1-based), s <= nr_steps */
+	unsigned long nr_steps;
+	unsigned long step_shared[KSML_BENCH_MAX_SCANS + 1];
+	unsigned long step_sharing[KSML_BENCH_MAX_SCANS + 1];
+	unsigned long step_unshared[KSML_BENCH_MAX_SCANS + 1];
+	double step_cpu_s[KSML_BENCH_MAX_SCANS + 1];
 	char note[160];
 };
 
 /* 0 or -errno (then r->note says why); -ENOSYS without the core */
 int ksml_ref_measure(const struct ksml_ref_params *p, struct ksml_scan_result *r);
+/*
+ * From the counters after every scan: the scan after which pages_shared
+ * and pages_sharing last changed (0: never), and the CPU until then.
+ */
+void ksml_scan_convergence(struct ksml_scan_result *r);
 /* copy a live result into the common struct */
 void ksml_scan_from_live(const struct ksml_live_result *l, struct ksml_scan_result *r);
 /*

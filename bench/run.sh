@@ -6,6 +6,9 @@
 # (bench/report.py).  Environment:
 #   BENCH_QUICK=1   minimal times and sizes (smoke test, ~20 s)
 #   BENCH_PAGES=N   pages per macro workload (default 262144 = 1 GiB)
+#   BENCH_SCALE_MIN, BENCH_SCALE_MAX, BENCH_SCALE_PATTERNS
+#                   the scaling range (default 2^14..2^21 pages, half_dup)
+#   BENCH_RATIO_REPS  extra interleaved runs at the full size (default 4)
 #   BB, OUT         binaries and results directories
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -13,6 +16,9 @@ BB=${BB:-build/bench}
 OUT=${OUT:-bench/results}
 PY=/usr/bin/python3
 mkdir -p "$OUT"
+# the scaling range's largest size needs most of the host's memory
+echo "bench: MemAvailable $(awk '/MemAvailable/ {printf "%d MiB", $2 / 1024}' /proc/meminfo)" \
+	"(a size that needs more is skipped with the reason)"
 stamp=$(date -u +%Y%m%dT%H%M%SZ)
 quick=${BENCH_QUICK:-0}
 t0=$(date +%s)
@@ -40,6 +46,7 @@ run_gb() {
 
 if [ "$quick" = 1 ]; then
 	export BENCH_PAGES=${BENCH_PAGES:-4096} KSML_BENCH_MAX_NODES=4096
+	export BENCH_SCALE_MIN=${BENCH_SCALE_MIN:-1024} BENCH_SCALE_MAX=${BENCH_SCALE_MAX:-4096}
 	run_gb micro "$BB/bench_micro" --benchmark_min_time=0.01
 	run_gb scan "$BB/bench_scan"
 	wl_filter=identical-1k

@@ -378,6 +378,14 @@ struct ksml {
 	unsigned long ksm_stable_node_chains;
 	unsigned long ksm_stable_node_dups;
 	unsigned long ksm_pages_skipped;
+	/*
+	 * page contents read, for the bench's "of bound": checksums computed
+	 * (calc_checksum), page compares (memcmp_pages), and those of them
+	 * that found the pages equal, i.e. read both to the end
+	 */
+	unsigned long ksm_page_checksums;
+	unsigned long ksm_page_compares;
+	unsigned long ksm_page_compares_equal;
 	long ksm_zero_pages;
 	long ksm_cow_ksm; /* vmstat cow_ksm (atomic: any mm's fault) */
 	/* KSM frames freed so far: what can make a stable node stale */

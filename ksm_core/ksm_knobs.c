@@ -194,6 +194,9 @@ void ksml_get_counters(struct ksml *ksm, struct ksml_counters *c)
 	c->full_scans = KSML_READ_ONCE(ksm->ksm_scan.seqnr);
 	c->stable_node_chains = KSML_READ_ONCE(ksm->ksm_stable_node_chains);
 	c->stable_node_dups = KSML_READ_ONCE(ksm->ksm_stable_node_dups);
+	c->page_checksums = KSML_READ_ONCE(ksm->ksm_page_checksums);
+	c->page_compares = KSML_READ_ONCE(ksm->ksm_page_compares);
+	c->page_compares_equal = KSML_READ_ONCE(ksm->ksm_page_compares_equal);
 	c->ksm_zero_pages = ksml_atomic_read(&ksm->ksm_zero_pages);
 	c->general_profit = ((long)c->pages_sharing + c->ksm_zero_pages) *
 				    (long)KSML_PAGE_SIZE -

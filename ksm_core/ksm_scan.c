@@ -57,6 +57,7 @@ uint32_t ksml_calc_checksum(struct ksml *ksm, struct ksml_frame *f,
 	if (key)
 		*key = k;
 	ksml_plat_page_unmap(p);
+	KSML_COUNTER_ADD(ksm->ksm_page_checksums, 1);
 	return (uint32_t)k;
 }
 

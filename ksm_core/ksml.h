@@ -182,7 +182,17 @@ struct ksml_counters {
 	 * unshare fault (unmerge, a long-term pin)
 	 */
 	unsigned long cow_ksm;
+	/*
+	 * page contents read (not in the kernel; KSML_HAVE_PAGE_READS says
+	 * they exist, for programs built against older cores too): checksums
+	 * computed
+	 */
+	unsigned long page_checksums;
+	/* page compares, and those that found both pages equal */
+	unsigned long page_compares;
+	unsigned long page_compares_equal;
 };
+#define KSML_HAVE_PAGE_READS 1
 void ksml_get_counters(struct ksml *ksm, struct ksml_counters *c);
 
 /* /proc/PID/ksm_stat of one address space */
