@@ -30,8 +30,10 @@ static void check_workload(const struct ksml_workload *wl, const char *text)
 		fail("nr_spaces out of range", text);
 	if (wl->nr_maps < 0 || wl->nr_maps > KSML_WL_MAX_MAPS)
 		fail("nr_maps out of range", text);
-	if (wl->total_pages > KSML_WL_MAX_TOTAL_PAGES)
-		fail("total_pages above the limit", text);
+	if (wl->total_pages > KSML_WL_MAX_VIRT_PAGES)
+		fail("total_pages (mapped) above the limit", text);
+	if (wl->written_pages > KSML_WL_MAX_TOTAL_PAGES)
+		fail("written_pages above the limit", text);
 	for (i = 0; i < wl->nr_maps; i++)
 		if (wl->maps[i].space < 0 || wl->maps[i].space >= wl->nr_spaces)
 			fail("a map names a space that does not exist", text);
