@@ -17,18 +17,7 @@
 #define PG 4096UL
 #define BASE 0x300000000000UL
 
-static int run, failed;
-
-#define CHECK(cond, ...)                                                    \
-	do {                                                                \
-		run++;                                                      \
-		if (!(cond)) {                                              \
-			failed++;                                           \
-			printf("FAIL %s:%d: ", __FILE__, __LINE__);         \
-			printf(__VA_ARGS__);                                \
-			printf("\n");                                       \
-		}                                                           \
-	} while (0)
+#include "test_check.h"
 
 /*
  * A check of the host's global counters: other processes using the

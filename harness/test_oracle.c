@@ -15,18 +15,7 @@
 
 #include "oracle.h"
 
-static int run, failed;
-
-#define CHECK(cond, ...)                                                    \
-	do {                                                                \
-		run++;                                                      \
-		if (!(cond)) {                                              \
-			failed++;                                           \
-			printf("FAIL %s:%d: ", __FILE__, __LINE__);         \
-			printf(__VA_ARGS__);                                \
-			printf("\n");                                       \
-		}                                                           \
-	} while (0)
+#include "test_check.h"
 
 /*
  * A run of 3 scans whose pages_sharing climbs 0, n/2, n, with one space

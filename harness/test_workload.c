@@ -16,18 +16,7 @@
 
 #include "workload.h"
 
-static int run, failed;
-
-#define CHECK(cond, ...)                                                    \
-	do {                                                                \
-		run++;                                                      \
-		if (!(cond)) {                                              \
-			failed++;                                           \
-			printf("FAIL %s:%d: ", __FILE__, __LINE__);         \
-			printf(__VA_ARGS__);                                \
-			printf("\n");                                       \
-		}                                                           \
-	} while (0)
+#include "test_check.h"
 
 #define HDR "seed 1\nspace a\nmap a m 16\n"
 #define FILL "fill a m 0 16 same 1\n"
