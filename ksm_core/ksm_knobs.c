@@ -203,7 +203,12 @@ void ksml_get_counters(struct ksml *ksm, struct ksml_counters *c)
 			    (long)c->rmap_items * KSML_RMAP_ITEM_KERNEL_SIZE;
 }
 
-/* ------------------------------------------------- kstrto*, as the kernel */
+/*
+ * ------------------------------------------------ parsing, as the kernel's
+ * kstrto* and sysfs_streq parse (own names: the kernel's take a
+ * NUL-terminated string and a base, these a length, and must not clash
+ * with linux/kstrtox.h once the module includes it)
+ */
 
 /* decimal, optional '+', one trailing newline; -EINVAL or -ERANGE */
 static int parse_ull(const char *s, size_t len, unsigned long long *res)
@@ -231,7 +236,7 @@ static int parse_ull(const char *s, size_t len, unsigned long long *res)
 	return 0;
 }
 
-static int kstrtoul(const char *s, size_t len, unsigned long *res)
+static int knob_strtoul(const char *s, size_t len, unsigned long *res)
 {
 	unsigned long long v;
 	int err = parse_ull(s, len, &v);
@@ -244,7 +249,7 @@ static int kstrtoul(const char *s, size_t len, unsigned long *res)
 	return 0;
 }
 
-static int kstrtouint(const char *s, size_t len, unsigned int *res)
+static int knob_strtouint(const char *s, size_t len, unsigned int *res)
 {
 	unsigned long long v;
 	int err = parse_ull(s, len, &v);
@@ -257,7 +262,7 @@ static int kstrtouint(const char *s, size_t len, unsigned int *res)
 	return 0;
 }
 
-static int kstrtoint(const char *s, size_t len, int *res)
+static int knob_strtoint(const char *s, size_t len, int *res)
 {
 	unsigned long long v;
 	int err;
@@ -280,7 +285,7 @@ static int kstrtoint(const char *s, size_t len, int *res)
 	return 0;
 }
 
-static int kstrtobool(const char *s, size_t len, bool *res)
+static int knob_strtobool(const char *s, size_t len, bool *res)
 {
 	if (!len)
 		return -KSML_EINVAL;
@@ -307,8 +312,8 @@ static int kstrtobool(const char *s, size_t len, bool *res)
 	return -KSML_EINVAL;
 }
 
-/* sysfs_streq: equal, ignoring one trailing newline on the input */
-static bool sysfs_streq(const char *s, size_t len, const char *lit)
+/* as sysfs_streq: equal, ignoring one trailing newline on the input */
+static bool knob_streq(const char *s, size_t len, const char *lit)
 {
 	size_t i;
 
@@ -551,49 +556,49 @@ int ksml_knob_write(struct ksml *ksm, const char *name, const char *buf,
 	 */
 	switch (id) {
 	case K_SLEEP_MILLISECS:
-		err = kstrtouint(buf, len, &ui);
+		err = knob_strtouint(buf, len, &ui);
 		return err ? -KSML_EINVAL : ksml_set_sleep_millisecs(ksm, ui);
 	case K_PAGES_TO_SCAN:
 		if (KSML_READ_ONCE(ksm->ksm_advisor))
 			return -KSML_EINVAL;
-		err = kstrtouint(buf, len, &ui);
+		err = knob_strtouint(buf, len, &ui);
 		return err ? -KSML_EINVAL : ksml_set_pages_to_scan(ksm, ui);
 	case K_RUN:
-		err = kstrtouint(buf, len, &ui);
+		err = knob_strtouint(buf, len, &ui);
 		return err ? -KSML_EINVAL : ksml_set_run(ksm, ui);
 	case K_MERGE_ACROSS_NODES:
-		err = kstrtoul(buf, len, &ul);
+		err = knob_strtoul(buf, len, &ul);
 		return err ? err : ksml_set_merge_across_nodes(ksm, ul);
 	case K_MAX_PAGE_SHARING:
-		err = kstrtoint(buf, len, &i);
+		err = knob_strtoint(buf, len, &i);
 		return err ? err : ksml_set_max_page_sharing(ksm, i);
 	case K_PRUNE_MILLISECS:
-		err = kstrtouint(buf, len, &ui);
+		err = knob_strtouint(buf, len, &ui);
 		return err ? -KSML_EINVAL :
 			     ksml_set_stable_node_chains_prune_millisecs(ksm, ui);
 	case K_USE_ZERO_PAGES:
-		err = kstrtobool(buf, len, &b);
+		err = knob_strtobool(buf, len, &b);
 		return err ? -KSML_EINVAL : ksml_set_use_zero_pages(ksm, b);
 	case K_SMART_SCAN:
-		err = kstrtobool(buf, len, &b);
+		err = knob_strtobool(buf, len, &b);
 		return err ? -KSML_EINVAL : ksml_set_smart_scan(ksm, b);
 	case K_ADVISOR_MODE:
-		if (sysfs_streq(buf, len, "none"))
+		if (knob_streq(buf, len, "none"))
 			return ksml_set_advisor_mode(ksm, 0);
-		if (sysfs_streq(buf, len, "scan-time"))
+		if (knob_streq(buf, len, "scan-time"))
 			return ksml_set_advisor_mode(ksm, 1);
 		return -KSML_EINVAL;
 	case K_ADVISOR_MAX_CPU:
-		err = kstrtoul(buf, len, &ul);
+		err = knob_strtoul(buf, len, &ul);
 		return err ? -KSML_EINVAL : ksml_set_advisor_max_cpu(ksm, ul);
 	case K_ADVISOR_MIN_PAGES:
-		err = kstrtoul(buf, len, &ul);
+		err = knob_strtoul(buf, len, &ul);
 		return err ? -KSML_EINVAL : ksml_set_advisor_min_pages_to_scan(ksm, ul);
 	case K_ADVISOR_MAX_PAGES:
-		err = kstrtoul(buf, len, &ul);
+		err = knob_strtoul(buf, len, &ul);
 		return err ? -KSML_EINVAL : ksml_set_advisor_max_pages_to_scan(ksm, ul);
 	case K_ADVISOR_TARGET:
-		err = kstrtoul(buf, len, &ul);
+		err = knob_strtoul(buf, len, &ul);
 		return err ? -KSML_EINVAL : ksml_set_advisor_target_scan_time(ksm, ul);
 	}
 	return -KSML_EACCES;
