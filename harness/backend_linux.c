@@ -1123,10 +1123,10 @@ static int linux_counters(struct ksml_drv *d, struct ksml_counters *c)
 
 int ksml_linux_read_ksm_stat(int pid, struct ksml_mm_stat *st);
 
-
 int ksml_linux_read_ksm_stat(int pid, struct ksml_mm_stat *st)
 {
 	char path[64], line[128], yn[8];
+	bool merging_line = false;
 	long kb;
 	FILE *f;
 
@@ -1138,7 +1138,9 @@ int ksml_linux_read_ksm_stat(int pid, struct ksml_mm_stat *st)
 	while (fgets(line, sizeof(line), f)) {
 		sscanf(line, "ksm_rmap_items %lu", &st->ksm_rmap_items);
 		sscanf(line, "ksm_zero_pages %ld", &st->ksm_zero_pages);
-		sscanf(line, "ksm_merging_pages %lu", &st->ksm_merging_pages);
+		if (sscanf(line, "ksm_merging_pages %lu",
+			   &st->ksm_merging_pages) == 1)
+			merging_line = true;
 		sscanf(line, "ksm_process_profit %ld", &st->ksm_process_profit);
 		if (sscanf(line, "ksm_merge_any: %7s", yn) == 1)
 			st->ksm_merge_any = !strcmp(yn, "yes");
@@ -1150,7 +1152,7 @@ int ksml_linux_read_ksm_stat(int pid, struct ksml_mm_stat *st)
 	 * Before 6.6 ksm_stat had only ksm_rmap_items; the merging pages
 	 * were (since 5.19) a file of their own
 	 */
-	if (!st->ksm_merging_pages) {
+	if (!merging_line) {
 		snprintf(path, sizeof(path), "/proc/%d/ksm_merging_pages", pid);
 		f = fopen(path, "r");
 		if (f) {

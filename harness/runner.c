@@ -28,8 +28,10 @@ const char *ksml_traj_name(const struct ksml_workload *wl, int k, char *buf,
 			   size_t len)
 {
 	static const char *const per_space[KSML_TRAJ_PER_SP] = {
-		"ksm_merging_pages", "ksm_rmap_items", "ksm_zero_pages",
-		"smaps KSM kB"};
+		[KSML_TRAJ_SP_MERGING] = "ksm_merging_pages",
+		[KSML_TRAJ_SP_RMAP_ITEMS] = "ksm_rmap_items",
+		[KSML_TRAJ_SP_ZERO] = "ksm_zero_pages",
+		[KSML_TRAJ_SP_KSM_KB] = "smaps KSM kB"};
 	int sp;
 
 	if (k < KSML_TRAJ_GLOBAL)
@@ -129,6 +131,7 @@ static int run_step(struct ksml_drv *d, const struct ksml_workload *wl,
 		ret = ksml_drv_migrate(d, id, addr, st->count, st->advice);
 		if (ret == -EOPNOTSUPP) {
 			/* reported, not fatal: the workload says what it expects */
+			res->placement_skipped = true;
 			snprintf(res->notes + strlen(res->notes),
 				 sizeof(res->notes) - strlen(res->notes),
 				 "%s%s:%d: node placement skipped: %s",
@@ -288,22 +291,25 @@ int ksml_run_workload_min(struct ksml_drv *d, const struct ksml_workload *wl,
 			int i;
 
 			memcpy(t, hist[0], KSML_NR_DET * sizeof(long));
-			t[KSML_NR_DET] = (long)res->c.pages_volatile;
-			t[KSML_NR_DET + 1] = (long)res->c.rmap_items;
-			t[KSML_NR_DET + 2] = res->c.general_profit;
+			t[KSML_TRAJ_VOLATILE] = (long)res->c.pages_volatile;
+			t[KSML_TRAJ_RMAP_ITEMS] = (long)res->c.rmap_items;
+			t[KSML_TRAJ_PROFIT] = res->c.general_profit;
 			t[KSML_TRAJ_COW_KSM] = (long)res->c.cow_ksm;
 			for (i = 0; i < res->nr_spaces; i++) {
 				long *sp = &t[KSML_TRAJ_SP + KSML_TRAJ_PER_SP * i];
 				const struct ksml_mm_stat *st = &res->sp[i].st;
 
 				if (!res->sp[i].live) {
-					sp[0] = sp[1] = sp[2] = sp[3] = -1;
+					int k;
+
+					for (k = 0; k < KSML_TRAJ_PER_SP; k++)
+						sp[k] = -1;
 					continue;
 				}
-				sp[0] = (long)st->ksm_merging_pages;
-				sp[1] = (long)st->ksm_rmap_items;
-				sp[2] = st->ksm_zero_pages;
-				sp[3] = (long)st->ksm_kb;
+				sp[KSML_TRAJ_SP_MERGING] = (long)st->ksm_merging_pages;
+				sp[KSML_TRAJ_SP_RMAP_ITEMS] = (long)st->ksm_rmap_items;
+				sp[KSML_TRAJ_SP_ZERO] = st->ksm_zero_pages;
+				sp[KSML_TRAJ_SP_KSM_KB] = (long)st->ksm_kb;
 			}
 			res->ntraj = scan + 1;
 		}

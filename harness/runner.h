@@ -42,12 +42,26 @@ struct ksml_run_result {
 	unsigned long ntraj;
 	int traj_w;
 	bool has_cow_ksm;
+	bool placement_skipped; /* a node step could not place its pages */
 };
 
-#define KSML_TRAJ_GLOBAL (KSML_NR_DET + 4) /* global values per point */
-#define KSML_TRAJ_COW_KSM (KSML_NR_DET + 3)
-#define KSML_TRAJ_SP KSML_TRAJ_GLOBAL	   /* the first space's values */
-#define KSML_TRAJ_PER_SP 4
+/* the columns of a trajectory point: the global values first */
+enum {
+	KSML_TRAJ_VOLATILE = KSML_NR_DET, /* after the deterministic ones */
+	KSML_TRAJ_RMAP_ITEMS,
+	KSML_TRAJ_PROFIT,
+	KSML_TRAJ_COW_KSM,
+	KSML_TRAJ_GLOBAL, /* how many global values */
+};
+#define KSML_TRAJ_SP KSML_TRAJ_GLOBAL /* the first space's values */
+/* then per space, at KSML_TRAJ_SP + KSML_TRAJ_PER_SP * space + ... */
+enum {
+	KSML_TRAJ_SP_MERGING,
+	KSML_TRAJ_SP_RMAP_ITEMS,
+	KSML_TRAJ_SP_ZERO,
+	KSML_TRAJ_SP_KSM_KB,
+	KSML_TRAJ_PER_SP,
+};
 #define KSML_TRAJ_W(nr_spaces) (KSML_TRAJ_SP + KSML_TRAJ_PER_SP * (nr_spaces))
 
 /* the name of trajectory column k of wl ("pages_sharing", "merging(a)") */

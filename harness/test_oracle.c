@@ -35,7 +35,8 @@ static void mkrun(struct ksml_run_result *r, long n)
 		abort();
 	for (s = 0; s < r->ntraj; s++) {
 		r->traj[s * KSML_TRAJ_W(1) + 1] = n * (long)s / 2;
-		r->traj[s * KSML_TRAJ_W(1) + KSML_TRAJ_SP] = n * (long)s / 2;
+		r->traj[s * KSML_TRAJ_W(1) + KSML_TRAJ_SP + KSML_TRAJ_SP_MERGING] =
+			n * (long)s / 2;
 	}
 	r->c.pages_shared = 1;
 	r->c.pages_sharing = (unsigned long)n;
@@ -133,8 +134,8 @@ int main(void)
 	 * and zero pages: trade merging pages for rmap_items)
 	 */
 	mkrun(&lr2, 100);
-	lr2.traj[1 * KSML_TRAJ_W(1) + KSML_TRAJ_SP] -= 1;
-	lr2.traj[1 * KSML_TRAJ_W(1) + KSML_TRAJ_SP + 1] += 1;
+	lr2.traj[1 * KSML_TRAJ_W(1) + KSML_TRAJ_SP + KSML_TRAJ_SP_MERGING] -= 1;
+	lr2.traj[1 * KSML_TRAJ_W(1) + KSML_TRAJ_SP + KSML_TRAJ_SP_RMAP_ITEMS] += 1;
 	first_judgement(&wl, &rr, &lr, &row);
 	CHECK(!ksml_oracle_second_opinion(&wl, &rr, &lr, &lr2, &row),
 	      "a per-space trade was taken as equal");
@@ -142,13 +143,13 @@ int main(void)
 
 	/* ... or in pages_volatile or general_profit after a scan */
 	mkrun(&lr2, 100);
-	lr2.traj[1 * KSML_TRAJ_W(1) + KSML_NR_DET] = 3;
+	lr2.traj[1 * KSML_TRAJ_W(1) + KSML_TRAJ_VOLATILE] = 3;
 	first_judgement(&wl, &rr, &lr, &row);
 	CHECK(!ksml_oracle_second_opinion(&wl, &rr, &lr, &lr2, &row),
 	      "a pages_volatile difference after a scan was taken as equal");
 	ksml_run_result_free(&lr2);
 	mkrun(&lr2, 100);
-	lr2.traj[1 * KSML_TRAJ_W(1) + KSML_NR_DET + 2] = 4096;
+	lr2.traj[1 * KSML_TRAJ_W(1) + KSML_TRAJ_PROFIT] = 4096;
 	first_judgement(&wl, &rr, &lr, &row);
 	CHECK(!ksml_oracle_second_opinion(&wl, &rr, &lr, &lr2, &row),
 	      "a general_profit difference after a scan was taken as equal");
@@ -172,7 +173,7 @@ int main(void)
 	      "a smaps KSM difference was taken as equal");
 	lr2.has_cow_ksm = false;
 	lr2.traj[1 * KSML_TRAJ_W(1) + KSML_TRAJ_COW_KSM] = 5;
-	lr2.traj[1 * KSML_TRAJ_W(1) + KSML_TRAJ_SP + 3] = 8;
+	lr2.traj[1 * KSML_TRAJ_W(1) + KSML_TRAJ_SP + KSML_TRAJ_SP_KSM_KB] = 8;
 	first_judgement(&wl, &rr, &lr, &row);
 	CHECK(ksml_oracle_second_opinion(&wl, &rr, &lr, &lr2, &row),
 	      "cow_ksm and smaps KSM held against a backend without them");
@@ -211,14 +212,13 @@ int main(void)
 	ksml_oracle_judge(&wl, &rr, &lr2, &row);
 	CHECK(row.verdict == KSML_DIFFERENT && strstr(row.reason, "placed"),
 	      "condition not met: verdict %d (%s)", row.verdict, row.reason);
-	snprintf(lr2.notes, sizeof(lr2.notes),
-		 "m.wl:9: node placement skipped: one node");
+	lr2.placement_skipped = true;
 	memset(&row, 0, sizeof(row));
 	ksml_oracle_judge(&wl, &rr, &lr2, &row);
 	CHECK(row.verdict == KSML_EXPECTED, "condition met: verdict %d (%s)",
 	      row.verdict, row.reason);
 	wl.expect_when = KSML_EXPECT_ALWAYS;
-	lr2.notes[0] = 0;
+	lr2.placement_skipped = false;
 	memset(&row, 0, sizeof(row));
 	ksml_oracle_judge(&wl, &rr, &lr2, &row);
 	CHECK(row.verdict == KSML_EXPECTED, "unconditional: verdict %d",
