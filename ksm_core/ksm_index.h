@@ -35,6 +35,7 @@ struct ksm_walk {
 	struct ksml_hlist_head *head;
 	struct ksml_hlist_node *next;
 	uint64_t key;
+	struct ksml_frame *page; /* the page being looked up or filed */
 	int nid;
 	bool started;
 	bool hashed; /* a bucket look-up, not a tree walk (ksm_index_hash.c) */
@@ -84,7 +85,8 @@ struct ksm_index_ops {
 
 	/* unstable tree of node nid, emptied each pass */
 	void (*unstable_walk_start)(struct ksml *ksm, struct ksm_walk *w,
-				    int nid, uint64_t key);
+				    int nid, uint64_t key,
+				    struct ksml_frame *page);
 	struct ksm_rmap_item *(*unstable_walk_next)(struct ksml *ksm,
 						    struct ksm_walk *w,
 						    int cmp);

@@ -142,12 +142,52 @@ static void hash_stable_walk_start(struct ksml *ksm, struct ksm_walk *w,
 	w->nid = nid;
 }
 
+/*
+ * A tree walk of the stable tree waits on memory as the unstable one does
+ * (below): while a node is looked at, its children's KSM frames and pages
+ * and their children's nodes are fetched.  A chain's dups are not.
+ */
+static void stable_prefetch_node(struct ksml_rb_node *rb)
+{
+	if (rb)
+		__builtin_prefetch(
+			ksml_rb_entry(rb, struct ksm_stable_node, node));
+}
+
+static void stable_prefetch_children(struct ksm_stable_node *node)
+{
+	struct ksml_rb_node *child[2] = {node->node.rb_left,
+					 node->node.rb_right};
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		struct ksm_stable_node *c;
+
+		if (!child[i])
+			continue;
+		c = ksml_rb_entry(child[i], struct ksm_stable_node, node);
+		if (!is_stable_node_chain(c)) {
+			__builtin_prefetch(&c->kpfn->refcount, 1);
+			__builtin_prefetch(&c->kpfn->mapping);
+			ksml_plat_page_prefetch(c->hint_page);
+		}
+		stable_prefetch_node(child[i]->rb_left);
+		stable_prefetch_node(child[i]->rb_right);
+	}
+}
+
 /* the bucket's nodes with the page's hash, in turn, until one is equal */
 static struct ksm_stable_node *
 hash_stable_walk_next(struct ksml *ksm, struct ksm_walk *w, int cmp)
 {
-	if (!w->hashed)
-		return ksml_index_tree_ops.stable_walk_next(ksm, w, cmp);
+	if (!w->hashed) {
+		struct ksm_stable_node *node =
+			ksml_index_tree_ops.stable_walk_next(ksm, w, cmp);
+
+		if (node)
+			stable_prefetch_children(node);
+		return node;
+	}
 	while (w->next) {
 		struct ksm_stable_node *node = ksml_hlist_entry(
 			w->next, struct ksm_stable_node, shash);
@@ -159,12 +199,19 @@ hash_stable_walk_next(struct ksml *ksm, struct ksm_walk *w, int cmp)
 	return NULL;
 }
 
+/* the page a filed node has now: a prefetch hint, stale after migration */
+static void stable_hint(struct ksm_stable_node *node)
+{
+	node->hint_page = is_stable_node_chain(node) ? NULL : node->kpfn->page;
+}
+
 /* only a tree walk ends at a place: such walks are the to_file ones */
 static void hash_stable_link(struct ksml *ksm, struct ksm_stable_node *node,
 			     struct ksm_walk *w)
 {
 	KSML_WARN_ON(w->hashed);
 	ksml_index_tree_ops.stable_link(ksm, node, w);
+	stable_hint(node);
 	stable_add(hidx(ksm), node);
 }
 
@@ -187,6 +234,7 @@ static void hash_stable_replace(struct ksml *ksm, struct ksm_stable_node *old,
 				struct ksm_stable_node *new)
 {
 	ksml_index_tree_ops.stable_replace(ksm, old, new);
+	stable_hint(new);
 	stable_del(hidx(ksm), old);
 	stable_add(hidx(ksm), new);
 }
@@ -225,21 +273,71 @@ static bool hash_chain_walk_skippable(struct ksml *ksm,
 }
 
 static void hash_unstable_walk_start(struct ksml *ksm, struct ksm_walk *w,
-				     int nid, uint64_t key)
+				     int nid, uint64_t key,
+				     struct ksml_frame *page)
 {
-	ksml_index_tree_ops.unstable_walk_start(ksm, w, nid, key);
+	ksml_index_tree_ops.unstable_walk_start(ksm, w, nid, key, page);
+}
+
+/*
+ * The unstable walk is the kernel's, node by node; what it waits for is
+ * memory: each level's tree page, its frame and the next node are cache
+ * misses in a large tree, one after the other.  While a node is compared,
+ * the pages its two children had when they were filed are fetched (one
+ * of them is the next compare, unless a write moved it) and so are their
+ * children's nodes, a level further.  Only hints: the walk still looks
+ * every page up through its page table and compares it there.
+ */
+/* the node's links and its hints, which need not share a cache line */
+static void prefetch_node(struct ksml_rb_node *rb)
+{
+	if (rb) {
+		__builtin_prefetch(rb);
+		__builtin_prefetch(
+			&ksml_rb_entry(rb, struct ksm_rmap_item, node)->hint);
+	}
+}
+
+static void unstable_prefetch_children(struct ksml_rb_node *rb)
+{
+	struct ksml_rb_node *child[2] = {rb->rb_left, rb->rb_right};
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		struct ksm_rmap_item *item;
+
+		if (!child[i])
+			continue;
+		item = ksml_rb_entry(child[i], struct ksm_rmap_item, node);
+		__builtin_prefetch(item->hint_pte);
+		/* a frame may straddle two lines; its count is written */
+		__builtin_prefetch(&item->hint->refcount, 1);
+		__builtin_prefetch(&item->hint->flags);
+		ksml_plat_page_prefetch(item->hint_page);
+		prefetch_node(child[i]->rb_left);
+		prefetch_node(child[i]->rb_right);
+	}
 }
 
 static struct ksm_rmap_item *
 hash_unstable_walk_next(struct ksml *ksm, struct ksm_walk *w, int cmp)
 {
-	return ksml_index_tree_ops.unstable_walk_next(ksm, w, cmp);
+	struct ksm_rmap_item *item =
+		ksml_index_tree_ops.unstable_walk_next(ksm, w, cmp);
+
+	if (item)
+		unstable_prefetch_children(&item->node);
+	return item;
 }
 
 static void hash_unstable_link(struct ksml *ksm, struct ksm_rmap_item *item,
 			       struct ksm_walk *w)
 {
 	ksml_index_tree_ops.unstable_link(ksm, item, w);
+	item->hint_pte =
+		ksml_pte_hint(item->mm, item->address & KSML_PAGE_MASK);
+	item->hint = w->page;
+	item->hint_page = w->page->page;
 }
 
 static void hash_unstable_erase(struct ksml *ksm, struct ksm_rmap_item *item)

@@ -103,9 +103,11 @@ static struct ksm_stable_node *tree_stable_next(struct ksml *ksm,
 }
 
 static void tree_unstable_walk_start(struct ksml *ksm, struct ksm_walk *w,
-				     int nid, uint64_t key)
+				     int nid, uint64_t key,
+				     struct ksml_frame *page)
 {
 	walk_start(w, ksm->root_unstable_tree + nid, nid, key);
+	w->page = page;
 }
 
 static struct ksm_rmap_item *

@@ -94,40 +94,42 @@ static inline bool ksml_frame_version_is(struct ksml_frame *f, unsigned long v)
 
 /* PTE bits */
 #define KSML_PTE_PRESENT 0x1u
-#define KSML_PTE_WRITE 0x2u
-#define KSML_PTE_DIRTY 0x4u
-#define KSML_PTE_EXCL 0x8u   /* AnonExclusive: only this mapping may write */
-#define KSML_PTE_ZERO 0x10u  /* maps the zero page; with DIRTY: placed by KSM */
+#define KSML_PTE_WRITE	 0x2u
+#define KSML_PTE_DIRTY	 0x4u
+#define KSML_PTE_EXCL	 0x8u  /* AnonExclusive: only this mapping may write */
+#define KSML_PTE_ZERO	 0x10u /* maps the zero page; with DIRTY: placed by KSM \
+				*/
 
 struct ksml_pte {
 	struct ksml_frame *frame;
 	uint32_t flags;
 };
 
-#define KSML_PT_BITS 9
+#define KSML_PT_BITS	9
 #define KSML_PT_ENTRIES (1u << KSML_PT_BITS)
-#define KSML_PT_LEVELS 4
-#define KSML_VA_BITS (KSML_PAGE_SHIFT + KSML_PT_BITS * KSML_PT_LEVELS)
-#define KSML_VA_LIMIT (1UL << KSML_VA_BITS)
+#define KSML_PT_LEVELS	4
+#define KSML_VA_BITS	(KSML_PAGE_SHIFT + KSML_PT_BITS * KSML_PT_LEVELS)
+#define KSML_VA_LIMIT	(1UL << KSML_VA_BITS)
 
 /* VMA flags (the kernel's names) */
-#define KSML_VM_READ 0x1ul
-#define KSML_VM_WRITE 0x2ul
-#define KSML_VM_SHARED 0x8ul
-#define KSML_VM_MAYSHARE 0x80ul
-#define KSML_VM_PFNMAP 0x400ul
-#define KSML_VM_IO 0x4000ul
+#define KSML_VM_READ	   0x1ul
+#define KSML_VM_WRITE	   0x2ul
+#define KSML_VM_SHARED	   0x8ul
+#define KSML_VM_MAYSHARE   0x80ul
+#define KSML_VM_PFNMAP	   0x400ul
+#define KSML_VM_IO	   0x4000ul
 #define KSML_VM_DONTEXPAND 0x40000ul
-#define KSML_VM_HUGETLB 0x400000ul
-#define KSML_VM_MIXEDMAP 0x10000000ul
-#define KSML_VM_DROPPABLE 0x20000000ul
-#define KSML_VM_MERGEABLE 0x80000000ul
-#define KSML_VM_SPECIAL (KSML_VM_IO | KSML_VM_DONTEXPAND | KSML_VM_PFNMAP | KSML_VM_MIXEDMAP)
+#define KSML_VM_HUGETLB	   0x400000ul
+#define KSML_VM_MIXEDMAP   0x10000000ul
+#define KSML_VM_DROPPABLE  0x20000000ul
+#define KSML_VM_MERGEABLE  0x80000000ul
+#define KSML_VM_SPECIAL                                                        \
+	(KSML_VM_IO | KSML_VM_DONTEXPAND | KSML_VM_PFNMAP | KSML_VM_MIXEDMAP)
 
 struct ksml_vma {
 	unsigned long vm_start, vm_end;
 	unsigned long vm_flags;
-	bool anon_vma; /* an anonymous page was ever faulted in */
+	bool anon_vma;	/* an anonymous page was ever faulted in */
 	int policy_nid; /* node of first faults, -1 = any (node 0) */
 	struct ksml_mm *vm_mm;
 	struct ksml_vma *vm_next;
@@ -170,9 +172,9 @@ static inline bool ksm_test_exit(struct ksml_mm *mm)
 
 /* ------------------------------------------------------------- KSM proper */
 
-#define SEQNR_MASK 0x0fful
+#define SEQNR_MASK    0x0fful
 #define UNSTABLE_FLAG 0x100ul
-#define STABLE_FLAG 0x200ul
+#define STABLE_FLAG   0x200ul
 
 #define STABLE_NODE_CHAIN (-1024)
 
@@ -190,7 +192,8 @@ struct ksm_cname {
 	unsigned long gen;
 };
 
-static inline bool ksm_cname_eq(const struct ksm_cname *a, const struct ksm_cname *b)
+static inline bool ksm_cname_eq(const struct ksm_cname *a,
+				const struct ksm_cname *b)
 {
 	return a->frame && a->frame == b->frame && a->gen == b->gen;
 }
@@ -212,6 +215,9 @@ static inline bool ksm_cname_eq(const struct ksm_cname *a, const struct ksm_cnam
  * @vframe, @vgen: the frame and content version oldchecksum was computed
  *	from (model knowledge; vframe NULL when unknown)
  * @cname: the name of that content (model knowledge)
+ * @hint_pte, @hint, @hint_page: the PTE, the frame and its page handle
+ *	the item's page had when it was filed in the unstable tree: prefetch
+ *	hints (hash index), never read to decide anything
  */
 struct ksm_rmap_item {
 	struct ksm_rmap_item *rmap_list;
@@ -233,6 +239,9 @@ struct ksm_rmap_item {
 	struct ksml_frame *vframe;
 	unsigned long vgen;
 	struct ksm_cname cname;
+	struct ksml_pte *hint_pte;
+	struct ksml_frame *hint;
+	void *hint_page;
 };
 
 /**
@@ -256,6 +265,8 @@ struct ksm_rmap_item {
  *	(these three let the hash index skip chain walks that change nothing)
  * @cname, @kat: name of the KSM page's content, held by frame and version
  *	@kat (model knowledge; cname.frame NULL: unnamed)
+ * @hint_page: page handle of kpfn when it was filed in the tree, a
+ *	prefetch hint (hash index)
  */
 struct ksm_stable_node {
 	struct ksml_rb_node node;
@@ -277,6 +288,7 @@ struct ksm_stable_node {
 	unsigned long clean_gen;
 	struct ksm_cname cname;
 	struct ksm_cname kat;
+	void *hint_page;
 };
 
 /**
@@ -471,12 +483,15 @@ struct ksml_pte *ksml_pte_alloc(struct ksml_mm *mm, unsigned long addr);
 unsigned long ksml_pte_next_present(struct ksml_mm *mm, unsigned long addr,
 				    unsigned long end);
 /* every address in [start, end) with a present PTE; page table lock held */
-#define ksml_for_each_present_pte(mm, addr, start, end)                          \
-	for ((addr) = ksml_pte_next_present((mm), (start), (end));          \
-	     (addr) < (end);                                                 \
-	     (addr) = ksml_pte_next_present((mm), (addr) + KSML_PAGE_SIZE, (end)))
+#define ksml_for_each_present_pte(mm, addr, start, end)                        \
+	for ((addr) = ksml_pte_next_present((mm), (start), (end));             \
+	     (addr) < (end); (addr) = ksml_pte_next_present(                   \
+				     (mm), (addr) + KSML_PAGE_SIZE, (end)))
 void ksml_pgd_free(struct ksml_mm *mm);
-struct ksml_frame *ksml_follow_anon_page(struct ksml_mm *mm, unsigned long addr);
+struct ksml_frame *ksml_follow_anon_page(struct ksml_mm *mm,
+					 unsigned long addr);
+/* where addr's PTE lives now (a prefetch hint), or NULL; mmap_lock free */
+struct ksml_pte *ksml_pte_hint(struct ksml_mm *mm, unsigned long addr);
 struct ksml_frame *ksml_follow_next_anon_page(struct ksml_mm *mm,
 					      unsigned long *addr,
 					      unsigned long end);
@@ -522,22 +537,23 @@ int ksml_try_to_merge_with_ksm_page(struct ksml *ksm,
 				    struct ksm_rmap_item *rmap_item,
 				    struct ksml_frame *page,
 				    struct ksml_frame *kpage);
-struct ksml_frame *ksml_try_to_merge_two_pages(struct ksml *ksm,
-					       struct ksm_rmap_item *rmap_item,
-					       struct ksml_frame *page,
-					       struct ksm_rmap_item *tree_rmap_item,
-					       struct ksml_frame *tree_page);
-struct ksml_vma *ksml_find_mergeable_vma(struct ksml_mm *mm, unsigned long addr);
+struct ksml_frame *
+ksml_try_to_merge_two_pages(struct ksml *ksm, struct ksm_rmap_item *rmap_item,
+			    struct ksml_frame *page,
+			    struct ksm_rmap_item *tree_rmap_item,
+			    struct ksml_frame *tree_page);
+struct ksml_vma *ksml_find_mergeable_vma(struct ksml_mm *mm,
+					 unsigned long addr);
 struct ksml_frame *ksml_get_mergeable_page(struct ksml *ksm,
 					   struct ksm_rmap_item *rmap_item);
 int ksml_unmerge_and_remove_all_rmap_items(struct ksml *ksm);
 
 /* ksm_stable.c */
-#define KSML_GET_FOLIO_NOLOCK 0
-#define KSML_GET_FOLIO_LOCK 1
+#define KSML_GET_FOLIO_NOLOCK  0
+#define KSML_GET_FOLIO_LOCK    1
 #define KSML_GET_FOLIO_TRYLOCK 2
 extern const char ksml_stable_node_dup_marker;
-#define STABLE_NODE_DUP_HEAD \
+#define STABLE_NODE_DUP_HEAD                                                   \
 	((struct ksml_list_head *)(uintptr_t)&ksml_stable_node_dup_marker)
 #define KSML_FOLIO_BUSY ((struct ksml_frame *)(uintptr_t)1)
 
@@ -562,7 +578,8 @@ struct ksml_frame *ksml_get_ksm_page(struct ksml *ksm,
 void ksml_remove_rmap_item_from_tree(struct ksml *ksm,
 				     struct ksm_rmap_item *rmap_item);
 struct ksml_frame *ksml_stable_tree_search(struct ksml *ksm,
-					   struct ksml_frame *page, uint64_t key);
+					   struct ksml_frame *page,
+					   uint64_t key);
 struct ksm_stable_node *ksml_stable_tree_insert(struct ksml *ksm,
 						struct ksml_frame *kfolio,
 						uint64_t key);
@@ -595,8 +612,7 @@ ksml_stable_tree_next(struct ksml *ksm, struct ksm_stable_node *node)
 /* ksm_unstable.c */
 struct ksm_rmap_item *ksml_unstable_tree_search_insert(
 	struct ksml *ksm, struct ksm_rmap_item *rmap_item,
-	struct ksml_frame *page, uint64_t key,
-	struct ksml_frame **tree_pagep);
+	struct ksml_frame *page, uint64_t key, struct ksml_frame **tree_pagep);
 
 /* ksm_knowledge.c: model knowledge (cfg.model_knowledge), else the kernel's */
 int ksml_knowledge_init(struct ksml *ksm);

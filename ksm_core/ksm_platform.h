@@ -266,6 +266,19 @@ long ksml_plat_live_allocs(void);
  */
 void *ksml_plat_page_map(void *page);
 void ksml_plat_page_unmap(void *addr);
+/*
+ * A hint that the page's first bytes will be read soon (prefetch).  It
+ * never faults and reads nothing, so a stale handle is harmless: what
+ * is decided is decided after a real map.
+ */
+#if defined(KSML_PLATFORM_SIM)
+static inline void ksml_plat_page_prefetch(void *page)
+{
+	(void)page;
+}
+#else
+void ksml_plat_page_prefetch(void *page);
+#endif
 int ksml_plat_page_cmp(const void *a, const void *b);
 void ksml_plat_page_copy(void *dst, const void *src);
 void ksml_plat_mem_copy(void *dst, const void *src, size_t len);

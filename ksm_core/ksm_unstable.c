@@ -16,8 +16,7 @@
  */
 struct ksm_rmap_item *ksml_unstable_tree_search_insert(
 	struct ksml *ksm, struct ksm_rmap_item *rmap_item,
-	struct ksml_frame *page, uint64_t key,
-	struct ksml_frame **tree_pagep)
+	struct ksml_frame *page, uint64_t key, struct ksml_frame **tree_pagep)
 {
 	const struct ksm_index_ops *idx = ksm->index;
 	int nid = get_kpfn_nid(ksm, page);
@@ -25,7 +24,7 @@ struct ksm_rmap_item *ksml_unstable_tree_search_insert(
 	struct ksm_walk w;
 	int ret = 0;
 
-	idx->unstable_walk_start(ksm, &w, nid, key);
+	idx->unstable_walk_start(ksm, &w, nid, key, page);
 	while ((tree_rmap_item = idx->unstable_walk_next(ksm, &w, ret))) {
 		struct ksml_frame *tree_page;
 

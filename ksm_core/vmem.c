@@ -16,8 +16,8 @@
 int ksml_vm_init(struct ksml *ksm)
 {
 	struct ksml_vm *vm = &ksm->vm;
-	unsigned long max_frames = ksm->cfg.max_frames ? ksm->cfg.max_frames
-						       : 1UL << 22;
+	unsigned long max_frames =
+		ksm->cfg.max_frames ? ksm->cfg.max_frames : 1UL << 22;
 	int nodes = ksm->nr_node_ids;
 
 	ksml_plat_spin_init(&vm->lock);
@@ -27,7 +27,8 @@ int ksml_vm_init(struct ksml *ksm)
 	vm->chunks = ksml_plat_zalloc(vm->max_chunks * sizeof(*vm->chunks));
 	if (!vm->chunks)
 		goto err_lock;
-	vm->free_list = ksml_plat_zalloc((size_t)nodes * sizeof(*vm->free_list));
+	vm->free_list =
+		ksml_plat_zalloc((size_t)nodes * sizeof(*vm->free_list));
 	if (!vm->free_list)
 		goto err_chunks;
 	vm->zero_frame = ksml_frame_alloc(ksm, 0);
@@ -58,7 +59,8 @@ void ksml_vm_destroy(struct ksml *ksm)
 
 		for (i = 0; i < KSML_FRAME_CHUNK; i++)
 			if (chunk[i].page)
-				ksm->ops->page_free(ksm->ops->ctx, chunk[i].page);
+				ksm->ops->page_free(ksm->ops->ctx,
+						    chunk[i].page);
 		ksml_plat_free(chunk);
 	}
 	ksml_plat_free(vm->chunks);
@@ -96,7 +98,8 @@ struct ksml_frame *ksml_frame_alloc(struct ksml *ksm, int nid)
 
 			if (pfn / KSML_FRAME_CHUNK >= vm->max_chunks)
 				goto fail;
-			chunk = ksml_plat_zalloc(KSML_FRAME_CHUNK * sizeof(*chunk));
+			chunk = ksml_plat_zalloc(KSML_FRAME_CHUNK *
+						 sizeof(*chunk));
 			if (!chunk)
 				goto fail;
 			vm->chunks[pfn / KSML_FRAME_CHUNK] = chunk;
@@ -200,8 +203,9 @@ unsigned long ksml_vm_migrate_raced(struct ksml *ksm)
 static inline unsigned int pt_index(unsigned long addr, int level)
 {
 	/* level 0 = pgd ... level 3 = pte table */
-	return (unsigned int)(addr >> (KSML_PAGE_SHIFT +
-				       KSML_PT_BITS * (KSML_PT_LEVELS - 1 - level))) &
+	return (unsigned int)(addr >>
+			      (KSML_PAGE_SHIFT +
+			       KSML_PT_BITS * (KSML_PT_LEVELS - 1 - level))) &
 	       (KSML_PT_ENTRIES - 1);
 }
 
@@ -237,9 +241,10 @@ struct ksml_pte *ksml_pte_alloc(struct ksml_mm *mm, unsigned long addr)
 		void **slot = &t[pt_index(addr, level)];
 
 		if (!*slot) {
-			size_t sz = level == KSML_PT_LEVELS - 2 ?
-				KSML_PT_ENTRIES * sizeof(struct ksml_pte) :
-				KSML_PT_ENTRIES * sizeof(void *);
+			size_t sz = level == KSML_PT_LEVELS - 2
+					    ? KSML_PT_ENTRIES *
+						      sizeof(struct ksml_pte)
+					    : KSML_PT_ENTRIES * sizeof(void *);
 
 			*slot = ksml_plat_zalloc(sz);
 			if (!*slot)
@@ -268,8 +273,8 @@ unsigned long ksml_pte_next_present(struct ksml_mm *mm, unsigned long addr,
 			t = t[pt_index(addr, level)];
 			if (!t) {
 				span = 1UL << (KSML_PAGE_SHIFT +
-					       KSML_PT_BITS *
-						       (KSML_PT_LEVELS - 1 - level));
+					       KSML_PT_BITS * (KSML_PT_LEVELS -
+							       1 - level));
 				break;
 			}
 		}
@@ -283,7 +288,8 @@ unsigned long ksml_pte_next_present(struct ksml_mm *mm, unsigned long addr,
 
 			for (; i < KSML_PT_ENTRIES && addr < end;
 			     i++, addr += KSML_PAGE_SIZE)
-				if (KSML_READ_ONCE(pt[i].flags) & KSML_PTE_PRESENT)
+				if (KSML_READ_ONCE(pt[i].flags) &
+				    KSML_PTE_PRESENT)
 					return addr;
 		}
 	}
@@ -317,6 +323,20 @@ struct ksml_frame *ksml_follow_anon_page(struct ksml_mm *mm, unsigned long addr)
 	page = __follow_anon_page(mm, addr);
 	ksml_plat_spin_unlock(&mm->page_table_lock);
 	return page;
+}
+
+struct ksml_pte *ksml_pte_hint(struct ksml_mm *mm, unsigned long addr)
+{
+	struct ksml_pte *pte = NULL;
+
+	ksml_plat_down_read(&mm->mmap_lock);
+	if (!ksm_test_exit(mm)) {
+		ksml_plat_spin_lock(&mm->page_table_lock);
+		pte = ksml_pte_lookup(mm, addr);
+		ksml_plat_spin_unlock(&mm->page_table_lock);
+	}
+	ksml_plat_up_read(&mm->mmap_lock);
+	return pte;
 }
 
 /*
@@ -406,15 +426,17 @@ int ksml_unshare_pte(struct ksml_mm *mm, struct ksml_vma *vma,
 		return -KSML_ENOMEM;
 	ksml_vm_changed(&mm->ksm->vm);
 	if (fl & KSML_PTE_ZERO)
-		ksml_plat_mem_set(ksml_plat_page_map(f->page), 0, KSML_PAGE_SIZE);
+		ksml_plat_mem_set(ksml_plat_page_map(f->page), 0,
+				  KSML_PAGE_SIZE);
 	else
 		ksml_plat_page_copy(ksml_plat_page_map(f->page),
 				    ksml_plat_page_map(old->page));
 	f->mapcount = 1;
 	pte->frame = f;
-	KSML_WRITE_ONCE(pte->flags,
-			KSML_PTE_PRESENT | KSML_PTE_EXCL |
-				((vma->vm_flags & KSML_VM_WRITE) ? KSML_PTE_WRITE : 0));
+	KSML_WRITE_ONCE(
+		pte->flags,
+		KSML_PTE_PRESENT | KSML_PTE_EXCL |
+			((vma->vm_flags & KSML_VM_WRITE) ? KSML_PTE_WRITE : 0));
 	if (fl & KSML_PTE_ZERO) {
 		/* the zero page is no folio: the kernel counts no cow_ksm */
 		if (fl & KSML_PTE_DIRTY)

@@ -20,6 +20,7 @@
 #include <linux/mm.h>
 #include <linux/mutex.h>
 #include <linux/nodemask.h>
+#include <linux/prefetch.h>
 #include <linux/printk.h>
 #include <linux/rbtree.h>
 #include <linux/rwsem.h>
@@ -463,6 +464,12 @@ void ksml_plat_cache_free(struct ksml_cache *c, void *p)
 void *ksml_plat_page_map(void *page)
 {
 	return kmap_local_page(page);
+}
+
+void ksml_plat_page_prefetch(void *page)
+{
+	/* the linear map: a prefetch through kmap_local would need an unmap */
+	prefetch(page_address((struct page *)page));
 }
 
 void ksml_plat_page_unmap(void *addr)

@@ -38,19 +38,23 @@ void AnnotateIgnoreReadsBegin(const char *f, int l);
 void AnnotateIgnoreReadsEnd(const char *f, int l);
 void AnnotateIgnoreWritesBegin(const char *f, int l);
 void AnnotateIgnoreWritesEnd(const char *f, int l);
-#define RACY_BEGIN()                                         \
-	do {                                                 \
-		AnnotateIgnoreReadsBegin(__FILE__, __LINE__);  \
-		AnnotateIgnoreWritesBegin(__FILE__, __LINE__); \
+#define RACY_BEGIN()                                                           \
+	do {                                                                   \
+		AnnotateIgnoreReadsBegin(__FILE__, __LINE__);                  \
+		AnnotateIgnoreWritesBegin(__FILE__, __LINE__);                 \
 	} while (0)
-#define RACY_END()                                         \
-	do {                                               \
-		AnnotateIgnoreWritesEnd(__FILE__, __LINE__); \
-		AnnotateIgnoreReadsEnd(__FILE__, __LINE__);  \
+#define RACY_END()                                                             \
+	do {                                                                   \
+		AnnotateIgnoreWritesEnd(__FILE__, __LINE__);                   \
+		AnnotateIgnoreReadsEnd(__FILE__, __LINE__);                    \
 	} while (0)
 #else
-#define RACY_BEGIN() do { } while (0)
-#define RACY_END() do { } while (0)
+#define RACY_BEGIN()                                                           \
+	do {                                                                   \
+	} while (0)
+#define RACY_END()                                                             \
+	do {                                                                   \
+	} while (0)
 #endif
 
 /* ------------------------------------------------------------------ locks */
@@ -101,8 +105,8 @@ void ksml_plat_rwsem_init(struct ksml_rwsem *s)
 
 	/* writers must not starve behind a stream of ksmd readers */
 	pthread_rwlockattr_init(&a);
-	pthread_rwlockattr_setkind_np(&a,
-		PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
+	pthread_rwlockattr_setkind_np(
+		&a, PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
 	pthread_rwlock_init(&s->l, &a);
 	pthread_rwlockattr_destroy(&a);
 }
@@ -239,8 +243,8 @@ int ksml_plat_thread_start(struct ksml_thread **out, int (*fn)(void *arg),
 
 bool ksml_plat_thread_should_stop(void)
 {
-	return current_thread && __atomic_load_n(&current_thread->stop,
-						 __ATOMIC_ACQUIRE);
+	return current_thread &&
+	       __atomic_load_n(&current_thread->stop, __ATOMIC_ACQUIRE);
 }
 
 void ksml_plat_thread_stop(struct ksml_thread *t, struct ksml_waitq *const *wqs,
@@ -353,7 +357,8 @@ void ksml_plat_cache_destroy(struct ksml_cache *c)
 		return;
 	/* as kmem_cache_destroy: objects still allocated are a leak */
 	if (__atomic_load_n(&c->objects, __ATOMIC_ACQUIRE))
-		ksml_plat_warn(__FILE__, __LINE__, "cache destroyed with objects");
+		ksml_plat_warn(__FILE__, __LINE__,
+			       "cache destroyed with objects");
 	while ((chunk = c->chunks)) {
 		c->chunks = *(void **)chunk;
 		free(chunk);
@@ -384,7 +389,8 @@ static void *cache_get(struct ksml_cache *c)
 			madvise(chunk, CACHE_CHUNK, MADV_HUGEPAGE);
 			*(void **)chunk = c->chunks;
 			c->chunks = chunk;
-			c->carve = chunk + 64; /* the link, and cache-line aligned */
+			c->carve = chunk +
+				   64; /* the link, and cache-line aligned */
 			c->carve_end = chunk + CACHE_CHUNK;
 		}
 		p = c->carve;
@@ -436,6 +442,11 @@ void ksml_plat_cache_free(struct ksml_cache *c, void *p)
 void *ksml_plat_page_map(void *page)
 {
 	return page;
+}
+
+void ksml_plat_page_prefetch(void *page)
+{
+	__builtin_prefetch(page, 0, 3);
 }
 
 void ksml_plat_page_unmap(void *addr)
@@ -587,10 +598,13 @@ static int user_nr_node_ids(void *ctx)
 
 /*
  * Pages come from per-node pools of 2 MiB chunks: one numa_alloc_onnode()
- * (an mmap + mbind) per page would dominate every benchmark.
+ * (an mmap + mbind) per page would dominate every benchmark.  A chunk is
+ * 2 MiB aligned and advised for a huge page, as the kernel reaches pages
+ * through its direct map of 2 MiB / 1 GiB entries: with 4 KiB mappings a
+ * walk over a large tree would pay a TLB miss per page that ksmd does not.
  */
 #define POOL_CHUNK_PAGES 512
-#define POOL_MAX_NODES 64
+#define POOL_MAX_NODES	 64
 
 struct pool_page {
 	struct pool_page *next;
@@ -602,8 +616,28 @@ struct page_pool {
 };
 
 static struct page_pool pools[POOL_MAX_NODES] = {
-	[0 ... POOL_MAX_NODES - 1] = { PTHREAD_MUTEX_INITIALIZER, NULL }
-};
+	[0 ... POOL_MAX_NODES - 1] = {PTHREAD_MUTEX_INITIALIZER, NULL}};
+
+/* sz bytes aligned to sz, bound to host_nid where there are nodes */
+static char *pool_chunk_map(size_t sz, int host_nid)
+{
+	char *raw, *mem;
+	size_t head;
+
+	raw = mmap(NULL, 2 * sz, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (raw == MAP_FAILED)
+		return NULL;
+	mem = (char *)(((uintptr_t)raw + sz - 1) & ~(uintptr_t)(sz - 1));
+	head = (size_t)(mem - raw);
+	if (head)
+		munmap(raw, head);
+	munmap(mem + sz, sz - head);
+	if (numa_available() >= 0)
+		numa_tonode_memory(mem, sz, host_nid);
+	madvise(mem, sz, MADV_HUGEPAGE);
+	return mem;
+}
 
 static void *pool_alloc(int host_nid)
 {
@@ -616,21 +650,16 @@ static void *pool_alloc(int host_nid)
 		char *mem = NULL;
 		int i;
 
-		if (numa_available() >= 0)
-			mem = numa_alloc_onnode(sz, host_nid);
-		else {
-			mem = mmap(NULL, sz, PROT_READ | PROT_WRITE,
-				   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-			if (mem == MAP_FAILED)
-				mem = NULL;
-		}
+		mem = pool_chunk_map(sz, host_nid);
 		if (!mem) {
 			pthread_mutex_unlock(&p->lock);
 			return NULL;
 		}
-		/* chunks are kept for the life of the process: frames recycle */
+		/* chunks are kept for the life of the process: frames recycle
+		 */
 		for (i = POOL_CHUNK_PAGES - 1; i >= 0; i--) {
-			pg = (struct pool_page *)(mem + (size_t)i * KSML_PAGE_SIZE);
+			pg = (struct pool_page *)(mem +
+						  (size_t)i * KSML_PAGE_SIZE);
 			pg->next = p->free;
 			p->free = pg;
 		}
@@ -670,7 +699,7 @@ static void user_page_free(void *ctx, void *page)
 	 * node; with several, put it back on the node that owns the memory */
 	if (ksml_user_host_nodes() > 1 && numa_available() >= 0) {
 		int status = -1;
-		void *pages[1] = { page };
+		void *pages[1] = {page};
 
 		if (numa_move_pages(0, 1, pages, NULL, &status, 0) == 0 &&
 		    status >= 0 && status < POOL_MAX_NODES) {
