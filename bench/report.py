@@ -29,8 +29,9 @@ CONFIGS = [
      "nothing ksmd has."),
     ("portable", 2, "adds a hash table of the stable tree's nodes by 64-bit page hash (used "
      "only where the kernel's walk could change nothing), skips chain dup walks that could "
-     "change nothing, and uses XXH3 checksums; it still reads every page on every visit, so "
-     "it uses nothing ksmd lacks: these are ideas mm/ksm.c could take."),
+     "change nothing, prefetches the next tree level's pages, frames and PTEs from hints "
+     "filed with each node, and uses XXH3 checksums; it still walks and reads every page on "
+     "every visit, so it uses nothing ksmd lacks: these are ideas mm/ksm.c could take."),
     ("model", 1, "portable plus knowledge ksmd does not have: the frames' write counts (an "
      "unwritten page is not read again) and content names (pages named alike merge without "
      "the merge-time compare), so its figures are not a claim about mm/ksm.c."),

@@ -55,8 +55,9 @@ enum ksml_index_mode {
 /*
  * The named configurations (ksml_config_profile): what each one uses.
  *   faithful  the kernel's index and reads: mm/ksm.c as it is.
- *   portable  the hash index with XXH3 checksums; every page is read on
- *             every visit, as ksmd must: ideas mm/ksm.c could take.
+ *   portable  the hash index with XXH3 checksums and tree walks that
+ *             prefetch the next level; every page is read on every
+ *             visit, as ksmd must: ideas mm/ksm.c could take.
  *   model     portable plus model knowledge: the frames' write counts
  *             (an unwritten page is not read again) and content names (a
  *             merge needs no compare): what ksmd does not know.
