@@ -47,8 +47,8 @@ timeout --foreground -k 5 "${QEMU_TIMEOUT:-900}" qemu-system-x86_64 -accel "$acc
 	-kernel "$(realpath "$vmlinuz")" -initrd "$gb/initramfs.cpio.gz" \
 	-append "console=ttyS0 panic=-1 numa_balancing=disable quiet" \
 	-machine mem-merge=off -nographic -no-reboot -m 1G -smp 2,sockets=2,cores=1,threads=1 \
-	-object memory-backend-ram,id=m0,size=512M \
-	-object memory-backend-ram,id=m1,size=512M \
+	-object memory-backend-ram,id=m0,size=512M,merge=off \
+	-object memory-backend-ram,id=m1,size=512M,merge=off \
 	-numa node,nodeid=0,memdev=m0,cpus=0 \
 	-numa node,nodeid=1,memdev=m1,cpus=1 \
 	</dev/null >"$log" 2>&1 || true

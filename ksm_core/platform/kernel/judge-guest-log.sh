@@ -21,6 +21,7 @@ splat='BUG:|Oops|WARNING:|Call Trace|Kernel panic|general protection fault|kerne
 splat="$splat|blocked for more than|detected stalls|UBSAN:|KASAN:|soft lockup|hard LOCKUP"
 why=""
 [ $rc -eq 124 ] && why="timeout after ${tmo}s"
+[ -n "${KMOD_HOST_WHY:-}" ] && why="$KMOD_HOST_WHY"
 [ -z "$why" ] && [ $rc -ne 0 ] && why="qemu exited $rc"
 if grep -qE "$splat" "$log"; then
 	why="${why:+$why; }kernel splat: $(grep -m1 -E "$splat" "$log")"

@@ -11,7 +11,7 @@
 # Fails on: a timeout, no "KMODTEST: RESULT=PASS", any failed test, fewer
 # tests than guest/expected-tests lists for a group, any
 # BUG/Oops/WARNING/Call Trace/panic/hung-task/stall line, or a taint other than O|E
-# (12288: out-of-tree, unsigned).
+# (12288: out-of-tree, unsigned), or qemu's RAM mergeable by the host's KSM.
 set -u
 vmlinuz=$1 initrd=$2 log=$3
 accel=${QEMU_ACCEL:-tcg}
@@ -31,18 +31,43 @@ append="$append transparent_hugepage=madvise"
 append="$append ksmtest_quick=${quick:-0}"
 [ -n "${KMOD_ONLY:-}" ] && append="$append ksmtest_only=${KMOD_ONLY// /,} ksmtest_modargs=${KMOD_MODARGS:-}"
 
+# mem-merge=off and merge=off (the machine's RAM, the NUMA backends'):
+# guest RAM is not MADV_MERGEABLE on the host, so a guest run
+# is not another user of the host's KSM while live-KSM tests measure it
 t0=$(date +%s.%N)
 timeout --foreground -k 5 "$tmo" qemu-system-x86_64 -accel "$accel" \
 	-kernel "$(realpath "$vmlinuz")" -initrd "$(realpath "$initrd")" \
-	-append "$append" -nographic -no-reboot -m 1G \
+	-append "$append" -machine mem-merge=off -nographic -no-reboot -m 1G \
 	-smp 2,sockets=2,cores=1,threads=1 \
-	-object memory-backend-ram,id=m0,size=512M \
-	-object memory-backend-ram,id=m1,size=512M \
+	-object memory-backend-ram,id=m0,size=512M,merge=off \
+	-object memory-backend-ram,id=m1,size=512M,merge=off \
 	-numa node,nodeid=0,memdev=m0,cpus=0 \
 	-numa node,nodeid=1,memdev=m1,cpus=1 \
-	</dev/null >"$log" 2>&1
+	</dev/null >"$log" 2>&1 &
+tpid=$!
+# checked, not assumed: once qemu has mapped its RAM, no mapping of it may
+# be mergeable (VmFlags "mg")
+mergeable=unknown
+for _ in $(seq 50); do
+	qpid=$(pgrep -P "$tpid" -f qemu-system | head -1)
+	if [ -n "$qpid" ] && [ -r "/proc/$qpid/smaps" ] &&
+		[ "$(grep -c '^Size:' "/proc/$qpid/smaps" 2>/dev/null)" -gt 10 ]; then
+		mergeable=$(grep -c '^VmFlags:.* mg' "/proc/$qpid/smaps" 2>/dev/null)
+		break
+	fi
+	sleep 0.1
+done
+wait "$tpid"
 rc=$?
 t1=$(date +%s.%N)
+case "$mergeable" in
+0) echo "run-qemu: qemu's RAM is not KSM-mergeable on the host (no 'mg' mapping)" ;;
+unknown) echo "run-qemu: could not read qemu's mappings: host-KSM use not checked" ;;
+*)
+	KMOD_HOST_WHY="qemu has $mergeable KSM-mergeable mappings on the host (its RAM must be merge=off)"
+	export KMOD_HOST_WHY
+	;;
+esac
 secs=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", b - a }')
 # the console uses CRLF
 sed -i 's/\r$//' "$log"
