@@ -32,6 +32,7 @@
 struct kmod_priv {
 	int fd;
 	int nr_nodes;
+	unsigned int abi_minor;	       /* the module's: 0 has no page reads */
 	unsigned int id[KMOD_MAX_MMS]; /* module ids; 0 = exited */
 	int nr;
 	uint64_t cpu_ns;
@@ -135,6 +136,7 @@ static int kmod_open(struct ksml_drv *d)
 	}
 	kp->fd = fd;
 	kp->nr_nodes = (int)v.nr_node_ids;
+	kp->abi_minor = v.abi_version & 0xffff;
 	d->priv = kp;
 	/*
 	 * run=2 first (merge_across_nodes and max_page_sharing need it), then
@@ -422,8 +424,11 @@ static int kmod_counters(struct ksml_drv *d, struct ksml_counters *c)
 	struct ksm_ref_counters k;
 	int ret;
 
+	/* a 1.0 module knows only the shorter STATS: its page reads stay 0 */
 	memset(&k, 0, sizeof(k));
-	ret = kio(d, KSM_REF_IOC_STATS, &k, "counters");
+	ret = kio(d,
+		  K(d)->abi_minor ? KSM_REF_IOC_STATS : KSM_REF_IOC_STATS_1_0,
+		  &k, "counters");
 	if (ret)
 		return ret;
 	c->run = k.run;
@@ -440,6 +445,9 @@ static int kmod_counters(struct ksml_drv *d, struct ksml_counters *c)
 	c->ksm_zero_pages = k.ksm_zero_pages;
 	c->general_profit = k.general_profit;
 	c->rmap_items = k.rmap_items;
+	c->page_checksums = k.page_checksums;
+	c->page_compares = k.page_compares;
+	c->page_compares_equal = k.page_compares_equal;
 	return 0;
 }
 

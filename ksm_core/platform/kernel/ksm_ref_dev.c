@@ -177,9 +177,14 @@ static long ksm_ref_global_ioctl(unsigned int cmd, union ksm_ref_arg *a)
 		a->version.nr_node_ids = nr_node_ids;
 		a->version.nr_knobs = ksml_knob_count();
 		break;
-	case KSM_REF_IOC_STATS: {
+	case KSM_REF_IOC_STATS:
+	case KSM_REF_IOC_STATS_1_0: {
 		struct ksml_counters c;
 
+		/* 1.0's number gets this struct's prefix (copied by size) */
+		BUILD_BUG_ON(
+			offsetof(struct ksm_ref_counters, page_checksums) !=
+			KSM_REF_COUNTERS_SIZE_1_0);
 		ksml_get_counters(ksm, &c);
 		a->counters = (struct ksm_ref_counters){
 			.run = c.run,
@@ -196,6 +201,9 @@ static long ksm_ref_global_ioctl(unsigned int cmd, union ksm_ref_arg *a)
 			.ksm_zero_pages = c.ksm_zero_pages,
 			.general_profit = c.general_profit,
 			.rmap_items = c.rmap_items,
+			.page_checksums = c.page_checksums,
+			.page_compares = c.page_compares,
+			.page_compares_equal = c.page_compares_equal,
 		};
 		break;
 	}
@@ -435,6 +443,7 @@ static bool ksm_ref_is_global_cmd(unsigned int cmd)
 	switch (cmd) {
 	case KSM_REF_IOC_VERSION:
 	case KSM_REF_IOC_STATS:
+	case KSM_REF_IOC_STATS_1_0:
 	case KSM_REF_IOC_KNOB_READ:
 	case KSM_REF_IOC_KNOB_WRITE:
 	case KSM_REF_IOC_SCAN:

@@ -7,6 +7,9 @@
  * module whose major (abi_version >> 16) differs from KSM_REF_ABI_MAJOR.
  * Minor versions only add ioctls.  Every struct size is part of its ioctl
  * number, so a changed layout is a new number (-ENOTTY on an old module).
+ * A struct only grows at its end, and the module keeps answering the old
+ * size's number with that prefix of the new struct (1.1: STATS_1_0); a
+ * number with any other size stays unknown (-ENOTTY).
  *
  * Address spaces are the core's model (vmem.h), not the caller's memory:
  * an open file owns the ones it creates (ids 1..KSM_REF_MAX_MMS, valid
@@ -25,7 +28,7 @@
 #include <linux/types.h>
 
 #define KSM_REF_ABI_MAJOR   1
-#define KSM_REF_ABI_MINOR   0
+#define KSM_REF_ABI_MINOR   1
 #define KSM_REF_ABI_VERSION ((KSM_REF_ABI_MAJOR << 16) | KSM_REF_ABI_MINOR)
 
 #define KSM_REF_DEV   "/dev/ksm_ref"
@@ -128,7 +131,11 @@ struct ksm_ref_mm_stat {
 	__u32 ksm_mergeable;
 };
 
-/* the instance's counters (ksml_get_counters) */
+/*
+ * the instance's counters (ksml_get_counters).  1.1 appended the page
+ * reads; a 1.0 client's STATS (KSM_REF_IOC_STATS_1_0) gets the fields up
+ * to rmap_items.
+ */
 struct ksm_ref_counters {
 	__u64 run;
 	__u64 pages_to_scan;
@@ -144,7 +151,13 @@ struct ksm_ref_counters {
 	__s64 ksm_zero_pages;
 	__s64 general_profit;
 	__u64 rmap_items;
+	/* 1.1: page contents the core read (not in the kernel's KSM) */
+	__u64 page_checksums;	   /* checksums computed */
+	__u64 page_compares;	   /* pages compared */
+	__u64 page_compares_equal; /* ... and found equal */
 };
+/* sizeof(struct ksm_ref_counters) in ABI 1.0: up to rmap_items */
+#define KSM_REF_COUNTERS_SIZE_1_0 (14 * sizeof(__u64))
 
 /* KNOB_READ (value out, len = its length) / KNOB_WRITE (value in) */
 struct ksm_ref_knob {
@@ -210,6 +223,9 @@ struct ksm_ref_plat {
 #define KSM_REF_IOC_MM_STAT                                                    \
 	_IOWR(KSM_REF_IOC_MAGIC, 0x0f, struct ksm_ref_mm_stat)
 #define KSM_REF_IOC_STATS _IOR(KSM_REF_IOC_MAGIC, 0x10, struct ksm_ref_counters)
+/* ABI 1.0's STATS: the first KSM_REF_COUNTERS_SIZE_1_0 bytes */
+#define KSM_REF_IOC_STATS_1_0                                                  \
+	_IOC(_IOC_READ, KSM_REF_IOC_MAGIC, 0x10, KSM_REF_COUNTERS_SIZE_1_0)
 #define KSM_REF_IOC_KNOB_READ                                                  \
 	_IOWR(KSM_REF_IOC_MAGIC, 0x11, struct ksm_ref_knob)
 #define KSM_REF_IOC_KNOB_WRITE                                                 \

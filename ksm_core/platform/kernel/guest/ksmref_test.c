@@ -11,6 +11,7 @@
  *   ksmd           merging done by the ksmd_ref thread alone
  *   freeze         a system freeze succeeds while ksmd_ref scans
  *   enter          (ksmd=0) where enter/exit put an mm relative to the cursor
+ *   reads          (ksmd=0) STATS's page reads over two passes; 1.0's STATS
  *   limits         (max_frames=512) the frame budget, merging frees frames
  *   fuzz N SEED [P]  N random and malformed ioctls (and injected allocation
  *                  failures), in P concurrent processes; no oops, no
@@ -1405,6 +1406,122 @@ static int cmd_enter(void)
 }
 
 /*
+ * The core's page reads through STATS (ABI 1.1), ksmd_ref off so that
+ * only these scans read pages.  64 fresh pages, 4 contents x 16: in each
+ * of the first two passes every page visited is not yet a KSM page, so
+ * each visit computes its checksum; the second pass merges, which takes
+ * compares that find pages equal.  Then the ABI: 1.0's shorter STATS gets
+ * the prefix and not a byte more, any other size is an unknown number.
+ */
+#define READS_PAGES 64
+
+static int stats_sized(unsigned int size, unsigned char *buf, size_t bufsize)
+{
+	memset(buf, 0xa5, bufsize);
+	return kio(_IOC(_IOC_READ, KSM_REF_IOC_MAGIC, 0x10, size), buf);
+}
+
+/* the bytes of buf from off on are all still the 0xa5 of stats_sized */
+static bool untouched(const unsigned char *buf, size_t off, size_t size)
+{
+	for (; off < size; off++)
+		if (buf[off] != 0xa5)
+			return false;
+	return true;
+}
+
+static int cmd_reads(void)
+{
+	static const unsigned int bad_sizes[] = {
+		KSM_REF_COUNTERS_SIZE_1_0 - 8,
+		KSM_REF_COUNTERS_SIZE_1_0 + 8,
+		sizeof(struct ksm_ref_counters) + 8,
+	};
+	static const char *const bad_names[] = {
+		"stats_short_size",
+		"stats_size_between_versions",
+		"stats_oversize",
+	};
+	static unsigned int seeds[READS_PAGES];
+	unsigned char buf[sizeof(struct ksm_ref_counters) + 16];
+	struct ksm_ref_counters c0, c1, c2, old;
+	unsigned long long scanned, sums, cmps, eq;
+	size_t k;
+	int mm, i, err;
+
+	group = "reads.";
+	dev_open();
+	for (i = 0; i < READS_PAGES; i++)
+		seeds[i] = 40000 + i % 4;
+	knob("run", "2");
+	knob("run", "1");
+	mm = mm_new();
+	err = mm < 0 ? mm
+		     : vmap(mm, BASE, READS_PAGES * PG,
+			    MAP_PRIVATE_M | MAP_ANON_M | MAP_FIXED_M);
+	err = err ?: write_pages(mm, BASE, seeds, READS_PAGES);
+	err = err ?: vmadvise(mm, BASE, READS_PAGES * PG, MADV_MERGEABLE_M);
+
+	/* pass 1: the checksum filter holds every fresh page back */
+	c0 = counters();
+	err = err ?: scan_full(1);
+	c1 = counters();
+	scanned = c1.pages_scanned - c0.pages_scanned;
+	sums = c1.page_checksums - c0.page_checksums;
+	report(!err && scanned == READS_PAGES && c1.page_checksums > 0 &&
+		       sums >= scanned,
+	       "first_pass_checksums_every_page",
+	       "err=%d scanned=%llu checksums=%llu compares=%llu", err, scanned,
+	       sums, (unsigned long long)(c1.page_compares - c0.page_compares));
+
+	/* pass 2: the same pages merge */
+	err = err ?: scan_full(1);
+	c2 = counters();
+	scanned = c2.pages_scanned - c1.pages_scanned;
+	sums = c2.page_checksums - c1.page_checksums;
+	cmps = c2.page_compares - c1.page_compares;
+	eq = c2.page_compares_equal - c1.page_compares_equal;
+	report(!err && scanned == READS_PAGES && sums >= scanned,
+	       "second_pass_checksums_every_page",
+	       "err=%d scanned=%llu checksums=%llu", err, scanned, sums);
+	report(!err && c2.page_compares > 0 && c2.page_compares_equal > 0 &&
+		       cmps > 0 && eq > 0 && eq <= cmps && c2.pages_sharing > 0,
+	       "second_pass_compares",
+	       "err=%d compares=%llu equal=%llu (total %llu/%llu) "
+	       "sharing=%llu",
+	       err, cmps, eq, (unsigned long long)c2.page_compares,
+	       (unsigned long long)c2.page_compares_equal,
+	       (unsigned long long)c2.pages_sharing);
+
+	/* 1.0's number: the prefix, the same values, nothing past it */
+	err = stats_sized(KSM_REF_COUNTERS_SIZE_1_0, buf, sizeof(buf));
+	memcpy(&old, buf, sizeof(old));
+	c0 = counters();
+	report(!err && untouched(buf, KSM_REF_COUNTERS_SIZE_1_0, sizeof(buf)) &&
+		       !memcmp(&old, &c0, KSM_REF_COUNTERS_SIZE_1_0),
+	       "stats_1_0_prefix",
+	       "err=%d full_scans %llu/%llu rmap_items %llu/%llu", err,
+	       (unsigned long long)old.full_scans,
+	       (unsigned long long)c0.full_scans,
+	       (unsigned long long)old.rmap_items,
+	       (unsigned long long)c0.rmap_items);
+	/* the header's rule: a size that is no version's is unknown */
+	for (k = 0; k < sizeof(bad_sizes) / sizeof(bad_sizes[0]); k++) {
+		err = stats_sized(bad_sizes[k], buf, sizeof(buf));
+		report(err == -ENOTTY && untouched(buf, 0, sizeof(buf)),
+		       bad_names[k], "size %u: err=%d (want -ENOTTY)",
+		       bad_sizes[k], err);
+	}
+
+	knob("run", "2");
+	mm_exit(mm);
+	knob("run", "0");
+	check_invariants("invariants");
+	close(dev);
+	return nfail;
+}
+
+/*
  * With the module loaded with max_frames=512: writes beyond the frame
  * budget fail with -ENOMEM, what was written stays readable, merging
  * frees frames for more writes, and exit gives every frame back.
@@ -2297,6 +2414,8 @@ int main(int argc, char **argv)
 		r = cmd_freeze();
 	else if (!strcmp(argv[1], "enter"))
 		r = cmd_enter();
+	else if (!strcmp(argv[1], "reads"))
+		r = cmd_reads();
 	else if (!strcmp(argv[1], "limits"))
 		r = cmd_limits();
 	else if (!strcmp(argv[1], "fuzz") && (argc == 4 || argc == 5))
@@ -2316,7 +2435,8 @@ int main(int argc, char **argv)
 	return r > 100 ? 100 : r;
 usage:
 	fprintf(stderr, "usage: ksmref_test "
-			"unit|sysfs|hotplug|ksmd|freeze|migrate|enter|limits|fuzz N "
+			"unit|sysfs|hotplug|ksmd|freeze|migrate|enter|reads|"
+			"limits|fuzz N "
 			"SEED [P]|compare|conform DIR|plat|smoke\n");
 	return 2;
 }
