@@ -92,3 +92,8 @@ TEST_BUILD += harness-mutants
 .PHONY: conformance
 conformance: deps $(KSMLAB_BIN)
 	@harness/conformance.sh
+
+# the THP probe: measures the host kernel's KSM on huge pages (harness/THP.md)
+$(B)/harness/thp_probe: $(B)/harness/thp_probe.o $(B)/harness/live.o
+	$(CC_USER) -o $@ $^
+harness: $(B)/harness/thp_probe

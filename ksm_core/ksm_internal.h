@@ -33,6 +33,7 @@
 #define KSML_FRAME_ZERO 0x2u /* the shared zero page: never freed */
 
 struct ksm_stable_node;
+struct ksml_folio;
 
 /**
  * struct ksml_frame - a page frame (struct page/folio of the model)
@@ -47,6 +48,9 @@ struct ksm_stable_node;
  * @ksm: PageKsm: mapping points to a stable node (may be NULL transiently)
  * @mapping: the stable node of a KSM page ("keyhole": the node holds no ref)
  * @next_free: free-list link while refcount is 0
+ * @folio: the large folio (THP) this frame is subpage @folio_idx of, or
+ *	NULL for an order-0 page; set at the THP fault, cleared by the
+ *	split (under vm.lock, with the page-table locks of every mm held)
  * @wgen: content version, a sequence count: odd while a write is copying
  *	into the frame, moved on by every write and every free, so that
  *	(frame, even wgen) names one content for good (model knowledge
@@ -64,8 +68,38 @@ struct ksml_frame {
 	bool ksm;
 	struct ksm_stable_node *mapping;
 	struct ksml_frame *next_free;
+	struct ksml_folio *folio;
+	unsigned int folio_idx;
 	unsigned long wgen;
 };
+
+/* a transparent huge page: a PMD's worth of subpages */
+#define KSML_HPAGE_PMD_ORDER 9
+#define KSML_HPAGE_PMD_NR    (1u << KSML_HPAGE_PMD_ORDER)
+#define KSML_HPAGE_PMD_SIZE  (KSML_PAGE_SIZE * KSML_HPAGE_PMD_NR)
+#define KSML_HPAGE_PMD_MASK  (~(KSML_HPAGE_PMD_SIZE - 1))
+
+/**
+ * struct ksml_folio - a large anonymous folio (the model's THP)
+ * @addr: the 2 MiB-aligned address it was faulted at; every mm that maps a
+ *	subpage maps subpage i at addr + i pages (fork keeps addresses,
+ *	mremap splits the folio first), which is the model's anon rmap
+ * @nr_pages: subpages not yet freed (a partial munmap frees some)
+ * @page: the subpages, NULL once freed
+ *
+ * The model keeps a refcount and mapcount per subpage where the kernel
+ * keeps them per folio; "the folio's references" are their sums.
+ */
+struct ksml_folio {
+	unsigned long addr;
+	unsigned int nr_pages;
+	struct ksml_frame *page[KSML_HPAGE_PMD_NR];
+};
+
+static inline bool folio_test_large(const struct ksml_frame *f)
+{
+	return KSML_READ_ONCE(f->folio) != NULL;
+}
 
 /* writer side of wgen: callers serialise writes to a frame (the PTL) */
 static inline void ksml_frame_write_begin(struct ksml_frame *f)
@@ -99,6 +133,12 @@ static inline bool ksml_frame_version_is(struct ksml_frame *f, unsigned long v)
 #define KSML_PTE_EXCL	 0x8u  /* AnonExclusive: only this mapping may write */
 #define KSML_PTE_ZERO	 0x10u /* maps the zero page; with DIRTY: placed by KSM \
 				*/
+/*
+ * Mapped by the PMD entry of its 2 MiB range (a PMD-mapped THP): all 512
+ * PTEs of the range carry it, with the same protection bits; clearing it
+ * on all 512 is __split_huge_pmd.  AnonHugePages counts these.
+ */
+#define KSML_PTE_HUGE 0x20u
 
 struct ksml_pte {
 	struct ksml_frame *frame;
@@ -123,6 +163,9 @@ struct ksml_pte {
 #define KSML_VM_MIXEDMAP   0x10000000ul
 #define KSML_VM_DROPPABLE  0x20000000ul
 #define KSML_VM_MERGEABLE  0x80000000ul
+/* MADV_HUGEPAGE / MADV_NOHUGEPAGE (the kernel's bits are taken here) */
+#define KSML_VM_HUGEPAGE   0x01000000ul
+#define KSML_VM_NOHUGEPAGE 0x02000000ul
 #define KSML_VM_SPECIAL                                                        \
 	(KSML_VM_IO | KSML_VM_DONTEXPAND | KSML_VM_PFNMAP | KSML_VM_MIXEDMAP)
 
@@ -352,6 +395,8 @@ struct ksml_vm {
 	 */
 	unsigned long changes;
 	unsigned long changes_at_pass[2];
+	int thp_mode;		  /* KSML_THP_*: transparent_hugepage/enabled */
+	unsigned long thp_splits; /* folios split (split_folio) */
 };
 
 static inline void ksml_vm_changed(struct ksml_vm *vm)
@@ -496,6 +541,19 @@ struct ksml_frame *ksml_follow_next_anon_page(struct ksml_mm *mm,
 					      unsigned long *addr,
 					      unsigned long end);
 void ksml_zap_pte(struct ksml_mm *mm, struct ksml_pte *pte);
+/* the PTE table of addr's 2 MiB range: PMD-mapped? (page table lock held) */
+bool ksml_pmd_trans_huge(struct ksml_mm *mm, unsigned long addr);
+/* __split_huge_pmd: addr's range becomes PTE-mapped; page table lock held */
+void ksml_split_huge_pmd(struct ksml_mm *mm, unsigned long addr);
+/*
+ * split_folio: the large folio of page (locked, one reference held by the
+ * caller) becomes order-0 pages in every mm that maps it; subpages that
+ * hold only zeros are replaced by the shared zero page (as 6.12+ does when
+ * it remaps a split anon folio).  -KSML_EAGAIN if the folio has
+ * references beyond its mappings and the caller's.  No page table lock
+ * may be held.
+ */
+int ksml_split_folio(struct ksml *ksm, struct ksml_frame *page);
 int ksml_unshare_pte(struct ksml_mm *mm, struct ksml_vma *vma,
 		     unsigned long addr, struct ksml_pte *pte);
 

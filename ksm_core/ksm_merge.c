@@ -200,6 +200,14 @@ static int try_to_merge_one_page(struct ksml *ksm, struct ksml_vma *vma,
 	/* no waiting on the page lock: if it is busy, try again next pass */
 	if (!ksml_bit_trylock(&page->lock))
 		return err;
+	/*
+	 * A subpage of a THP: split the whole folio first (in every mm that
+	 * maps it; its zero subpages become the zero page, page itself too if
+	 * it is one, and then write_protect_page finds it gone).  The split
+	 * fails while the folio has other users: try again next pass.
+	 */
+	if (folio_test_large(page) && ksml_split_folio(ksm, page))
+		goto out_unlock;
 	if (write_protect_page(vma, page, addr, &orig_pte) == 0) {
 		if (!kpage) {
 			KSML_WRITE_ONCE(page->mapping, NULL);
@@ -210,6 +218,7 @@ static int try_to_merge_one_page(struct ksml *ksm, struct ksml_vma *vma,
 			err = replace_page(vma, page, kpage, addr, orig_pte);
 		}
 	}
+out_unlock:
 	ksml_bit_unlock(&page->lock);
 	return err;
 }

@@ -126,8 +126,18 @@ static void cmp_and_merge_page(struct ksml *ksm, struct ksml_frame *page,
 	tree_rmap_item = ksml_unstable_tree_search_insert(ksm, rmap_item, page,
 							  key, &tree_page);
 	if (tree_rmap_item) {
+		bool split;
+
 		kfolio = ksml_try_to_merge_two_pages(ksm, rmap_item, page,
 						     tree_rmap_item, tree_page);
+		/*
+		 * Both pages in the same THP: our two references made the
+		 * split inside the merge fail.  With tree_page's dropped, the
+		 * split can succeed now (no merge this time).
+		 */
+		split = folio_test_large(page) &&
+			KSML_READ_ONCE(page->folio) ==
+				KSML_READ_ONCE(tree_page->folio);
 		ksml_frame_put(ksm, tree_page);
 		if (kfolio) {
 			ksml_frame_lock(kfolio);
@@ -149,6 +159,12 @@ static void cmp_and_merge_page(struct ksml *ksm, struct ksml_frame *page,
 				ksml_break_cow(ksm, tree_rmap_item);
 				ksml_break_cow(ksm, rmap_item);
 			}
+		} else if (split) {
+			/* no waiting on the lock: better skip, retry later */
+			if (!ksml_bit_trylock(&page->lock))
+				return;
+			ksml_split_folio(ksm, page);
+			ksml_bit_unlock(&page->lock);
 		}
 	}
 }

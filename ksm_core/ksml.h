@@ -206,6 +206,8 @@ struct ksml_mm_stat {
 	bool ksm_mergeable;
 	/* /proc/PID/smaps_rollup "KSM:": kB of KSM pages the mm maps */
 	unsigned long ksm_kb;
+	/* /proc/PID/smaps "AnonHugePages:": kB of PMD-mapped THPs */
+	unsigned long anon_huge_kb;
 };
 int ksml_mm_get_stat(struct ksml_mm *mm, struct ksml_mm_stat *st);
 

@@ -37,6 +37,7 @@ int ksml_vm_init(struct ksml *ksm)
 	ksml_plat_mem_set(ksml_plat_page_map(vm->zero_frame->page), 0,
 			  KSML_PAGE_SIZE);
 	vm->zero_frame->flags = KSML_FRAME_ZERO;
+	vm->thp_mode = KSML_THP_MADVISE;
 	return 0;
 
 err_free_list:
@@ -116,6 +117,7 @@ struct ksml_frame *ksml_frame_alloc(struct ksml *ksm, int nid)
 	vm->frames_in_use++;
 	ksml_plat_spin_unlock(&vm->lock);
 	f->next_free = NULL;
+	f->folio = NULL;
 	f->flags = KSML_FRAME_ANON;
 	f->mapcount = 0;
 	f->pincount = 0;
@@ -151,6 +153,7 @@ bool ksml_frame_get_unless_zero(struct ksml_frame *f)
 void ksml_frame_put(struct ksml *ksm, struct ksml_frame *f)
 {
 	struct ksml_vm *vm = &ksm->vm;
+	struct ksml_folio *gone = NULL;
 	long r;
 
 	if (f->flags & KSML_FRAME_ZERO)
@@ -171,10 +174,18 @@ void ksml_frame_put(struct ksml *ksm, struct ksml_frame *f)
 	/* whatever content it gets next is a new version */
 	ksml_atomic_add(&f->wgen, 2);
 	ksml_plat_spin_lock(&vm->lock);
+	/* a subpage freed while its folio is whole (partial munmap) */
+	if (f->folio) {
+		f->folio->page[f->folio_idx] = NULL;
+		if (!--f->folio->nr_pages)
+			gone = f->folio;
+		f->folio = NULL;
+	}
 	f->next_free = vm->free_list[f->nid];
 	vm->free_list[f->nid] = f;
 	vm->frames_in_use--;
 	ksml_plat_spin_unlock(&vm->lock);
+	ksml_plat_free(gone);
 }
 
 void ksml_frame_lock(struct ksml_frame *f)
@@ -403,6 +414,119 @@ void ksml_zap_pte(struct ksml_mm *mm, struct ksml_pte *pte)
 	ksml_frame_put(mm->ksm, f);
 }
 
+/* ------------------------------------------------- transparent huge pages */
+
+static struct ksml_pte *pte_table_of(struct ksml_mm *mm, unsigned long addr)
+{
+	return ksml_pte_lookup(mm, addr & KSML_HPAGE_PMD_MASK);
+}
+
+bool ksml_pmd_trans_huge(struct ksml_mm *mm, unsigned long addr)
+{
+	struct ksml_pte *pt = pte_table_of(mm, addr);
+
+	return pt && (pt[0].flags & KSML_PTE_HUGE);
+}
+
+void ksml_split_huge_pmd(struct ksml_mm *mm, unsigned long addr)
+{
+	struct ksml_pte *pt = pte_table_of(mm, addr);
+	unsigned int i;
+
+	if (!pt || !(pt[0].flags & KSML_PTE_HUGE))
+		return;
+	ksml_vm_changed(&mm->ksm->vm);
+	for (i = 0; i < KSML_HPAGE_PMD_NR; i++)
+		KSML_WRITE_ONCE(pt[i].flags, pt[i].flags & ~KSML_PTE_HUGE);
+}
+
+static bool page_is_zero(struct ksml *ksm, struct ksml_frame *f)
+{
+	void *a = ksml_plat_page_map(f->page);
+	void *z = ksml_plat_page_map(ksm->vm.zero_frame->page);
+	bool zero = !ksml_plat_page_cmp(a, z);
+
+	ksml_plat_page_unmap(z);
+	ksml_plat_page_unmap(a);
+	return zero;
+}
+
+int ksml_split_folio(struct ksml *ksm, struct ksml_frame *page)
+{
+	struct ksml_vm *vm = &ksm->vm;
+	struct ksml_folio *folio = page->folio;
+	struct ksml_list_head *pos;
+	long extra = 0;
+	unsigned int i;
+	int err = 0;
+
+	if (!folio)
+		return 0;
+	ksml_plat_mutex_lock(&vm->mm_list_lock);
+	/* every page table that may map the folio, in list order */
+	for (pos = vm->mm_list.next; pos != &vm->mm_list; pos = pos->next)
+		ksml_plat_spin_lock(
+			&ksml_list_entry(pos, struct ksml_mm, mm_list)
+				 ->page_table_lock);
+	/*
+	 * can_split_folio: the folio's references must be its mappings and
+	 * the caller's; a pin, or a second reference of ksmd's own (the
+	 * unstable tree's page in the same folio), makes the split fail.
+	 */
+	for (i = 0; i < KSML_HPAGE_PMD_NR; i++)
+		if (folio->page[i])
+			extra += ksml_atomic_read(&folio->page[i]->refcount) -
+				 ksml_atomic_read(&folio->page[i]->mapcount);
+	if (extra != 1) {
+		err = -KSML_EAGAIN;
+		goto out;
+	}
+	ksml_vm_changed(vm);
+	vm->thp_splits++;
+	/* the subpages are order-0 from here: their puts leave folio alone */
+	ksml_plat_spin_lock(&vm->lock);
+	for (i = 0; i < KSML_HPAGE_PMD_NR; i++)
+		if (folio->page[i])
+			KSML_WRITE_ONCE(folio->page[i]->folio, NULL);
+	ksml_plat_spin_unlock(&vm->lock);
+	for (pos = vm->mm_list.next; pos != &vm->mm_list; pos = pos->next) {
+		struct ksml_mm *m =
+			ksml_list_entry(pos, struct ksml_mm, mm_list);
+		struct ksml_pte *pt = pte_table_of(m, folio->addr);
+
+		if (!pt)
+			continue;
+		for (i = 0; i < KSML_HPAGE_PMD_NR; i++) {
+			struct ksml_pte *pte = &pt[i];
+			struct ksml_frame *f = folio->page[i];
+
+			if (!(pte->flags & KSML_PTE_PRESENT) ||
+			    (pte->flags & KSML_PTE_ZERO) || !f ||
+			    pte->frame != f)
+				continue;
+			KSML_WRITE_ONCE(pte->flags,
+					pte->flags & ~KSML_PTE_HUGE);
+			/* remap_page(RMP_USE_SHARED_ZEROPAGE): zeros go */
+			if (page_is_zero(ksm, f)) {
+				pte->frame = NULL;
+				KSML_WRITE_ONCE(pte->flags,
+						KSML_PTE_PRESENT |
+							KSML_PTE_ZERO);
+				ksml_atomic_sub(&f->mapcount, 1);
+				ksml_frame_put(ksm, f);
+			}
+		}
+	}
+	ksml_plat_free(folio);
+out:
+	for (pos = vm->mm_list.prev; pos != &vm->mm_list; pos = pos->prev)
+		ksml_plat_spin_unlock(
+			&ksml_list_entry(pos, struct ksml_mm, mm_list)
+				 ->page_table_lock);
+	ksml_plat_mutex_unlock(&vm->mm_list_lock);
+	return err;
+}
+
 /*
  * Give the PTE a private exclusive copy of what it maps (the unshare fault
  * of break_ksm, and the COW fault of a write).  Caller holds the page
@@ -412,10 +536,13 @@ int ksml_unshare_pte(struct ksml_mm *mm, struct ksml_vma *vma,
 		     unsigned long addr, struct ksml_pte *pte)
 {
 	struct ksml_frame *old = pte->frame, *f;
-	uint32_t fl = pte->flags;
+	uint32_t fl;
 	int nid;
 
-	(void)addr;
+	/* a PTE-level copy of one subpage: the PMD goes first */
+	if (pte->flags & KSML_PTE_HUGE)
+		ksml_split_huge_pmd(mm, addr);
+	fl = pte->flags;
 	/* the copy goes where the VMA's policy says (mbind), else stays put */
 	if (vma->policy_nid >= 0)
 		nid = vma->policy_nid;

@@ -50,6 +50,22 @@ struct ksml_mm;
 #define KSML_MADV_DONTNEED 4
 #define KSML_MADV_MERGEABLE 12
 #define KSML_MADV_UNMERGEABLE 13
+#define KSML_MADV_HUGEPAGE    14
+#define KSML_MADV_NOHUGEPAGE  15
+
+/*
+ * Transparent huge pages, /sys/kernel/mm/transparent_hugepage/enabled of
+ * the instance (default madvise): the first write to a 2 MiB-aligned range
+ * with no page table yet, inside one private anonymous VMA that the mode
+ * allows (always: unless MADV_NOHUGEPAGE; madvise: MADV_HUGEPAGE), maps a
+ * zero-filled THP there by one PMD entry.
+ */
+#define KSML_THP_NEVER	 0
+#define KSML_THP_MADVISE 1
+#define KSML_THP_ALWAYS	 2
+/* 0, or -KSML_EINVAL for a mode that is none of the three */
+int ksml_vm_set_thp_mode(struct ksml *ksm, int mode);
+int ksml_vm_get_thp_mode(struct ksml *ksm);
 
 int ksml_mm_create(struct ksml *ksm, struct ksml_mm **out);
 /* fork: the child shares private frames COW; KSM fork hook as the kernel's */
@@ -99,6 +115,8 @@ struct ksml_page_info {
 	unsigned long pfn;
 	int nid;
 	long mapcount;
+	bool thp;	 /* a subpage of a large folio */
+	bool pmd_mapped; /* mapped here by a PMD entry (AnonHugePages) */
 };
 int ksml_vm_page_info(struct ksml_mm *mm, unsigned long addr,
 		      struct ksml_page_info *info);

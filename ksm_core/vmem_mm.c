@@ -90,12 +90,17 @@ static int split_vma(struct ksml_mm *mm, struct ksml_vma *vma,
 	n = ksml_plat_zalloc(sizeof(*n));
 	if (!n)
 		return -KSML_ENOMEM;
+	/* vma_adjust_trans_huge: a PMD cannot straddle two VMAs */
+	if (addr & ~KSML_HPAGE_PMD_MASK) {
+		ksml_plat_spin_lock(&mm->page_table_lock);
+		ksml_split_huge_pmd(mm, addr);
+		ksml_plat_spin_unlock(&mm->page_table_lock);
+	}
 	*n = *vma;
 	n->vm_start = addr;
 	vma->vm_end = addr;
 	n->vm_next = vma->vm_next;
 	vma->vm_next = n;
-	(void)mm;
 	return 0;
 }
 
@@ -105,6 +110,11 @@ static void zap_range(struct ksml_mm *mm, unsigned long start,
 	unsigned long addr;
 
 	ksml_plat_spin_lock(&mm->page_table_lock);
+	/* a zap of part of a PMD-mapped THP splits the PMD (zap_huge_pmd) */
+	if (start & ~KSML_HPAGE_PMD_MASK)
+		ksml_split_huge_pmd(mm, start);
+	if (end & ~KSML_HPAGE_PMD_MASK)
+		ksml_split_huge_pmd(mm, end);
 	ksml_for_each_present_pte(mm, addr, start, end)
 		ksml_zap_pte(mm, ksml_pte_lookup(mm, addr));
 	ksml_plat_spin_unlock(&mm->page_table_lock);
@@ -254,6 +264,31 @@ int ksml_vm_munmap(struct ksml_mm *mm, unsigned long addr, unsigned long len)
 	return err;
 }
 
+/* split every large folio mapped in [start, end); mmap_lock held */
+static int split_folios(struct ksml_mm *mm, unsigned long start,
+			unsigned long end)
+{
+	unsigned long a = start;
+	int err = 0;
+
+	while (!err && a < end) {
+		struct ksml_frame *f = ksml_follow_next_anon_page(mm, &a, end);
+
+		if (!f) {
+			a += KSML_PAGE_SIZE; /* a zero page, or end */
+			continue;
+		}
+		if (folio_test_large(f)) {
+			ksml_frame_lock(f);
+			err = ksml_split_folio(mm->ksm, f);
+			ksml_bit_unlock(&f->lock);
+		}
+		ksml_frame_put(mm->ksm, f);
+		a += KSML_PAGE_SIZE;
+	}
+	return err;
+}
+
 int ksml_vm_mremap(struct ksml_mm *mm, unsigned long old_addr,
 		   unsigned long old_len, unsigned long new_len,
 		   unsigned long new_addr)
@@ -287,6 +322,14 @@ int ksml_vm_mremap(struct ksml_mm *mm, unsigned long old_addr,
 		if (err)
 			goto out;
 	}
+	/*
+	 * A large folio stays at the address it was faulted at (its rmap, see
+	 * struct ksml_folio): one that moves is split first.  The kernel moves
+	 * an aligned PMD whole instead; the content is the same either way.
+	 */
+	err = split_folios(mm, old_addr, old_addr + old_len);
+	if (err)
+		goto out;
 	err = do_munmap(mm, new_addr, new_addr + new_len);
 	if (err)
 		goto out;
@@ -333,6 +376,123 @@ out:
 
 /* ----------------------------------------------------------------- faults */
 
+/* ---------------------------------------------------------------- THP */
+
+int ksml_vm_set_thp_mode(struct ksml *ksm, int mode)
+{
+	if (mode != KSML_THP_NEVER && mode != KSML_THP_MADVISE &&
+	    mode != KSML_THP_ALWAYS)
+		return -KSML_EINVAL;
+	KSML_WRITE_ONCE(ksm->vm.thp_mode, mode);
+	return 0;
+}
+
+int ksml_vm_get_thp_mode(struct ksml *ksm)
+{
+	return KSML_READ_ONCE(ksm->vm.thp_mode);
+}
+
+/* thp_vma_allowable_order for the PMD order, anonymous memory */
+static bool vma_thp_allowed(struct ksml_vma *vma, unsigned long haddr)
+{
+	int mode = KSML_READ_ONCE(vma->vm_mm->ksm->vm.thp_mode);
+
+	if (vma->vm_flags & (KSML_VM_SHARED | KSML_VM_HUGETLB |
+			     KSML_VM_SPECIAL | KSML_VM_NOHUGEPAGE))
+		return false;
+	if (haddr < vma->vm_start || haddr + KSML_HPAGE_PMD_SIZE > vma->vm_end)
+		return false;
+	return mode == KSML_THP_ALWAYS ||
+	       (mode == KSML_THP_MADVISE && (vma->vm_flags & KSML_VM_HUGEPAGE));
+}
+
+/*
+ * do_huge_pmd_anonymous_page: with no page table under the PMD yet (all
+ * 512 entries empty), map a zero-filled THP by the PMD.  Returns 1 if it
+ * did, 0 to fall back to a small page (also when the allocation fails, as
+ * the kernel falls back).  Page table lock held.
+ */
+static int do_huge_pmd_anonymous_page(struct ksml_mm *mm, struct ksml_vma *vma,
+				      unsigned long addr, struct ksml_pte *pte)
+{
+	unsigned long haddr = addr & KSML_HPAGE_PMD_MASK;
+	struct ksml_pte *pt = pte - ((addr - haddr) >> KSML_PAGE_SHIFT);
+	uint32_t wr = (vma->vm_flags & KSML_VM_WRITE) ? KSML_PTE_WRITE : 0;
+	int nid = vma->policy_nid >= 0 ? vma->policy_nid : 0;
+	struct ksml_folio *folio;
+	unsigned int i;
+
+	if (!vma_thp_allowed(vma, haddr))
+		return 0;
+	for (i = 0; i < KSML_HPAGE_PMD_NR; i++)
+		if (pt[i].flags)
+			return 0;
+	folio = ksml_plat_zalloc(sizeof(*folio));
+	if (!folio)
+		return 0;
+	folio->addr = haddr;
+	for (i = 0; i < KSML_HPAGE_PMD_NR; i++) {
+		struct ksml_frame *f = ksml_frame_alloc(mm->ksm, nid);
+
+		if (!f)
+			break;
+		ksml_plat_mem_set(ksml_plat_page_map(f->page), 0,
+				  KSML_PAGE_SIZE);
+		f->mapcount = 1;
+		f->folio_idx = i;
+		folio->page[i] = f;
+	}
+	if (i < KSML_HPAGE_PMD_NR) {
+		while (i--)
+			ksml_frame_put(mm->ksm, folio->page[i]);
+		ksml_plat_free(folio);
+		return 0;
+	}
+	folio->nr_pages = KSML_HPAGE_PMD_NR;
+	ksml_plat_spin_lock(&mm->ksm->vm.lock);
+	for (i = 0; i < KSML_HPAGE_PMD_NR; i++)
+		folio->page[i]->folio = folio;
+	ksml_plat_spin_unlock(&mm->ksm->vm.lock);
+	KSML_WRITE_ONCE(vma->anon_vma, true);
+	for (i = 0; i < KSML_HPAGE_PMD_NR; i++) {
+		pt[i].frame = folio->page[i];
+		KSML_WRITE_ONCE(pt[i].flags, KSML_PTE_PRESENT | KSML_PTE_EXCL |
+						     KSML_PTE_HUGE | wr);
+	}
+	return 1;
+}
+
+/*
+ * do_huge_pmd_wp_page: a write to a write-protected PMD-mapped THP reuses
+ * the whole PMD when the folio is this mapping's alone, else splits the
+ * PMD and leaves the write to the PTE fault (which copies one subpage).
+ * Returns 1 if reused.  Page table lock held.
+ */
+static int do_huge_pmd_wp_page(struct ksml_mm *mm, struct ksml_vma *vma,
+			       unsigned long addr)
+{
+	unsigned long haddr = addr & KSML_HPAGE_PMD_MASK;
+	struct ksml_pte *pt = ksml_pte_lookup(mm, haddr);
+	uint32_t wr = (vma->vm_flags & KSML_VM_WRITE) ? KSML_PTE_WRITE : 0;
+	unsigned int i;
+
+	for (i = 0; wr && i < KSML_HPAGE_PMD_NR; i++) {
+		struct ksml_frame *f = pt[i].frame;
+
+		if (ksml_atomic_read(&f->refcount) != 1 ||
+		    ksml_atomic_read(&f->mapcount) != 1)
+			break;
+	}
+	if (wr && i == KSML_HPAGE_PMD_NR) {
+		for (i = 0; i < KSML_HPAGE_PMD_NR; i++)
+			KSML_WRITE_ONCE(pt[i].flags,
+					pt[i].flags | KSML_PTE_EXCL | wr);
+		return 1;
+	}
+	ksml_split_huge_pmd(mm, haddr);
+	return 0;
+}
+
 /*
  * Make the PTE at addr present and writable by this mm alone (the write
  * fault, and with force the KSML_FOLL_FORCE write of ptrace that unshares but
@@ -349,6 +509,14 @@ static int handle_write_fault(struct ksml_mm *mm, struct ksml_vma *vma,
 
 	if (!wr && !force)
 		return -KSML_EFAULT;
+	if (!(fl & KSML_PTE_PRESENT) && wr &&
+	    do_huge_pmd_anonymous_page(mm, vma, addr, pte))
+		return 0;
+	if ((fl & KSML_PTE_HUGE) && !(fl & KSML_PTE_WRITE) && wr) {
+		if (do_huge_pmd_wp_page(mm, vma, addr))
+			return 0;
+		fl = pte->flags;
+	}
 	if (!(fl & KSML_PTE_PRESENT)) {
 		f = ksml_frame_alloc(mm->ksm,
 				     vma->policy_nid >= 0 ? vma->policy_nid : 0);
@@ -499,9 +667,12 @@ int ksml_vm_madvise(struct ksml_mm *mm, unsigned long addr, unsigned long len,
 		return len ? -KSML_EINVAL : 0;
 	end = addr + len;
 	if (advice != KSML_MADV_MERGEABLE && advice != KSML_MADV_UNMERGEABLE &&
-	    advice != KSML_MADV_DONTNEED)
+	    advice != KSML_MADV_DONTNEED && advice != KSML_MADV_HUGEPAGE &&
+	    advice != KSML_MADV_NOHUGEPAGE)
 		return -KSML_EINVAL;
-	if (advice != KSML_MADV_DONTNEED && mm->ksm->cfg.no_config_ksm)
+	if ((advice == KSML_MADV_MERGEABLE ||
+	     advice == KSML_MADV_UNMERGEABLE) &&
+	    mm->ksm->cfg.no_config_ksm)
 		return -KSML_EINVAL;
 
 	ksml_plat_down_write(&mm->mmap_lock);
@@ -533,7 +704,14 @@ int ksml_vm_madvise(struct ksml_mm *mm, unsigned long addr, unsigned long len,
 			continue;
 		}
 		nf = vma->vm_flags;
-		err = ksml_madvise(vma, s, e, advice, &nf);
+		if (advice == KSML_MADV_HUGEPAGE)
+			/* hugepage_madvise; THPs already there stay as they are
+			 */
+			nf = (nf & ~KSML_VM_NOHUGEPAGE) | KSML_VM_HUGEPAGE;
+		else if (advice == KSML_MADV_NOHUGEPAGE)
+			nf = (nf & ~KSML_VM_HUGEPAGE) | KSML_VM_NOHUGEPAGE;
+		else
+			err = ksml_madvise(vma, s, e, advice, &nf);
 		if (err)
 			break;
 		if (nf != vma->vm_flags) {
@@ -669,6 +847,16 @@ int ksml_vm_migrate(struct ksml_mm *mm, unsigned long addr, int nid)
 		ksml_frame_put(ksm, old);
 		return 0;
 	}
+	/* the model migrates order-0 pages: a THP is split first */
+	if (folio_test_large(old)) {
+		ksml_frame_lock(old);
+		err = ksml_split_folio(ksm, old);
+		ksml_bit_unlock(&old->lock);
+		if (err) {
+			ksml_frame_put(ksm, old);
+			return err;
+		}
+	}
 	f = ksml_frame_alloc(ksm, nid);
 	if (!f) {
 		ksml_frame_put(ksm, old);
@@ -777,6 +965,8 @@ int ksml_vm_page_info(struct ksml_mm *mm, unsigned long addr,
 		info->pfn = f->pfn;
 		info->nid = f->nid;
 		info->mapcount = ksml_atomic_read(&f->mapcount);
+		info->thp = !info->zero && folio_test_large(f);
+		info->pmd_mapped = !!(pte->flags & KSML_PTE_HUGE);
 	}
 	ksml_plat_spin_unlock(&mm->page_table_lock);
 	ksml_plat_up_read(&mm->mmap_lock);
@@ -798,6 +988,22 @@ static int copy_page_range(struct ksml_mm *dst, struct ksml_mm *src,
 
 		if (!d)
 			return -KSML_ENOMEM;
+		/*
+		 * copy_huge_pmd shares the PMD write-protected, unless the
+		 * folio may be pinned: then it splits the PMD and copies the
+		 * pinned subpages as the PTE path does.
+		 */
+		if ((s->flags & KSML_PTE_HUGE) && !(a & ~KSML_HPAGE_PMD_MASK) &&
+		    !(vma->vm_flags & KSML_VM_SHARED)) {
+			const struct ksml_pte *pt = s;
+			unsigned int i;
+
+			for (i = 0; i < KSML_HPAGE_PMD_NR; i++)
+				if (ksml_atomic_read(&pt[i].frame->pincount))
+					break;
+			if (i < KSML_HPAGE_PMD_NR)
+				ksml_split_huge_pmd(src, a);
+		}
 		if (s->flags & KSML_PTE_ZERO) {
 			*d = *s; /* a KSM zero PTE stays one (dirty) */
 			if (s->flags & KSML_PTE_DIRTY)
@@ -923,6 +1129,7 @@ int ksml_mm_get_stat(struct ksml_mm *mm, struct ksml_mm_stat *st)
 	st->ksm_merge_any = !!(KSML_READ_ONCE(mm->flags) & KSML_MMF_VM_MERGE_ANY);
 	st->ksm_mergeable = false;
 	st->ksm_kb = 0;
+	st->anon_huge_kb = 0;
 	ksml_plat_down_read(&mm->mmap_lock);
 	for (vma = mm->mmap; vma; vma = vma->vm_next) {
 		unsigned long a;
@@ -937,6 +1144,8 @@ int ksml_mm_get_stat(struct ksml_mm *mm, struct ksml_mm_stat *st)
 			if (!(pte->flags & KSML_PTE_ZERO) &&
 			    KSML_READ_ONCE(pte->frame->ksm))
 				st->ksm_kb += KSML_PAGE_SIZE / 1024;
+			if (pte->flags & KSML_PTE_HUGE)
+				st->anon_huge_kb += KSML_PAGE_SIZE / 1024;
 		}
 		ksml_plat_spin_unlock(&mm->page_table_lock);
 	}

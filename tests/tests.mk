@@ -15,4 +15,8 @@ $(B)/tests/test_fidelity: tests/test_fidelity.c tests/test_helpers.h $(LIB_ASAN)
 	@mkdir -p $(dir $@)
 	$(CLANG) $(CFLAGS_ASAN) -Wno-declaration-after-statement -Wframe-larger-than=131072 $< $(LIB_ASAN) $(TEST_LIBS) -o $@
 
-TEST_BUILD += $(B)/tests/test_core $(B)/tests/test_threads $(B)/tests/test_fidelity $(LIB_A) $(LIB_SO)
+$(B)/tests/test_thp: tests/test_thp.c tests/test_helpers.h $(LIB_ASAN)
+	@mkdir -p $(dir $@)
+	$(CLANG) $(CFLAGS_ASAN) -Wno-declaration-after-statement -Wframe-larger-than=131072 $< $(LIB_ASAN) $(TEST_LIBS) -o $@
+
+TEST_BUILD += $(B)/tests/test_thp $(B)/tests/test_core $(B)/tests/test_threads $(B)/tests/test_fidelity $(LIB_A) $(LIB_SO)

@@ -10,5 +10,9 @@ for c in faithful portable model; do
 	echo "== $c"
 	echo "$out" | tail -3
 	n=$(grep -oE 'PASSED  \] [0-9]+' <<<"$out" | grep -oE '[0-9]+$')
+	# transparent huge pages in vmem, and KSM on them (harness/THP.md)
+	out=$(KSML_TEST_CONFIG=$c build/tests/test_thp 2>&1) || { echo "== $c thp"; echo "$out"; exit 1; }
+	echo "$out" | tail -1
+	n=$((n + $(grep -oE 'PASSED  \] [0-9]+' <<<"$out" | grep -oE '[0-9]+$')))
 done
 echo "SUMMARY: core unit tests: $n passed under ASan+UBSan+LSan, in each of the faithful, portable and model configurations"
