@@ -355,12 +355,19 @@ __attribute__((noinline)) FW_FN bool fc_breach(struct ksml *ksm, unsigned int ki
 			fc_expect_breach(ksm, "tree node filed under its nid", "tree node nid");
 			node->nid--;
 		} else if (kind % FC_NR == FC_TREE_KEY) {
+			uint64_t key, k;
+
 			if (!ksm->index->stable_filed)
 				return false;
-			node->key ^= 1;
+			key = k = node->key;
+			/* a key of another bucket (they differ in bit 0 of the hash) */
+			do
+				k++;
+			while (!((ksml_index_hash(k, node->nid) ^ ksml_index_hash(key, node->nid)) & 1));
+			node->key = k;
 			fc_expect_breach(ksm, "tree node found where the index files it",
 					 "tree node key");
-			node->key ^= 1;
+			node->key = key;
 		} else {
 			node->chain = node;
 			fc_expect_breach(ksm, "regular node has no chain", "regular node chain");
