@@ -71,8 +71,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 		fw_decode(&fd, &op, true);
 		fw_exec(&w, &op);
-		if (op.kind == FW_READ_INFO && op.x == 3)
-			fc_breach(ksm, op.page + 16u * op.reg, op.mm);
+		if (op.kind == FW_READ_INFO && op.x == 3 &&
+		    !fc_breach(ksm, op.page + 16u * op.reg, op.mm) && fw_tracing())
+			fprintf(stderr, "   checker test %u: nothing to break here (scanning %d)\n",
+				(op.page + 16u * op.reg) % FC_NR, fc_scanning(ksm));
 		/* a scan or a global change may touch any page: check them all */
 		if (op.kind >= FW_KNOB || op.kind == FW_MM_FORK || op.kind == FW_MM_EXIT)
 			fw_verify(&w);
