@@ -6,8 +6,12 @@
  * Failure: a page that does not read back its last write, a pinned page
  * that became KSM, ksml_check_invariants() != 0 or any KSML_WARN_ON after
  * any step, a knob oracle broken, or allocations leaked by ksml_destroy.
+ * A read_info with x == 3 also tests the checker: it breaks one thing
+ * the checker checks, requires it to report exactly that, and repairs it
+ * (fuzz_checker.h); the check after the op proves the repair.
  */
 #include "fuzz_world.h"
+#include "fuzz_checker.h"
 
 #define MAX_OPS 256
 
@@ -67,6 +71,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 		fw_decode(&fd, &op, true);
 		fw_exec(&w, &op);
+		if (op.kind == FW_READ_INFO && op.x == 3 &&
+		    !fc_breach(ksm, op.page + 16u * op.reg, op.mm) && fw_tracing())
+			fprintf(stderr, "   checker test %u: nothing to break here (scanning %d)\n",
+				(op.page + 16u * op.reg) % FC_NR, fc_scanning(ksm));
 		/* a scan or a global change may touch any page: check them all */
 		if (op.kind >= FW_KNOB || op.kind == FW_MM_FORK || op.kind == FW_MM_EXIT)
 			fw_verify(&w);

@@ -197,7 +197,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	uint8_t *buf, *want;
 	long allocs, warns;
 	int nr_mm, phases, ph, i, p, err;
-	bool use_zero, across;
+	enum ksml_profile profile;
+	bool use_zero, across, leave_mm;
 
 	ksml_fuzz_data_init(&fd, data, size);
 	clk.now_ns = 1000000000ull;
@@ -206,8 +207,22 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	cfg.ops = &ops;
 	cfg.max_frames = 1024;
 	/* the named configuration: faithful, portable or model */
-	ksml_config_profile(&cfg,
-			    (enum ksml_profile)ksml_fuzz_range(&fd, 0, 2));
+	profile = (enum ksml_profile)ksml_fuzz_range(&fd, 0, 2);
+	ksml_config_profile(&cfg, profile);
+	/* its name parses back to it; no other name or number is a profile */
+	{
+		const char *name = ksml_profile_name(profile);
+		enum ksml_profile back = KSML_NR_PROFILES;
+
+		if (!name || ksml_profile_parse(name, &back) != 0 || back != profile)
+			fw_fail("profile %d: name %s does not parse back", (int)profile,
+				name ? name : "(none)");
+		if (ksml_profile_name(KSML_NR_PROFILES) ||
+		    ksml_profile_parse("fa", &back) != -KSML_EINVAL ||
+		    ksml_profile_parse("faithfully", &back) != -KSML_EINVAL ||
+		    ksml_profile_parse("", &back) != -KSML_EINVAL)
+			fw_fail("a name that is no profile's was taken for one");
+	}
 	nr_mm = (int)ksml_fuzz_range(&fd, 1, MAX_MM);
 	phases = (int)ksml_fuzz_range(&fd, 1, MAX_PHASES);
 	use_zero = ksml_fuzz_range(&fd, 0, 3) == 0;
@@ -219,6 +234,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	allocs = ksml_plat_live_allocs();
 	warns = ksml_warn_count();
+	{
+		/* an index mode that does not exist is refused, nothing allocated */
+		struct ksml_config bad = cfg;
+
+		bad.index_mode = (enum ksml_index_mode)(KSML_INDEX_HASH + 1);
+		if (ksml_init(&ksm, &bad) != -KSML_EINVAL ||
+		    ksml_plat_live_allocs() != allocs)
+			fw_fail("ksml_init took an unknown index mode");
+		ksml_destroy(NULL); /* as free(NULL) */
+	}
 	err = ksml_init(&ksm, &cfg);
 	if (err)
 		fw_fail("ksml_init failed: %d", err);
@@ -425,9 +450,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		fw_check_core(ksm, warns, "after the child exited");
 	}
 
-	for (i = 0; i < nr_mm; i++)
+	/*
+	 * Sometimes the first mm stays alive into ksml_destroy, as a process
+	 * still running at module exit: destroy must exit it, leak nothing.
+	 */
+	leave_mm = ksml_fuzz_bool(&fd);
+	for (i = leave_mm ? 1 : 0; i < nr_mm; i++)
 		ksml_mm_exit(mms[i].mm);
-	fw_check_core(ksm, warns, "after every mm exited");
+	fw_check_core(ksm, warns, leave_mm ? "with one mm left" : "after every mm exited");
 	ksml_destroy(ksm);
 	free(buf);
 	free(want);

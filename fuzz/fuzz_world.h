@@ -581,6 +581,48 @@ static const char *const fw_knob_values[32] __attribute__((unused)) = {
 	"scan-time\n",
 };
 
+/*
+ * Text that no writable knob accepts, whatever it parses (unsigned, int,
+ * bool, "none"/"scan-time"): a sign or an 'o' alone, an overflow of 64
+ * bits, an int below INT_MIN, a bare newline.  Each must be refused and
+ * leave the knob's value as it was; unknown names, a NULL buffer and out
+ * of range indices are refused too.
+ */
+static const char *const fw_knob_garbage_values[] __attribute__((unused)) = {
+	"+", "-", "o", "oz", "-x", "\n", "99999999999999999999", "-2147483649",
+};
+
+FW_FN void fw_knob_garbage(struct fw_world *w, const struct ksml_knob_info *ki)
+{
+	char was[64], now[64];
+	unsigned int i;
+	int rc;
+
+	if (ksml_knob_write(w->ksm, "no_such_knob", "1", 1) != -KSML_ENOENT ||
+	    ksml_knob_read(w->ksm, "no_such_knob", was, sizeof(was)) != -KSML_ENOENT ||
+	    ksml_knob_write(w->ksm, NULL, "1", 1) != -KSML_ENOENT)
+		fw_fail("a knob that does not exist was not refused with ENOENT");
+	if (ksml_knob_at(-1) || ksml_knob_at(ksml_knob_count()))
+		fw_fail("ksml_knob_at gave a knob for an index out of range");
+	if (!ki->writable)
+		return;
+	if (ksml_knob_write(w->ksm, ki->name, NULL, 1) != -KSML_EINVAL)
+		fw_fail("knob %s: a NULL buffer was not refused with EINVAL", ki->name);
+	if (ksml_knob_read(w->ksm, ki->name, was, sizeof(was)) <= 0)
+		fw_fail("knob %s cannot be read", ki->name);
+	for (i = 0; i < sizeof(fw_knob_garbage_values) / sizeof(fw_knob_garbage_values[0]); i++) {
+		const char *g = fw_knob_garbage_values[i];
+
+		rc = ksml_knob_write(w->ksm, ki->name, g, strlen(g));
+		if (rc >= 0)
+			fw_fail("knob %s accepted \"%s\"", ki->name, g);
+		if (!w->concurrent && (ksml_knob_read(w->ksm, ki->name, now, sizeof(now)) <= 0 ||
+				       strcmp(was, now)))
+			fw_fail("knob %s changed from %s to %s on a refused write of \"%s\"",
+				ki->name, was, now, g);
+	}
+}
+
 FW_FN void fw_do_knob(struct fw_world *w, const struct fw_op *op)
 {
 	int nk = ksml_knob_count();
@@ -616,6 +658,78 @@ FW_FN void fw_do_knob(struct fw_world *w, const struct fw_op *op)
 	    ksml_knob_read(w->ksm, ki->name, now, sizeof(now)) > 0 && strcmp(old, now))
 		fw_fail("%s changed from %s to %s while pages_shared = %lu", ki->name, old,
 			now, before.pages_shared);
+	fw_knob_garbage(w, ki);
+}
+
+/*
+ * Calls the memory API must refuse, and how (as the kernel's mmap, munmap,
+ * mremap, madvise, migrate_pages): zero or unaligned lengths and
+ * addresses, no mapping type, a node that does not exist, an address
+ * beyond the VA space, MAP_FIXED_NOREPLACE over a mapping, an mremap onto
+ * itself or from nothing, an unknown advice.  Each leaves everything as it
+ * was (the verify after the op checks the region).  An allocation the
+ * call makes before its check may fail when a failure is injected.
+ */
+FW_FN void fw_expect_err(struct fw_world *w, int got, int want, const char *what)
+{
+	if (got == want)
+		return;
+	if (got == -KSML_ENOMEM && __atomic_load_n(&fw_fail_injected, __ATOMIC_RELAXED))
+		return;
+	fw_fail("actor %d: %s returned %d, want %d", w->id, what, got, want);
+}
+
+FW_FN void fw_probe_refused(struct fw_world *w, struct fw_mm *fm, int r)
+{
+	const struct fw_region *reg = &fm->reg[r];
+	const unsigned int anon = KSML_MAP_PRIVATE | KSML_MAP_ANONYMOUS;
+	const unsigned long ps = KSML_PAGE_SIZE, base = fw_region_addr(w, r, false);
+	/* never mapped: between the region's place and its mremap place */
+	const unsigned long hole = base + 0x4000000ul, far = ~0ul & ~(ps - 1);
+	unsigned long out = 0;
+	char b[8];
+
+	fw_expect_err(w, ksml_vm_mmap(fm->mm, hole, 0, anon | KSML_MAP_FIXED, &out),
+		      -KSML_EINVAL, "mmap of length 0");
+	fw_expect_err(w, ksml_vm_mmap(fm->mm, hole, ps, KSML_MAP_ANONYMOUS | KSML_MAP_FIXED, &out),
+		      -KSML_EINVAL, "mmap neither shared nor private");
+	fw_expect_err(w, ksml_vm_mmap(fm->mm, hole, ps,
+				      anon | KSML_MAP_FIXED | KSML_MAP_NODE(w->nr_nodes), &out),
+		      -KSML_EINVAL, "mmap on a node that does not exist");
+	fw_expect_err(w, ksml_vm_mmap(fm->mm, hole + 1, ps, anon | KSML_MAP_FIXED, &out),
+		      -KSML_EINVAL, "mmap MAP_FIXED at an unaligned address");
+	fw_expect_err(w, ksml_vm_mmap(fm->mm, far, 2 * ps, anon | KSML_MAP_FIXED, &out),
+		      -KSML_EINVAL, "mmap MAP_FIXED beyond the VA space");
+	if (reg->used && !reg->at_alt && reg->pg[0].mapped &&
+	    !__atomic_load_n(&fw_fail_injected, __ATOMIC_RELAXED))
+		fw_expect_err(w, ksml_vm_mmap(fm->mm, base, ps, anon | KSML_MAP_FIXED_NOREPLACE,
+					      &out),
+			      -KSML_EEXIST, "mmap MAP_FIXED_NOREPLACE over a mapping");
+	fw_expect_err(w, ksml_vm_munmap(fm->mm, hole + 1, ps), -KSML_EINVAL,
+		      "munmap at an unaligned address");
+	fw_expect_err(w, ksml_vm_munmap(fm->mm, hole, 0), -KSML_EINVAL, "munmap of length 0");
+	fw_expect_err(w, ksml_vm_mremap(fm->mm, hole + 1, ps, ps, hole + 2 * ps), -KSML_EINVAL,
+		      "mremap from an unaligned address");
+	fw_expect_err(w, ksml_vm_mremap(fm->mm, hole, 2 * ps, 2 * ps, hole + ps), -KSML_EINVAL,
+		      "mremap onto an overlapping range");
+	fw_expect_err(w, ksml_vm_mremap(fm->mm, hole, ps, ps, hole + 4 * ps), -KSML_EFAULT,
+		      "mremap of an unmapped range");
+	fw_expect_err(w, ksml_vm_madvise(fm->mm, hole + 1, ps, KSML_MADV_MERGEABLE),
+		      -KSML_EINVAL, "madvise at an unaligned address");
+	fw_expect_err(w, ksml_vm_madvise(fm->mm, hole, 0, KSML_MADV_MERGEABLE), 0,
+		      "madvise of length 0");
+	fw_expect_err(w, ksml_vm_madvise(fm->mm, far, 2 * ps, KSML_MADV_MERGEABLE),
+		      -KSML_EINVAL, "madvise beyond the VA space");
+	fw_expect_err(w, ksml_vm_madvise(fm->mm, hole, ps, 12345), -KSML_EINVAL,
+		      "madvise with an unknown advice");
+	fw_expect_err(w, ksml_vm_migrate(fm->mm, base, -1), -KSML_EINVAL,
+		      "migrate to node -1");
+	fw_expect_err(w, ksml_vm_migrate(fm->mm, base, w->nr_nodes), -KSML_EINVAL,
+		      "migrate to a node that does not exist");
+	fw_expect_err(w, ksml_vm_read(fm->mm, far, b, sizeof(b)), -KSML_EFAULT,
+		      "read beyond the VA space");
+	fw_expect_err(w, ksml_vm_write(fm->mm, hole, b, sizeof(b)), -KSML_EFAULT,
+		      "write to an unmapped address");
 }
 
 FW_FN void fw_exec_op(struct fw_world *w, const struct fw_op *op)
@@ -743,6 +857,8 @@ FW_FN void fw_exec_op(struct fw_world *w, const struct fw_op *op)
 			fw_fail("ksml_mm_get_stat failed");
 		if (!w->concurrent && ksml_vm_frames_in_use(w->ksm) == 0 && st.ksm_rmap_items)
 			fw_fail("rmap_items of mm%d but no frame in use", m);
+		if (op->x == 2)
+			fw_probe_refused(w, fm, r);
 		if (!reg->used || op->page >= reg->npages)
 			break;
 		err = ksml_vm_page_info(fm->mm, fw_page_addr(w, r, reg, op->page), &info);
@@ -772,21 +888,38 @@ FW_FN void fw_exec_op(struct fw_world *w, const struct fw_op *op)
 		w->fail_armed = 2; /* this op and the next */
 		break;
 	case FW_HOTPLUG: {
-		/* a range no frame has: the walk runs, removes nothing */
-		unsigned long start = 1ul << 40;
+		/*
+		 * A range no frame has (the walk runs, removes nothing), or for
+		 * mm 2 one of the first 3 x 512 frames: the stable nodes of
+		 * their KSM pages go, the pages stay mapped read-only with
+		 * their contents (they break on write), as the verify checks.
+		 * Only alone: the kernel offlines memory whose pages were
+		 * migrated away first, the model's pages stay mapped, so no
+		 * other actor may be using them meanwhile.
+		 */
+		bool real = op->mm == 2 && !w->concurrent;
+		unsigned long start = real ? (unsigned long)op->reg * 512 : 1ul << 40;
+		unsigned long nr = real ? 512 : 16;
+
+		/* notifications no state accepts */
+		if (ksml_memory_notify(w->ksm, KSML_MEM_OFFLINE, start, 0) != -KSML_EINVAL ||
+		    ksml_memory_notify(w->ksm, KSML_MEM_OFFLINE, ~0ul - 8, 16) != -KSML_EINVAL ||
+		    ksml_memory_notify(w->ksm, (enum ksml_mem_action)7, start, 16) != -KSML_EINVAL)
+			fw_fail("a memory notification of no pages, of a range that wraps, or "
+				"of no known action was not refused");
 
 		if (op->x == 0) {
-			ksml_memory_notify(w->ksm, KSML_MEM_GOING_OFFLINE, start, 16);
-			ksml_memory_notify(w->ksm, KSML_MEM_CANCEL_OFFLINE, start, 16);
+			ksml_memory_notify(w->ksm, KSML_MEM_GOING_OFFLINE, start, nr);
+			ksml_memory_notify(w->ksm, KSML_MEM_CANCEL_OFFLINE, start, nr);
 		} else if (op->x == 1) {
-			ksml_memory_notify(w->ksm, KSML_MEM_GOING_OFFLINE, start, 16);
-			err = ksml_memory_notify(w->ksm, KSML_MEM_OFFLINE, start, 16);
+			ksml_memory_notify(w->ksm, KSML_MEM_GOING_OFFLINE, start, nr);
+			err = ksml_memory_notify(w->ksm, KSML_MEM_OFFLINE, start, nr);
 			if (err)
 				fw_fail("MEM_OFFLINE after GOING_OFFLINE failed: %d", err);
 		} else if (op->x == 2) {
-			ksml_memory_notify(w->ksm, KSML_MEM_OFFLINE, start, 16);
+			ksml_memory_notify(w->ksm, KSML_MEM_OFFLINE, start, nr);
 		} else {
-			ksml_memory_notify(w->ksm, KSML_MEM_CANCEL_OFFLINE, start, 16);
+			ksml_memory_notify(w->ksm, KSML_MEM_CANCEL_OFFLINE, start, nr);
 		}
 		break;
 	}
