@@ -906,9 +906,15 @@ static const struct option exec_opts[] = {
 	{ NULL, 0, NULL, 0 },
 };
 
+/* install.mk: the shim's directory relative to an installed ksmlab's */
+#ifndef KSML_PRELOAD_REL
+#define KSML_PRELOAD_REL "../lib/ksmlab"
+#endif
+
+/* the shim next to ksmlab (the build tree), else where install put it */
 static void shim_path(char *buf, size_t size)
 {
-	char exe[PATH_MAX - 32];
+	char exe[PATH_MAX - 64];
 	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
 	char *slash;
 
@@ -919,6 +925,8 @@ static void shim_path(char *buf, size_t size)
 	if (slash)
 		*slash = 0;
 	snprintf(buf, size, "%s/libksm_preload.so", exe);
+	if (access(buf, R_OK))
+		snprintf(buf, size, "%s/" KSML_PRELOAD_REL "/libksm_preload.so", exe);
 }
 
 static int cmd_exec(int argc, char **argv)
@@ -944,6 +952,8 @@ static int cmd_exec(int argc, char **argv)
 			break;
 		case 'h':
 			fputs(usage_exec, stdout);
+			shim_path(shim, sizeof(shim));
+			printf("  The shim: %s\n", shim);
 			return 0;
 		default:
 			fputs(usage_exec, stderr);
