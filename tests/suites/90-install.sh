@@ -6,7 +6,9 @@
 # the public API; it includes every installed header and nothing else; the
 # installed ksmlab runs a shipped workload on ref and finds its LD_PRELOAD
 # shim; both man pages render without a groff warning and name every
-# command of `ksmlab --help`; `make uninstall` leaves no file behind.
+# command of `ksmlab --help`; the bash completion offers every command and
+# exactly the options of each command's --help; `make uninstall` leaves
+# no file behind.
 set -u
 cd "$(dirname "$0")/../.."
 . harness/tests/lib.sh
@@ -96,10 +98,44 @@ for c in $cmds; do
 done
 echo "ok ksmlab(1) describes every command of --help: $(echo $cmds)"
 
+# bash completion, generated from the command table of --help: it
+# offers every command of --help, and each command's options are exactly
+# those its own --help names, each described in ksmlab(1)
+comp=$root/share/bash-completion/completions/ksmlab
+[ -f "$comp" ] || fail "bash completion not installed"
+bash -n "$comp" || fail "bash completion: syntax error"
+# shellcheck disable=SC2016
+compcmds=$(bash -c 'source "$1"; COMP_WORDS=(ksmlab ""); COMP_CWORD=1; _ksmlab; echo "${COMPREPLY[*]}"' _ "$comp")
+for c in $cmds; do
+	grep -qw -- "$c" <<<"$compcmds" || fail "completion does not offer the command '$c' ($compcmds)"
+done
+nopt=0
+for c in $cmds; do
+	# shellcheck disable=SC2016
+	copts=$(bash -c 'source "$1"; COMP_WORDS=(ksmlab "$2" -); COMP_CWORD=2; _ksmlab; echo "${COMPREPLY[*]}"' _ "$comp" "$c")
+	hopts=$("$root/bin/ksmlab" "$c" --help | grep -oE '(^|[] [(|])(-[a-z]|--[a-z][a-z-]+)\b' | grep -oE -- '-.*' | sort -u)
+	for o in $copts; do
+		[ "$o" = --help ] && continue
+		grep -qx -- "$o" <<<"$hopts" || fail "completion offers $c $o, which ksmlab $c --help does not name"
+		grep -qF -- "$o" <<<"$text" || fail "ksmlab(1) does not describe $c $o"
+		nopt=$((nopt + 1))
+	done
+	for o in $hopts; do
+		[ "$o" = --help ] && continue
+		grep -qw -- "$o" <<<"$copts" || fail "ksmlab $c --help names $o, which the completion does not offer"
+	done
+done
+for o in --version --completion; do
+	grep -qw -- "$o" <<<"$compcmds" || fail "completion does not offer $o"
+	grep -qF -- "$o" <<<"$text" || fail "ksmlab(1) does not describe $o"
+done
+[ "$("$root/bin/ksmlab" --version)" = "ksmlab $(cat VERSION)" ] || fail "ksmlab --version"
+echo "ok bash completion: the $(wc -w <<<"$cmds") commands of --help and their $nopt options, each named by its --help and ksmlab(1)"
+
 # uninstall: nothing left but empty standard directories
 make --no-print-directory -s uninstall DESTDIR="$dest" PREFIX="$prefix" >"$dest.log" 2>&1 ||
 	{ cat "$dest.log"; fail "make uninstall"; }
 rm -f "$dest/consumer" "$dest/consumer-static" "$dest/includes" "$dest/run.json" "$dest/man.err" "$dest.log"
 left=$(find "$dest" \( -type f -o -type l \))
 [ -z "$left" ] && [ -z "$(find "$dest" -path '*ksmlab*')" ] || fail "uninstall left: $left $(find "$dest" -path '*ksmlab*')"
-echo "SUMMARY: make install DESTDIR: $nfiles files; pkg-config consumer (shared and static) merged 2 pages (shared 1, sharing 1); installed ksmlab ran identical-1k on ref; ksmlab(1) and ksmlab-workload(5) render without warnings; uninstall left nothing"
+echo "SUMMARY: make install DESTDIR: $nfiles files; pkg-config consumer (shared and static) merged 2 pages (shared 1, sharing 1); installed ksmlab ran identical-1k on ref; ksmlab(1) and ksmlab-workload(5) render without warnings; bash completion matches --help ($nopt options); uninstall left nothing"
