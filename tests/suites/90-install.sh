@@ -8,7 +8,7 @@
 # shim; both man pages render without a groff warning and name every
 # command of `ksmlab --help`; the bash completion offers every command and
 # exactly the options of each command's --help; `make uninstall` leaves
-# no file behind.
+# no file behind; debian/changelog carries VERSION.
 set -u
 cd "$(dirname "$0")/../.."
 . harness/tests/lib.sh
@@ -131,6 +131,13 @@ for o in --version --completion; do
 done
 [ "$("$root/bin/ksmlab" --version)" = "ksmlab $(cat VERSION)" ] || fail "ksmlab --version"
 echo "ok bash completion: the $(wc -w <<<"$cmds") commands of --help and their $nopt options, each named by its --help and ksmlab(1)"
+
+# the Debian package carries the same version (debian/rules checks it too)
+if command -v dpkg-parsechangelog >/dev/null; then
+	dv=$(dpkg-parsechangelog -l debian/changelog -S Version)
+	[ "${dv%%-*}" = "$(cat VERSION)" ] || fail "debian/changelog version $dv, VERSION $(cat VERSION)"
+	echo "ok debian/changelog version $dv = VERSION"
+fi
 
 # uninstall: nothing left but empty standard directories
 make --no-print-directory -s uninstall DESTDIR="$dest" PREFIX="$prefix" >"$dest.log" 2>&1 ||
