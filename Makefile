@@ -83,6 +83,7 @@ include tests/tests.mk
 -include fuzz/fuzz.mk
 -include bench/bench.mk
 -include ksm_core/platform/kernel/kmod.mk
+include install.mk
 
 test-build: $(TEST_BUILD)
 

@@ -34,26 +34,6 @@ static bool quiet;
 static int wait_quiet;
 static int ref_profile; /* --config: enum ksml_profile of the ref backend */
 
-static const char usage_main[] =
-	"usage: ksmlab COMMAND [OPTIONS] [ARGS]\n"
-	"\n"
-	"commands:\n"
-	"  run -b ref|linux|kmod WORKLOAD...  run workloads, print counters at convergence\n"
-	"  diff WORKLOAD...                    run on ref and linux, compare the deterministic\n"
-	"                                      counters (exit 1 on an unexpected difference)\n"
-	"  check WORKLOAD...                   parse and validate workload files only\n"
-	"  stat [-b ref|linux]                 print KSM counters and knobs\n"
-	"  knob [-b ref|linux] NAME [VALUE]    read or write a knob\n"
-	"  exec [--mode prctl|shim|both] -- PROG ARGS\n"
-	"                                      run a program with KSM on its anonymous memory\n"
-	"  capture [-o FILE] PID               write a workload with the page-equality\n"
-	"                                      structure of a live process\n"
-	"  gen [-o FILE] SEED                  write a random (valid, deterministic) workload\n"
-	"\n"
-	"`ksmlab COMMAND --help` describes each command.  The linux backend needs root\n"
-	"and /sys/kernel/mm/ksm; it takes " KSML_LIVE_LOCK ",\n"
-	"saves every knob and restores them on exit, error or signal.\n";
-
 /* ------------------------------------------------------------- progress */
 
 struct prog_state {
@@ -886,7 +866,7 @@ static int cmd_knob(int argc, char **argv)
 /* ----------------------------------------------------------------- exec */
 
 static const char usage_exec[] =
-	"usage: ksmlab exec [--mode prctl|shim|both] [--interval MS] [--keep-knobs]\n"
+	"usage: ksmlab exec [--mode prctl|shim|both] [--interval MS]\n"
 	"                   -- PROG [ARGS...]\n"
 	"  Runs PROG with KSM enabled for its anonymous memory:\n"
 	"    prctl  PR_SET_MEMORY_MERGE (Linux 6.4+) in the child before exec: every\n"
@@ -906,9 +886,15 @@ static const struct option exec_opts[] = {
 	{ NULL, 0, NULL, 0 },
 };
 
+/* install.mk: the shim's directory relative to an installed ksmlab's */
+#ifndef KSML_PRELOAD_REL
+#define KSML_PRELOAD_REL "../lib/ksmlab"
+#endif
+
+/* the shim next to ksmlab (the build tree), else where install put it */
 static void shim_path(char *buf, size_t size)
 {
-	char exe[PATH_MAX - 32];
+	char exe[PATH_MAX - 64];
 	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
 	char *slash;
 
@@ -919,6 +905,8 @@ static void shim_path(char *buf, size_t size)
 	if (slash)
 		*slash = 0;
 	snprintf(buf, size, "%s/libksm_preload.so", exe);
+	if (access(buf, R_OK))
+		snprintf(buf, size, "%s/" KSML_PRELOAD_REL "/libksm_preload.so", exe);
 }
 
 static int cmd_exec(int argc, char **argv)
@@ -944,6 +932,8 @@ static int cmd_exec(int argc, char **argv)
 			break;
 		case 'h':
 			fputs(usage_exec, stdout);
+			shim_path(shim, sizeof(shim));
+			printf("  The shim: %s\n", shim);
 			return 0;
 		default:
 			fputs(usage_exec, stderr);
@@ -1178,37 +1168,246 @@ static int cmd_gen(int argc, char **argv)
 	return ret ? 1 : 0;
 }
 
+/* --------------------------------------------------- the command table */
+
+/*
+ * Every command: main dispatches from this table, `ksmlab --help` lists
+ * it, and `ksmlab --completion bash` generates the completion from it, so
+ * the three cannot drift.  opts are the options of the command's --help,
+ * each "-x" or "--name", with "=" when it takes a value and the values
+ * it takes, '|'-separated, when they are a fixed set; tests/suites/
+ * 90-install.sh checks them against each command's --help and ksmlab(1).
+ */
+enum cmd_operand {
+	OPERAND_NONE,
+	OPERAND_WORKLOAD, /* *.wl files */
+	OPERAND_KNOB,	  /* knob names (the core's knob table) */
+	OPERAND_PROGRAM,  /* -- PROG ARGS */
+	OPERAND_PID,
+};
+
+struct ksmlab_cmd {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+	const char *synopsis; /* the rest of --help's left column */
+	const char *summary;  /* --help's right column, '\n' between lines */
+	const char *opts;
+	enum cmd_operand operand;
+};
+
+static const struct ksmlab_cmd commands[] = {
+	{ "run", cmd_run, "-b ref|linux|kmod WORKLOAD...",
+	  "run workloads, print counters at convergence",
+	  "-b=ref|linux|kmod --json -q --wait-quiet= --config=faithful|portable|model "
+	  "--index=content|checksum",
+	  OPERAND_WORKLOAD },
+	{ "diff", cmd_diff, "WORKLOAD...",
+	  "run on ref and linux, compare the deterministic\n"
+	  "counters (exit 1 on an unexpected difference)",
+	  "-b=linux|kmod -q --json --wait-quiet= --config=faithful|portable|model "
+	  "--no-rerun",
+	  OPERAND_WORKLOAD },
+	{ "check", cmd_check, "WORKLOAD...", "parse and validate workload files only", "",
+	  OPERAND_WORKLOAD },
+	{ "stat", cmd_stat, "[-b ref|linux]", "print KSM counters and knobs",
+	  "-b=ref|linux --json", OPERAND_NONE },
+	{ "knob", cmd_knob, "[-b ref|linux] NAME [VALUE]", "read or write a knob",
+	  "-b=ref|linux", OPERAND_KNOB },
+	{ "exec", cmd_exec, "[--mode prctl|shim|both] -- PROG ARGS",
+	  "run a program with KSM on its anonymous memory",
+	  "--mode=prctl|shim|both --interval=", OPERAND_PROGRAM },
+	{ "capture", cmd_capture, "[-o FILE] PID",
+	  "write a workload with the page-equality\n"
+	  "structure of a live process",
+	  "-o=", OPERAND_PID },
+	{ "gen", cmd_gen, "[-o FILE] SEED",
+	  "write a random (valid, deterministic) workload", "-o=", OPERAND_NONE },
+};
+#define NR_COMMANDS (sizeof(commands) / sizeof(commands[0]))
+
+#ifndef KSML_VERSION
+#define KSML_VERSION "unknown"
+#endif
+
+static void usage_main(FILE *f)
+{
+	size_t i;
+
+	fputs("usage: ksmlab COMMAND [OPTIONS] [ARGS]\n"
+	      "       ksmlab --help | --version | --completion bash\n"
+	      "\n"
+	      "commands:\n",
+	      f);
+	for (i = 0; i < NR_COMMANDS; i++) {
+		const struct ksmlab_cmd *c = &commands[i];
+		const char *line = c->summary;
+		int n = fprintf(f, "  %s %s", c->name, c->synopsis);
+
+		/* the summary at column 38, below a synopsis too long for it */
+		if (n > 37)
+			fprintf(f, "\n%38s", "");
+		else
+			fprintf(f, "%*s", 38 - n, "");
+		for (;;) {
+			const char *nl = strchr(line, '\n');
+
+			if (!nl) {
+				fprintf(f, "%s\n", line);
+				break;
+			}
+			fprintf(f, "%.*s\n%38s", (int)(nl - line), line, "");
+			line = nl + 1;
+		}
+	}
+	fputs("\n"
+	      "`ksmlab COMMAND --help` describes each command.  The linux backend needs root\n"
+	      "and /sys/kernel/mm/ksm; it takes " KSML_LIVE_LOCK ",\n"
+	      "saves every knob and restores them on exit, error or signal.\n",
+	      f);
+}
+
+/*
+ * opts as bash: the options alone (a compgen word list), or with
+ * values_of_args one case arm per option that takes a value
+ */
+static void print_opts(const char *opts, bool values_of_args)
+{
+	const char *p = opts;
+
+	while (*p) {
+		size_t n = strcspn(p, " ");
+		const char *eq = memchr(p, '=', n);
+
+		if (!values_of_args) {
+			printf(" %.*s", (int)(eq ? (size_t)(eq - p) : n), p);
+		} else if (eq) {
+			size_t k;
+
+			/* bash: a case arm giving the option's values (none: free) */
+			printf("\t\t%.*s) COMPREPLY=($(compgen -W \"", (int)(eq - p), p);
+			for (k = (size_t)(eq - p) + 1; k < n; k++)
+				putchar(p[k] == '|' ? ' ' : p[k]);
+			printf("\" -- \"$cur\")); return ;;\n");
+		}
+		p += n;
+		while (*p == ' ')
+			p++;
+	}
+}
+
+static int completion_bash(void)
+{
+	size_t i;
+	int k;
+
+	printf("# bash completion for ksmlab %s, generated by `ksmlab --completion bash`\n"
+	       "# from the command table that also makes `ksmlab --help`\n"
+	       "_ksmlab()\n"
+	       "{\n"
+	       "\tlocal cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD-1]}\n"
+	       "\tlocal cmd= i dashdash=0\n"
+	       "\tCOMPREPLY=()\n"
+	       "\tfor ((i = 1; i < COMP_CWORD; i++)); do\n"
+	       "\t\tcase ${COMP_WORDS[i]} in\n"
+	       "\t\t--) [ -n \"$cmd\" ] && { dashdash=$i; break; } ;;\n"
+	       "\t\t-*) ;;\n"
+	       "\t\t*) [ -z \"$cmd\" ] && cmd=${COMP_WORDS[i]} ;;\n"
+	       "\t\tesac\n"
+	       "\tdone\n"
+	       "\tif [ \"$prev\" = --completion ]; then\n"
+	       "\t\tCOMPREPLY=($(compgen -W \"bash\" -- \"$cur\"))\n"
+	       "\t\treturn\n"
+	       "\tfi\n"
+	       "\tif [ -z \"$cmd\" ]; then\n"
+	       "\t\tCOMPREPLY=($(compgen -W \"",
+	       KSML_VERSION);
+	for (i = 0; i < NR_COMMANDS; i++)
+		printf("%s ", commands[i].name);
+	printf("--help --version --completion\" -- \"$cur\"))\n"
+	       "\t\treturn\n"
+	       "\tfi\n"
+	       "\tcase $cmd in\n");
+	for (i = 0; i < NR_COMMANDS; i++) {
+		const struct ksmlab_cmd *c = &commands[i];
+
+		printf("\t%s)\n", c->name);
+		if (c->operand == OPERAND_PROGRAM)
+			printf("\t\tif [ $dashdash -gt 0 ]; then\n"
+			       "\t\t\tif [ $COMP_CWORD -eq $((dashdash + 1)) ]; then\n"
+			       "\t\t\t\tCOMPREPLY=($(compgen -c -- \"$cur\"))\n"
+			       "\t\t\telse\n"
+			       "\t\t\t\tCOMPREPLY=($(compgen -f -- \"$cur\"))\n"
+			       "\t\t\tfi\n"
+			       "\t\t\treturn\n"
+			       "\t\tfi\n");
+		printf("\t\tcase $prev in\n");
+		print_opts(c->opts, true);
+		printf("\t\tesac\n"
+		       "\t\tcase $cur in -*)\n"
+		       "\t\t\tCOMPREPLY=($(compgen -W \"");
+		print_opts(c->opts, false);
+		printf(" --help\" -- \"$cur\"))\n"
+		       "\t\t\treturn ;;\n"
+		       "\t\tesac\n");
+		switch (c->operand) {
+		case OPERAND_WORKLOAD:
+			printf("\t\tcompopt -o filenames 2>/dev/null\n"
+			       "\t\tCOMPREPLY=($(compgen -f -X '!*.wl' -- \"$cur\") "
+			       "$(compgen -d -- \"$cur\"))\n");
+			break;
+		case OPERAND_KNOB:
+			printf("\t\tCOMPREPLY=($(compgen -W \"");
+			for (k = 0; k < ksml_knob_count(); k++)
+				if (ksml_knob_at(k)->writable)
+					printf("%s ", ksml_knob_at(k)->name);
+			printf("\" -- \"$cur\"))\n");
+			break;
+		case OPERAND_PID:
+			printf("\t\tCOMPREPLY=($(compgen -W \"$(ps -eo pid= 2>/dev/null)\" "
+			       "-- \"$cur\"))\n");
+			break;
+		case OPERAND_PROGRAM:
+			printf("\t\tCOMPREPLY=($(compgen -W \"--\" -- \"$cur\"))\n");
+			break;
+		case OPERAND_NONE:
+			break;
+		}
+		printf("\t\t;;\n");
+	}
+	printf("\tesac\n"
+	       "}\n"
+	       "complete -F _ksmlab ksmlab\n");
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	const char *cmd;
+	size_t i;
 
 	if (argc < 2) {
-		fputs(usage_main, stderr);
+		usage_main(stderr);
 		return 2;
 	}
 	cmd = argv[1];
 	if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help")) {
-		fputs(usage_main, stdout);
+		usage_main(stdout);
 		return 0;
 	}
-	argv++;
-	argc--;
-	if (!strcmp(cmd, "run"))
-		return cmd_run(argc, argv);
-	if (!strcmp(cmd, "diff"))
-		return cmd_diff(argc, argv);
-	if (!strcmp(cmd, "check"))
-		return cmd_check(argc, argv);
-	if (!strcmp(cmd, "stat"))
-		return cmd_stat(argc, argv);
-	if (!strcmp(cmd, "knob"))
-		return cmd_knob(argc, argv);
-	if (!strcmp(cmd, "exec"))
-		return cmd_exec(argc, argv);
-	if (!strcmp(cmd, "capture"))
-		return cmd_capture(argc, argv);
-	if (!strcmp(cmd, "gen"))
-		return cmd_gen(argc, argv);
-	fprintf(stderr, "ksmlab: unknown command '%s'\n%s", cmd, usage_main);
+	if (!strcmp(cmd, "--version")) {
+		printf("ksmlab %s\n", KSML_VERSION);
+		return 0;
+	}
+	if (!strcmp(cmd, "--completion")) {
+		if (argc == 3 && !strcmp(argv[2], "bash"))
+			return completion_bash();
+		fprintf(stderr, "ksmlab: --completion takes one shell: bash\n");
+		return 2;
+	}
+	for (i = 0; i < NR_COMMANDS; i++)
+		if (!strcmp(cmd, commands[i].name))
+			return commands[i].fn(argc - 1, argv + 1);
+	fprintf(stderr, "ksmlab: unknown command '%s'\n", cmd);
+	usage_main(stderr);
 	return 2;
 }

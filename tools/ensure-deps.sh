@@ -10,6 +10,7 @@ pkgs_for() {
 	base) echo "make gcc libc6-dev pkg-config clang-14 libclang-rt-14-dev llvm-14 libnuma-dev numactl libxxhash-dev libcmocka-dev libhwloc-dev hwloc" ;;
 	fuzz) echo "clang-14 libclang-rt-14-dev llvm-14 lld-14 afl++ zip unzip" ;;
 	bench) echo "g++ libbenchmark-dev libbenchmark-tools valgrind python3-scipy python3-numpy python3-matplotlib gnuplot-nox hwloc libhwloc-dev numactl" ;;
+	install) echo "make gcc libc6-dev pkg-config libnuma-dev libxxhash-dev man-db groff-base binutils" ;;
 	kmod) echo "make gcc pkg-config libxxhash-dev linux-headers-amd64 busybox-static qemu-system-x86 cpio kmod gcc-12 libc6-dev libnuma-dev" ;;
 	*) echo "ensure-deps: unknown group '$1'" >&2; exit 2 ;;
 	esac
