@@ -77,6 +77,7 @@ $(LIB_TSAN): $(TSAN_OBJ)
 
 # Components: each adds rules, TEST_BUILD prerequisites and tests/suites/*.sh
 TEST_BUILD :=
+include ksm_core/mutants/mutants.mk
 include tests/tests.mk
 -include $(filter-out tests/tests.mk,$(wildcard tests/*.mk))
 -include harness/harness.mk

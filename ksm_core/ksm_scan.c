@@ -92,9 +92,7 @@ static void cmp_and_merge_page(struct ksml *ksm, struct ksml_frame *page,
 		if (rmap_item->oldchecksum != checksum) {
 			rmap_item->oldchecksum = checksum;
 			rmap_item->key = key;
-#ifndef KSML_BUG_NO_CHECKSUM_FILTER
 			return;
-#endif
 		}
 		if (!ksml_try_to_merge_with_zero_page(ksm, rmap_item, page))
 			return;
@@ -209,12 +207,7 @@ static bool should_skip_rmap_item(struct ksml *ksm, struct ksml_frame *page,
 	age = rmap_item->age;
 	if (age != 255)
 		rmap_item->age++;
-#ifdef KSML_BUG_SMART_SCAN_OFF_BY_ONE
-	/* a policy bug: skipping starts a visit early, no invariant breaks */
-	if (age < 2)
-#else
 	if (age < 3)
-#endif
 		return false;
 	if (rmap_item->remaining_skips == 0) {
 		rmap_item->remaining_skips = (uint8_t)skip_age(age);
@@ -336,10 +329,6 @@ no_vmas:
 		ksml_plat_up_read(&mm->mmap_lock);
 		ksml_mmdrop(mm);
 	} else {
-#ifdef KSML_BUG_EXIT_CURSOR
-		ksml_plat_spin_unlock(&ksm->ksm_mmlist_lock);
-		ksml_plat_up_read(&mm->mmap_lock);
-#else
 		/*
 		 * Unlock mmap_lock first: once ksm_mmlist_lock is released,
 		 * __ksm_exit may take the easy path (the cursor has left the
@@ -347,7 +336,6 @@ no_vmas:
 		 */
 		ksml_plat_up_read(&mm->mmap_lock);
 		ksml_plat_spin_unlock(&ksm->ksm_mmlist_lock);
-#endif
 	}
 
 	slot = scan->mm_slot;
