@@ -347,11 +347,6 @@ no_vmas:
 	return NULL;
 }
 
-#ifdef KSML_EXTRA_WORK
-/* bench gate proof: a deterministic extra cost per page (about 5%) */
-static volatile uint32_t extra_work_sink;
-#endif
-
 /* one batch of at most scan_npages; ksm_thread_mutex held */
 void ksml_do_scan(struct ksml *ksm, unsigned int scan_npages,
 		  unsigned long *scanned)
@@ -365,10 +360,6 @@ void ksml_do_scan(struct ksml *ksm, unsigned int scan_npages,
 		if (!rmap_item)
 			return;
 		cmp_and_merge_page(ksm, page, rmap_item);
-#ifdef KSML_EXTRA_WORK
-		if ((ksm->ksm_pages_scanned & 7) == 0)
-			extra_work_sink += ksml_calc_checksum(ksm, page, NULL);
-#endif
 		ksml_frame_put(ksm, page);
 		KSML_COUNTER_ADD(ksm->ksm_pages_scanned, 1);
 		if (scanned)
