@@ -21,9 +21,10 @@ KWARN := -Wall -Wextra -Werror -Wdeclaration-after-statement -Wvla \
 	-Wstrict-prototypes -Wmissing-prototypes -Wundef -Wshadow \
 	-Wframe-larger-than=2048 -Wno-unused-parameter
 CSTD  := -std=c11 -D_GNU_SOURCE
-# Build switches, each defined once:
-#   KSML_EXTRA_WORK=1   injected per-page slowdown (bench gate proof)
-#   KSML_BUG_*          historical-bug mutants for fuzz recall (fuzz/fuzz.mk)
+# DEFS: extra -D flags for every build of the core (none needed).  The
+# core has no build switches: its mutants (historical bugs for fuzz recall
+# and suite 47, the bench gate's injected slowdown) are patches applied to
+# a copy of it, CORE_DIR=build/mut-src/NAME/ksm_core (ksm_core/mutants/).
 DEFS  ?=
 PKG_CFLAGS := $(shell pkg-config --cflags libxxhash numa 2>/dev/null)
 # libxxhash.so: its XXH3 with run-time AVX2/AVX-512 dispatch (fast_checksum);
@@ -77,6 +78,7 @@ $(LIB_TSAN): $(TSAN_OBJ)
 
 # Components: each adds rules, TEST_BUILD prerequisites and tests/suites/*.sh
 TEST_BUILD :=
+include ksm_core/mutants/mutants.mk
 include tests/tests.mk
 -include $(filter-out tests/tests.mk,$(wildcard tests/*.mk))
 -include harness/harness.mk

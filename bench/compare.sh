@@ -6,7 +6,10 @@
 #   base: `git worktree add` of BASE under build/cmp/, its libksmcore.a built
 #         there with BASE_DEFS;
 #   new:  this working tree (or NEW=<rev>, a second worktree), with NEW_DEFS
-#         (default: $DEFS, e.g. DEFS=-DKSML_EXTRA_WORK=1).
+#         (default: $DEFS).
+# BASE_MUTANT / NEW_MUTANT (default: $MUTANT) build that side's core with
+# the mutant ksm_core/mutants/NAME.patch applied, e.g. NEW_MUTANT=EXTRA_WORK:
+# the core's injected slowdown.
 # Then three checks, each printed, any failure makes the exit status 1:
 #   (a) time: REPS (>= 9) runs of each side, alternating in random order
 #       per round, Google Benchmark's random interleaving inside each run;
@@ -19,7 +22,7 @@
 #       difference fails (unless COUNTERS_MAY_CHANGE=1).
 # BASE_ENV / NEW_ENV: environment for one side's runs (KSML_BENCH_INJECT=N
 # adds N*64 bytes of hashing per scanned page inside the measured function:
-# the gate's own proof before the core had KSML_EXTRA_WORK).
+# the bench's own injection, where EXTRA_WORK is the core's).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -35,6 +38,8 @@ WALL_PCT=${WALL_PCT:-10}
 CG_PCT=${CG_PCT:-2}
 BASE_DEFS=${BASE_DEFS:-}
 NEW_DEFS=${NEW_DEFS:-${DEFS:-}}
+BASE_MUTANT=${BASE_MUTANT:-}
+NEW_MUTANT=${NEW_MUTANT:-${MUTANT:-}}
 BASE_ENV=${BASE_ENV:-}
 NEW_ENV=${NEW_ENV:-}
 CG_WORKLOADS=${CG_WORKLOADS:-"same:4096 half_dup:4096 unique:4096 last8_differ:2048 half_dup:4096:1"}
@@ -56,9 +61,9 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# prepare_side NAME REV DEFS: build the side's core and bench binaries
+# prepare_side NAME REV DEFS MUTANT: build the side's core and bench binaries
 prepare_side() {
-	local name=$1 rev=$2 defs=$3 src lib inc git
+	local name=$1 rev=$2 defs=$3 mut=$4 src lib inc git core=ksm_core
 	if [ -n "$rev" ]; then
 		src=$CMP/$name-src
 		git worktree remove --force "$src" >/dev/null 2>&1 || rm -rf "$src"
@@ -66,27 +71,42 @@ prepare_side() {
 		git worktree add --detach -f "$src" "$rev" >/dev/null 2>&1 ||
 			{ echo "bench-compare: cannot check out $rev" >&2; exit 2; }
 		git=$(git rev-parse --short=12 "$rev")
-		step "$name: building the core of $rev ($git) in $src, DEFS='$defs'"
+		# the scratch checkout itself is patched, with this tree's patch
+		[ -z "$mut" ] || ksm_core/mutants/apply.sh "$mut" "$src" ||
+			{ echo "bench-compare: mutant $mut does not apply to $rev" >&2; exit 2; }
+		step "$name: building the core of $rev ($git)${mut:+ + mutant $mut} in $src, DEFS='$defs'"
 		make -s -C "$src" B=build DEFS="$defs" build/libksmcore.a >"$OUT/$name-build.log" 2>&1 ||
 			{ tail -20 "$OUT/$name-build.log"; echo "bench-compare: $name ($rev) does not build" >&2; exit 2; }
 		lib=$ROOT/$src/build/libksmcore.a
 		inc=$src/ksm_core
 	else
 		git="$(git rev-parse --short=12 HEAD)+worktree"
-		step "$name: building the core of the working tree, DEFS='$defs'"
-		make -s B=$CMP/$name DEFS="$defs" $CMP/$name/libksmcore.a >"$OUT/$name-build.log" 2>&1 ||
+		if [ -n "$mut" ]; then
+			# its patched copy under build/mut-src (ksm_core/mutants/mutants.mk)
+			make -s "mutant-src-$mut" >"$OUT/$name-build.log" 2>&1 ||
+				{ cat "$OUT/$name-build.log"; echo "bench-compare: no mutant $mut" >&2; exit 2; }
+			core=build/mut-src/$mut/ksm_core
+		fi
+		step "$name: building the core of the working tree${mut:+ + mutant $mut}, DEFS='$defs'"
+		# archived again from this core's objects: the last run's may
+		# have been the other core's (with or without the mutant), newer
+		rm -f "$CMP/$name/libksmcore.a"
+		make -s B=$CMP/$name DEFS="$defs" CORE_DIR=$core $CMP/$name/libksmcore.a \
+			>>"$OUT/$name-build.log" 2>&1 ||
 			{ tail -20 "$OUT/$name-build.log"; echo "bench-compare: working tree does not build" >&2; exit 2; }
 		lib=$CMP/$name/libksmcore.a
-		inc=ksm_core
+		inc=$core
 	fi
-	make -s B=$CMP/$name DEFS="$defs" BENCH_HAVE_CORE=1 BENCH_CORE_LIB="$lib" \
+	git=$git${mut:++$mut}
+	# the same CORE_DIR: $lib is this make's own libksmcore.a on this side
+	make -s B=$CMP/$name DEFS="$defs" CORE_DIR=$core BENCH_HAVE_CORE=1 BENCH_CORE_LIB="$lib" \
 		BENCH_CORE_INC="$inc" BENCH_GIT="$git" bench-build >>"$OUT/$name-build.log" 2>&1 ||
 		{ tail -20 "$OUT/$name-build.log"; echo "bench-compare: $name bench does not build" >&2; exit 2; }
 	echo "$git" >"$OUT/$name.rev"
 }
 
-prepare_side base "$BASE" "$BASE_DEFS"
-prepare_side new "$NEW" "$NEW_DEFS"
+prepare_side base "$BASE" "$BASE_DEFS" "$BASE_MUTANT"
+prepare_side new "$NEW" "$NEW_DEFS" "$NEW_MUTANT"
 
 # ------------------------------------------------------------- (a) time
 MICRO_FILTER='BM_unstable_tree/nodes:4096/index:0|BM_merge_two_pages|BM_cow_break|BM_stable_tree/nodes:4096'

@@ -2,8 +2,8 @@
 # SPDX-License-Identifier: MIT OR GPL-2.0-only
 # bench/gate-proof.sh [N] - prove the bench-compare gate:
 #   A/A: N (default 10) comparisons of HEAD against HEAD must all pass;
-#   the core's injected slowdown (DEFS=-DKSML_EXTRA_WORK=1 on the new side)
-#   must fail;
+#   the core's injected slowdown (the mutant ksm_core/mutants/EXTRA_WORK.patch,
+#   NEW_MUTANT=EXTRA_WORK on the new side) must fail;
 #   the bench's own injection (KSML_BENCH_INJECT=3 on the new side, 192 bytes
 #   of hashing per scanned page inside the measured function) must fail.
 # Writes bench/results/gate-proof.md; exit 0 when all three hold.
@@ -41,7 +41,7 @@ one() {
 for i in $(seq 1 "$n"); do
 	one "A/A $i/$n" pass && pass=$((pass + 1))
 done
-one "KSML_EXTRA_WORK=1 (core)" fail DEFS=-DKSML_EXTRA_WORK=1
+one "EXTRA_WORK (core mutant)" fail NEW_MUTANT=EXTRA_WORK
 extra=$?
 one "KSML_BENCH_INJECT=3 (bench)" fail NEW_ENV=KSML_BENCH_INJECT=3
 inject=$?
@@ -53,7 +53,7 @@ inject=$?
 	echo "time: U test p < 0.01 and median > +10 %; counters exact. 9 repetitions per side."
 	echo
 	echo "- A/A (${rev:0:12} vs itself): **$pass/$n passed**"
-	echo "- injected slowdown, core (DEFS=-DKSML_EXTRA_WORK=1): $([ $extra -eq 0 ] && echo caught || echo '**missed**')"
+	echo "- injected slowdown, core (mutant EXTRA_WORK): $([ $extra -eq 0 ] && echo caught || echo '**missed**')"
 	echo "- injected slowdown, bench (KSML_BENCH_INJECT=3): $([ $inject -eq 0 ] && echo caught || echo '**missed**')"
 	echo
 	echo "| run | expected | result | Ir change per workload (last lines) |"

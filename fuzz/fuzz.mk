@@ -7,7 +7,7 @@
 #   make fuzz-afl-run FUZZ_SECONDS=N   afl-fuzz each target for N seconds
 #   make fuzz-replay           replay every corpus file (ASan+UBSan, TSan, gcc)
 #   make fuzz-coverage         line/branch coverage of ksm_core by the corpus
-#   make fuzz-recall           mutants (KSML_BUG_*) vs the fuzzers, as a table
+#   make fuzz-recall           mutants (ksm_core/mutants/) vs the fuzzers, as a table
 #   make fuzz-corpus           regenerate seed corpora by short runs + merge
 #
 # Builds, each in its own directory under $(FZ):

@@ -1,8 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: MIT OR GPL-2.0-only
 # recall.sh [MUTANT...] - known-bug recall of the fuzzers.  For the clean
-# core and each mutant (compile-time switch KSML_BUG_<MUTANT>=1 of the
-# core), build the libFuzzer targets into $B/fuzz-recall-<mutant>, replay
+# core and each mutant (ksm_core/mutants/<MUTANT>.patch, applied to a copy
+# of the core), build the libFuzzer targets into $B/fuzz-recall-<mutant>, replay
 # the checked-in corpus, then fuzz each target in turn for its share of
 # FUZZ_RECALL_SECONDS until one fails.  Prints the table: mutant, target
 # that found it, how (corpus replay or fuzzing), time to find.  The clean
@@ -46,10 +46,17 @@ res=$B/recall-results$([ "$scratch" = 1 ] && echo -scratch)
 rm -rf "$res"
 mkdir -p "$res"
 
-build_one() { # mutant defs -> 0 if built
-	local variant=recall-$(tr 'A-Z_' 'a-z-' <<<"$1")
-	$MAKE --no-print-directory -s -j2 fuzz-build-recall FUZZ_VARIANT="$variant" DEFS="$2" \
-		>"$B/recall-build-$variant.log" 2>&1
+build_one() { # mutant|CLEAN -> 0 if built
+	local variant=recall-$(tr 'A-Z_' 'a-z-' <<<"$1") core=()
+	local log=$B/recall-build-$variant.log
+	: >"$log"
+	if [ "$1" != CLEAN ]; then
+		# the patched copy (ksm_core/mutants/mutants.mk), built as the core
+		$MAKE --no-print-directory -s B="$B" "mutant-src-$1" >>"$log" 2>&1 || return 1
+		core=(CORE_DIR="$B/mut-src/$1/ksm_core")
+	fi
+	$MAKE --no-print-directory -s -j2 B="$B" fuzz-build-recall FUZZ_VARIANT="$variant" \
+		${core[@]+"${core[@]}"} >>"$log" 2>&1
 }
 
 # one run: mutant, seed -> writes "found_by|how|secs|first-report" to $res
@@ -102,16 +109,12 @@ printf 'fuzz recall: %d s per build, %d s per target, targets:%s, %d seed(s), %d
 	"$budget" "$slice" "$targets" "$nseeds" "$jobs"
 todo=()
 for m in $clean $mutants; do
-	defs=""
-	if [ "$m" != CLEAN ]; then
-		defs="-DKSML_BUG_$m=1"
-		if ! grep -qs "KSML_BUG_$m" ksm_core/*.c ksm_core/*.h; then
-			echo "-|no switch in core|-|" >"$res/$m.none"
-			continue
-		fi
+	if [ "$m" != CLEAN ] && [ ! -f "ksm_core/mutants/$m.patch" ]; then
+		echo "-|no patch in ksm_core/mutants|-|" >"$res/$m.none"
+		continue
 	fi
 	# builds one at a time (each uses both cores), runs FUZZ_RECALL_JOBS at once
-	if ! build_one "$m" "$defs"; then
+	if ! build_one "$m"; then
 		echo "(build failed: $B/recall-build-recall-$(tr 'A-Z_' 'a-z-' <<<"$m").log)|-|-|" >"$res/$m.none"
 		continue
 	fi

@@ -36,7 +36,7 @@ for t in $targets; do
 			"$FZ/replay/fuzz_threads-tsan" -q "$c"
 		# every input once more in model: its write-count reads race with
 		# the actors' writes, and a third of the corpus is too few runs
-		# for TSan to see a racy read there (KSML_BUG_WRITE_COUNT_NO_BARRIER)
+		# for TSan to see a racy read there (mutant WRITE_COUNT_NO_BARRIER)
 		run "$t (tsan, model)" env KSML_FUZZ_CONFIG=model \
 			TSAN_OPTIONS="halt_on_error=1 exitcode=66 suppressions=$PWD/fuzz/known/tsan.supp" \
 			"$FZ/replay/fuzz_threads-tsan" -q "$c"

@@ -72,16 +72,17 @@ $(B)/harness/test_oracle: $(HARNESS_DIR)/test_oracle.c $(HARNESS_DRV_OBJ) $(HARN
 
 TEST_BUILD += $(B)/harness/test_oracle
 
-# Mutants of the core (historical KSM bugs, KSML_BUG_* switches) built with
-# the harness, for suite 47: the differential oracle must catch each one.
+# Mutants of the core (historical KSM bugs, ksm_core/mutants/NAME.patch)
+# built with the harness, each from its patched copy of the core, for suite
+# 47: the differential oracle must catch each one.
 # SMART_SCAN_OFF_BY_ONE is a policy bug: it breaks no invariant, so no
 # fuzzer's internal oracle sees it; only the kernel's counters do.
 KSML_HARNESS_MUTANTS := NO_CHECKSUM_FILTER MERGE_PINNED OLD_UNSTABLE_ITEM \
 	SMART_SCAN_OFF_BY_ONE
 .PHONY: harness-mutants
-harness-mutants: $(LIB_A)
+harness-mutants: $(LIB_A) $(foreach m,$(KSML_HARNESS_MUTANTS),$(call mutant_stamp,$(m)))
 	@for m in $(KSML_HARNESS_MUTANTS); do \
-		$(MAKE) --no-print-directory B=$(B)/mut/$$m DEFS=-DKSML_BUG_$$m \
+		$(MAKE) --no-print-directory B=$(B)/mut/$$m CORE_DIR=$(call mutant_core,$$m) \
 			$(B)/mut/$$m/ksmlab >/dev/null || exit 1; \
 	done
 

@@ -218,15 +218,6 @@ static void hash_stable_link(struct ksml *ksm, struct ksm_stable_node *node,
 static void hash_stable_erase(struct ksml *ksm, struct ksm_stable_node *node)
 {
 	ksml_index_tree_ops.stable_erase(ksm, node);
-#ifdef KSML_BUG_HASH_FORGETS_STALE_DUP
-	/*
-	 * Forgets the node that went stale (its KSM frame was freed): the
-	 * tree drops it, its bucket keeps it, freed, for the next look-up.
-	 */
-	if (!is_stable_node_chain(node) &&
-	    KSML_READ_ONCE(node->kpfn->mapping) != node)
-		return;
-#endif
 	stable_del(hidx(ksm), node);
 }
 
@@ -258,18 +249,9 @@ static struct ksm_stable_node *hash_stable_next(struct ksml *ksm,
 static bool hash_chain_walk_skippable(struct ksml *ksm,
 				      struct ksm_stable_node *chain, bool prune)
 {
-#ifdef KSML_BUG_CHAIN_SKIP_MISSES_STALE
-	/*
-	 * Misses the dups that went stale since the last full walk, and
-	 * (ksm_stable.c) takes the first one without its keyhole check.
-	 */
-	(void)ksm;
-	return !prune && !chain->nr_candidates && chain->hlist.first;
-#else
 	return !prune && !chain->nr_candidates &&
 	       chain->clean_gen == ksml_atomic_read(&ksm->ksm_frames_gone) &&
 	       chain->hlist.first;
-#endif
 }
 
 static void hash_unstable_walk_start(struct ksml *ksm, struct ksm_walk *w,

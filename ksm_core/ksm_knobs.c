@@ -58,11 +58,7 @@ int ksml_set_merge_across_nodes(struct ksml *ksm, unsigned long v)
 		 * Nodes filed under one layout would be looked up under the
 		 * other: only allowed when no KSM page exists.
 		 */
-#ifdef KSML_BUG_STALE_NODE_MAN_SWITCH
-		if (ksm->ksm_pages_shared)
-#else
 		if (ksm->ksm_pages_shared || ksml_remove_all_stable_nodes(ksm))
-#endif
 			err = -KSML_EBUSY;
 		else if (ksm->root_stable_tree == ksm->one_stable_tree) {
 			struct ksml_rb_root *buf;

@@ -22,16 +22,6 @@
  */
 #include "ksm_internal.h"
 
-#ifdef KSML_BUG_WRITE_COUNT_NO_BARRIER
-/*
- * The write count read as a plain load with no fence: the compiler and
- * CPU may move it across the content's reads, and against the writer's
- * atomic increments it is a data race.
- */
-#define ksml_frame_read_begin(f)    ((f)->wgen)
-#define ksml_frame_version_is(f, v) (!((v)&1) && (f)->wgen == (v))
-#endif
-
 /* the last page seen per hash bucket */
 struct ksm_recent {
 	uint64_t key;

@@ -118,11 +118,9 @@ static int write_protect_page(struct ksml_vma *vma, struct ksml_frame *page,
 	    (pte->flags & KSML_PTE_ZERO) || pte->frame != page)
 		goto out;
 	if (pte->flags & (KSML_PTE_WRITE | KSML_PTE_DIRTY | KSML_PTE_EXCL)) {
-#ifndef KSML_BUG_MERGE_PINNED
 		if (ksml_atomic_read(&page->refcount) !=
 		    ksml_atomic_read(&page->mapcount) + 1)
 			goto out;
-#endif
 		KSML_WRITE_ONCE(pte->flags,
 				pte->flags & ~(KSML_PTE_WRITE | KSML_PTE_DIRTY |
 					       KSML_PTE_EXCL));

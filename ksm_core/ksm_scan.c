@@ -92,9 +92,7 @@ static void cmp_and_merge_page(struct ksml *ksm, struct ksml_frame *page,
 		if (rmap_item->oldchecksum != checksum) {
 			rmap_item->oldchecksum = checksum;
 			rmap_item->key = key;
-#ifndef KSML_BUG_NO_CHECKSUM_FILTER
 			return;
-#endif
 		}
 		if (!ksml_try_to_merge_with_zero_page(ksm, rmap_item, page))
 			return;
@@ -225,12 +223,7 @@ static bool should_skip_rmap_item(struct ksml *ksm, struct ksml_frame *page,
 	age = rmap_item->age;
 	if (age != 255)
 		rmap_item->age++;
-#ifdef KSML_BUG_SMART_SCAN_OFF_BY_ONE
-	/* a policy bug: skipping starts a visit early, no invariant breaks */
-	if (age < 2)
-#else
 	if (age < 3)
-#endif
 		return false;
 	if (rmap_item->remaining_skips == 0) {
 		rmap_item->remaining_skips = (uint8_t)skip_age(age);
@@ -352,10 +345,6 @@ no_vmas:
 		ksml_plat_up_read(&mm->mmap_lock);
 		ksml_mmdrop(mm);
 	} else {
-#ifdef KSML_BUG_EXIT_CURSOR
-		ksml_plat_spin_unlock(&ksm->ksm_mmlist_lock);
-		ksml_plat_up_read(&mm->mmap_lock);
-#else
 		/*
 		 * Unlock mmap_lock first: once ksm_mmlist_lock is released,
 		 * __ksm_exit may take the easy path (the cursor has left the
@@ -363,7 +352,6 @@ no_vmas:
 		 */
 		ksml_plat_up_read(&mm->mmap_lock);
 		ksml_plat_spin_unlock(&ksm->ksm_mmlist_lock);
-#endif
 	}
 
 	slot = scan->mm_slot;
@@ -374,11 +362,6 @@ no_vmas:
 	KSML_COUNTER_ADD(scan->seqnr, 1);
 	return NULL;
 }
-
-#ifdef KSML_EXTRA_WORK
-/* bench gate proof: a deterministic extra cost per page (about 5%) */
-static volatile uint32_t extra_work_sink;
-#endif
 
 /* one batch of at most scan_npages; ksm_thread_mutex held */
 void ksml_do_scan(struct ksml *ksm, unsigned int scan_npages,
@@ -393,10 +376,6 @@ void ksml_do_scan(struct ksml *ksm, unsigned int scan_npages,
 		if (!rmap_item)
 			return;
 		cmp_and_merge_page(ksm, page, rmap_item);
-#ifdef KSML_EXTRA_WORK
-		if ((ksm->ksm_pages_scanned & 7) == 0)
-			extra_work_sink += ksml_calc_checksum(ksm, page, NULL);
-#endif
 		ksml_frame_put(ksm, page);
 		KSML_COUNTER_ADD(ksm->ksm_pages_scanned, 1);
 		if (scanned)

@@ -82,11 +82,9 @@ int ksml_enter(struct ksml_mm *mm)
 	 * unmerge walk is in progress: append at the tail, so it still
 	 * reaches the new mm.
 	 */
-#ifndef KSML_BUG_ENTER_AHEAD_DURING_UNMERGE
 	if (KSML_READ_ONCE(ksm->ksm_run) & KSML_RUN_UNMERGE)
 		ksml_list_add_before(&slot->mm_node, &ksm->ksm_mm_head.mm_node);
 	else
-#endif
 		ksml_list_add_before(&slot->mm_node,
 				     &ksm->ksm_scan.mm_slot->mm_node);
 	ksml_plat_spin_unlock(&ksm->ksm_mmlist_lock);
@@ -114,11 +112,7 @@ void ksml_exit(struct ksml_mm *mm)
 
 	ksml_plat_spin_lock(&ksm->ksm_mmlist_lock);
 	slot = ksml_mm_slot_lookup(ksm, mm);
-#ifdef KSML_BUG_EASY_EXIT_UNDER_CURSOR
-	if (slot) {
-#else
 	if (slot && ksm->ksm_scan.mm_slot != slot) {
-#endif
 		if (!slot->rmap_list) {
 			ksml_mm_slot_remove(ksm, slot);
 			easy_to_free = true;

@@ -266,11 +266,7 @@ void ksml_remove_rmap_item_from_tree(struct ksml *ksm,
 		 */
 		age = (unsigned char)(ksm->ksm_scan.seqnr - rmap_item->address);
 		KSML_WARN_ON(age > 1);
-#ifdef KSML_BUG_OLD_UNSTABLE_ITEM
-		if (age <= 1)
-#else
 		if (!age)
-#endif
 			ksm->index->unstable_erase(ksm, rmap_item);
 		KSML_COUNTER_ADD(ksm->ksm_pages_unshared, -1);
 		rmap_item->address &= KSML_PAGE_MASK;
@@ -311,12 +307,6 @@ stable_node_dup(struct ksml *ksm, struct ksm_stable_node **_stable_node_dup,
 	    ksm->index->chain_walk_skippable(ksm, chain, prune)) {
 		found = ksml_hlist_entry(chain->hlist.first, struct ksm_stable_node,
 					 hlist_dup);
-#ifdef KSML_BUG_CHAIN_SKIP_MISSES_STALE
-		/* the first dup taken as live, without the keyhole check */
-		tree_folio = KSML_READ_ONCE(found->kpfn);
-		ksml_frame_get(tree_folio);
-		goto chosen;
-#endif
 		tree_folio = ksml_get_ksm_page(ksm, found, KSML_GET_FOLIO_NOLOCK);
 		if (tree_folio)
 			goto chosen;

@@ -1,8 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: MIT OR GPL-2.0-only
 # 47-harness-mutants: the differential oracle catches real KSM bugs.  The
-# core is built with historical bugs switched on (KSML_BUG_*, `make
-# harness-mutants`), and `ksmlab diff` against the host's KSM must report
+# core is built with historical bugs patched in (ksm_core/mutants/<m>.patch,
+# `make harness-mutants`), and `ksmlab diff` against the host's KSM must report
 # DIFFERENT (exit 1), the kernel repeating its own result on the rerun the
 # oracle makes after a difference, where the unmutated build reports equal:
 #   NO_CHECKSUM_FILTER  merges a page before its checksum was seen stable
