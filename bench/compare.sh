@@ -42,7 +42,8 @@ BASE_MUTANT=${BASE_MUTANT:-}
 NEW_MUTANT=${NEW_MUTANT:-${MUTANT:-}}
 BASE_ENV=${BASE_ENV:-}
 NEW_ENV=${NEW_ENV:-}
-CG_WORKLOADS=${CG_WORKLOADS:-"same:4096 half_dup:4096 unique:4096 last8_differ:2048 half_dup:4096:1"}
+# every configuration (PATTERN:PAGES:CODE, code 0 faithful, 2 portable, 1 model)
+CG_WORKLOADS=${CG_WORKLOADS:-"same:4096 half_dup:4096 unique:4096 last8_differ:2048 half_dup:4096:2 unique:4096:2 rewrite10:4096:2 half_dup:4096:1 rewrite10:4096:1"}
 PY=/usr/bin/python3
 CMP=build/cmp
 OUT=$CMP/run-$(date -u +%Y%m%dT%H%M%SZ)-$$
@@ -110,7 +111,8 @@ prepare_side new "$NEW" "$NEW_DEFS" "$NEW_MUTANT"
 
 # ------------------------------------------------------------- (a) time
 MICRO_FILTER='BM_unstable_tree/nodes:4096/index:0|BM_merge_two_pages|BM_cow_break|BM_stable_tree/nodes:4096'
-SCAN_FILTER='BM_ref_scan/.*/pages:16384/index:0'
+# the scans of every configuration: index:0 faithful, 2 portable, 1 model
+SCAN_FILTER=${SCAN_FILTER:-'BM_ref_scan/.*/pages:16384/index:[012]'}
 side_env() { if [ "$1" = base ]; then echo "$BASE_ENV"; else echo "$NEW_ENV"; fi; }
 step "(a) time: $REPS rounds, both sides per round in random order"
 for r in $(seq 1 "$REPS"); do
