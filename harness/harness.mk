@@ -19,7 +19,7 @@ HARNESS_HDR := $(wildcard $(HARNESS_DIR)/*.h) $(CORE_DIR)/ksml.h $(CORE_DIR)/vme
 HARNESS_WL_OBJ := $(B)/harness/workload.o
 # the driver, runner and backends
 HARNESS_DRV_OBJ := $(addprefix $(B)/harness/,driver.o runner.o live.o \
-	backend_ref.o backend_linux.o backend_kmod.o capture.o wlgen.o oracle.o)
+	backend_ref.o backend_linux.o backend_kmod.o capture.o wlgen.o oracle.o ktap.o)
 
 $(B)/harness/%.o: $(HARNESS_DIR)/%.c $(HARNESS_HDR)
 	@mkdir -p $(dir $@)
@@ -98,3 +98,9 @@ conformance: deps $(KSMLAB_BIN)
 $(B)/harness/thp_probe: $(B)/harness/thp_probe.o $(B)/harness/live.o
 	$(CC_USER) -o $@ $^
 harness: $(B)/harness/thp_probe
+
+# kselftest's entry point name (tools/testing/selftests: make run_tests):
+# the conformance set against the live kernel, KTAP, exit 0/1/4
+.PHONY: run_tests
+run_tests: $(KSMLAB_BIN)
+	$(KSMLAB_BIN) selftest --dir workloads

@@ -4,6 +4,7 @@
  * compare them, look at and set knobs, run programs under KSM, capture a
  * process's memory structure as a workload.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
@@ -19,6 +20,7 @@
 #include "capture.h"
 #include "driver.h"
 #include "live.h"
+#include "ktap.h"
 #include "oracle.h"
 #include "runner.h"
 #include "workload.h"
@@ -216,7 +218,7 @@ static int parse_wl(const char *path, struct ksml_workload *wl)
 }
 
 static const char usage_run[] =
-	"usage: ksmlab run [-b ref|linux|kmod] [--json] [-q]\n"
+	"usage: ksmlab run [-b ref|linux|kmod] [--json|--ktap] [-q]\n"
 	"                  [--config faithful|portable|model] WORKLOAD...\n"
 	"  Replays each workload file on the backend (default ref), one full "
 	"scan at\n"
@@ -228,6 +230,9 @@ static const char usage_run[] =
 	"  -b NAME   backend: ref (in-process core), linux (host KSM, root), "
 	"kmod\n"
 	"  --json    one JSON object per workload on stdout\n"
+	"  --ktap    KTAP version 1 on stdout: one result per workload, a\n"
+	"            subtest per backend (-b ref,linux runs both), the counters\n"
+	"            as diagnostics\n"
 	"  -q        no progress line\n"
 	"  --wait-quiet SECS  linux: first wait up to SECS (in all) for other\n"
 	"            processes registered with KSM (e.g. qemu guests) to go "
@@ -249,6 +254,7 @@ static const struct option run_opts[] = {
 	{"index", required_argument, NULL, 'i'},
 	{"config", required_argument, NULL, 'c'},
 	{"no-rerun", no_argument, NULL, 'R'},
+	{"ktap", no_argument, NULL, 'K'},
 	{"help", no_argument, NULL, 'h'},
 	{NULL, 0, NULL, 0},
 };
@@ -281,9 +287,21 @@ static int parse_index(const char *cmd, const char *arg)
 	return 0;
 }
 
+/* --config all (diff --ktap): every configuration, one subtest each */
+static const enum ksml_profile all_profiles[] = {
+	KSML_PROFILE_FAITHFUL, KSML_PROFILE_PORTABLE, KSML_PROFILE_MODEL
+};
+static bool config_all;
+
 static int parse_config(const char *cmd, const char *arg)
 {
 	enum ksml_profile p;
+
+	if (!strcmp(arg, "all")) {
+		config_all = true;
+		return 0;
+	}
+	config_all = false;
 
 	if (ksml_profile_parse(arg, &p)) {
 		fprintf(stderr,
@@ -296,16 +314,97 @@ static int parse_config(const char *cmd, const char *arg)
 	return 0;
 }
 
+/* the backends of -b NAME[,NAME...] into names[]; their number, or -1 */
+static int parse_backends(const char *cmd, char *arg, const char **names,
+			  int max)
+{
+	int n = 0;
+	char *tok, *save = NULL;
+
+	for (tok = strtok_r(arg, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		if (!ksml_backend_by_name(tok) || n == max) {
+			fprintf(stderr, "ksmlab %s: -b '%s': expected ref, linux or kmod (at most %d)\n",
+				cmd, tok, max);
+			return -1;
+		}
+		names[n++] = tok;
+	}
+	if (!n)
+		fprintf(stderr, "ksmlab %s: -b: no backend given\n", cmd);
+	return n ? n : -1;
+}
+
+/* one KTAP line per workload; a subtest per backend, its counters as notes */
+static int run_ktap(const char **backends, int nb, char **files, int nfiles)
+{
+	struct ksml_ktap top, sub;
+	int i, b, rc = 0;
+
+	ksml_ktap_begin(&top, stdout, 0, NULL, nfiles);
+	for (i = 0; i < nfiles; i++) {
+		struct ksml_workload wl;
+		bool all_ok = true;
+
+		if (ksml_live_interrupted) {
+			ksml_ktap_result(&top, false, files[i], "interrupted");
+			rc = 2;
+			continue;
+		}
+		if (parse_wl(files[i], &wl)) {
+			ksml_ktap_diag(&top, "%s: the workload does not parse", files[i]);
+			ksml_ktap_result(&top, false, files[i], NULL);
+			rc = 2;
+			continue;
+		}
+		ksml_ktap_begin(&sub, stdout, 1, wl.name, nb);
+		for (b = 0; b < nb; b++) {
+			static struct ksml_run_result res;
+			char err[1024];
+
+			if (run_one(backends[b], &wl, &res, err, sizeof(err))) {
+				ksml_ktap_diag(&sub, "%s: %s", backends[b], err);
+				ksml_ktap_result(&sub, false, backends[b], NULL);
+				all_ok = false;
+				rc = 2;
+			} else {
+				const struct ksml_counters *c = &res.c;
+
+				ksml_ktap_diag(&sub,
+					       "%s: %s after %lu scans: shared %lu sharing %lu unshared %lu volatile %lu chains %lu dups %lu zero %ld",
+					       backends[b],
+					       res.idle ? "idle" : res.converged ? "converged" : "not converged",
+					       res.scans, c->pages_shared, c->pages_sharing,
+					       c->pages_unshared, c->pages_volatile,
+					       c->stable_node_chains, c->stable_node_dups,
+					       c->ksm_zero_pages);
+				ksml_ktap_result(&sub, true, backends[b], NULL);
+			}
+			ksml_run_result_free(&res);
+		}
+		ksml_ktap_result(&top, all_ok, wl.name, NULL);
+		ksml_wl_free(&wl);
+	}
+	if (ksml_live_interrupted)
+		return 128 + (int)ksml_live_interrupted;
+	return rc;
+}
+
 static int cmd_run(int argc, char **argv)
 {
 	const char *backend = "ref";
-	bool json = false;
-	int c, i, rc = 0;
+	const char *backends[4];
+	char bbuf[256] = "ref";
+	bool json = false, ktap = false;
+	int c, i, rc = 0, nb;
 
 	while ((c = getopt_long(argc, argv, "b:jqh", run_opts, NULL)) != -1) {
 		switch (c) {
 		case 'b':
 			backend = optarg;
+			snprintf(bbuf, sizeof(bbuf), "%s", optarg);
+			break;
+		case 'K':
+			ktap = true;
 			break;
 		case 'w':
 			if (parse_wait("run", optarg))
@@ -336,6 +435,12 @@ static int cmd_run(int argc, char **argv)
 	if (optind >= argc) {
 		fprintf(stderr, "ksmlab run: no workload file given\n%s", usage_run);
 		return 2;
+	}
+	if (ktap) {
+		nb = parse_backends("run", bbuf, backends, 4);
+		if (nb < 0)
+			return 2;
+		return run_ktap(backends, nb, argv + optind, argc - optind);
 	}
 	if (!ksml_backend_by_name(backend)) {
 		fprintf(stderr, "ksmlab run: unknown backend '%s' (expected ref, linux or kmod)\n",
@@ -395,8 +500,8 @@ static int cmd_check(int argc, char **argv)
 /* ----------------------------------------------------------------- diff */
 
 static const char usage_diff[] =
-	"usage: ksmlab diff [-b linux|kmod] [-q] [--json] [--wait-quiet SECS]\n"
-	"                   [--config faithful|portable|model] WORKLOAD...\n"
+	"usage: ksmlab diff [-b linux|kmod] [-q] [--json|--ktap] [--wait-quiet SECS]\n"
+	"                   [--config faithful|portable|model|all] WORKLOAD...\n"
 	"  Runs each workload on ref and on linux (or, with -b kmod, on the "
 	"kernel\n"
 	"  module inside its guest) and prints a side-by-side table\n"
@@ -423,6 +528,12 @@ static const char usage_diff[] =
 	"  --config faithful|portable|model  ref's named configuration (see\n"
 	"            ksmlab run --help); each must give the kernel's "
 	"counters.\n"
+	"            all: every configuration in turn (each run against the\n"
+	"            kernel), with --ktap a subtest each.\n"
+	"  --ktap    KTAP version 1 on stdout: a result per workload, a subtest\n"
+	"            per configuration, \"# SKIP reason\" for an expected\n"
+	"            difference, \"# \" lines naming the differing counter and\n"
+	"            the scan.  Same exit status.\n"
 	"  A workload that differs from linux runs on linux once more: the "
 	"kernel\n"
 	"  is not deterministic on a busy host (a page another kernel thread\n"
@@ -437,6 +548,95 @@ static const char usage_diff[] =
 	"  process, or differed while other processes used KSM "
 	"(inconclusive).\n";
 
+/* exit status of a verdict, folded into rc as cmd_diff does */
+static int diff_rc(int rc, const struct ksml_diff_row *row)
+{
+	if (row->error)
+		return 2;
+	if (row->verdict == KSML_DIFFERENT && (!rc || rc == 3))
+		return 1;
+	if (row->verdict == KSML_INCONCLUSIVE && !rc)
+		return 3;
+	return rc;
+}
+
+/*
+ * KTAP: a result per workload, a subtest per configuration; a workload is
+ * ok when every configuration made the kernel's decisions (an expected
+ * difference is a SKIP, an inconclusive row is not ok).
+ */
+static int diff_ktap(struct ksml_oracle_opts *oo, const char *other,
+		     char **files, int nfiles)
+{
+	static struct ksml_run_result rr, lr;
+	enum ksml_profile one = (enum ksml_profile)ref_profile;
+	const enum ksml_profile *cfg = config_all ? all_profiles : &one;
+	int ncfg = config_all ? 3 : 1;
+	struct ksml_ktap top, sub;
+	int i, k, rc = 0;
+
+	ksml_ktap_begin(&top, stdout, 0, NULL, nfiles);
+	for (i = 0; i < nfiles; i++) {
+		struct ksml_workload wl;
+		int nok = 0, nskip = 0;
+		char skip[300] = "";
+
+		if (ksml_live_interrupted || parse_wl(files[i], &wl)) {
+			ksml_ktap_diag(&top, "%s: %s", files[i],
+				       ksml_live_interrupted ? "interrupted" :
+							       "the workload does not parse");
+			ksml_ktap_result(&top, false, files[i], NULL);
+			rc = 2;
+			continue;
+		}
+		ksml_ktap_begin(&sub, stdout, 1, wl.name, ncfg);
+		for (k = 0; k < ncfg; k++) {
+			struct ksml_diff_row row = { 0 };
+			const char *cname = ksml_profile_name(cfg[k]);
+			char err[1024];
+
+			snprintf(row.name, sizeof(row.name), "%s", files[i]);
+			oo->profile = (int)cfg[k];
+			if (ksml_oracle_diff(oo, other, &wl, &rr, &lr, &row, err,
+					     sizeof(err))) {
+				ksml_ktap_diag(&sub, "%s: error: %s", cname, err);
+				ksml_ktap_result(&sub, false, cname, NULL);
+				rc = 2;
+			} else if (row.verdict == KSML_EQUAL) {
+				if (row.rerun)
+					ksml_ktap_diag(&sub, "%s: equal to the kernel's second run (its first differed: %s)",
+						       cname, row.reason);
+				ksml_ktap_result(&sub, true, cname, NULL);
+				nok++;
+			} else if (row.verdict == KSML_EXPECTED) {
+				snprintf(skip, sizeof(skip), "SKIP expected difference: %s",
+					 row.reason);
+				ksml_ktap_result(&sub, true, cname, skip);
+				nskip++;
+			} else {
+				if (row.traj[0])
+					ksml_ktap_diag(&sub, "%s: %s", cname, row.traj);
+				if (row.mm[0])
+					ksml_ktap_diag(&sub, "%s: %s", cname, row.mm);
+				if (row.reason[0])
+					ksml_ktap_diag(&sub, "%s: %s", cname, row.reason);
+				ksml_ktap_result(&sub, false, cname, NULL);
+			}
+			rc = diff_rc(rc, &row);
+			ksml_run_result_free(&rr);
+			ksml_run_result_free(&lr);
+		}
+		if (nskip == ncfg)
+			ksml_ktap_result(&top, true, wl.name, skip);
+		else
+			ksml_ktap_result(&top, nok + nskip == ncfg, wl.name, NULL);
+		ksml_wl_free(&wl);
+	}
+	if (ksml_live_interrupted)
+		return 128 + (int)ksml_live_interrupted;
+	return rc;
+}
+
 static int cmd_diff(int argc, char **argv)
 {
 	const char *other = "linux";
@@ -445,7 +645,7 @@ static int cmd_diff(int argc, char **argv)
 	char **runs_json; /* per row: both runs as JSON (--json) */
 	struct ksml_oracle_opts oo = {0};
 	struct prog_state ps = {"ref/linux", isatty(2)};
-	bool json = false, rerun = true;
+	bool json = false, rerun = true, ktap = false;
 	int c, i, k, nrows = 0, rc = 0;
 
 	while ((c = getopt_long(argc, argv, "b:qjh", run_opts, NULL)) != -1) {
@@ -476,6 +676,9 @@ static int cmd_diff(int argc, char **argv)
 		case 'R':
 			rerun = false;
 			break;
+		case 'K':
+			ktap = true;
+			break;
 		case 'j':
 			json = true;
 			break;
@@ -503,6 +706,17 @@ static int cmd_diff(int argc, char **argv)
 	oo.wait_quiet_s = &wait_quiet;
 	oo.progress = progress;
 	oo.progress_arg = &ps;
+	if (config_all && !ktap) {
+		fprintf(stderr, "ksmlab diff: --config all needs --ktap\n");
+		free(rows);
+		free(runs_json);
+		return 2;
+	}
+	if (ktap) {
+		free(rows);
+		free(runs_json);
+		return diff_ktap(&oo, other, argv + optind, argc - optind);
+	}
 	for (i = optind; i < argc && !ksml_live_interrupted; i++) {
 		struct ksml_diff_row *row = &rows[nrows++];
 		struct ksml_workload wl;
@@ -682,6 +896,183 @@ static int cmd_diff(int argc, char **argv)
 	if (ksml_live_interrupted)
 		return 128 + (int)ksml_live_interrupted;
 	return rc;
+}
+
+/* ------------------------------------------------------------- selftest */
+
+static const char usage_selftest[] =
+	"usage: ksmlab selftest [-b linux|kmod] [--config CONFIG|all]\n"
+	"                       [--timeout SECS] [--max-pages N] [--dir DIR]\n"
+	"                       [WORKLOAD...]\n"
+	"  The kselftest-style entry: the conformance set (every shipped\n"
+	"  workload, or those given) diffed against the live kernel's KSM in\n"
+	"  every configuration (--config all, the default), printed as KTAP.\n"
+	"  Exit as kselftest: 0 pass, 1 fail (a difference, an error, an\n"
+	"  inconclusive row, the timeout), 4 skip (not root, or no KSM).\n"
+	"  --timeout SECS   stop after SECS in all (default 1800; 0: none)\n"
+	"  --max-pages N    skip workloads mapping more pages (default 262144)\n"
+	"  --dir DIR        the workloads (default: $KSMLAB_WORKLOADS, the\n"
+	"                   installed share/ksmlab/workloads, ./workloads)\n";
+
+static const struct option selftest_opts[] = {
+	{ "backend", required_argument, NULL, 'b' },
+	{ "config", required_argument, NULL, 'c' },
+	{ "timeout", required_argument, NULL, 't' },
+	{ "max-pages", required_argument, NULL, 'm' },
+	{ "dir", required_argument, NULL, 'd' },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 },
+};
+
+static volatile sig_atomic_t selftest_timed_out;
+
+static void on_selftest_alarm(int sig)
+{
+	selftest_timed_out = 1;
+	ksml_live_interrupted = sig;
+}
+
+/* the shipped workloads: $KSMLAB_WORKLOADS, installed, or the source tree */
+static const char *selftest_dir(char *buf, size_t size)
+{
+	const char *env = getenv("KSMLAB_WORKLOADS");
+	char exe[PATH_MAX - 64];
+	ssize_t n;
+	char *slash;
+
+	if (env && *env)
+		return env;
+	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	exe[n > 0 ? n : 0] = 0;
+	slash = strrchr(exe, '/');
+	if (slash) {
+		*slash = 0;
+		snprintf(buf, size, "%s/../share/ksmlab/workloads", exe);
+		if (!access(buf, R_OK))
+			return buf;
+	}
+	return "workloads";
+}
+
+static int wl_filter(const struct dirent *d)
+{
+	size_t len = strlen(d->d_name);
+
+	return len > 3 && !strcmp(d->d_name + len - 3, ".wl");
+}
+
+static int cmd_selftest(int argc, char **argv)
+{
+	struct ksml_oracle_opts oo = { 0 };
+	struct prog_state ps = { "selftest", false };
+	const char *other = "linux", *dir = NULL;
+	unsigned long max_pages = 262144, timeout = 1800;
+	char dbuf[PATH_MAX], **files = NULL;
+	struct dirent **ents = NULL;
+	int c, i, n = 0, nents = 0, rc;
+	char *end;
+
+	config_all = true;
+	while ((c = getopt_long(argc, argv, "b:h", selftest_opts, NULL)) != -1) {
+		switch (c) {
+		case 'b':
+			other = optarg;
+			if (strcmp(other, "linux") && strcmp(other, "kmod")) {
+				fprintf(stderr, "ksmlab selftest: -b '%s': linux or kmod\n", other);
+				return 2;
+			}
+			break;
+		case 'c':
+			if (parse_config("selftest", optarg))
+				return 2;
+			break;
+		case 't':
+		case 'm':
+			errno = 0;
+			if (c == 't')
+				timeout = strtoul(optarg, &end, 10);
+			else
+				max_pages = strtoul(optarg, &end, 10);
+			if (*end || !*optarg || errno || optarg[0] == '-') {
+				fprintf(stderr, "ksmlab selftest: --%s '%s' is not a number\n",
+					c == 't' ? "timeout" : "max-pages", optarg);
+				return 2;
+			}
+			break;
+		case 'd':
+			dir = optarg;
+			break;
+		case 'h':
+			fputs(usage_selftest, stdout);
+			return 0;
+		default:
+			fputs(usage_selftest, stderr);
+			return 2;
+		}
+	}
+	/* kselftest's skip: what the machine lacks, said in the plan */
+	if (!strcmp(other, "linux") &&
+	    (geteuid() != 0 || access("/sys/kernel/mm/ksm/run", W_OK))) {
+		printf("KTAP version 1\n1..0 # SKIP %s\n",
+		       geteuid() ? "needs root: it drives the host's KSM" :
+				   "no writable /sys/kernel/mm/ksm/run: the kernel has no KSM");
+		return 4;
+	}
+	if (optind < argc) {
+		files = argv + optind;
+		n = argc - optind;
+	} else {
+		if (!dir)
+			dir = selftest_dir(dbuf, sizeof(dbuf));
+		nents = scandir(dir, &ents, wl_filter, alphasort);
+		if (nents <= 0) {
+			printf("KTAP version 1\n1..0 # SKIP no workloads in %s\n", dir);
+			return 4;
+		}
+		files = calloc((size_t)nents, sizeof(*files));
+		if (!files)
+			return 2;
+		for (i = 0; i < nents; i++) {
+			struct ksml_workload wl;
+			char *path, perr[512];
+
+			if (asprintf(&path, "%s/%s", dir, ents[i]->d_name) < 0)
+				return 2;
+			/* too big for the default run: left out, and said so */
+			if (!ksml_wl_parse_file(path, &wl, perr, sizeof(perr))) {
+				bool big = wl.total_pages > max_pages;
+
+				ksml_wl_free(&wl);
+				if (big) {
+					printf("# %s: skipped, it maps more than %lu pages (--max-pages)\n",
+					       ents[i]->d_name, max_pages);
+					free(path);
+					continue;
+				}
+			}
+			files[n++] = path;
+		}
+	}
+	quiet = true;
+	oo.rerun_differing = true;
+	oo.wait_quiet_s = &wait_quiet;
+	oo.progress = progress;
+	oo.progress_arg = &ps;
+	signal(SIGALRM, on_selftest_alarm);
+	alarm((unsigned int)timeout);
+	rc = diff_ktap(&oo, other, files, n);
+	alarm(0);
+	if (selftest_timed_out)
+		printf("# timeout: stopped after %lu s (--timeout)\n", timeout);
+	if (nents > 0) {
+		for (i = 0; i < n; i++)
+			free(files[i]);
+		free(files);
+		for (i = 0; i < nents; i++)
+			free(ents[i]);
+		free(ents);
+	}
+	return rc ? 1 : 0;
 }
 
 /* ------------------------------------------------------------ stat/knob */
@@ -1198,13 +1589,13 @@ struct ksmlab_cmd {
 static const struct ksmlab_cmd commands[] = {
 	{ "run", cmd_run, "-b ref|linux|kmod WORKLOAD...",
 	  "run workloads, print counters at convergence",
-	  "-b=ref|linux|kmod --json -q --wait-quiet= --config=faithful|portable|model "
+	  "-b=ref|linux|kmod --json --ktap -q --wait-quiet= --config=faithful|portable|model "
 	  "--index=content|checksum",
 	  OPERAND_WORKLOAD },
 	{ "diff", cmd_diff, "WORKLOAD...",
 	  "run on ref and linux, compare the deterministic\n"
 	  "counters (exit 1 on an unexpected difference)",
-	  "-b=linux|kmod -q --json --wait-quiet= --config=faithful|portable|model "
+	  "-b=linux|kmod -q --json --ktap --wait-quiet= --config=faithful|portable|model|all "
 	  "--no-rerun",
 	  OPERAND_WORKLOAD },
 	{ "check", cmd_check, "WORKLOAD...", "parse and validate workload files only", "",
@@ -1220,6 +1611,12 @@ static const struct ksmlab_cmd commands[] = {
 	  "write a workload with the page-equality\n"
 	  "structure of a live process",
 	  "-o=", OPERAND_PID },
+	{ "selftest", cmd_selftest, "[--config CONFIG|all] [WORKLOAD...]",
+	  "the conformance set against the live kernel,\n"
+	  "as KTAP, with kselftest's exit codes",
+	  "-b=linux|kmod --config=faithful|portable|model|all --timeout= "
+	  "--max-pages= --dir=",
+	  OPERAND_WORKLOAD },
 	{ "gen", cmd_gen, "[-o FILE] SEED",
 	  "write a random (valid, deterministic) workload", "-o=", OPERAND_NONE },
 };

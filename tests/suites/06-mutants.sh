@@ -23,7 +23,7 @@ done
 # the lists the consumers keep
 used="$(sed -n '/^all_mutants="/,/"$/p' fuzz/recall.sh | tr -d '\\"' | sed 's/^all_mutants=//')
 $(sed -n '/^KSML_HARNESS_MUTANTS :=/,/[^\\]$/p' harness/harness.mk | tr -d '\\' | sed 's/^KSML_HARNESS_MUTANTS :=//')
-EXTRA_WORK"
+EXTRA_WORK MEMORY_STALL"
 used=$(tr -s '[:space:]' '\n' <<<"$used" | sort -u)
 for m in $used; do
 	[ -f "ksm_core/mutants/$m.patch" ] && continue
