@@ -65,14 +65,22 @@ one() {
 	fi
 }
 
+# round-robin, so that a host that slows down affects every group alike
 for g in $groups; do
 	case $g in
-	aa) for i in $(seq 1 "$n"); do one aa "A/A $i/$n" pass; done ;;
-	stall) for i in $(seq 1 "$n"); do one stall "MEMORY_STALL $i/$n" time NEW_MUTANT=MEMORY_STALL; done ;;
-	extra) for i in $(seq 1 "$n"); do one extra "EXTRA_WORK $i/$n" ir NEW_MUTANT=EXTRA_WORK; done ;;
-	inject) one inject "KSML_BENCH_INJECT=3 (bench)" fail NEW_ENV=KSML_BENCH_INJECT=3 ;;
+	aa | stall | extra | inject) ;;
 	*) echo "gate-proof: unknown group $g" >&2; exit 2 ;;
 	esac
+done
+for i in $(seq 1 "$n"); do
+	for g in $groups; do
+		case $g in
+		aa) one aa "A/A $i/$n" pass ;;
+		stall) one stall "MEMORY_STALL $i/$n" time NEW_MUTANT=MEMORY_STALL ;;
+		extra) one extra "EXTRA_WORK $i/$n" ir NEW_MUTANT=EXTRA_WORK ;;
+		inject) [ "$i" = 1 ] && one inject "KSML_BENCH_INJECT=3 (bench)" fail NEW_ENV=KSML_BENCH_INJECT=3 ;;
+		esac
+	done
 done
 
 all=1
