@@ -451,6 +451,24 @@ static int kmod_counters(struct ksml_drv *d, struct ksml_counters *c)
 	return 0;
 }
 
+/*
+ * The module's ABI has no THP mode (nor AnonHugePages in its mm_stat:
+ * has_anon_huge stays false, so the diff does not hold it to one): its
+ * vmem instance keeps vmem's default, madvise, which a workload can ask
+ * for; MADV_HUGEPAGE reaches it through the madvise ioctl.
+ */
+static int kmod_thp(struct ksml_drv *d, const char *mode, const char *defrag)
+{
+	(void)defrag;
+	if (strcmp(mode, "madvise"))
+		return ksml_drv_seterr(
+			d, -EOPNOTSUPP,
+			"kmod: the module has no THP mode ioctl: only 'thp "
+			"madvise' (its instance's mode) can run, not '%s'",
+			mode);
+	return 0;
+}
+
 static int kmod_mm_stat(struct ksml_drv *d, int id, struct ksml_mm_stat *st)
 {
 	struct ksm_ref_mm_stat k;
@@ -481,6 +499,7 @@ static int kmod_cpu_ns(struct ksml_drv *d, uint64_t *ns)
 const struct ksml_backend_ops ksml_backend_kmod = {
 	.name = "kmod",
 	.open = kmod_open,
+	.thp = kmod_thp,
 	.close = kmod_close,
 	.knob_write = kmod_knob_write,
 	.knob_read = kmod_knob_read,

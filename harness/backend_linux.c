@@ -68,6 +68,10 @@ enum wop {
 	W_UNPIN, W_MIGRATE, W_FORK, W_EXIT,
 };
 
+/* W_MMAP's arg */
+#define W_MAP_SHARED 1
+#define W_MAP_THP    2 /* no MADV_NOHUGEPAGE: the run's THP mode applies */
+
 struct wreq {
 	int op;
 	int arg;
@@ -85,6 +89,8 @@ struct worker {
 	int fd; /* control socket, -1 once exited */
 	int pid;
 	bool our_child; /* forked by the harness (waitpid), else by a worker */
+	/* the span of the mappings made through us (inherited on fork) */
+	unsigned long lo, hi;
 };
 
 struct linux_priv {
@@ -95,12 +101,17 @@ struct linux_priv {
 	bool toggle, stepping;
 	unsigned long long cpu0;
 	unsigned long cow_ksm0; /* /proc/vmstat cow_ksm at open */
+	bool thp;		/* the run set a THP mode: mappings keep THP */
 };
 
-/* the "KSM:" line of a smaps_rollup file (6.7), in kB; -1 without one */
-static long smaps_ksm_kb(const char *path)
+/*
+ * one kB line of a smaps_rollup file ("KSM:" since 6.7, "AnonHugePages:"),
+ * -1 without one
+ */
+static long smaps_kb(const char *path, const char *key)
 {
 	char line[128];
+	size_t n = strlen(key);
 	unsigned long kb;
 	long ret = -1;
 	FILE *f = fopen(path, "r");
@@ -108,7 +119,8 @@ static long smaps_ksm_kb(const char *path)
 	if (!f)
 		return -1;
 	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "KSM: %lu kB", &kb) == 1) {
+		if (!strncmp(line, key, n) && line[n] == ':' &&
+		    sscanf(line + n + 1, " %lu kB", &kb) == 1) {
 			ret = (long)kb;
 			break;
 		}
@@ -310,7 +322,8 @@ static void worker_loop(int fd)
 			int big = q.len >= (1UL << 30) ? MAP_NORESERVE : 0;
 			void *p = mmap((void *)q.addr, q.len,
 				       PROT_READ | PROT_WRITE,
-				       (q.arg ? MAP_SHARED : MAP_PRIVATE) |
+				       (q.arg & W_MAP_SHARED ? MAP_SHARED
+							     : MAP_PRIVATE) |
 					       MAP_ANONYMOUS |
 					       MAP_FIXED_NOREPLACE | big,
 				       -1, 0);
@@ -321,8 +334,12 @@ static void worker_loop(int fd)
 				munmap(p, q.len);
 				r.ret = -EEXIST;
 			} else {
-				/* THP would change what KSM sees */
-				madvise(p, q.len, MADV_NOHUGEPAGE);
+				/*
+				 * THP would change what KSM sees: only
+				 * where the workload set a THP mode
+				 */
+				if (!(q.arg & W_MAP_THP))
+					madvise(p, q.len, MADV_NOHUGEPAGE);
 				if (q.addr < wl_lo)
 					wl_lo = q.addr;
 				if (q.addr + q.len > wl_hi)
@@ -705,7 +722,8 @@ static int linux_open(struct ksml_drv *d)
 		snprintf(rollup, sizeof(rollup), "/proc/%d/smaps_rollup",
 			 (int)getpid());
 		lp->cow_ksm0 = c < 0 ? 0 : (unsigned long)c;
-		d->has_cow_ksm = c >= 0 && smaps_ksm_kb(rollup) >= 0;
+		d->has_cow_ksm = c >= 0 && smaps_kb(rollup, "KSM") >= 0;
+		d->has_anon_huge = smaps_kb(rollup, "AnonHugePages") >= 0;
 	}
 	return 0;
 fail:
@@ -749,6 +767,8 @@ static int add_worker(struct ksml_drv *d, int fd, int pid, bool ours, int *id)
 	lp->w[lp->nr].fd = fd;
 	lp->w[lp->nr].pid = pid;
 	lp->w[lp->nr].our_child = ours;
+	lp->w[lp->nr].lo = ~0UL;
+	lp->w[lp->nr].hi = 0;
 	*id = lp->nr++;
 	return 0;
 }
@@ -799,7 +819,12 @@ static int linux_mm_fork(struct ksml_drv *d, int parent, int *child)
 		return ret;
 	if (fd < 0)
 		return ksml_drv_seterr(d, -EIO, "linux: fork: no socket from worker");
-	return add_worker(d, fd, r.pid, false, child);
+	ret = add_worker(d, fd, r.pid, false, child);
+	if (!ret) {
+		P(d)->w[*child].lo = P(d)->w[parent].lo;
+		P(d)->w[*child].hi = P(d)->w[parent].hi;
+	}
+	return ret;
 }
 
 static bool pid_gone(int pid, bool ours)
@@ -857,7 +882,65 @@ static int simple(struct ksml_drv *d, int id, int op, unsigned long addr,
 static int linux_mmap(struct ksml_drv *d, int id, unsigned long addr,
 		      unsigned long len, bool shared)
 {
-	return simple(d, id, W_MMAP, addr, len, shared, "mmap");
+	int ret = simple(d, id, W_MMAP, addr, len,
+			 (shared ? W_MAP_SHARED : 0) |
+				 (P(d)->thp ? W_MAP_THP : 0),
+			 "mmap");
+	struct worker *w = &P(d)->w[id];
+
+	if (!ret && addr < w->lo)
+		w->lo = addr;
+	if (!ret && addr + len > w->hi)
+		w->hi = addr + len;
+	return ret;
+}
+
+/*
+ * The run's THP mode and defrag, and khugepaged parked (THP.md point 10:
+ * a collapse of a split range would make a run depend on its length):
+ * scans an hour apart, one PMD range a scan.  Writing scan_sleep_millisecs
+ * wakes khugepaged for one scan at once, before any mapping of ours.
+ * Everything was saved at open (live.c) and goes back at close.
+ */
+static int linux_thp(struct ksml_drv *d, const char *mode, const char *defrag)
+{
+	const char *set[][2] = {
+		{KSML_LIVE_THP "khugepaged/pages_to_scan", "8"},
+		{KSML_LIVE_THP "khugepaged/scan_sleep_millisecs", "3600000"},
+		{KSML_LIVE_THP "khugepaged/alloc_sleep_millisecs", "3600000"},
+		{KSML_LIVE_THP "defrag", defrag},
+		{KSML_LIVE_THP "enabled", mode},
+	};
+	char cur[64];
+	size_t i;
+	int ret;
+
+	if (P(d)->nr)
+		return ksml_drv_seterr(d, -EBUSY,
+				       "linux: the THP mode must be set before "
+				       "the first address space");
+	for (i = 0; i < sizeof(set) / sizeof(set[0]); i++) {
+		ret = ksml_live_read(set[i][0], cur, sizeof(cur));
+		if (ret < 0)
+			return ksml_drv_seterr(
+				d, ret,
+				"linux: this kernel has no transparent huge "
+				"pages: cannot read %s/%s (%s)",
+				ksml_live_thp_dir(),
+				set[i][0] + strlen(KSML_LIVE_THP),
+				strerror(-ret));
+		if (!strcmp(cur, set[i][1]))
+			continue;
+		ret = ksml_live_write(set[i][0], set[i][1]);
+		if (ret)
+			return ksml_drv_seterr(
+				d, ret, "linux: writing %s to %s/%s: %s",
+				set[i][1], ksml_live_thp_dir(),
+				set[i][0] + strlen(KSML_LIVE_THP),
+				strerror(-ret));
+	}
+	P(d)->thp = true;
+	return 0;
 }
 
 static int linux_munmap(struct ksml_drv *d, int id, unsigned long addr,
@@ -1162,14 +1245,47 @@ int ksml_linux_read_ksm_stat(int pid, struct ksml_mm_stat *st)
 		}
 	}
 	snprintf(path, sizeof(path), "/proc/%d/smaps_rollup", pid);
-	kb = smaps_ksm_kb(path);
+	kb = smaps_kb(path, "KSM");
 	st->ksm_kb = kb < 0 ? 0 : (unsigned long)kb;
+	kb = smaps_kb(path, "AnonHugePages");
+	st->anon_huge_kb = kb < 0 ? 0 : (unsigned long)kb;
 	return 0;
+}
+
+/*
+ * AnonHugePages of the VMAs of pid inside [lo, hi): the workload's
+ * mappings, which are all a ref address space has.  Not the rollup: a
+ * worker is a fork of the harness and inherits its THPs (after a ref run
+ * in the same process, `ksmlab diff` saw 10 MiB of them in every worker).
+ */
+static long anon_huge_in(int pid, unsigned long lo, unsigned long hi)
+{
+	char path[64], line[256];
+	unsigned long a = 0, b = 0, kb;
+	bool in = false;
+	long sum = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/smaps", pid);
+	f = fopen(path, "r");
+	if (!f)
+		return -errno;
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%lx-%lx ", &a, &b) == 2 &&
+		    strchr(line, '-') && line[0] != ' ' &&
+		    strncmp(line, "AnonHugePages", 13))
+			in = a >= lo && b <= hi;
+		else if (in && sscanf(line, "AnonHugePages: %lu kB", &kb) == 1)
+			sum += (long)kb;
+	}
+	fclose(f);
+	return sum;
 }
 
 static int linux_mm_stat(struct ksml_drv *d, int id, struct ksml_mm_stat *st)
 {
 	struct linux_priv *lp = P(d);
+	long kb;
 	int ret;
 
 	if (id < 0 || id >= lp->nr || lp->w[id].fd < 0)
@@ -1178,6 +1294,11 @@ static int linux_mm_stat(struct ksml_drv *d, int id, struct ksml_mm_stat *st)
 	if (ret)
 		return ksml_drv_seterr(d, ret, "linux: /proc/%d/ksm_stat: %s",
 				       lp->w[id].pid, strerror(-ret));
+	kb = anon_huge_in(lp->w[id].pid, lp->w[id].lo, lp->w[id].hi);
+	if (kb < 0)
+		return ksml_drv_seterr(d, (int)kb, "linux: /proc/%d/smaps: %s",
+				       lp->w[id].pid, strerror((int)-kb));
+	st->anon_huge_kb = (unsigned long)kb;
 	return 0;
 }
 
@@ -1193,6 +1314,7 @@ const struct ksml_backend_ops ksml_backend_linux = {
 	.close = linux_close,
 	.knob_write = linux_knob_write,
 	.knob_read = linux_knob_read,
+	.thp = linux_thp,
 	.mm_create = linux_mm_create,
 	.mm_fork = linux_mm_fork,
 	.mm_exit = linux_mm_exit,

@@ -102,6 +102,7 @@ static int ref_open(struct ksml_drv *d)
 	}
 	d->priv = rp;
 	d->has_cow_ksm = true;
+	d->has_anon_huge = true;
 	ret = ksml_set_run(rp->ksm, KSML_RUN_UNMERGE);
 	return err_of(d, ret, "run=2");
 }
@@ -152,6 +153,30 @@ static int ref_knob_read(struct ksml_drv *d, const char *name, char *buf,
 		}
 	}
 	return 0;
+}
+
+/*
+ * vmem's THP mode; defrag has nothing to act on (vmem's THP allocation
+ * never fails), so any of the kernel's values is taken as is
+ */
+static int ref_thp(struct ksml_drv *d, const char *mode, const char *defrag)
+{
+	static const char *const modes[] = {
+		[KSML_THP_NEVER] = "never",
+		[KSML_THP_MADVISE] = "madvise",
+		[KSML_THP_ALWAYS] = "always",
+	};
+	int i;
+
+	(void)defrag;
+	for (i = 0; i < (int)(sizeof(modes) / sizeof(modes[0])); i++)
+		if (!strcmp(mode, modes[i]))
+			return err_of(d, ksml_vm_set_thp_mode(R(d)->ksm, i),
+				      "ksml_vm_set_thp_mode");
+	return ksml_drv_seterr(d, -EINVAL,
+			       "ref: unknown THP mode '%s' (expected always, "
+			       "madvise or never)",
+			       mode);
 }
 
 static struct ksml_mm *mm_of(struct ksml_drv *d, int id)
@@ -379,6 +404,7 @@ const struct ksml_backend_ops ksml_backend_ref = {
 	.close = ref_close,
 	.knob_write = ref_knob_write,
 	.knob_read = ref_knob_read,
+	.thp = ref_thp,
 	.mm_create = ref_mm_create,
 	.mm_fork = ref_mm_fork,
 	.mm_exit = ref_mm_exit,

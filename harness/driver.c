@@ -109,6 +109,11 @@ int ksml_drv_knob_read(struct ksml_drv *d, const char *name, char *buf,
 	DISPATCH(knob_read, name, buf, size);
 }
 
+int ksml_drv_thp(struct ksml_drv *d, const char *mode, const char *defrag)
+{
+	DISPATCH(thp, mode, defrag);
+}
+
 int ksml_drv_mm_create(struct ksml_drv *d, int *id)
 {
 	DISPATCH(mm_create, id);

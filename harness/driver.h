@@ -44,6 +44,15 @@ struct ksml_backend_ops {
 	int (*knob_write)(struct ksml_drv *d, const char *name, const char *val);
 	int (*knob_read)(struct ksml_drv *d, const char *name, char *buf,
 			 size_t size);
+	/*
+	 * transparent huge pages for the run, called before the first
+	 * mm_create: mode as /sys/kernel/mm/transparent_hugepage/enabled
+	 * ("always", "madvise", "never"), defrag as .../defrag.  Without
+	 * this call no mapping gets a THP (the linux worker maps everything
+	 * MADV_NOHUGEPAGE); with it, mappings follow the mode and the
+	 * workload's MADV_HUGEPAGE / MADV_NOHUGEPAGE (madvise advice 14/15).
+	 */
+	int (*thp)(struct ksml_drv *d, const char *mode, const char *defrag);
 	int (*mm_create)(struct ksml_drv *d, int *id);
 	int (*mm_fork)(struct ksml_drv *d, int parent, int *child);
 	int (*mm_exit)(struct ksml_drv *d, int id);
@@ -101,6 +110,11 @@ struct ksml_drv {
 	 * figure (mm_stat): the kernel since 6.7, ref; not the module's ABI
 	 */
 	bool has_cow_ksm;
+	/*
+	 * the backend reports each space's AnonHugePages (mm_stat's
+	 * anon_huge_kb): the kernel's smaps_rollup, ref; not the module's ABI
+	 */
+	bool has_anon_huge;
 };
 
 extern const struct ksml_backend_ops ksml_backend_ref;
@@ -122,6 +136,7 @@ void ksml_drv_note(struct ksml_drv *d, const char *fmt, ...)
 int ksml_drv_knob_write(struct ksml_drv *d, const char *name, const char *val);
 int ksml_drv_knob_read(struct ksml_drv *d, const char *name, char *buf,
 		       size_t size);
+int ksml_drv_thp(struct ksml_drv *d, const char *mode, const char *defrag);
 int ksml_drv_mm_create(struct ksml_drv *d, int *id);
 int ksml_drv_mm_fork(struct ksml_drv *d, int parent, int *child);
 int ksml_drv_mm_exit(struct ksml_drv *d, int id);

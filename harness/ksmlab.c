@@ -136,13 +136,20 @@ static void print_result_json(FILE *f, const char *backend,
 
 		fprintf(f, "%s{\"name\": ", i ? ", " : "");
 		json_str(f, wl->spaces[i].name);
-		fprintf(f, ", \"live\": %s, \"ksm_rmap_items\": %lu, \"ksm_zero_pages\": %ld, "
-		       "\"ksm_merging_pages\": %lu, \"ksm_process_profit\": %ld, "
-		       "\"ksm_merge_any\": %s, \"ksm_mergeable\": %s, \"smaps_ksm_kb\": %lu}",
-		       r->sp[i].live ? "true" : "false", s->ksm_rmap_items,
-		       s->ksm_zero_pages, s->ksm_merging_pages,
-		       s->ksm_process_profit, s->ksm_merge_any ? "true" : "false",
-		       s->ksm_mergeable ? "true" : "false", s->ksm_kb);
+		fprintf(f,
+			", \"live\": %s, \"ksm_rmap_items\": %lu, "
+			"\"ksm_zero_pages\": %ld, "
+			"\"ksm_merging_pages\": %lu, \"ksm_process_profit\": "
+			"%ld, "
+			"\"ksm_merge_any\": %s, \"ksm_mergeable\": %s, "
+			"\"smaps_ksm_kb\": %lu, "
+			"\"anon_huge_kb\": %lu}",
+			r->sp[i].live ? "true" : "false", s->ksm_rmap_items,
+			s->ksm_zero_pages, s->ksm_merging_pages,
+			s->ksm_process_profit,
+			s->ksm_merge_any ? "true" : "false",
+			s->ksm_mergeable ? "true" : "false", s->ksm_kb,
+			s->anon_huge_kb);
 	}
 	fprintf(f, "], \"trajectory_columns\": [");
 	for (i = 0; i < r->traj_w; i++) {

@@ -37,6 +37,17 @@ static const char *const knobs[KSML_LIVE_NR_KNOBS] = {
 	"stable_node_chains_prune_millisecs",
 	"use_zero_pages",
 	"smart_scan",
+	/*
+	 * THP workloads (harness/THP.md): khugepaged parked first (no
+	 * collapse of a split range while the run lasts), then the mode.
+	 * Not max_ptes_none: below 511 it also arms the shrinker that
+	 * splits "underused" THPs (thp_underused) under memory pressure.
+	 */
+	KSML_LIVE_THP "khugepaged/scan_sleep_millisecs",
+	KSML_LIVE_THP "khugepaged/alloc_sleep_millisecs",
+	KSML_LIVE_THP "khugepaged/pages_to_scan",
+	KSML_LIVE_THP "defrag",
+	KSML_LIVE_THP "enabled",
 	"run",
 };
 
@@ -55,6 +66,32 @@ const char *ksml_live_dir(void)
 	const char *d = getenv("KSMLAB_KSM_SYSFS");
 
 	return d && *d ? d : "/sys/kernel/mm/ksm";
+}
+
+const char *ksml_live_thp_dir(void)
+{
+	static char buf[512];
+	const char *d = getenv("KSMLAB_THP_SYSFS");
+
+	if (d && *d)
+		return d;
+	d = getenv("KSMLAB_KSM_SYSFS");
+	if (d && *d) {
+		snprintf(buf, sizeof(buf), "%s/../transparent_hugepage", d);
+		return buf;
+	}
+	return "/sys/kernel/mm/transparent_hugepage";
+}
+
+/* the sysfs file of a knob name (KSM's, or KSML_LIVE_THP "...") */
+static void knob_path(const char *name, char *path, size_t size)
+{
+	size_t n = strlen(KSML_LIVE_THP);
+
+	if (!strncmp(name, KSML_LIVE_THP, n))
+		snprintf(path, size, "%s/%s", ksml_live_thp_dir(), name + n);
+	else
+		snprintf(path, size, "%s/%s", ksml_live_dir(), name);
 }
 
 int ksml_live_check(char *err, size_t errsz)
@@ -83,7 +120,7 @@ int ksml_live_read(const char *name, char *buf, size_t size)
 	ssize_t n;
 	int fd;
 
-	snprintf(path, sizeof(path), "%s/%s", ksml_live_dir(), name);
+	knob_path(name, path, sizeof(path));
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
@@ -97,7 +134,10 @@ int ksml_live_read(const char *name, char *buf, size_t size)
 	buf[n] = 0;
 	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == ' '))
 		buf[--n] = 0;
-	/* advisor_mode reads "[none] scan-time": keep the active one */
+	/*
+	 * advisor_mode reads "[none] scan-time", THP's enabled
+	 * "always [madvise] never": keep the active one
+	 */
 	if (strchr(buf, '[')) {
 		char *a = strchr(buf, '['), *b = strchr(buf, ']');
 
@@ -124,7 +164,7 @@ int ksml_live_write(const char *name, const char *val)
 	ssize_t n;
 	int fd, ret = 0;
 
-	snprintf(path, sizeof(path), "%s/%s", ksml_live_dir(), name);
+	knob_path(name, path, sizeof(path));
 	fd = open(path, O_WRONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
@@ -266,21 +306,28 @@ void ksml_live_unlock(void)
  */
 static const char guard_script[] =
 	"p=$1 st=" KSML_LIVE_STATE " d=/sys/kernel/mm/ksm\n"
+	"t=/sys/kernel/mm/transparent_hugepage\n"
 	"alive() { s=$(sed 's/.*) //' /proc/$p/stat 2>/dev/null | cut -c1)\n"
 	"  [ -n \"$s\" ] && [ \"$s\" != Z ]; }\n"
 	"while alive; do sleep 0.2; done\n"
 	"exec 9<>" KSML_LIVE_LOCK " && flock 9 || exit 1\n"
 	"grep -qx \"owner $p\" \"$st\" 2>/dev/null || exit 0\n"
-	"echo \"ksmlab: guard of pid $p: restoring the KSM knobs it left ($st)\" >&2\n"
+	"echo \"ksmlab: guard of pid $p: restoring the KSM knobs it left "
+	"($st)\" >&2\n"
 	"mode=$(awk '$1 == \"advisor_mode\" { print $2 }' \"$st\")\n"
 	"ok=1\n"
 	"while read -r n v; do\n"
 	"  case $n in owner) continue ;;\n"
-	"  pages_to_scan) [ -n \"$mode\" ] && [ \"$mode\" != none ] && continue ;; esac\n"
-	"  [ \"$(cat \"$d/$n\" 2>/dev/null)\" = \"$v\" ] && continue\n"
-	"  echo \"$v\" 2>/dev/null >\"$d/$n\" && continue\n"
+	"  pages_to_scan) [ -n \"$mode\" ] && [ \"$mode\" != none ] && "
+	"continue ;; esac\n"
+	"  case $n in thp/*) f=$t/${n#thp/} ;; *) f=$d/$n ;; esac\n"
+	"  c=$(cat \"$f\" 2>/dev/null)\n"
+	"  case $c in *\\[*) c=${c#*[}; c=${c%%]*} ;; esac\n"
+	"  [ \"$c\" = \"$v\" ] && continue\n"
+	"  echo \"$v\" 2>/dev/null >\"$f\" && continue\n"
 	"  case $n in max_page_sharing | merge_across_nodes)\n"
-	"    echo 2 2>/dev/null >\"$d/run\"; echo \"$v\" 2>/dev/null >\"$d/$n\" && continue ;; esac\n"
+	"    echo 2 2>/dev/null >\"$d/run\"; echo \"$v\" 2>/dev/null "
+	">\"$d/$n\" && continue ;; esac\n"
 	"  ok=0; echo \"ksmlab: guard: cannot restore $n=$v\" >&2\n"
 	"done <\"$st\"\n"
 	"[ $ok = 1 ] && rm -f \"$st\"\n";

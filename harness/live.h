@@ -16,7 +16,14 @@
 
 #define KSML_LIVE_LOCK "/run/lock/ksmlab-live-ksm.lock"
 #define KSML_LIVE_STATE "/run/lock/ksmlab-live-ksm.saved"
-#define KSML_LIVE_NR_KNOBS 13
+#define KSML_LIVE_NR_KNOBS 18
+/*
+ * Knob names starting with this are files of the THP directory
+ * (/sys/kernel/mm/transparent_hugepage, KSMLAB_THP_SYSFS overrides it):
+ * "thp/enabled", "thp/khugepaged/pages_to_scan".  They are saved and
+ * restored with the KSM knobs, under the same lock and guard.
+ */
+#define KSML_LIVE_THP "thp/"
 
 struct ksml_live_saved {
 	int nr;
@@ -29,6 +36,11 @@ extern volatile sig_atomic_t ksml_live_interrupted;
 
 /* sysfs directory (KSMLAB_KSM_SYSFS overrides it, for tests) */
 const char *ksml_live_dir(void);
+/*
+ * the THP directory: KSMLAB_THP_SYSFS, else beside a KSMLAB_KSM_SYSFS
+ * directory (DIR/../transparent_hugepage), else the host's
+ */
+const char *ksml_live_thp_dir(void);
 /* 0 if root and KSM exist, else -errno and a sentence in err */
 int ksml_live_check(char *err, size_t errsz);
 /*
@@ -37,7 +49,7 @@ int ksml_live_check(char *err, size_t errsz);
  */
 int ksml_live_lock(int timeout_s, char *err, size_t errsz);
 void ksml_live_unlock(void);
-/* writable knob names in restore order */
+/* writable knob names in restore order (KSM's, then THP's, run last) */
 int ksml_live_knob_count(void);
 const char *ksml_live_knob_name(int i);
 int ksml_live_read(const char *name, char *buf, size_t size);

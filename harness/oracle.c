@@ -73,14 +73,20 @@ static void compare_traj(const struct ksml_workload *wl,
 			   *y = &b->traj[s * (size_t)b->traj_w];
 
 		for (k = mm_only ? KSML_TRAJ_SP : 0; k < w; k++) {
-			/* cow_ksm and smaps KSM only where both report them */
+			/*
+			 * cow_ksm, smaps KSM and AnonHugePages only where
+			 * both report them
+			 */
+			int col = k >= KSML_TRAJ_SP ? (k - KSML_TRAJ_SP) %
+							      KSML_TRAJ_PER_SP
+						    : -1;
 			bool cow = k == KSML_TRAJ_COW_KSM ||
-				   (k >= KSML_TRAJ_SP &&
-				    (k - KSML_TRAJ_SP) % KSML_TRAJ_PER_SP ==
-					    KSML_TRAJ_SP_KSM_KB);
+				   col == KSML_TRAJ_SP_KSM_KB;
+			bool huge = col == KSML_TRAJ_SP_ANON_HUGE_KB;
 
 			if (x[k] == y[k] ||
-			    (cow && !(a->has_cow_ksm && b->has_cow_ksm)))
+			    (cow && !(a->has_cow_ksm && b->has_cow_ksm)) ||
+			    (huge && !(a->has_anon_huge && b->has_anon_huge)))
 				continue;
 			snprintf(row->traj, sizeof(row->traj),
 				 "after scan %lu: %s ref %ld linux %ld", s,
@@ -133,6 +139,9 @@ static void compare_spaces(const struct ksml_workload *wl,
 		else if (rr->has_cow_ksm && lr->has_cow_ksm &&
 			 a->ksm_kb != b->ksm_kb)
 			what = "smaps KSM";
+		else if (rr->has_anon_huge && lr->has_anon_huge &&
+			 a->anon_huge_kb != b->anon_huge_kb)
+			what = "AnonHugePages";
 		if (rr->sp[k].live && lr->sp[k].live) {
 			row->mref += (long)a->ksm_merging_pages;
 			row->mlin += (long)b->ksm_merging_pages;

@@ -31,7 +31,8 @@ const char *ksml_traj_name(const struct ksml_workload *wl, int k, char *buf,
 		[KSML_TRAJ_SP_MERGING] = "ksm_merging_pages",
 		[KSML_TRAJ_SP_RMAP_ITEMS] = "ksm_rmap_items",
 		[KSML_TRAJ_SP_ZERO] = "ksm_zero_pages",
-		[KSML_TRAJ_SP_KSM_KB] = "smaps KSM kB"};
+		[KSML_TRAJ_SP_KSM_KB] = "smaps KSM kB",
+		[KSML_TRAJ_SP_ANON_HUGE_KB] = "AnonHugePages kB"};
 	int sp;
 
 	if (k < KSML_TRAJ_GLOBAL)
@@ -269,6 +270,17 @@ int ksml_run_workload_min(struct ksml_drv *d, const struct ksml_workload *wl,
 		return -ENOMEM;
 	}
 	err[0] = 0;
+	if (wl->thp_mode != KSML_WL_THP_NONE) {
+		ret = ksml_drv_thp(d, ksml_wl_thp_name(wl->thp_mode),
+				   wl->thp_defrag);
+		if (ret) {
+			snprintf(err, errsz, "%s: thp %s defrag %s on %s: %s",
+				 wl->path, ksml_wl_thp_name(wl->thp_mode),
+				 wl->thp_defrag, d->ops->name,
+				 ksml_drv_error(d));
+			return ret;
+		}
+	}
 	for (;;) {
 		/* steps due at this scan count */
 		while (next < wl->nr_steps && wl->steps[next].at <= scan) {
@@ -310,6 +322,8 @@ int ksml_run_workload_min(struct ksml_drv *d, const struct ksml_workload *wl,
 				sp[KSML_TRAJ_SP_RMAP_ITEMS] = (long)st->ksm_rmap_items;
 				sp[KSML_TRAJ_SP_ZERO] = st->ksm_zero_pages;
 				sp[KSML_TRAJ_SP_KSM_KB] = (long)st->ksm_kb;
+				sp[KSML_TRAJ_SP_ANON_HUGE_KB] =
+					(long)st->anon_huge_kb;
 			}
 			res->ntraj = scan + 1;
 		}
@@ -344,6 +358,7 @@ int ksml_run_workload_min(struct ksml_drv *d, const struct ksml_workload *wl,
 	res->host_noise = d->host_noise;
 	res->noise_ksmlab = d->noise_ksmlab;
 	res->has_cow_ksm = d->has_cow_ksm;
+	res->has_anon_huge = d->has_anon_huge;
 	if (d->notes[0])
 		snprintf(res->notes + strlen(res->notes),
 			 sizeof(res->notes) - strlen(res->notes), "%s%s",

@@ -34,14 +34,16 @@ struct ksml_run_result {
 	 * deterministic counters, pages_volatile, rmap_items, general_profit
 	 * and cow_ksm (the host's, global), then for every space of the
 	 * workload its own ksm_merging_pages, ksm_rmap_items, ksm_zero_pages
-	 * and smaps KSM kB (KSML_TRAJ_SP + KSML_TRAJ_PER_SP * space; -1 while
-	 * it does not live).  has_cow_ksm: the backend reports cow_ksm and
-	 * the smaps figure (else they read 0 and are not compared).
+	 * and smaps KSM kB, and its AnonHugePages kB (KSML_TRAJ_SP +
+	 * KSML_TRAJ_PER_SP * space; -1 while it does not live).  has_cow_ksm:
+	 * the backend reports cow_ksm and the smaps figure; has_anon_huge:
+	 * AnonHugePages (else they read 0 and are not compared).
 	 */
 	long *traj;
 	unsigned long ntraj;
 	int traj_w;
 	bool has_cow_ksm;
+	bool has_anon_huge;
 	bool placement_skipped; /* a node step could not place its pages */
 };
 
@@ -60,6 +62,7 @@ enum {
 	KSML_TRAJ_SP_RMAP_ITEMS,
 	KSML_TRAJ_SP_ZERO,
 	KSML_TRAJ_SP_KSM_KB,
+	KSML_TRAJ_SP_ANON_HUGE_KB, /* smaps_rollup AnonHugePages */
 	KSML_TRAJ_PER_SP,
 };
 #define KSML_TRAJ_W(nr_spaces) (KSML_TRAJ_SP + KSML_TRAJ_PER_SP * (nr_spaces))

@@ -44,6 +44,7 @@ static void mkrun(struct ksml_run_result *r, long n)
 	r->nr_spaces = 1;
 	r->sp[0].live = true;
 	r->has_cow_ksm = true;
+	r->has_anon_huge = true;
 	r->sp[0].st.ksm_merging_pages = (unsigned long)n;
 }
 
@@ -177,6 +178,30 @@ int main(void)
 	first_judgement(&wl, &rr, &lr, &row);
 	CHECK(ksml_oracle_second_opinion(&wl, &rr, &lr, &lr2, &row),
 	      "cow_ksm and smaps KSM held against a backend without them");
+	ksml_run_result_free(&lr2);
+
+	/*
+	 * AnonHugePages, per space after every scan and at the end; not
+	 * held against a backend without it (the module)
+	 */
+	mkrun(&lr2, 100);
+	lr2.traj[1 * KSML_TRAJ_W(1) + KSML_TRAJ_SP +
+		 KSML_TRAJ_SP_ANON_HUGE_KB] = 2048;
+	first_judgement(&wl, &rr, &lr, &row);
+	CHECK(!ksml_oracle_second_opinion(&wl, &rr, &lr, &lr2, &row),
+	      "an AnonHugePages difference after a scan was taken as equal");
+	ksml_run_result_free(&lr2);
+	mkrun(&lr2, 100);
+	lr2.sp[0].st.anon_huge_kb = 2048;
+	first_judgement(&wl, &rr, &lr, &row);
+	CHECK(!ksml_oracle_second_opinion(&wl, &rr, &lr, &lr2, &row),
+	      "an AnonHugePages difference at the end was taken as equal");
+	lr2.has_anon_huge = false;
+	lr2.traj[1 * KSML_TRAJ_W(1) + KSML_TRAJ_SP +
+		 KSML_TRAJ_SP_ANON_HUGE_KB] = 2048;
+	first_judgement(&wl, &rr, &lr, &row);
+	CHECK(ksml_oracle_second_opinion(&wl, &rr, &lr, &lr2, &row),
+	      "AnonHugePages held against a backend without it");
 	ksml_run_result_free(&lr2);
 
 	/* the kernel varied and its second run is ref's: equal, marked */

@@ -67,9 +67,22 @@ static const struct {
 	{ HDR "fill a m 0 4 dump /nonexistent/x\n",
 	  "t.wl:4: cannot open dump file '/nonexistent/x': No such file or directory" },
 	{ HDR FILL "madvise a m sideways\n",
-	  "t.wl:5: unknown advice 'sideways' (expected mergeable or unmergeable)" },
+	  "t.wl:5: unknown advice 'sideways' (expected mergeable, unmergeable, hugepage or nohugepage)" },
 	{ HDR FILL "madvise a m mergeable 3\n",
-	  "t.wl:5: usage: madvise SPACE MAP mergeable|unmergeable [FIRST COUNT]" },
+	  "t.wl:5: usage: madvise SPACE MAP mergeable|unmergeable|hugepage|nohugepage [FIRST COUNT]" },
+	{ HDR FILL "madvise a m hugepage\n",
+	  "t.wl:5: madvise hugepage needs a 'thp MODE' line before it (the workload's THP mode)" },
+	{ HDR FILL "madvise a m nohugepage 0 4\n",
+	  "t.wl:5: madvise nohugepage needs a 'thp MODE' line before it (the workload's THP mode)" },
+	{ "thp sometimes\n", "t.wl:1: thp: unknown mode 'sometimes' (expected always, madvise or never)" },
+	{ "thp always defrag eager\n",
+	  "t.wl:1: thp: unknown defrag 'eager' (expected always, defer, defer+madvise, madvise or never)" },
+	{ "thp\n", "t.wl:1: usage: thp always|madvise|never [defrag always|defer|defer+madvise|madvise|never]" },
+	{ "thp always madvise\n",
+	  "t.wl:1: usage: thp always|madvise|never [defrag always|defer|defer+madvise|madvise|never]" },
+	{ "thp always\nthp never\n", "t.wl:2: thp given twice" },
+	{ HDR "thp always\n", "t.wl:4: thp must come before the first map (it places mappings 2 MiB-aligned)" },
+	{ HDR FILL "at 2 thp never\n", "t.wl:5: 'thp' cannot be scheduled with 'at'" },
 	{ HDR FILL "madvise a m mergeable 10 10\n", "t.wl:5: pages 10..19 are outside mapping 'm' (16 pages)" },
 	{ HDR FILL "knob nonsense 1\n", "t.wl:5: unknown or read-only knob 'nonsense'" },
 	{ HDR FILL "knob run 1\n", "t.wl:5: knob 'run' is driven by the harness and cannot be set by a workload" },
@@ -388,11 +401,54 @@ static void test_dump(void)
 	unlink(path);
 }
 
+/* a `thp` line: its mode and defrag, mappings 2 MiB-aligned, advice 14/15 */
+static void test_thp(void)
+{
+	static const char text[] =
+		"seed 1\nthp always defrag defer+madvise\nspace a\n"
+		"map a m 16\nmap a n 600\nmap a o 4\n"
+		"madvise a n hugepage\nmadvise a o nohugepage 1 2\n"
+		"fill a m 0 16 unique\n";
+	struct ksml_workload wl;
+	char err[512];
+	int i, ret = ksml_wl_parse_string("t.wl", text, &wl, err, sizeof(err));
+
+	CHECK(ret == 0, "thp workload: %s", err);
+	if (ret)
+		return;
+	CHECK(wl.thp_mode == KSML_WL_THP_ALWAYS, "thp mode %d", wl.thp_mode);
+	CHECK(!strcmp(ksml_wl_thp_name(wl.thp_mode), "always"), "thp name");
+	CHECK(!strcmp(wl.thp_defrag, "defer+madvise"), "defrag '%s'", wl.thp_defrag);
+	for (i = 0; i < wl.nr_maps; i++)
+		CHECK(wl.maps[i].addr % KSML_WL_HPAGE_SIZE == 0,
+		      "map %d at 0x%lx, not 2 MiB-aligned", i, wl.maps[i].addr);
+	CHECK(wl.maps[1].addr >= wl.maps[0].addr + 16 * KSML_WL_PAGE_SIZE +
+					 KSML_WL_MAP_GAP,
+	      "maps overlap or lost their gap");
+	for (i = 0; i < wl.nr_steps; i++)
+		if (wl.steps[i].op == KSML_OP_MADVISE)
+			CHECK(wl.steps[i].advice ==
+				      (wl.steps[i].map == 1 ? 14 : 15),
+			      "advice %d", wl.steps[i].advice);
+	ksml_wl_free(&wl);
+	/* without a thp line: no mode, the old placement (16-page gaps) */
+	ret = ksml_wl_parse_string("t.wl", HDR FILL "map a n 4\n", &wl, err,
+				   sizeof(err));
+	CHECK(ret == 0 && wl.thp_mode == KSML_WL_THP_NONE &&
+		      wl.maps[1].addr == wl.maps[0].addr + 16 * KSML_WL_PAGE_SIZE +
+						 KSML_WL_MAP_GAP,
+	      "no thp line: mode %d", wl.thp_mode);
+	if (!ret)
+		ksml_wl_free(&wl);
+	CHECK(ksml_wl_thp_name(KSML_WL_THP_NONE) == NULL, "name of no mode");
+}
+
 int main(int argc, char **argv)
 {
 	int i;
 
 	test_bad();
+	test_thp();
 	test_good();
 	test_volatile_until();
 	test_expect_when();

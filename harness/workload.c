@@ -358,6 +358,57 @@ static int add_map_entry(struct parser *p, const struct ksml_wl_map *src)
 	return 0;
 }
 
+static const char *const thp_modes[] = {"never", "madvise", "always"};
+static const char *const thp_defrags[] = {"always", "defer", "defer+madvise",
+					  "madvise", "never"};
+
+const char *ksml_wl_thp_name(enum ksml_wl_thp mode)
+{
+	return mode >= KSML_WL_THP_NEVER && mode <= KSML_WL_THP_ALWAYS
+		       ? thp_modes[mode - KSML_WL_THP_NEVER]
+		       : NULL;
+}
+
+/* thp always|madvise|never [defrag always|defer|defer+madvise|madvise|never] */
+static int parse_thp(struct parser *p, char **tok, int ntok)
+{
+	struct ksml_workload *wl = p->wl;
+	size_t i;
+
+	if (ntok != 2 && !(ntok == 4 && !strcmp(tok[2], "defrag")))
+		return perr(p, "usage: thp always|madvise|never [defrag "
+			       "always|defer|defer+madvise|madvise|never]");
+	if (wl->thp_mode != KSML_WL_THP_NONE)
+		return perr(p, "thp given twice");
+	if (wl->nr_maps)
+		return perr(p, "thp must come before the first map (it places "
+			       "mappings 2 MiB-aligned)");
+	for (i = 0; i < sizeof(thp_modes) / sizeof(thp_modes[0]); i++)
+		if (!strcmp(tok[1], thp_modes[i]))
+			break;
+	if (i == sizeof(thp_modes) / sizeof(thp_modes[0]))
+		return perr(p,
+			    "thp: unknown mode '%s' (expected always, madvise "
+			    "or never)",
+			    tok[1]);
+	wl->thp_mode = (enum ksml_wl_thp)(KSML_WL_THP_NEVER + (int)i);
+	snprintf(wl->thp_defrag, sizeof(wl->thp_defrag), "madvise");
+	if (ntok == 4) {
+		for (i = 0; i < sizeof(thp_defrags) / sizeof(thp_defrags[0]);
+		     i++)
+			if (!strcmp(tok[3], thp_defrags[i]))
+				break;
+		if (i == sizeof(thp_defrags) / sizeof(thp_defrags[0]))
+			return perr(
+				p,
+				"thp: unknown defrag '%s' (expected always, "
+				"defer, defer+madvise, madvise or never)",
+				tok[3]);
+		snprintf(wl->thp_defrag, sizeof(wl->thp_defrag), "%s", tok[3]);
+	}
+	return 0;
+}
+
 static int parse_map(struct parser *p, char **tok, int ntok)
 {
 	struct ksml_workload *wl = p->wl;
@@ -403,6 +454,10 @@ static int parse_map(struct parser *p, char **tok, int ntok)
 	m.space = space;
 	m.pages = pages;
 	m.line = p->line;
+	/* a THP needs a 2 MiB-aligned range inside one VMA */
+	if (wl->thp_mode != KSML_WL_THP_NONE)
+		p->next_addr = (p->next_addr + KSML_WL_HPAGE_SIZE - 1) &
+			       ~(KSML_WL_HPAGE_SIZE - 1);
 	m.addr = p->next_addr;
 	p->next_addr += pages * KSML_WL_PAGE_SIZE + KSML_WL_MAP_GAP;
 	wl->total_pages += pages;
@@ -692,10 +747,12 @@ static int parse_line(struct parser *p, char **tok, int ntok)
 			return perr(p, "'at %lu' goes back in time (an earlier line is at scan %lu)",
 				    v, p->cur_at);
 		if (!strcmp(tok[2], "at") || !strcmp(tok[2], "seed") ||
-		    !strcmp(tok[2], "workload") || !strcmp(tok[2], "max-scans") ||
-		    !strcmp(tok[2], "volatile") || !strcmp(tok[2], "numa-nodes") ||
+		    !strcmp(tok[2], "workload") ||
+		    !strcmp(tok[2], "max-scans") ||
+		    !strcmp(tok[2], "volatile") ||
+		    !strcmp(tok[2], "numa-nodes") ||
 		    !strcmp(tok[2], "expect-different") ||
-		    !strcmp(tok[2], "description"))
+		    !strcmp(tok[2], "description") || !strcmp(tok[2], "thp"))
 			return perr(p, "'%s' cannot be scheduled with 'at'", tok[2]);
 		p->cur_at = v;
 		p->seen_at = true;
@@ -774,6 +831,8 @@ static int parse_line(struct parser *p, char **tok, int ntok)
 		wl->numa_nodes = (int)v;
 		return ret;
 	}
+	if (!strcmp(d, "thp"))
+		return parse_thp(p, tok, ntok);
 	if (!strcmp(d, "knob"))
 		return parse_knob(p, tok, ntok);
 	if (!strcmp(d, "space")) {
@@ -798,14 +857,29 @@ static int parse_line(struct parser *p, char **tok, int ntok)
 
 		if (mad) {
 			if (ntok != 4 && ntok != 6)
-				return perr(p, "usage: madvise SPACE MAP mergeable|unmergeable [FIRST COUNT]");
+				return perr(p, "usage: madvise SPACE MAP "
+					       "mergeable|unmergeable|hugepage|"
+					       "nohugepage [FIRST COUNT]");
 			if (!strcmp(tok[3], "mergeable"))
 				adv = 12;
 			else if (!strcmp(tok[3], "unmergeable"))
 				adv = 13;
+			else if (!strcmp(tok[3], "hugepage"))
+				adv = 14;
+			else if (!strcmp(tok[3], "nohugepage"))
+				adv = 15;
 			else
-				return perr(p, "unknown advice '%s' (expected mergeable or unmergeable)",
+				return perr(p,
+					    "unknown advice '%s' (expected "
+					    "mergeable, unmergeable, hugepage "
+					    "or nohugepage)",
 					    tok[3]);
+			if (adv >= 14 && wl->thp_mode == KSML_WL_THP_NONE)
+				return perr(
+					p,
+					"madvise %s needs a 'thp MODE' line "
+					"before it (the workload's THP mode)",
+					tok[3]);
 		} else if (ntok != 3 && ntok != 5) {
 			return perr(p, "usage: munmap SPACE MAP [FIRST COUNT]");
 		}

@@ -31,6 +31,22 @@
 /* where the runner places mappings (same address on every backend) */
 #define KSML_WL_MAP_BASE 0x200000000000UL
 #define KSML_WL_MAP_GAP (16UL * KSML_WL_PAGE_SIZE)
+/* in a workload with a `thp` line every mapping starts 2 MiB-aligned */
+#define KSML_WL_HPAGE_SIZE (512UL * KSML_WL_PAGE_SIZE)
+
+/*
+ * The `thp` line: /sys/kernel/mm/transparent_hugepage/enabled for the run
+ * (vmem.h's KSML_THP_* plus one: a zeroed workload has none).  Without
+ * one (NONE) no
+ * mapping gets a THP on any backend (the linux worker maps everything
+ * MADV_NOHUGEPAGE) and the host's THP settings are not touched.
+ */
+enum ksml_wl_thp {
+	KSML_WL_THP_NONE = 0,
+	KSML_WL_THP_NEVER,
+	KSML_WL_THP_MADVISE,
+	KSML_WL_THP_ALWAYS,
+};
 
 enum ksml_wl_pattern {
 	KSML_PAT_SAME,	  /* every page has content class `cls` */
@@ -79,7 +95,7 @@ struct ksml_wl_step {
 	int map;	     /* index in maps[] */
 	unsigned long first; /* first page in the map */
 	unsigned long count; /* pages */
-	int advice;	     /* MADVISE: 12 or 13; PRCTL: 0/1; NODE: node */
+	int advice;	     /* MADVISE: 12..15; PRCTL: 0/1; NODE: node */
 	char knob[KSML_WL_MAX_NAME];
 	char value[KSML_WL_MAX_NAME];
 	struct ksml_wl_fill fill;
@@ -128,6 +144,8 @@ struct ksml_workload {
 	uint64_t seed;
 	unsigned long max_scans;
 	int numa_nodes; /* 0: not a NUMA workload */
+	enum ksml_wl_thp thp_mode; /* the `thp` line, or KSML_WL_THP_NONE */
+	char thp_defrag[16];	   /* its defrag value (default madvise) */
 	int nr_spaces, nr_maps, nr_steps, nr_volatile;
 	struct ksml_wl_space *spaces;
 	struct ksml_wl_map *maps;
@@ -166,5 +184,7 @@ void ksml_wl_volatile_content(const struct ksml_workload *wl,
 			      unsigned long idx, unsigned long gen, void *buf);
 
 const char *ksml_wl_op_name(enum ksml_wl_op op);
+/* "never", "madvise", "always" (NULL for KSML_WL_THP_NONE) */
+const char *ksml_wl_thp_name(enum ksml_wl_thp mode);
 
 #endif /* KSML_WORKLOAD_H */

@@ -4,6 +4,7 @@
 KSMLAB=build/ksmlab
 PY=/usr/bin/python3
 KSYS=/sys/kernel/mm/ksm
+THPSYS=/sys/kernel/mm/transparent_hugepage
 # do not wait forever for another user of the live-KSM lock
 export KSMLAB_LOCK_TIMEOUT=${KSMLAB_LOCK_TIMEOUT:-240}
 
@@ -62,5 +63,10 @@ knob_snapshot() {
 		advisor_max_cpu advisor_min_pages_to_scan advisor_max_pages_to_scan \
 		advisor_target_scan_time; do
 		[ -e "$KSYS/$k" ] && echo "$k=$(cat "$KSYS/$k")"
+	done
+	# the THP settings a THP workload sets (saved and restored with them)
+	for k in enabled defrag khugepaged/pages_to_scan \
+		khugepaged/scan_sleep_millisecs khugepaged/alloc_sleep_millisecs; do
+		[ -e "$THPSYS/$k" ] && echo "thp/$k=$(cat "$THPSYS/$k")"
 	done
 }

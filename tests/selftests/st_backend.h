@@ -77,6 +77,17 @@ struct st_be_ops {
 	int (*page)(struct st_be *b, void *mm, unsigned long addr, bool *present,
 		    unsigned long *pfn);
 	int (*mm_stat)(struct st_be *b, void *mm, struct ksml_mm_stat *st);
+	/*
+	 * THP (ksm_tests -H; NULL where the backend cannot tell): map_thp maps
+	 * len bytes (a multiple of 2 MiB) private anonymous, 2 MiB-aligned,
+	 * MADV_HUGEPAGE, nothing written yet (the THP mode must allow it:
+	 * linux sets madvise for the run if the host's is never); huge_kb
+	 * gives the AnonHugePages kB of [addr, addr + len)
+	 */
+	int (*map_thp)(struct st_be *b, void *mm, unsigned long len,
+		       unsigned long *addr);
+	int (*huge_kb)(struct st_be *b, void *mm, unsigned long addr,
+		       unsigned long len, unsigned long *kb);
 	/* let KSM run (run=1 is the caller's) until full_scans >= target */
 	int (*scan_until)(struct st_be *b, unsigned long target, double timeout_s);
 	/*

@@ -224,6 +224,46 @@ static int ref_mm_stat(struct st_be *b, void *mm, struct ksml_mm_stat *st)
 	return ksml_mm_get_stat(mm, st);
 }
 
+#define ST_HPAGE (512 * ST_PAGE)
+
+/* the instance's THP mode is vmem's default, madvise */
+static int ref_map_thp(struct st_be *b, void *mm, unsigned long len,
+		       unsigned long *addr)
+{
+	unsigned long raw, p;
+	int ret = ksml_vm_mmap(mm, 0, len + ST_HPAGE,
+			       KSML_MAP_PRIVATE | KSML_MAP_ANONYMOUS, &raw);
+
+	if (ret)
+		return ret;
+	p = (raw + ST_HPAGE - 1) & ~(ST_HPAGE - 1);
+	if (p > raw)
+		ret = ksml_vm_munmap(mm, raw, p - raw);
+	if (!ret && raw + ST_HPAGE > p)
+		ret = ksml_vm_munmap(mm, p + len, raw + ST_HPAGE - p);
+	if (!ret)
+		ret = ksml_vm_madvise(mm, p, len, KSML_MADV_HUGEPAGE);
+	*addr = p;
+	return ret;
+}
+
+static int ref_huge_kb(struct st_be *b, void *mm, unsigned long addr,
+		       unsigned long len, unsigned long *kb)
+{
+	struct ksml_page_info pi;
+	unsigned long a;
+	int ret;
+
+	*kb = 0;
+	for (a = addr; a < addr + len; a += ST_PAGE) {
+		ret = ksml_vm_page_info(mm, a, &pi);
+		if (ret)
+			return ret;
+		*kb += pi.pmd_mapped ? ST_PAGE / 1024 : 0;
+	}
+	return 0;
+}
+
 static int ref_scan_until(struct st_be *b, unsigned long target, double timeout_s)
 {
 	struct ksml_counters c;
@@ -293,6 +333,8 @@ const struct st_be_ops ksml_st_ref_ops = {
 	.prctl_get = ref_prctl_get,
 	.page = ref_page,
 	.mm_stat = ref_mm_stat,
+	.map_thp = ref_map_thp,
+	.huge_kb = ref_huge_kb,
 	.scan_until = ref_scan_until,
 	.child = ref_child,
 	.foreign = ref_foreign,
@@ -538,6 +580,67 @@ static int linux_madvise(struct st_be *b, void *mm, unsigned long addr,
 	return madvise((void *)addr, len, advice) ? -errno : 0;
 }
 
+/*
+ * THP needs a mode that allows it: a host with never gets madvise for the
+ * run (the THP files are saved and restored with the KSM knobs, live.c)
+ */
+static int linux_map_thp(struct st_be *b, void *mm, unsigned long len,
+			 unsigned long *addr)
+{
+	const unsigned long hp = 512 * ST_PAGE;
+	char mode[64];
+	unsigned char *raw, *p;
+	int ret;
+
+	ret = ksml_live_read(KSML_LIVE_THP "enabled", mode, sizeof(mode));
+	if (ret < 0)
+		return ret;
+	if (!strcmp(mode, "never")) {
+		ret = ksml_live_write(KSML_LIVE_THP "enabled", "madvise");
+		if (ret)
+			return ret;
+	}
+	raw = mmap(NULL, len + hp, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (raw == MAP_FAILED)
+		return -errno;
+	p = (unsigned char *)(((uintptr_t)raw + hp - 1) & ~(hp - 1));
+	if (p > raw)
+		munmap(raw, (size_t)(p - raw));
+	if (raw + hp > p)
+		munmap(p + len, (size_t)(raw + hp - p));
+	if (madvise(p, len, MADV_HUGEPAGE)) {
+		ret = -errno;
+		munmap(p, len);
+		return ret;
+	}
+	*addr = (unsigned long)p;
+	return 0;
+}
+
+/* AnonHugePages of the VMAs of this process inside [addr, addr + len) */
+static int linux_huge_kb(struct st_be *b, void *mm, unsigned long addr,
+			 unsigned long len, unsigned long *kb)
+{
+	unsigned long lo, hi, v;
+	char line[256];
+	bool in = false;
+	FILE *f = fopen("/proc/self/smaps", "r");
+
+	if (!f)
+		return -errno;
+	*kb = 0;
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%lx-%lx ", &lo, &hi) == 2 &&
+		    strncmp(line, "AnonHugePages", 13))
+			in = lo >= addr && hi <= addr + len;
+		else if (in && sscanf(line, "AnonHugePages: %lu kB", &v) == 1)
+			*kb += v;
+	}
+	fclose(f);
+	return 0;
+}
+
 static int linux_prctl_set(struct st_be *b, void *mm, unsigned long v)
 {
 	return prctl(PR_SET_MEMORY_MERGE, v, 0, 0, 0) ? -errno : 0;
@@ -731,6 +834,8 @@ const struct st_be_ops ksml_st_linux_ops = {
 	.prctl_get = linux_prctl_get,
 	.page = linux_page,
 	.mm_stat = linux_mm_stat,
+	.map_thp = linux_map_thp,
+	.huge_kb = linux_huge_kb,
 	.scan_until = linux_scan_until,
 	.child = linux_child,
 	.foreign = linux_foreign,

@@ -4,7 +4,9 @@
 # found it: after a good run, after a run that fails half-way, after
 # SIGINT and SIGTERM, after SIGKILL (the run's guard process restores them
 # at once), and after SIGKILL with no guard (through the state file,
-# repaired by the next user of the lock).  The knobs are first set to unusual
+# repaired by the next user of the lock); and the THP settings a THP
+# workload sets (transparent_hugepage/enabled, defrag, khugepaged's pace)
+# after a good THP run and after SIGKILL with and without a guard.  The knobs are first set to unusual
 # values (under the lock, via `ksmlab knob`) so a restore to defaults would
 # be caught, and put back at the end.
 set -u
@@ -21,7 +23,7 @@ orig=$(knob_snapshot)
 restore_orig() {
 	# put back what we found (ksmlab knob takes the lock for each write)
 	while IFS='=' read -r k v; do
-		case $k in run | advisor_mode) continue ;; esac
+		case $k in run | advisor_mode | thp/*) continue ;; esac
 		[ "$(cat "$KSYS/$k")" = "$v" ] || "$KSMLAB" knob -b linux "$k" "$v" >/dev/null 2>&1
 	done <<<"$orig"
 	rm -rf "$tmp"
@@ -111,4 +113,32 @@ else
 	echo "note: the repair was done by another ksmlab user of the lock ($out)"
 	check_same "SIGKILL without a guard, repaired by the next ksmlab user"
 fi
-echo "SUMMARY: knob save/restore: equal after good run, failing run, SIGINT, SIGTERM, SIGKILL (the guard restores at once), SIGKILL without a guard (the next run repairs)"
+# THP: the run sets mode always / defrag always; all of it goes back
+[ -e "$THPSYS/enabled" ] || skip "no $THPSYS: the THP cases need a kernel with THP"
+err=$("$KSMLAB" run -q -b linux workloads/thp-write-after-split.wl 2>&1 >/dev/null) || fail "good THP run: $err"
+check_same "a good THP run (thp always defrag always)"
+thp_running() {
+	wait_scanning "$1"
+	grep -q '\[always\]' "$THPSYS/enabled" || fail "$1: THP mode not set to always"
+	[ "$(cat "$THPSYS/khugepaged/scan_sleep_millisecs")" = 3600000 ] ||
+		fail "$1: khugepaged not parked"
+}
+"$KSMLAB" run -q -b linux harness/tests/long-run-thp.wl >/dev/null 2>"$tmp/guard.err" &
+pid=$!
+thp_running "SIGKILL of a THP run"
+kill -KILL "$pid"
+wait "$pid" 2>/dev/null
+for _ in $(seq 100); do
+	[ ! -e /run/lock/ksmlab-live-ksm.saved ] && [ "$(knob_snapshot)" = "$before" ] && break
+	sleep 0.1
+done
+check_same "SIGKILL of a THP run, repaired by the run's guard"
+KSMLAB_NO_GUARD=1 "$KSMLAB" run -q -b linux harness/tests/long-run-thp.wl >/dev/null 2>&1 &
+pid=$!
+thp_running "SIGKILL of a THP run without a guard"
+kill -KILL "$pid"
+wait "$pid" 2>/dev/null
+[ -e /run/lock/ksmlab-live-ksm.saved ] || fail "SIGKILL of a THP run without a guard: no state file"
+out=$("$KSMLAB" run -q -b linux workloads/identical-1k.wl 2>&1 >/dev/null)
+check_same "SIGKILL of a THP run without a guard, repaired by the next run ($out)"
+echo "SUMMARY: knob save/restore: equal after good run, failing run, SIGINT, SIGTERM, SIGKILL (the guard restores at once), SIGKILL without a guard (the next run repairs); THP settings equal after a good THP run and after SIGKILL with and without a guard"
