@@ -13,7 +13,7 @@ $(B)/selftests/%.o: $(ST_DIR)/%.c $(ST_HDR)
 	$(CC_USER) $(ST_CFLAGS) -c $< -o $@
 
 $(B)/selftests/ksm_selftests: $(B)/selftests/ksm_selftests.o $(B)/selftests/st_backends.o \
-		$(B)/harness/live.o $(LIB_A)
+		$(B)/harness/live.o $(B)/harness/ktap.o $(LIB_A)
 	$(CC_USER) -o $@ $^ $(PKG_LIBS)
 
 $(B)/selftests/ksm_knobtable: $(B)/selftests/ksm_knobtable.o $(B)/harness/live.o $(LIB_A)
@@ -27,8 +27,12 @@ $(B)/selftests/asan/%.o: $(ST_DIR)/%.c $(ST_HDR)
 $(B)/selftests/asan/live.o: harness/live.c harness/live.h
 	@mkdir -p $(dir $@)
 	$(CLANG) $(ST_ASAN_CFLAGS) -c $< -o $@
+$(B)/selftests/asan/ktap.o: harness/ktap.c harness/ktap.h
+	@mkdir -p $(dir $@)
+	$(CLANG) $(ST_ASAN_CFLAGS) -c $< -o $@
 $(B)/selftests/asan/ksm_selftests: $(B)/selftests/asan/ksm_selftests.o \
-		$(B)/selftests/asan/st_backends.o $(B)/selftests/asan/live.o $(LIB_ASAN)
+		$(B)/selftests/asan/st_backends.o $(B)/selftests/asan/live.o \
+		$(B)/selftests/asan/ktap.o $(LIB_ASAN)
 	$(CLANG) $(CFLAGS_ASAN) -o $@ $^ $(PKG_LIBS)
 $(B)/selftests/asan/ksm_knobtable: $(B)/selftests/asan/ksm_knobtable.o \
 		$(B)/selftests/asan/live.o $(LIB_ASAN)

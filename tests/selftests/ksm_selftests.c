@@ -45,6 +45,7 @@
 #include <linux/userfaultfd.h>
 
 #include "st_backend.h"
+#include "ktap.h"
 #include "live.h"
 
 #define MIB (1ul << 20)
@@ -1644,7 +1645,65 @@ int ksml_st_exec_child_main(int pipe_fd, int fn_id, unsigned long arg)
 static void usage(void)
 {
 	fprintf(stderr,
-		"usage: ksm_selftests [-b ref,linux,kmod|all] [-c substring] [-s MiB] [-v]\n");
+		"usage: ksm_selftests [-b ref,linux,kmod|all] [-c substring] [-s MiB] [-v] [-k]\n"
+		"  -k  KTAP version 1 on stdout (the usual report goes to stderr):\n"
+		"      a result per case, a subtest per backend, SKIP with the reason\n");
+}
+
+/*
+ * KTAP: a result per case that ran, a subtest per backend; a case is not
+ * ok when a backend failed, or the backends observed different things.
+ */
+static void print_ktap(FILE *f, const bool *want)
+{
+	struct ksml_ktap top, sub;
+	size_t i;
+	int bi, ncases = 0, nbe;
+
+	for (i = 0; i < NR_CASES; i++)
+		for (bi = 0; bi < NR_BE; bi++)
+			if (want[bi] && out[i][bi].ran) {
+				ncases++;
+				break;
+			}
+	ksml_ktap_begin(&top, f, 0, NULL, ncases);
+	for (i = 0; i < NR_CASES; i++) {
+		const char *cmp;
+		bool ok = true, any = false, all_skip = true;
+		char skip[700] = "";
+
+		for (bi = nbe = 0; bi < NR_BE; bi++)
+			nbe += want[bi] && out[i][bi].ran;
+		if (!nbe)
+			continue;
+		ksml_ktap_begin(&sub, f, 1, cases[i].name, nbe);
+		for (bi = 0; bi < NR_BE; bi++) {
+			const struct outcome *o = &out[i][bi];
+
+			if (!want[bi] || !o->ran)
+				continue;
+			any = true;
+			if (o->r == ST_SKIP) {
+				snprintf(skip, sizeof(skip), "SKIP %s", o->msg);
+				ksml_ktap_result(&sub, true, be_ops[bi]->name, skip);
+				continue;
+			}
+			all_skip = false;
+			if (o->msg[0])
+				ksml_ktap_diag(&sub, "%s: %s", be_ops[bi]->name, o->msg);
+			ksml_ktap_result(&sub, o->r == ST_PASS, be_ops[bi]->name, NULL);
+			ok = ok && o->r == ST_PASS;
+		}
+		cmp = obs_cmp(i, want);
+		if (!strcmp(cmp, "DIFF")) {
+			ksml_ktap_diag(&sub, "the backends observed different counters");
+			ok = false;
+		}
+		if (any && all_skip)
+			ksml_ktap_result(&top, true, cases[i].name, skip);
+		else
+			ksml_ktap_result(&top, ok, cases[i].name, NULL);
+	}
 }
 
 int main(int argc, char **argv)
@@ -1652,14 +1711,27 @@ int main(int argc, char **argv)
 	bool want[NR_BE] = { true, false, false };
 	const char *filter = NULL;
 	int opt, bi, npass = 0, nfail = 0, nskip = 0;
+	FILE *ktap = NULL;
 	size_t i;
 
 	if (argc == 5 && !strcmp(argv[1], ST_EXEC_CHILD_ARG))
 		return ksml_st_exec_child_main(atoi(argv[2]), atoi(argv[3]),
 					       strtoul(argv[4], NULL, 10));
 	g_main_pid = getpid();
-	while ((opt = getopt(argc, argv, "b:c:s:vh")) != -1) {
+	while ((opt = getopt(argc, argv, "b:c:s:vkh")) != -1) {
 		switch (opt) {
+		case 'k':
+			/* KTAP alone on stdout: the rest of the report to stderr */
+			if (!ktap) {
+				int fd = dup(1);
+
+				ktap = fd >= 0 ? fdopen(fd, "w") : NULL;
+				if (!ktap || dup2(2, 1) < 0) {
+					perror("ksm_selftests: -k");
+					return 2;
+				}
+			}
+			break;
 		case 'b':
 			for (bi = 0; bi < NR_BE; bi++)
 				want[bi] = !strcmp(optarg, "all") ||
@@ -1723,5 +1795,9 @@ int main(int argc, char **argv)
 		}
 	printf("SUMMARY: selftests %d passed, %d failed, %d skipped (cases x backends)\n",
 	       npass, nfail, nskip);
+	if (ktap) {
+		print_ktap(ktap, want);
+		fclose(ktap);
+	}
 	return nfail ? 1 : 0;
 }

@@ -48,9 +48,20 @@ printf 'workload broken\nmap nosuchspace a 4 private\n' >"$tmp/broken.wl"
 $PY $chk "$tmp/b.ktap" >/dev/null || fail "run --ktap with a broken workload: invalid KTAP"
 grep -q "^not ok 2 " "$tmp/b.ktap" || fail "run --ktap: the broken workload is not 'not ok'"
 
+# the selftests runner: -k puts KTAP alone on stdout
+st_bin=build/selftests/ksm_selftests
+need_bin "$st_bin"
+"$st_bin" -b ref -s 4 -k >"$tmp/st-ref.ktap" 2>"$tmp/st-ref.err" ||
+	fail "ksm_selftests -k on ref exit $?: $(tail -3 "$tmp/st-ref.err")"
+stref=$($PY $chk "$tmp/st-ref.ktap") || fail "ksm_selftests -k: $stref"
+
 if [ ! -e "$KSYS/run" ] || [ "$(id -u)" -ne 0 ]; then
-	skip "ktap: the checker and run --ktap passed ($run); diff --ktap and selftest need root and the kernel's KSM"
+	skip "ktap: the checker, run --ktap ($run) and ksm_selftests -k on ref ($stref) passed; diff --ktap, selftest and the linux column need root and the kernel's KSM"
 fi
+"$st_bin" -b ref,linux -s 4 -k >"$tmp/st-lin.ktap" 2>"$tmp/st-lin.err" ||
+	fail "ksm_selftests -k on ref,linux exit $?: $(tail -3 "$tmp/st-lin.err")"
+stlin=$($PY $chk "$tmp/st-lin.ktap") || fail "ksm_selftests -k ref,linux: $stlin"
+grep -q '^    ok [0-9]* linux' "$tmp/st-lin.ktap" || fail "ksm_selftests -k ref,linux: no linux subtest"
 # diff --ktap --config all: a subtest per configuration
 "$KSMLAB" diff --ktap --config all -q --wait-quiet 30 workloads/identical-1k.wl workloads/cow-unmerge.wl \
 	workloads/mixed-numa.wl >"$tmp/diff.ktap" 2>"$tmp/diff.err"
@@ -79,4 +90,4 @@ if command -v setpriv >/dev/null; then
 else
 	four="(setpriv missing: the skip exit not tried)"
 fi
-echo "SUMMARY: ktap: checker rejects 9 broken samples; run --ktap $nwl workloads: ${run#*: }; diff --ktap --config all: ${diff#*: }; selftest: ${st#*: }, $four"
+echo "SUMMARY: ktap: checker rejects 9 broken samples; run --ktap $nwl workloads: ${run#*: }; diff --ktap --config all: ${diff#*: }; selftest: ${st#*: }, $four; ksm_selftests -k ref: ${stref#*: }; ref,linux: ${stlin#*: }"
