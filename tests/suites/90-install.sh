@@ -78,6 +78,18 @@ shim=$("$root/bin/ksmlab" exec --help | sed -n 's/^  The shim: //p')
 [ "$(realpath -m "$shim")" = "$root/lib/ksmlab/libksm_preload.so" ] || fail "installed ksmlab looks for the shim at $shim"
 [ -f "$shim" ] || fail "shim $shim missing"
 echo "ok installed ksmlab: identical-1k on ref $got, shim $(realpath -m "$shim" | sed "s|^$dest||")"
+# the kselftest-style entry finds the installed workloads (all left out
+# by --max-pages 0: nothing runs); without root or KSM it must skip (4)
+(cd / && env -u KSMLAB_WORKLOADS "$root/bin/ksmlab" selftest --max-pages 0 >"$dest.st.ktap" 2>&1)
+rc=$?
+if [ $rc -eq 4 ]; then
+	echo "ok installed ksmlab selftest: skipped here ($(sed -n 's/^1\.\.0 # //p' "$dest.st.ktap"))"
+else
+	[ $rc -eq 0 ] || fail "installed ksmlab selftest --max-pages 0: exit $rc"
+	[ "$(grep -c '^# .*\.wl: skipped, it maps more than 0 pages' "$dest.st.ktap")" = "$(ls workloads/*.wl | wc -l)" ] ||
+		fail "installed ksmlab selftest did not find the installed workloads: $(head -3 "$dest.st.ktap")"
+	echo "ok installed ksmlab selftest: found the $(ls workloads/*.wl | wc -l) installed workloads"
+fi
 
 # man pages: render without warnings; ksmlab(1) names every command
 for m in man1/ksmlab.1 man5/ksmlab-workload.5; do
