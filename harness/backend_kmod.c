@@ -138,6 +138,8 @@ static int kmod_open(struct ksml_drv *d)
 	kp->nr_nodes = (int)v.nr_node_ids;
 	kp->abi_minor = v.abi_version & 0xffff;
 	d->priv = kp;
+	/* the core's values, but not the kernel's cow_ksm nor smaps */
+	d->caps = KSML_CAP_ALL & ~KSML_CAP_COW_KSM;
 	/*
 	 * run=2 first (merge_across_nodes and max_page_sharing need it), then
 	 * advisor_mode (the advisor owns pages_to_scan while on), the rest
