@@ -690,15 +690,14 @@ static int cmd_diff(int argc, char **argv)
 			snprintf(b, sizeof(b), "%ld/%ld/%ld/%ld/%ld/%ld/%ld", r->lin[0],
 				 r->lin[1], r->lin[2], r->lin[3], r->lin[4], r->lin[5],
 				 r->mlin);
-			printf("%-18s | %-34s | %-34s | %s%s%s\n", r->name, a, b,
+			printf("%-18s | %-34s | %-34s | %s%s%s%s%s%s\n", r->name, a, b,
 			       !r->ndiff ? (r->rerun ? "equal (kernel varied)" : "equal") :
 			       r->expected ? "different (expected)" :
 			       !strncmp(r->reason, "inconclusive", 12) ? "different" :
 									 "DIFFERENT",
-			       r->reason[0] ? ": " : "", r->reason);
-			if (r->not_compared[0])
-				printf("%-18s   not compared: %s\n", "",
-				       r->not_compared);
+			       r->reason[0] ? ": " : "", r->reason,
+			       r->not_compared[0] ? " [not compared: " : "",
+			       r->not_compared, r->not_compared[0] ? "]" : "");
 		}
 	}
 	for (i = 0; i < nrows; i++)
