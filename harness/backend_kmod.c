@@ -138,6 +138,8 @@ static int kmod_open(struct ksml_drv *d)
 	kp->nr_nodes = (int)v.nr_node_ids;
 	kp->abi_minor = v.abi_version & 0xffff;
 	d->priv = kp;
+	/* the core's values, but not the kernel's cow_ksm nor smaps */
+	d->caps = KSML_CAP_ALL & ~(KSML_CAP_COW_KSM | KSML_CAP_ANON_HUGE);
 	/*
 	 * run=2 first (merge_across_nodes and max_page_sharing need it), then
 	 * advisor_mode (the advisor owns pages_to_scan while on), the rest
@@ -453,7 +455,7 @@ static int kmod_counters(struct ksml_drv *d, struct ksml_counters *c)
 
 /*
  * The module's ABI has no THP mode (nor AnonHugePages in its mm_stat:
- * has_anon_huge stays false, so the diff does not hold it to one): its
+ * no KSML_CAP_ANON_HUGE, so the diff does not hold it to one): its
  * vmem instance keeps vmem's default, madvise, which a workload can ask
  * for; MADV_HUGEPAGE reaches it through the madvise ioctl.
  */

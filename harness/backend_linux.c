@@ -37,12 +37,16 @@
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
+#include <sys/utsname.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #ifndef PR_SET_MEMORY_MERGE
 #define PR_SET_MEMORY_MERGE 67
+#endif
+#ifndef PR_GET_MEMORY_MERGE
+#define PR_GET_MEMORY_MERGE 68
 #endif
 #ifndef MADV_MERGEABLE
 #define MADV_MERGEABLE 12
@@ -590,6 +594,68 @@ static void note_host_users(struct ksml_drv *d, const char *when)
 		      users, when, list, items);
 }
 
+/* a file of /sys/kernel/mm/ksm exists */
+static bool have_knob(const char *name)
+{
+	char buf[64];
+
+	return ksml_live_read(name, buf, sizeof(buf)) >= 0;
+}
+
+/* /proc/self/ksm_stat has a line starting with key */
+static bool ksm_stat_has(const char *key)
+{
+	char line[128];
+	bool yes = false;
+	FILE *f = fopen("/proc/self/ksm_stat", "r");
+
+	if (!f)
+		return false;
+	while (!yes && fgets(line, sizeof(line), f))
+		yes = !strncmp(line, key, strlen(key));
+	fclose(f);
+	return yes;
+}
+
+unsigned int ksml_linux_probe(char *release, size_t size)
+{
+	unsigned int caps = 0;
+	struct utsname u;
+	int major = 0, minor = 0;
+
+	if (!uname(&u))
+		sscanf(u.release, "%d.%d", &major, &minor);
+	if (release && size)
+		snprintf(release, size, "%s", u.release);
+	if (vmstat_read("cow_ksm") >= 0 &&
+	    smaps_kb("/proc/self/smaps_rollup", "KSM") >= 0)
+		caps |= KSML_CAP_COW_KSM;
+	if (smaps_kb("/proc/self/smaps_rollup", "AnonHugePages") >= 0)
+		caps |= KSML_CAP_ANON_HUGE;
+	if (have_knob("smart_scan"))
+		caps |= KSML_CAP_SMART_SCAN;
+	if (have_knob("general_profit") && ksm_stat_has("ksm_process_profit"))
+		caps |= KSML_CAP_PROFIT;
+	if (have_knob("ksm_zero_pages") && ksm_stat_has("ksm_zero_pages"))
+		caps |= KSML_CAP_ZERO_PAGES;
+	if (have_knob("pages_scanned"))
+		caps |= KSML_CAP_PAGES_SCANNED;
+	/* EINVAL for an unknown option; 0 or 1 where merge-any exists */
+	if (prctl(PR_GET_MEMORY_MERGE, 0, 0, 0, 0) >= 0)
+		caps |= KSML_CAP_MERGE_ANY;
+	if (ksm_stat_has("ksm_merge_any") && ksm_stat_has("ksm_mergeable"))
+		caps |= KSML_CAP_STAT_MERGE_ANY;
+	/*
+	 * Nothing shows the fork fix without a merge and a fork.  Measured:
+	 * Debian's 6.1.192 keeps the parent's counts (its child of
+	 * fork-bypass reads 1024 merging pages, 6.18 512).  Stable kernels
+	 * 6.6-6.17 that took the backport would need the same measurement.
+	 */
+	if (major > 6 || (major == 6 && minor >= 18))
+		caps |= KSML_CAP_FORK_RESETS_COUNTERS;
+	return caps;
+}
+
 static void linux_close(struct ksml_drv *d)
 {
 	struct linux_priv *lp = P(d);
@@ -717,14 +783,10 @@ static int linux_open(struct ksml_drv *d)
 	 */
 	{
 		long c = vmstat_read("cow_ksm");
-		char rollup[64];
 
-		snprintf(rollup, sizeof(rollup), "/proc/%d/smaps_rollup",
-			 (int)getpid());
 		lp->cow_ksm0 = c < 0 ? 0 : (unsigned long)c;
-		d->has_cow_ksm = c >= 0 && smaps_kb(rollup, "KSM") >= 0;
-		d->has_anon_huge = smaps_kb(rollup, "AnonHugePages") >= 0;
 	}
+	d->caps = ksml_linux_probe(NULL, 0);
 	return 0;
 fail:
 	linux_close(d);

@@ -95,14 +95,21 @@ static int ref_open(struct ksml_drv *d)
 	if (d->opts.numa_nodes > 1)
 		cfg.ops = ksml_user_ops_fake_numa(d->opts.numa_nodes);
 	ksml_config_profile(&cfg, (enum ksml_profile)d->opts.profile);
+	cfg.fork_inherits_ksm_counters =
+		d->opts.emulate_missing & KSML_CAP_FORK_RESETS_COUNTERS;
 	ret = ksml_init(&rp->ksm, &cfg);
 	if (ret) {
 		free(rp);
 		return ksml_drv_seterr(d, ret, "ref: ksml_init: %s", strerror(-ret));
 	}
 	d->priv = rp;
-	d->has_cow_ksm = true;
-	d->has_anon_huge = true;
+	d->caps = KSML_CAP_ALL;
+	/* a kernel without smart scan reads every page every pass */
+	if (d->opts.emulate_missing & KSML_CAP_SMART_SCAN) {
+		ret = ksml_set_smart_scan(rp->ksm, false);
+		if (ret)
+			return err_of(d, ret, "smart_scan=0");
+	}
 	ret = ksml_set_run(rp->ksm, KSML_RUN_UNMERGE);
 	return err_of(d, ret, "run=2");
 }

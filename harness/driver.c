@@ -15,6 +15,22 @@ const char *const ksml_det_names[KSML_NR_DET] = {
 	"stable_node_chains", "stable_node_dups", "ksm_zero_pages",
 };
 
+const char *ksml_cap_name(unsigned int cap)
+{
+	static const char *const names[] = {
+		"cow_ksm",	"smart_scan",	  "general_profit",
+		"ksm_zero_pages", "pages_scanned", "prctl merge-any",
+		"ksm_stat ksm_merge_any/ksm_mergeable",
+		"fork resets the child's counters", "AnonHugePages",
+	};
+	unsigned int i;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (cap == 1u << i)
+			return names[i];
+	return "?";
+}
+
 void ksml_det_values(const struct ksml_counters *c, long v[KSML_NR_DET])
 {
 	v[0] = (long)c->pages_shared;

@@ -90,6 +90,12 @@ struct ksml_backend_ops {
 
 struct ksml_drv_opts {
 	int numa_nodes;	      /* ref: simulated nodes (0 = host's) */
+	/*
+	 * ref: emulate a kernel without these caps where behaviour differs:
+	 * no KSML_CAP_SMART_SCAN runs with smart_scan=0, no
+	 * KSML_CAP_FORK_RESETS_COUNTERS with fork_inherits_ksm_counters
+	 */
+	unsigned int emulate_missing;
 	int profile;	      /* ref: enum ksml_profile (0 = faithful) */
 	int lock_timeout_s;   /* linux: wait for the live-KSM lock */
 	int wait_quiet_s;     /* linux: wait for other KSM users to leave */
@@ -105,17 +111,53 @@ struct ksml_drv {
 	bool host_noise;  /* linux: other processes used KSM during the run */
 	bool noise_ksmlab; /* ... and one was another ksmlab (same contents) */
 	int waited_s;     /* linux: seconds spent in wait_quiet_s */
-	/*
-	 * the backend reports cow_ksm (counters) and each space's smaps KSM
-	 * figure (mm_stat): the kernel since 6.7, ref; not the module's ABI
-	 */
-	bool has_cow_ksm;
-	/*
-	 * the backend reports each space's AnonHugePages (mm_stat's
-	 * anon_huge_kb): the kernel's smaps_rollup, ref; not the module's ABI
-	 */
-	bool has_anon_huge;
+	unsigned int caps; /* enum ksml_cap: what this backend has */
 };
+
+/*
+ * What a KSM implementation reports or does that not every kernel has
+ * (ksml_drv.caps).  ref has them all (it models 6.18); kmod all but
+ * KSML_CAP_COW_KSM; the linux backend probes the running kernel
+ * (ksml_linux_probe).  The oracle compares a value only where both sides
+ * have it, and makes ref emulate the kernel where behaviour differs.
+ */
+enum ksml_cap {
+	/* vmstat cow_ksm and the smaps KSM line (6.7) */
+	KSML_CAP_COW_KSM = 1u << 0,
+	/* the smart_scan knob (6.7); without it every page is read each pass */
+	KSML_CAP_SMART_SCAN = 1u << 1,
+	/* general_profit and ksm_stat's ksm_process_profit (6.4) */
+	KSML_CAP_PROFIT = 1u << 2,
+	/* the ksm_zero_pages counter and ksm_stat line (6.6) */
+	KSML_CAP_ZERO_PAGES = 1u << 3,
+	/* the pages_scanned counter (6.8) */
+	KSML_CAP_PAGES_SCANNED = 1u << 4,
+	/* prctl(PR_SET_MEMORY_MERGE) (6.4) */
+	KSML_CAP_MERGE_ANY = 1u << 5,
+	/* ksm_stat's ksm_merge_any and ksm_mergeable lines (6.14) */
+	KSML_CAP_STAT_MERGE_ANY = 1u << 6,
+	/*
+	 * fork resets the child's ksm_merging_pages and ksm_rmap_items (6.18,
+	 * "fix incorrect KSM counter handling in mm_struct during fork");
+	 * without it ref runs with fork_inherits_ksm_counters
+	 */
+	KSML_CAP_FORK_RESETS_COUNTERS = 1u << 7,
+	/* each space's AnonHugePages (smaps; the module's ABI lacks it) */
+	KSML_CAP_ANON_HUGE = 1u << 8,
+	KSML_CAP_ALL = (1u << 9) - 1,
+};
+
+/* "cow_ksm", "smart_scan", ... : the name of one cap bit */
+const char *ksml_cap_name(unsigned int cap);
+
+/*
+ * The running kernel's caps, from what it shows: the files in
+ * /sys/kernel/mm/ksm, /proc/self/ksm_stat's lines, vmstat and smaps,
+ * whether PR_GET_MEMORY_MERGE is known, and (for the fork counters, which
+ * nothing shows without a run) the release: 6.18 and later.  release
+ * gets uname's release.  No lock, no knob written.
+ */
+unsigned int ksml_linux_probe(char *release, size_t size);
 
 extern const struct ksml_backend_ops ksml_backend_ref;
 extern const struct ksml_backend_ops ksml_backend_linux;

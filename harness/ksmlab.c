@@ -80,7 +80,7 @@ static int run_one_min(const char *backend, const struct ksml_workload *wl,
 		       char *err, size_t errsz)
 {
 	struct prog_state ps = { backend, isatty(2) };
-	struct ksml_oracle_opts o = {ref_profile, &wait_quiet, progress, &ps, false};
+	struct ksml_oracle_opts o = {ref_profile, &wait_quiet, progress, &ps, false, 0};
 	int ret = ksml_oracle_run(&o, backend, wl, min_scans, res, err, errsz);
 
 	progress_done(&ps);
@@ -739,6 +739,13 @@ static int cmd_diff(int argc, char **argv)
 		k = ksml_oracle_diff(&oo, other, &wl, &rr, &lr, row, err,
 				     sizeof(err));
 		progress_done(&ps);
+		if (!k && row->verdict == KSML_SKIPPED) {
+			if (!json)
+				printf("== %s: SKIPPED: %s\n\n", wl.name,
+				       row->reason);
+			ksml_wl_free(&wl);
+			continue;
+		}
 		if (k) {
 			fprintf(stderr, "ksmlab diff: %s\n", err);
 			rc = 2;
@@ -780,6 +787,11 @@ static int cmd_diff(int argc, char **argv)
 			}
 			if (row->mm[0])
 				printf("   %s\n", row->mm);
+			if (row->emulated[0])
+				printf("   %s\n", row->emulated);
+			if (row->not_compared[0])
+				printf("   not compared: %s\n",
+				       row->not_compared);
 			if (row->traj[0])
 				printf("   trajectory differs %s\n", row->traj);
 			else
@@ -793,6 +805,7 @@ static int cmd_diff(int argc, char **argv)
 		switch (row->verdict) {
 		case KSML_EQUAL:
 		case KSML_EXPECTED:
+		case KSML_SKIPPED:
 			break;
 		case KSML_INCONCLUSIVE:
 			if (!rc)
@@ -855,8 +868,13 @@ static int cmd_diff(int argc, char **argv)
 				       ? "error"
 				       : (const char *[]){"equal", "different",
 							  "expected",
-							  "inconclusive"}
+							  "inconclusive",
+							  "skipped"}
 						 [rows[i].verdict]);
+			printf(", \"not_compared\": ");
+			json_str(stdout, rows[i].not_compared);
+			printf(", \"emulated\": ");
+			json_str(stdout, rows[i].emulated);
 			printf(", \"kernel_varied\": %s",
 			       rows[i].rerun ? "true" : "false");
 			printf(", \"reason\": ");
@@ -882,18 +900,25 @@ static int cmd_diff(int argc, char **argv)
 				       "-", "-", r->reason);
 				continue;
 			}
+			if (r->verdict == KSML_SKIPPED) {
+				printf("%-18s | %-34s | %-34s | SKIPPED: %s\n",
+				       r->name, "-", "-", r->reason);
+				continue;
+			}
 			snprintf(a, sizeof(a), "%ld/%ld/%ld/%ld/%ld/%ld/%ld", r->ref[0],
 				 r->ref[1], r->ref[2], r->ref[3], r->ref[4], r->ref[5],
 				 r->mref);
 			snprintf(b, sizeof(b), "%ld/%ld/%ld/%ld/%ld/%ld/%ld", r->lin[0],
 				 r->lin[1], r->lin[2], r->lin[3], r->lin[4], r->lin[5],
 				 r->mlin);
-			printf("%-18s | %-34s | %-34s | %s%s%s\n", r->name, a, b,
+			printf("%-18s | %-34s | %-34s | %s%s%s%s%s%s\n", r->name, a, b,
 			       !r->ndiff ? (r->rerun ? "equal (kernel varied)" : "equal") :
 			       r->expected ? "different (expected)" :
 			       !strncmp(r->reason, "inconclusive", 12) ? "different" :
 									 "DIFFERENT",
-			       r->reason[0] ? ": " : "", r->reason);
+			       r->reason[0] ? ": " : "", r->reason,
+			       r->not_compared[0] ? " [not compared: " : "",
+			       r->not_compared, r->not_compared[0] ? "]" : "");
 		}
 	}
 	for (i = 0; i < nrows; i++)

@@ -29,6 +29,8 @@ int ksml_oracle_run(const struct ksml_oracle_opts *o, const char *backend,
 		return ret;
 	d_opts.numa_nodes = wl->numa_nodes;
 	d_opts.profile = o->profile;
+	if (!strcmp(backend, "ref"))
+		d_opts.emulate_missing = o->emulate_missing;
 	d_opts.wait_quiet_s = o->wait_quiet_s ? *o->wait_quiet_s : 0;
 	ret = ksml_drv_open(&d, ops, &d_opts);
 	if (ret) {
@@ -54,6 +56,99 @@ int ksml_oracle_run(const struct ksml_oracle_opts *o, const char *backend,
 	return ret;
 }
 
+/* the workload turns use_zero_pages on */
+static bool uses_zero_pages(const struct ksml_workload *wl)
+{
+	int i;
+
+	for (i = 0; i < wl->nr_steps; i++)
+		if (wl->steps[i].op == KSML_OP_KNOB &&
+		    !strcmp(wl->steps[i].knob, "use_zero_pages") &&
+		    strcmp(wl->steps[i].value, "0"))
+			return true;
+	return false;
+}
+
+/*
+ * What is compared: the caps both runs have.  A kernel without the
+ * ksm_zero_pages accounting (6.1) also keeps the rmap_items of the pages
+ * it merged with the zero page, where 6.6+ (and ref) free them at the
+ * next visit: then rmap_items, pages_volatile and each space's
+ * ksm_rmap_items are not compared in a use_zero_pages workload.
+ */
+struct compared {
+	unsigned int both;
+	bool zero_items;
+};
+
+static struct compared what_compared(const struct ksml_workload *wl,
+				     const struct ksml_run_result *a,
+				     const struct ksml_run_result *b)
+{
+	struct compared w;
+
+	w.both = a->caps & b->caps;
+	w.zero_items = !(w.both & KSML_CAP_ZERO_PAGES) && uses_zero_pages(wl);
+	return w;
+}
+
+/* is trajectory column k compared */
+static bool traj_compared(const struct compared *w, int k)
+{
+	int sk = k >= KSML_TRAJ_SP ? (k - KSML_TRAJ_SP) % KSML_TRAJ_PER_SP : -1;
+
+	if (!(w->both & KSML_CAP_COW_KSM) &&
+	    (k == KSML_TRAJ_COW_KSM || sk == KSML_TRAJ_SP_KSM_KB))
+		return false;
+	if (!(w->both & KSML_CAP_PROFIT) && k == KSML_TRAJ_PROFIT)
+		return false;
+	if (!(w->both & KSML_CAP_ANON_HUGE) && sk == KSML_TRAJ_SP_ANON_HUGE_KB)
+		return false;
+	if (!(w->both & KSML_CAP_ZERO_PAGES) &&
+	    (k == 5 /* ksm_zero_pages */ || sk == KSML_TRAJ_SP_ZERO))
+		return false;
+	if (w->zero_items && (k == KSML_TRAJ_VOLATILE ||
+			      k == KSML_TRAJ_RMAP_ITEMS ||
+			      sk == KSML_TRAJ_SP_RMAP_ITEMS))
+		return false;
+	return true;
+}
+
+static void note_not_compared(const struct compared *w,
+			      struct ksml_diff_row *row)
+{
+	char *p = row->not_compared;
+	size_t n = sizeof(row->not_compared);
+
+	p[0] = '\0';
+#define NOTE(...) snprintf(p + strlen(p), n - strlen(p), __VA_ARGS__)
+	if (!(w->both & KSML_CAP_COW_KSM))
+		NOTE("%scow_ksm, smaps KSM (one side does not report cow_ksm "
+		     "or the smaps KSM line)",
+		     p[0] ? "; " : "");
+	if (!(w->both & KSML_CAP_ANON_HUGE))
+		NOTE("%sAnonHugePages (one side does not report it)",
+		     p[0] ? "; " : "");
+	if (!(w->both & KSML_CAP_PROFIT))
+		NOTE("%sgeneral_profit, ksm_process_profit (one side has no "
+		     "general_profit)",
+		     p[0] ? "; " : "");
+	if (!(w->both & KSML_CAP_ZERO_PAGES))
+		NOTE("%sksm_zero_pages, global and per space (one side has no "
+		     "ksm_zero_pages counter)",
+		     p[0] ? "; " : "");
+	if (!(w->both & KSML_CAP_STAT_MERGE_ANY))
+		NOTE("%sksm_merge_any, ksm_mergeable (one side's ksm_stat has "
+		     "no such lines)",
+		     p[0] ? "; " : "");
+	if (w->zero_items)
+		NOTE("%srmap_items, pages_volatile, ksm_rmap_items (without "
+		     "ksm_zero_pages accounting the kernel keeps the rmap_items "
+		     "of pages merged with the zero page)",
+		     p[0] ? "; " : "");
+#undef NOTE
+}
+
 /*
  * First point where the trajectories part.  With other KSM users on the
  * host (noise) the global counters are not ours alone: compare only what
@@ -61,7 +156,8 @@ int ksml_oracle_run(const struct ksml_oracle_opts *o, const char *backend,
  */
 static void compare_traj(const struct ksml_workload *wl,
 			 const struct ksml_run_result *a,
-			 const struct ksml_run_result *b, bool mm_only,
+			 const struct ksml_run_result *b,
+			 const struct compared *cw, bool mm_only,
 			 struct ksml_diff_row *row)
 {
 	unsigned long n = a->ntraj < b->ntraj ? a->ntraj : b->ntraj, s;
@@ -73,20 +169,8 @@ static void compare_traj(const struct ksml_workload *wl,
 			   *y = &b->traj[s * (size_t)b->traj_w];
 
 		for (k = mm_only ? KSML_TRAJ_SP : 0; k < w; k++) {
-			/*
-			 * cow_ksm, smaps KSM and AnonHugePages only where
-			 * both report them
-			 */
-			int col = k >= KSML_TRAJ_SP ? (k - KSML_TRAJ_SP) %
-							      KSML_TRAJ_PER_SP
-						    : -1;
-			bool cow = k == KSML_TRAJ_COW_KSM ||
-				   col == KSML_TRAJ_SP_KSM_KB;
-			bool huge = col == KSML_TRAJ_SP_ANON_HUGE_KB;
-
-			if (x[k] == y[k] ||
-			    (cow && !(a->has_cow_ksm && b->has_cow_ksm)) ||
-			    (huge && !(a->has_anon_huge && b->has_anon_huge)))
+			/* only what both report */
+			if (x[k] == y[k] || !traj_compared(cw, k))
 				continue;
 			snprintf(row->traj, sizeof(row->traj),
 				 "after scan %lu: %s ref %ld linux %ld", s,
@@ -111,7 +195,7 @@ static void compare_traj(const struct ksml_workload *wl,
 static void compare_spaces(const struct ksml_workload *wl,
 			   const struct ksml_run_result *rr,
 			   const struct ksml_run_result *lr,
-			   struct ksml_diff_row *row)
+			   const struct compared *cw, struct ksml_diff_row *row)
 {
 	int k;
 
@@ -126,20 +210,25 @@ static void compare_spaces(const struct ksml_workload *wl,
 			continue;
 		else if (a->ksm_merging_pages != b->ksm_merging_pages)
 			what = "ksm_merging_pages";
-		else if (a->ksm_rmap_items != b->ksm_rmap_items)
+		else if (!cw->zero_items &&
+			 a->ksm_rmap_items != b->ksm_rmap_items)
 			what = "ksm_rmap_items";
-		else if (a->ksm_zero_pages != b->ksm_zero_pages)
+		else if ((cw->both & KSML_CAP_ZERO_PAGES) &&
+			 a->ksm_zero_pages != b->ksm_zero_pages)
 			what = "ksm_zero_pages";
-		else if (a->ksm_process_profit != b->ksm_process_profit)
+		else if ((cw->both & KSML_CAP_PROFIT) &&
+			 a->ksm_process_profit != b->ksm_process_profit)
 			what = "ksm_process_profit";
-		else if (a->ksm_merge_any != b->ksm_merge_any)
+		else if ((cw->both & KSML_CAP_STAT_MERGE_ANY) &&
+			 a->ksm_merge_any != b->ksm_merge_any)
 			what = "ksm_merge_any";
-		else if (a->ksm_mergeable != b->ksm_mergeable)
+		else if ((cw->both & KSML_CAP_STAT_MERGE_ANY) &&
+			 a->ksm_mergeable != b->ksm_mergeable)
 			what = "ksm_mergeable";
-		else if (rr->has_cow_ksm && lr->has_cow_ksm &&
+		else if ((cw->both & KSML_CAP_COW_KSM) &&
 			 a->ksm_kb != b->ksm_kb)
 			what = "smaps KSM";
-		else if (rr->has_anon_huge && lr->has_anon_huge &&
+		else if ((cw->both & KSML_CAP_ANON_HUGE) &&
 			 a->anon_huge_kb != b->anon_huge_kb)
 			what = "AnonHugePages";
 		if (rr->sp[k].live && lr->sp[k].live) {
@@ -159,19 +248,21 @@ void ksml_oracle_judge(const struct ksml_workload *wl,
 		       const struct ksml_run_result *rr,
 		       const struct ksml_run_result *lr, struct ksml_diff_row *row)
 {
+	struct compared cw = what_compared(wl, rr, lr);
 	int k;
 
 	row->ndiff = row->ntraj_diff = row->nmm_diff = 0;
 	row->mref = row->mlin = 0;
 	row->expected = false;
 	row->reason[0] = row->traj[0] = row->mm[0] = '\0';
+	note_not_compared(&cw, row);
 	ksml_det_values(&rr->c, row->ref);
 	ksml_det_values(&lr->c, row->lin);
 	for (k = 0; k < KSML_NR_DET; k++)
-		row->ndiff += row->ref[k] != row->lin[k];
-	compare_spaces(wl, rr, lr, row);
+		row->ndiff += row->ref[k] != row->lin[k] && traj_compared(&cw, k);
+	compare_spaces(wl, rr, lr, &cw, row);
 	row->noise = rr->host_noise || lr->host_noise;
-	compare_traj(wl, rr, lr, row->noise, row);
+	compare_traj(wl, rr, lr, &cw, row->noise, row);
 	/*
 	 * The rest of the counters at the end: rmap_items and pages_volatile
 	 * (which follows from it) are the kernel's too, global ones, so only
@@ -181,7 +272,9 @@ void ksml_oracle_judge(const struct ksml_workload *wl,
 		const char *what = NULL;
 		long a = 0, b = 0;
 
-		if (rr->c.rmap_items != lr->c.rmap_items) {
+		if (cw.zero_items) {
+			/* not compared (what_compared) */
+		} else if (rr->c.rmap_items != lr->c.rmap_items) {
 			what = "rmap_items";
 			a = (long)rr->c.rmap_items;
 			b = (long)lr->c.rmap_items;
@@ -189,8 +282,9 @@ void ksml_oracle_judge(const struct ksml_workload *wl,
 			what = "pages_volatile";
 			a = (long)rr->c.pages_volatile;
 			b = (long)lr->c.pages_volatile;
-		} else if (rr->has_cow_ksm && lr->has_cow_ksm &&
-			   rr->c.cow_ksm != lr->c.cow_ksm) {
+		}
+		if (!what && (cw.both & KSML_CAP_COW_KSM) &&
+		    rr->c.cow_ksm != lr->c.cow_ksm) {
 			what = "cow_ksm";
 			a = (long)rr->c.cow_ksm;
 			b = (long)lr->c.cow_ksm;
@@ -277,6 +371,38 @@ int ksml_oracle_second_opinion(const struct ksml_workload *wl,
 	return 1;
 }
 
+/*
+ * What wl needs that the kernel (caps, release rel) lacks: a sentence in
+ * why and true, else false.
+ */
+static bool kernel_lacks(const struct ksml_workload *wl, unsigned int caps,
+			 const char *rel, char *why, size_t size)
+{
+	char buf[64];
+	int i;
+
+	for (i = 0; i < wl->nr_steps; i++) {
+		const struct ksml_wl_step *st = &wl->steps[i];
+
+		if (st->op == KSML_OP_PRCTL && !(caps & KSML_CAP_MERGE_ANY)) {
+			snprintf(why, size,
+				 "needs prctl(PR_SET_MEMORY_MERGE) (line %d), "
+				 "which linux %s lacks (EINVAL)",
+				 st->line, rel);
+			return true;
+		}
+		if (st->op == KSML_OP_KNOB &&
+		    ksml_live_read(st->knob, buf, sizeof(buf)) < 0) {
+			snprintf(why, size,
+				 "needs the knob %s (line %d), which linux %s "
+				 "lacks",
+				 st->knob, st->line, rel);
+			return true;
+		}
+	}
+	return false;
+}
+
 static int row_error(struct ksml_diff_row *row, const char *err, int ret)
 {
 	row->error = true;
@@ -290,11 +416,42 @@ int ksml_oracle_diff(const struct ksml_oracle_opts *o, const char *other,
 		     char *err, size_t errsz)
 {
 	struct ksml_run_result lr2, rr2, *r2 = rr;
+	struct ksml_oracle_opts oe = *o;
 	int ret;
 
 	memset(rr, 0, sizeof(*rr));
 	memset(lr, 0, sizeof(*lr));
 	snprintf(row->name, sizeof(row->name), "%s", wl->name);
+	row->emulated[0] = row->not_compared[0] = '\0';
+	if (ksml_run_check_memory(wl, row->reason, sizeof(row->reason))) {
+		row->verdict = KSML_SKIPPED;
+		return 0;
+	}
+	if (!strcmp(other, "linux")) {
+		char rel[128];
+		unsigned int caps = ksml_linux_probe(rel, sizeof(rel));
+
+		if (kernel_lacks(wl, caps, rel, row->reason,
+				 sizeof(row->reason))) {
+			row->verdict = KSML_SKIPPED;
+			return 0;
+		}
+		oe.emulate_missing =
+			~caps & (KSML_CAP_SMART_SCAN |
+				 KSML_CAP_FORK_RESETS_COUNTERS);
+		if (oe.emulate_missing)
+			snprintf(row->emulated, sizeof(row->emulated),
+				 "ref as linux %s:%s%s", rel,
+				 oe.emulate_missing & KSML_CAP_SMART_SCAN
+					 ? " smart_scan=0 (no smart_scan knob)"
+					 : "",
+				 oe.emulate_missing &
+						 KSML_CAP_FORK_RESETS_COUNTERS
+					 ? " fork_inherits_ksm_counters "
+					   "(before 6.18)"
+					 : "");
+	}
+	o = &oe;
 	ret = ksml_oracle_run(o, "ref", wl, 0, rr, err, errsz);
 	if (!ret)
 		ret = ksml_oracle_run(o, other, wl, 0, lr, err, errsz);

@@ -22,6 +22,8 @@ struct ksml_oracle_opts {
 	ksml_run_progress_fn progress;
 	void *progress_arg;
 	bool rerun_differing; /* linux: run the kernel again on a difference */
+	/* ref: emulate a kernel without these caps (ksml_drv_opts) */
+	unsigned int emulate_missing;
 };
 
 /* run wl on one backend (convergence not before min_scans) */
@@ -35,6 +37,8 @@ enum ksml_verdict {
 	KSML_EXPECTED = 2,     /* differed, as the workload says it must */
 	KSML_INCONCLUSIVE = 3, /* other KSM users: only per-process values, or
 				  maybe theirs */
+	KSML_SKIPPED = 4,      /* not run: the kernel lacks what the workload
+				  needs, or it does not fit (reason says) */
 };
 
 struct ksml_diff_row {
@@ -48,10 +52,18 @@ struct ksml_diff_row {
 	char reason[256];
 	char traj[160]; /* first point where the trajectories part */
 	char mm[160];	/* first space whose ksm_stat values differ */
+	/* the values not compared and why (one side lacks them), or "" */
+	char not_compared[512];
+	/* what ref did as the other kernel does (emulate_missing), or "" */
+	char emulated[256];
 };
 
 /*
- * Run wl on ref and on other ("linux" or "kmod") and judge.  rr and lr
+ * Run wl on ref and on other ("linux" or "kmod") and judge.  Against
+ * linux the kernel is probed first (ksml_linux_probe): a workload that
+ * needs what it lacks (prctl merge-any, a knob) is KSML_SKIPPED with the
+ * reason, as is one that does not fit in memory; ref emulates what the
+ * kernel does differently (o->emulate_missing).  rr and lr
  * hold the two runs afterwards (free them with ksml_run_result_free).
  * Returns 0 with row->verdict set, or a negative errno with row->error
  * and a message in err.

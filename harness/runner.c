@@ -357,8 +357,7 @@ int ksml_run_workload_min(struct ksml_drv *d, const struct ksml_workload *wl,
 		res->cpu_s = (double)cpu / 1e9;
 	res->host_noise = d->host_noise;
 	res->noise_ksmlab = d->noise_ksmlab;
-	res->has_cow_ksm = d->has_cow_ksm;
-	res->has_anon_huge = d->has_anon_huge;
+	res->caps = d->caps;
 	if (d->notes[0])
 		snprintf(res->notes + strlen(res->notes),
 			 sizeof(res->notes) - strlen(res->notes), "%s%s",

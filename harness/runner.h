@@ -35,15 +35,14 @@ struct ksml_run_result {
 	 * and cow_ksm (the host's, global), then for every space of the
 	 * workload its own ksm_merging_pages, ksm_rmap_items, ksm_zero_pages
 	 * and smaps KSM kB, and its AnonHugePages kB (KSML_TRAJ_SP +
-	 * KSML_TRAJ_PER_SP * space; -1 while it does not live).  has_cow_ksm:
-	 * the backend reports cow_ksm and the smaps figure; has_anon_huge:
-	 * AnonHugePages (else they read 0 and are not compared).
+	 * KSML_TRAJ_PER_SP * space; -1 while it does not live).  caps: the
+	 * backend's (ksml_drv.caps); a value it lacks reads 0 and is not
+	 * compared.
 	 */
 	long *traj;
 	unsigned long ntraj;
 	int traj_w;
-	bool has_cow_ksm;
-	bool has_anon_huge;
+	unsigned int caps;
 	bool placement_skipped; /* a node step could not place its pages */
 };
 

@@ -43,8 +43,7 @@ static void mkrun(struct ksml_run_result *r, long n)
 	r->c.rmap_items = 100;
 	r->nr_spaces = 1;
 	r->sp[0].live = true;
-	r->has_cow_ksm = true;
-	r->has_anon_huge = true;
+	r->caps = KSML_CAP_ALL;
 	r->sp[0].st.ksm_merging_pages = (unsigned long)n;
 }
 
@@ -172,7 +171,7 @@ int main(void)
 	first_judgement(&wl, &rr, &lr, &row);
 	CHECK(!ksml_oracle_second_opinion(&wl, &rr, &lr, &lr2, &row),
 	      "a smaps KSM difference was taken as equal");
-	lr2.has_cow_ksm = false;
+	lr2.caps &= ~KSML_CAP_COW_KSM;
 	lr2.traj[1 * KSML_TRAJ_W(1) + KSML_TRAJ_COW_KSM] = 5;
 	lr2.traj[1 * KSML_TRAJ_W(1) + KSML_TRAJ_SP + KSML_TRAJ_SP_KSM_KB] = 8;
 	first_judgement(&wl, &rr, &lr, &row);
@@ -196,7 +195,7 @@ int main(void)
 	first_judgement(&wl, &rr, &lr, &row);
 	CHECK(!ksml_oracle_second_opinion(&wl, &rr, &lr, &lr2, &row),
 	      "an AnonHugePages difference at the end was taken as equal");
-	lr2.has_anon_huge = false;
+	lr2.caps &= ~KSML_CAP_ANON_HUGE;
 	lr2.traj[1 * KSML_TRAJ_W(1) + KSML_TRAJ_SP +
 		 KSML_TRAJ_SP_ANON_HUGE_KB] = 2048;
 	first_judgement(&wl, &rr, &lr, &row);

@@ -99,6 +99,16 @@ struct ksml_config {
 	 * MADV_UNMERGEABLE fail with EINVAL (bionic's fallback path)
 	 */
 	bool no_config_ksm;
+	/*
+	 * fork as the kernels before 6.18 (and stable kernels without the
+	 * "fix incorrect KSM counter handling in mm_struct during fork"
+	 * backport) do it: the child starts with the parent's
+	 * ksm_merging_pages, ksm_rmap_items and ksm_zero_pages (a byte copy
+	 * of the mm) and the global ksm_zero_pages is not raised for the
+	 * child's KSM zero PTEs.  Off: 6.18's counters (the child's merging
+	 * and rmap counts start at 0, its zero PTEs are counted globally).
+	 */
+	bool fork_inherits_ksm_counters;
 };
 
 /* set cfg's index and options to a named configuration (the rest stays) */

@@ -1087,13 +1087,22 @@ int ksml_mm_fork(struct ksml_mm *parent, struct ksml_mm **childp)
 	ksml_plat_spin_unlock(&child->page_table_lock);
 	ksml_plat_spin_unlock(&parent->page_table_lock);
 	/*
-	 * KSM's fork hook (fixed counter semantics, as 6.18): the child's
-	 * merging/rmap counts start at 0; the KSM zero PTEs it inherited are
-	 * its own and are added to the global count.
+	 * KSM's fork hook.  6.18: the child's merging/rmap counts start at 0;
+	 * the KSM zero PTEs it inherited are its own and are added to the
+	 * global count.  Before (fork_inherits_ksm_counters): dup_mm's byte
+	 * copy gives the child the parent's counts, which then drift, and
+	 * the global count is not raised.
 	 */
-	zero = ksml_atomic_read(&child->ksm_zero_pages);
-	if (zero)
-		ksml_atomic_add(&parent->ksm->ksm_zero_pages, zero);
+	if (parent->ksm->cfg.fork_inherits_ksm_counters) {
+		/* unlocked, as dup_mm's copy: ksmd may change them meanwhile */
+		child->ksm_merging_pages =
+			KSML_READ_ONCE(parent->ksm_merging_pages);
+		child->ksm_rmap_items = KSML_READ_ONCE(parent->ksm_rmap_items);
+	} else {
+		zero = ksml_atomic_read(&child->ksm_zero_pages);
+		if (zero)
+			ksml_atomic_add(&parent->ksm->ksm_zero_pages, zero);
+	}
 	if (!err)
 		err = ksml_fork(child, parent);
 	ksml_plat_up_write(&parent->mmap_lock);

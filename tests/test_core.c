@@ -722,6 +722,66 @@ static void test_fork_of_merged_mm(void **state)
 	ksml_destroy(ksm);
 }
 
+/*
+ * cfg.fork_inherits_ksm_counters: the fork of kernels before 6.18 (and
+ * Debian's 6.1, measured in the qemu guest): the child starts with the
+ * parent's per-mm counts, which then drift, and the global
+ * ksm_zero_pages is not raised for the child's KSM zero PTEs.
+ */
+static void test_fork_inherits_ksm_counters(void **state)
+{
+	struct ksml_config cfg = { 0 };
+	struct ksml *ksm = NULL;
+	struct ksml_mm *mm, *child;
+	struct ksml_mm_stat st;
+	unsigned long a, z, i;
+
+	(void)state;
+	test_config(&cfg);
+	cfg.fork_inherits_ksm_counters = true;
+	assert_int_equal(ksml_init(&ksm, &cfg), 0);
+	assert_int_equal(ksml_set_pages_to_scan(ksm, 100000), 0);
+	assert_int_equal(ksml_set_use_zero_pages(ksm, true), 0);
+	assert_int_equal(ksml_set_run(ksm, KSML_RUN_MERGE), 0);
+	mm = mergeable_mm(ksm, 10, &a);
+	assert_int_equal(ksml_vm_mmap(mm, 0, 4 * PAGE, KSML_MAP_PRIVATE, &z), 0);
+	assert_int_equal(ksml_vm_madvise(mm, z, 4 * PAGE, KSML_MADV_MERGEABLE),
+			 0);
+	for (i = 0; i < 10; i++)
+		write_page(mm, a + i * PAGE, 11);
+	for (i = 0; i < 4; i++) {
+		unsigned char buf[PAGE] = { 0 };
+
+		buf[0] = 1; /* touched, then zero again */
+		assert_int_equal(ksml_vm_write(mm, z + i * PAGE, buf, PAGE), 0);
+		buf[0] = 0;
+		assert_int_equal(ksml_vm_write(mm, z + i * PAGE, buf, PAGE), 0);
+	}
+	full_scans(ksm, 2);
+	assert_int_equal(ksml_atomic_read(&ksm->ksm_zero_pages), 4);
+	assert_int_equal(ksml_mm_fork(mm, &child), 0);
+	/* the byte copy: 10 merging pages, 14 rmap_items, 4 zero pages */
+	ksml_mm_get_stat(child, &st);
+	assert_int_equal(st.ksm_merging_pages, 10);
+	assert_int_equal(st.ksm_rmap_items, 14);
+	assert_int_equal(st.ksm_zero_pages, 4);
+	/* not raised for the child's zero PTEs (6.18 gives 8) */
+	assert_int_equal(ksml_atomic_read(&ksm->ksm_zero_pages), 4);
+	/* ksmd's visit adds the child's own items on top: the drift */
+	full_scans(ksm, 2);
+	ksml_mm_get_stat(child, &st);
+	assert_int_equal(st.ksm_merging_pages, 20);
+	assert_int_equal(st.ksm_rmap_items, 24);
+	assert_int_equal(counters(ksm).pages_sharing, 19);
+	for (i = 0; i < 10; i++)
+		check_page(child, a + i * PAGE, 11);
+	/* the invariants that still hold (per-mm counts are not checked) */
+	assert_invariants(ksm);
+	ksml_mm_exit(child);
+	ksml_mm_exit(mm);
+	ksml_destroy(ksm);
+}
+
 static void test_unmerge_restores_private_pages(void **state)
 {
 	struct ksml *ksm = new_ksm();
@@ -1275,6 +1335,7 @@ int main(void)
 		cmocka_unit_test(test_nodeless_ksm_page_never_merges),
 		cmocka_unit_test(test_cow_after_merge),
 		cmocka_unit_test(test_fork_of_merged_mm),
+		cmocka_unit_test(test_fork_inherits_ksm_counters),
 		cmocka_unit_test(test_unmerge_restores_private_pages),
 		cmocka_unit_test(test_zero_pages),
 		cmocka_unit_test(test_madvise_refusals_and_bionic),
