@@ -26,9 +26,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct fw_world w;
 	struct ksml *ksm;
 	long allocs, warns;
+	bool thp;
 	int i, err;
 
 	ksml_fuzz_data_init(&fd, data, size);
+	thp = fw_thp_input(&fd);
 	clk.now_ns = 1000000000ull;
 	clk.nr_nodes = ksml_fuzz_bool(&fd) ? 2 : 1;
 	ksml_user_manual_ops(&ops, &clk);
@@ -66,10 +68,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	ksml_set_run(ksm, 1);
 	fw_init(&w, ksm, 0, true, clk.nr_nodes);
 	w.clock_ns = &clk.now_ns;
+	w.thp = thp;
 	for (i = 0; i < MAX_OPS && !ksml_fuzz_empty(&fd); i++) {
 		struct fw_op op;
 
-		fw_decode(&fd, &op, true);
+		fw_decode(&fd, &op, true, w.thp);
 		fw_exec(&w, &op);
 		if (op.kind == FW_READ_INFO && op.x == 3 &&
 		    !fc_breach(ksm, op.page + 16u * op.reg, op.mm) && fw_tracing())
@@ -79,7 +82,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (op.kind >= FW_KNOB || op.kind == FW_MM_FORK || op.kind == FW_MM_EXIT)
 			fw_verify(&w);
 		else if (w.mms[op.mm % FW_MAX_MM].mm)
-			fw_verify_region(&w, op.mm % FW_MAX_MM, op.reg % FW_MAX_REG);
+			fw_verify_region(&w, op.mm % FW_MAX_MM, op.reg % FW_NR_REG);
 		fw_check_core(ksm, warns, fw_kind_names[op.kind]);
 	}
 	/* let KSM finish what it started, then check everything once more */
