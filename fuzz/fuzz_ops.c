@@ -23,7 +23,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct ksml_platform_ops ops;
 	struct ksml_config cfg = { 0 };
 	struct ksml_fuzz_data fd;
-	struct fw_world w;
+	static struct fw_world w; /* 30 kB with the huge regions: not on the stack */
 	struct ksml *ksm;
 	long allocs, warns;
 	bool thp;
