@@ -8,7 +8,9 @@
  * any step, a knob oracle broken, or allocations leaked by ksml_destroy.
  * A read_info with x == 3 also tests the checker: it breaks one thing
  * the checker checks, requires it to report exactly that, and repairs it
- * (fuzz_checker.h); the check after the op proves the repair.
+ * (fuzz_checker.h); the check after the op proves the repair.  In a THP
+ * input (fuzz_world.h: FW_THP_MAGIC) on the huge region it breaks a THP
+ * invariant of a PMD-mapped folio instead.
  */
 #include "fuzz_world.h"
 #include "fuzz_checker.h"
@@ -74,7 +76,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 		fw_decode(&fd, &op, true, w.thp);
 		fw_exec(&w, &op);
-		if (op.kind == FW_READ_INFO && op.x == 3 &&
+		/* THP inputs: on the huge region, a breach of the THP invariants */
+		if (op.kind == FW_READ_INFO && op.x == 3 && w.thp && op.reg == FW_HUGE_REG) {
+			if (!fc_breach_thp(ksm, op.page, op.mm) && fw_tracing())
+				fprintf(stderr, "   checker test: no PMD-mapped THP to break\n");
+		} else if (op.kind == FW_READ_INFO && op.x == 3 &&
 		    !fc_breach(ksm, op.page + 16u * op.reg, op.mm) && fw_tracing())
 			fprintf(stderr, "   checker test %u: nothing to break here (scanning %d)\n",
 				(op.page + 16u * op.reg) % FC_NR, fc_scanning(ksm));
