@@ -390,6 +390,10 @@ static void check_page_tables(struct ksml *ksm, struct report *r)
 	for (pfn = 0; pfn < ksm->vm.nr_frames; pfn++)
 		ksml_pfn_to_frame(ksm, pfn)->next_free = NULL;
 
+	/*
+	 * The VMAs are read without their mmap_lock: the mm list lock nests
+	 * inside it (split_folio), and the check runs quiescent anyway.
+	 */
 	ksml_plat_mutex_lock(&ksm->vm.mm_list_lock);
 	/* count mappings into the frames' spare link, as an integer */
 	for (pos = ksm->vm.mm_list.next; pos != &ksm->vm.mm_list; pos = pos->next) {
@@ -397,7 +401,6 @@ static void check_page_tables(struct ksml *ksm, struct report *r)
 		struct ksml_vma *vma;
 		long long zero = 0;
 
-		ksml_plat_down_read(&mm->mmap_lock);
 		ksml_plat_spin_lock(&mm->page_table_lock);
 		for (vma = mm->mmap; vma; vma = vma->vm_next) {
 			unsigned long a;
@@ -417,7 +420,6 @@ static void check_page_tables(struct ksml *ksm, struct report *r)
 			}
 		}
 		ksml_plat_spin_unlock(&mm->page_table_lock);
-		ksml_plat_up_read(&mm->mmap_lock);
 		expect(r, "mm ksm_zero_pages equals its KSM zero PTEs",
 		       ksml_atomic_read(&mm->ksm_zero_pages), zero);
 		zero_total += zero;
