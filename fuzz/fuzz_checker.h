@@ -603,4 +603,69 @@ __attribute__((noinline)) FW_FN bool fc_breach(struct ksml *ksm, unsigned int ki
 	return false;
 }
 
+/*
+ * THP inputs, on the huge region: a breach of the THP invariants of one
+ * PMD-mapped range (the which-th, walking mms, VMAs, addresses): one of
+ * its 511 later PTEs loses KSML_PTE_HUGE, its folio's nr_pages + 1, one
+ * subpage is flagged KSM, the folio's address moves by 2 MiB.
+ */
+enum fc_thp_breach_kind {
+	FC_THP_BIT,
+	FC_THP_NR_PAGES,
+	FC_THP_KSM,
+	FC_THP_ADDR,
+	FC_THP_NR
+};
+
+__attribute__((noinline)) FW_FN bool fc_breach_thp(struct ksml *ksm, unsigned int kind,
+						   unsigned int which)
+{
+	struct fc_state s = { ksm, which, { 0 }, 0 };
+	const unsigned long hsize = 512ul * KSML_PAGE_SIZE;
+	struct ksml_list_head *pos;
+	struct ksml_folio *folio;
+	struct ksml_pte *pt;
+	unsigned int i = 1 + which % 511;
+
+	for (pos = ksm->vm.mm_list.next; pos != &ksm->vm.mm_list; pos = pos->next) {
+		struct ksml_mm *mm = ksml_list_entry(pos, struct ksml_mm, mm_list);
+		struct ksml_vma *vma;
+		unsigned long a;
+
+		for (vma = mm->mmap; vma; vma = vma->vm_next)
+			ksml_for_each_present_pte(mm, a, vma->vm_start, vma->vm_end) {
+				pt = ksml_pte_lookup(mm, a);
+				if (!(a & (hsize - 1)) && (pt->flags & KSML_PTE_HUGE))
+					fc_add(&s, pt);
+			}
+	}
+	if (!(pt = fc_pick(&s)))
+		return false;
+	folio = pt->frame->folio;
+	switch (kind % FC_THP_NR) {
+	case FC_THP_BIT:
+		pt[i].flags &= ~KSML_PTE_HUGE;
+		fc_expect_breach(ksm, "a PMD maps its folio's subpages in order", "thp pte bit");
+		pt[i].flags |= KSML_PTE_HUGE;
+		return true;
+	case FC_THP_NR_PAGES:
+		folio->nr_pages++;
+		fc_expect_breach(ksm, "a folio's nr_pages counts its subpages", "thp nr_pages");
+		folio->nr_pages--;
+		return true;
+	case FC_THP_KSM:
+		pt[i].frame->ksm = true;
+		fc_expect_breach(ksm, "a subpage of a large folio is no KSM page", "thp ksm");
+		pt[i].frame->ksm = false;
+		return true;
+	case FC_THP_ADDR:
+		folio->addr ^= hsize;
+		fc_expect_breach(ksm, "a PMD maps a large folio faulted at its address",
+				 "thp folio address");
+		folio->addr ^= hsize;
+		return true;
+	}
+	return false;
+}
+
 #endif /* KSML_FUZZ_CHECKER_H */

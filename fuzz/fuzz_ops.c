@@ -8,7 +8,9 @@
  * any step, a knob oracle broken, or allocations leaked by ksml_destroy.
  * A read_info with x == 3 also tests the checker: it breaks one thing
  * the checker checks, requires it to report exactly that, and repairs it
- * (fuzz_checker.h); the check after the op proves the repair.
+ * (fuzz_checker.h); the check after the op proves the repair.  In a THP
+ * input (fuzz_world.h: FW_THP_MAGIC) on the huge region it breaks a THP
+ * invariant of a PMD-mapped folio instead.
  */
 #include "fuzz_world.h"
 #include "fuzz_checker.h"
@@ -23,12 +25,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct ksml_platform_ops ops;
 	struct ksml_config cfg = { 0 };
 	struct ksml_fuzz_data fd;
-	struct fw_world w;
+	static struct fw_world w; /* 30 kB with the huge regions: not on the stack */
 	struct ksml *ksm;
 	long allocs, warns;
+	bool thp;
 	int i, err;
 
 	ksml_fuzz_data_init(&fd, data, size);
+	thp = fw_thp_input(&fd);
 	clk.now_ns = 1000000000ull;
 	clk.nr_nodes = ksml_fuzz_bool(&fd) ? 2 : 1;
 	ksml_user_manual_ops(&ops, &clk);
@@ -66,12 +70,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	ksml_set_run(ksm, 1);
 	fw_init(&w, ksm, 0, true, clk.nr_nodes);
 	w.clock_ns = &clk.now_ns;
+	w.thp = thp;
 	for (i = 0; i < MAX_OPS && !ksml_fuzz_empty(&fd); i++) {
 		struct fw_op op;
 
-		fw_decode(&fd, &op, true);
+		fw_decode(&fd, &op, true, w.thp);
 		fw_exec(&w, &op);
-		if (op.kind == FW_READ_INFO && op.x == 3 &&
+		/* THP inputs: on the huge region, a breach of the THP invariants */
+		if (op.kind == FW_READ_INFO && op.x == 3 && w.thp && op.reg == FW_HUGE_REG) {
+			if (!fc_breach_thp(ksm, op.page, op.mm) && fw_tracing())
+				fprintf(stderr, "   checker test: no PMD-mapped THP to break\n");
+		} else if (op.kind == FW_READ_INFO && op.x == 3 &&
 		    !fc_breach(ksm, op.page + 16u * op.reg, op.mm) && fw_tracing())
 			fprintf(stderr, "   checker test %u: nothing to break here (scanning %d)\n",
 				(op.page + 16u * op.reg) % FC_NR, fc_scanning(ksm));
@@ -79,7 +88,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (op.kind >= FW_KNOB || op.kind == FW_MM_FORK || op.kind == FW_MM_EXIT)
 			fw_verify(&w);
 		else if (w.mms[op.mm % FW_MAX_MM].mm)
-			fw_verify_region(&w, op.mm % FW_MAX_MM, op.reg % FW_MAX_REG);
+			fw_verify_region(&w, op.mm % FW_MAX_MM, op.reg % FW_NR_REG);
 		fw_check_core(ksm, warns, fw_kind_names[op.kind]);
 	}
 	/* let KSM finish what it started, then check everything once more */

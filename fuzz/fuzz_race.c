@@ -199,7 +199,7 @@ static int task_main(void *arg)
 
 		fw_exec(&t->w, op);
 		if (t->w.mms[op->mm % FW_MAX_MM].mm)
-			fw_verify_region(&t->w, op->mm % FW_MAX_MM, op->reg % FW_MAX_REG);
+			fw_verify_region(&t->w, op->mm % FW_MAX_MM, op->reg % FW_NR_REG);
 	}
 	fw_verify(&t->w);
 	return 0;
@@ -217,10 +217,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct scenario sc = { 0 };
 	struct migrate_scenario ms = {0};
 	struct ksml_thread *forker = NULL, *migrator = NULL;
-	bool race_unmerge, race_migrate;
+	bool race_unmerge, race_migrate, thp;
 	enum ksml_profile profile;
 
 	ksml_fuzz_data_init(&fd, data, size);
+	thp = fw_thp_input(&fd);
 	nr = (int)ksml_fuzz_range(&fd, 1, MAX_TASKS);
 	nops = (int)ksml_fuzz_range(&fd, 1, MAX_OPS);
 	/* main writes run=2 after this many of its own scheduling points (0: never) */
@@ -245,7 +246,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		struct task *k = &tasks[ksml_fuzz_pick(&fd, (uint32_t)nr)];
 
 		if (k->nr_ops < MAX_OPS)
-			fw_decode(&fd, &k->ops[k->nr_ops++], k == &tasks[0]);
+			fw_decode(&fd, &k->ops[k->nr_ops++], k == &tasks[0], thp);
 	}
 
 	scfg.next_byte = ksml_fuzz_front_byte;
@@ -281,6 +282,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (t = 0; t < nr; t++) {
 		fw_init(&tasks[t].w, ksm, t, t == 0, 2);
 		tasks[t].w.concurrent = true;
+		tasks[t].w.thp = thp;
 		tasks[t].th = ksml_sim_spawn(task_main, &tasks[t], "task");
 		if (!tasks[t].th)
 			fw_fail("cannot spawn task %d", t);

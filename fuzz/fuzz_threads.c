@@ -63,7 +63,7 @@ static void *actor_main(void *arg)
 
 		fw_exec(&a->w, op);
 		if (a->w.mms[op->mm % FW_MAX_MM].mm)
-			fw_verify_region(&a->w, op->mm % FW_MAX_MM, op->reg % FW_MAX_REG);
+			fw_verify_region(&a->w, op->mm % FW_MAX_MM, op->reg % FW_NR_REG);
 	}
 	fw_verify(&a->w);
 	return NULL;
@@ -110,9 +110,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct ksml *ksm;
 	long allocs, warns;
 	int nr, t, i, err, nodes;
-	bool unmerge;
+	bool unmerge, thp;
 
 	ksml_fuzz_data_init(&fd, data, size);
+	thp = fw_thp_input(&fd);
 	ksml_config_profile(&cfg, fuzz_profile(&fd));
 	nr = (int)ksml_fuzz_range(&fd, 2, MAX_THREADS);
 	unmerge = ksml_fuzz_range(&fd, 0, 3) == 0;
@@ -132,6 +133,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (t = 0; t < nr; t++) {
 		fw_init(&actors[t].w, ksm, t, t == 0, nodes);
 		actors[t].w.concurrent = true;
+		actors[t].w.thp = thp;
 		actors[t].nr_ops = 0;
 	}
 	/* decode every program before any thread runs: the bytes are not shared */
@@ -139,7 +141,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		struct actor *a = &actors[ksml_fuzz_pick(&fd, (uint32_t)nr)];
 
 		if (a->nr_ops < MAX_OPS)
-			fw_decode(&fd, &a->ops[a->nr_ops++], a->w.global_ops);
+			fw_decode(&fd, &a->ops[a->nr_ops++], a->w.global_ops, thp);
 	}
 	warm_numa_cache();
 	for (t = 0; t < nr; t++) {

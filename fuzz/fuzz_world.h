@@ -36,6 +36,17 @@
 #define FW_MAX_MM 3
 #define FW_MAX_REG 3
 #define FW_MAX_PAGES 16
+/*
+ * THP inputs (fw_thp_input: they begin with FW_THP_MAGIC) have a fourth
+ * region per mm, FW_HUGE_REG, of up to one PMD's worth of pages at a
+ * 2 MiB-aligned place; an operation's page p names its subpage
+ * p * FW_HUGE_UNIT, its count that many units where it is a length.
+ */
+#define FW_NR_REG 4
+#define FW_HUGE_REG 3
+#define FW_HUGE_PAGES 512
+#define FW_HUGE_UNIT 32
+#define FW_THP_MAGIC "THP:"
 #define FW_NR_PATTERNS 8
 #define FW_PATCH_OFF 2048
 #define FW_PATCH_LEN 8
@@ -59,12 +70,12 @@ struct fw_region {
 	bool merge_advised;
 	unsigned int flags;
 	unsigned int npages;
-	struct fw_page pg[FW_MAX_PAGES];
+	struct fw_page pg[FW_HUGE_PAGES];
 };
 
 struct fw_mm {
 	struct ksml_mm *mm;
-	struct fw_region reg[FW_MAX_REG];
+	struct fw_region reg[FW_NR_REG];
 };
 
 struct fw_world {
@@ -72,6 +83,7 @@ struct fw_world {
 	int id;		/* actor id: spreads address choices between actors */
 	bool global_ops; /* may write knobs, run modes and scan */
 	bool concurrent; /* others act at the same time: no before/after oracles */
+	bool thp;	 /* a THP input: the huge region, THP modes and advice */
 	int fail_armed;	 /* ops left before an injected failure is disarmed */
 	int nr_nodes;
 	uint64_t *clock_ns; /* manual clock to move on at scans, or NULL */
@@ -99,6 +111,8 @@ enum fw_kind {
 	FW_UNPIN,
 	FW_MIGRATE,
 	FW_READ_INFO,
+	FW_MADV_HUGE,	/* THP inputs only: MADV_HUGEPAGE */
+	FW_MADV_NOHUGE, /* THP inputs only: MADV_NOHUGEPAGE */
 	/* global: knobs, run, scans (only for a world with global_ops) */
 	FW_KNOB,
 	FW_RUN,
@@ -106,14 +120,15 @@ enum fw_kind {
 	FW_SCAN_FULL,
 	FW_FAIL,	/* the n-th allocation from now fails (during the next op) */
 	FW_HOTPLUG, /* memory hot-remove notifier sequences */
+	FW_THP_MODE, /* THP inputs only: transparent_hugepage/enabled */
 	FW_NR_KINDS
 };
 
 static const char *const fw_kind_names[FW_NR_KINDS] __attribute__((unused)) = {
 	"mm_create", "mm_exit", "mm_fork", "mmap", "munmap", "mremap", "write",
 	"write_patch", "write_force", "madv_merge", "madv_unmerge", "madv_dontneed",
-	"prctl", "pin", "unpin", "migrate", "read_info", "knob", "run", "scan",
-	"scan_full", "fail", "hotplug",
+	"prctl", "pin", "unpin", "migrate", "read_info", "madv_huge", "madv_nohuge",
+	"knob", "run", "scan", "scan_full", "fail", "hotplug", "thp_mode",
 };
 
 /* set once any actor injected an allocation failure in this input */
@@ -156,6 +171,12 @@ FW_FN unsigned long fw_page_addr(const struct fw_world *w, int r,
 	return fw_region_addr(w, r, reg->at_alt) + (unsigned long)p * KSML_PAGE_SIZE;
 }
 
+/* an op's page (or length) unit in region r: subpages of the huge region */
+FW_FN unsigned int fw_unit(int r)
+{
+	return r == FW_HUGE_REG ? FW_HUGE_UNIT : 1;
+}
+
 /* ------------------------------------------------------------- contents */
 
 FW_FN void fw_fill(uint8_t *page, uint8_t pat, bool has_patch, uint8_t patch)
@@ -170,7 +191,22 @@ FW_FN void fw_fill(uint8_t *page, uint8_t pat, bool has_patch, uint8_t patch)
 
 /* ---------------------------------------------------------------- decode */
 
-FW_FN void fw_decode(struct ksml_fuzz_data *fd, struct fw_op *op, bool global_ops)
+/*
+ * Does the input begin with FW_THP_MAGIC?  Then it is consumed from the
+ * front and the input is decoded with the THP operations (fw_decode's
+ * thp).  No input from before THP begins so: they decode as they did.
+ */
+FW_FN bool fw_thp_input(struct ksml_fuzz_data *fd)
+{
+	size_t n = sizeof(FW_THP_MAGIC) - 1;
+
+	if (ksml_fuzz_remaining(fd) < n || memcmp(fd->data + fd->front, FW_THP_MAGIC, n))
+		return false;
+	fd->front += n;
+	return true;
+}
+
+FW_FN void fw_decode(struct ksml_fuzz_data *fd, struct fw_op *op, bool global_ops, bool thp)
 {
 	/* weights: scans and writes are what make merges happen */
 	static const uint8_t table[] = {
@@ -183,12 +219,25 @@ FW_FN void fw_decode(struct ksml_fuzz_data *fd, struct fw_op *op, bool global_op
 		FW_KNOB, FW_KNOB, FW_RUN, FW_SCAN, FW_SCAN, FW_SCAN, FW_SCAN_FULL,
 		FW_SCAN_FULL, FW_FAIL, FW_HOTPLUG,
 	};
-	uint32_t nlocal = 24, ntotal = sizeof(table);
+	/* THP inputs: the same, the THP kinds added to each part */
+	static const uint8_t thp_table[] = {
+		FW_MM_CREATE, FW_MM_CREATE, FW_MM_EXIT, FW_MM_FORK, FW_MMAP, FW_MMAP,
+		FW_MMAP, FW_MUNMAP, FW_MREMAP, FW_WRITE, FW_WRITE, FW_WRITE, FW_WRITE,
+		FW_WRITE_PATCH, FW_WRITE_FORCE, FW_MADV_MERGE, FW_MADV_MERGE,
+		FW_MADV_UNMERGE, FW_MADV_DONTNEED, FW_PRCTL, FW_PIN, FW_UNPIN,
+		FW_MIGRATE, FW_READ_INFO, FW_MADV_HUGE, FW_MADV_HUGE, FW_MADV_NOHUGE,
+		/* global from here */
+		FW_KNOB, FW_KNOB, FW_RUN, FW_SCAN, FW_SCAN, FW_SCAN, FW_SCAN_FULL,
+		FW_SCAN_FULL, FW_FAIL, FW_HOTPLUG, FW_THP_MODE,
+	};
+	uint32_t nlocal = thp ? 27 : 24;
+	uint32_t ntotal = thp ? sizeof(thp_table) : sizeof(table);
 
 	memset(op, 0, sizeof(*op));
-	op->kind = table[ksml_fuzz_pick(fd, global_ops ? ntotal : nlocal)];
+	op->kind = (thp ? thp_table : table)[ksml_fuzz_pick(fd, global_ops ? ntotal : nlocal)];
 	op->mm = (uint8_t)ksml_fuzz_pick(fd, FW_MAX_MM);
-	op->reg = (uint8_t)ksml_fuzz_pick(fd, FW_MAX_REG);
+	/* THP inputs: one op in four on the huge region */
+	op->reg = (uint8_t)ksml_fuzz_pick(fd, thp ? FW_NR_REG : FW_MAX_REG);
 	switch (op->kind) {
 	case FW_MMAP:
 		op->count = (uint8_t)ksml_fuzz_range(fd, 1, FW_MAX_PAGES);
@@ -198,6 +247,8 @@ FW_FN void fw_decode(struct ksml_fuzz_data *fd, struct fw_op *op, bool global_op
 	case FW_MADV_MERGE:
 	case FW_MADV_UNMERGE:
 	case FW_MADV_DONTNEED:
+	case FW_MADV_HUGE:
+	case FW_MADV_NOHUGE:
 	case FW_WRITE:
 	case FW_WRITE_PATCH:
 	case FW_WRITE_FORCE:
@@ -237,6 +288,7 @@ FW_FN void fw_decode(struct ksml_fuzz_data *fd, struct fw_op *op, bool global_op
 		op->n = ksml_fuzz_range(fd, 1, 12);
 		break;
 	case FW_HOTPLUG:
+	case FW_THP_MODE:
 		op->x = (uint8_t)ksml_fuzz_range(fd, 0, 3);
 		break;
 	default:
@@ -295,7 +347,7 @@ FW_FN void fw_verify(struct fw_world *w)
 	int m, r;
 
 	for (m = 0; m < FW_MAX_MM; m++)
-		for (r = 0; r < FW_MAX_REG; r++)
+		for (r = 0; r < FW_NR_REG; r++)
 			fw_verify_region(w, m, r);
 }
 
@@ -324,7 +376,7 @@ FW_FN void fw_exit_mm(struct fw_world *w, int m)
 
 	if (!w->mms[m].mm)
 		return;
-	for (r = 0; r < FW_MAX_REG; r++)
+	for (r = 0; r < FW_NR_REG; r++)
 		if (w->mms[m].reg[r].used)
 			fw_unpin_region(w, m, r);
 	ksml_mm_exit(w->mms[m].mm);
@@ -366,7 +418,7 @@ FW_FN void fw_do_mmap(struct fw_world *w, struct fw_mm *fm, int r, const struct 
 	struct fw_region *reg = &fm->reg[r];
 	unsigned int flags = fw_map_flags(op->x, w->nr_nodes);
 	unsigned long addr = fw_region_addr(w, r, false), out = 0;
-	unsigned int p;
+	unsigned int p, npages;
 	int err;
 
 	if (reg->used)
@@ -381,8 +433,10 @@ FW_FN void fw_do_mmap(struct fw_world *w, struct fw_mm *fm, int r, const struct 
 			fw_fail("actor %d: munmap of a fresh mapping failed", w->id);
 		return;
 	}
-	err = ksml_vm_mmap(fm->mm, addr, (unsigned long)op->count * KSML_PAGE_SIZE,
-			   flags, &out);
+	/* the huge region: one PMD's worth (a THP may fault), or less */
+	npages = r == FW_HUGE_REG ? (op->count >= 8 ? FW_HUGE_PAGES : op->count * 64u) :
+				    op->count;
+	err = ksml_vm_mmap(fm->mm, addr, (unsigned long)npages * KSML_PAGE_SIZE, flags, &out);
 	if (err)
 		return;
 	if (out != addr)
@@ -390,7 +444,7 @@ FW_FN void fw_do_mmap(struct fw_world *w, struct fw_mm *fm, int r, const struct 
 	memset(reg, 0, sizeof(*reg));
 	reg->used = true;
 	reg->flags = flags;
-	reg->npages = op->count;
+	reg->npages = npages;
 	for (p = 0; p < reg->npages; p++)
 		reg->pg[p].mapped = true;
 }
@@ -398,7 +452,7 @@ FW_FN void fw_do_mmap(struct fw_world *w, struct fw_mm *fm, int r, const struct 
 FW_FN void fw_do_munmap(struct fw_world *w, struct fw_mm *fm, int r, const struct fw_op *op)
 {
 	struct fw_region *reg = &fm->reg[r];
-	unsigned int p, first = op->page, n = op->count;
+	unsigned int p, first = op->page * fw_unit(r), n = op->count * fw_unit(r);
 	int err;
 
 	if (!reg->used)
@@ -431,17 +485,19 @@ FW_FN void fw_do_mremap(struct fw_world *w, struct fw_mm *fm, int r, const struc
 	struct fw_region *reg = &fm->reg[r];
 	unsigned long old = fw_region_addr(w, r, reg->at_alt);
 	unsigned long new_addr = fw_region_addr(w, r, !reg->at_alt);
-	unsigned int p, moved;
+	unsigned int p, moved, npages = op->count * fw_unit(r);
 	int err;
 
 	if (!reg->used || reg->ghost)
 		return;
+	if (npages > FW_HUGE_PAGES)
+		npages = FW_HUGE_PAGES;
 	for (p = 0; p < reg->npages; p++)
 		if (!reg->pg[p].mapped)
 			return; /* holes: several VMAs, mremap refuses */
 	fw_unpin_region(w, (int)(fm - w->mms), r);
 	err = ksml_vm_mremap(fm->mm, old, (unsigned long)reg->npages * KSML_PAGE_SIZE,
-			     (unsigned long)op->count * KSML_PAGE_SIZE, new_addr);
+			     (unsigned long)npages * KSML_PAGE_SIZE, new_addr);
 	if (err && __atomic_load_n(&fw_fail_injected, __ATOMIC_RELAXED)) {
 		reg->ghost = true; /* what moved stays moved: contents unknown */
 		return;
@@ -451,12 +507,12 @@ FW_FN void fw_do_mremap(struct fw_world *w, struct fw_mm *fm, int r, const struc
 		fw_verify_region(w, (int)(fm - w->mms), r);
 		return;
 	}
-	moved = op->count < reg->npages ? op->count : reg->npages;
-	for (p = moved; p < op->count; p++) {
+	moved = npages < reg->npages ? npages : reg->npages;
+	for (p = moved; p < npages; p++) {
 		memset(&reg->pg[p], 0, sizeof(reg->pg[p]));
 		reg->pg[p].mapped = true;
 	}
-	reg->npages = op->count;
+	reg->npages = npages;
 	reg->at_alt = !reg->at_alt;
 }
 
@@ -468,11 +524,11 @@ FW_FN bool fw_writable(const struct fw_region *reg)
 FW_FN void fw_do_write(struct fw_world *w, struct fw_mm *fm, int r, const struct fw_op *op)
 {
 	struct fw_region *reg = &fm->reg[r];
-	unsigned int p, i;
+	unsigned int p, i, first = op->page * fw_unit(r);
 
-	if (!reg->used || reg->ghost || op->page >= reg->npages)
+	if (!reg->used || reg->ghost || first >= reg->npages)
 		return;
-	for (i = 0, p = op->page; i < op->count && p < reg->npages; i++, p++) {
+	for (i = 0, p = first; i < op->count && p < reg->npages; i++, p++) {
 		struct fw_page *pg = &reg->pg[p];
 		unsigned long addr = fw_page_addr(w, r, reg, p);
 		bool force = op->kind == FW_WRITE_FORCE;
@@ -512,7 +568,7 @@ FW_FN void fw_do_write(struct fw_world *w, struct fw_mm *fm, int r, const struct
 FW_FN void fw_do_madvise(struct fw_world *w, struct fw_mm *fm, int r, const struct fw_op *op)
 {
 	struct fw_region *reg = &fm->reg[r];
-	unsigned int first = op->page, n = op->count, p;
+	unsigned int first = op->page * fw_unit(r), n = op->count * fw_unit(r), p;
 	int advice, err;
 
 	if (!reg->used)
@@ -523,8 +579,11 @@ FW_FN void fw_do_madvise(struct fw_world *w, struct fw_mm *fm, int r, const stru
 	}
 	if (first + n > reg->npages)
 		n = reg->npages - first;
-	advice = op->kind == FW_MADV_MERGE ? KSML_MADV_MERGEABLE :
-		 op->kind == FW_MADV_UNMERGE ? KSML_MADV_UNMERGEABLE : KSML_MADV_DONTNEED;
+	advice = op->kind == FW_MADV_MERGE     ? KSML_MADV_MERGEABLE :
+		 op->kind == FW_MADV_UNMERGE   ? KSML_MADV_UNMERGEABLE :
+		 op->kind == FW_MADV_HUGE      ? KSML_MADV_HUGEPAGE :
+		 op->kind == FW_MADV_NOHUGE    ? KSML_MADV_NOHUGEPAGE :
+						 KSML_MADV_DONTNEED;
 	if (advice == KSML_MADV_DONTNEED) {
 		if (reg->ghost)
 			return;
@@ -537,6 +596,11 @@ FW_FN void fw_do_madvise(struct fw_world *w, struct fw_mm *fm, int r, const stru
 		reg->ghost = true; /* a split may have failed half-way */
 		return;
 	}
+	/* THP advice only changes flags: EINVAL or a failure is a bug */
+	if ((advice == KSML_MADV_HUGEPAGE || advice == KSML_MADV_NOHUGEPAGE) && err &&
+	    err != -KSML_ENOMEM)
+		fw_fail("actor %d: madvise(%s) failed: %d", w->id,
+			advice == KSML_MADV_HUGEPAGE ? "HUGEPAGE" : "NOHUGEPAGE", err);
 	if (advice == KSML_MADV_UNMERGEABLE)
 		reg->merge_advised = false;
 	if (advice == KSML_MADV_MERGEABLE && !err && first == 0 && n == reg->npages &&
@@ -735,8 +799,10 @@ FW_FN void fw_probe_refused(struct fw_world *w, struct fw_mm *fm, int r)
 FW_FN void fw_exec_op(struct fw_world *w, const struct fw_op *op)
 {
 	struct fw_mm *fm = &w->mms[op->mm % FW_MAX_MM];
-	int r = op->reg % FW_MAX_REG;
+	int r = op->reg % FW_NR_REG;
 	int m = op->mm % FW_MAX_MM, c;
+	/* the page an op on one page names (pin, migrate, info) */
+	unsigned int pi = op->page * fw_unit(r) + (r == FW_HUGE_REG ? op->x : 0);
 	int err;
 
 	w->ops_done++;
@@ -766,13 +832,13 @@ FW_FN void fw_exec_op(struct fw_world *w, const struct fw_op *op)
 			break;
 		}
 		memcpy(w->mms[c].reg, fm->reg, sizeof(fm->reg));
-		for (r = 0; r < FW_MAX_REG; r++) {
+		for (r = 0; r < FW_NR_REG; r++) {
 			unsigned int p;
 
 			/* a shared mapping is now written by two owners */
 			if (fm->reg[r].used && (fm->reg[r].flags & KSML_MAP_SHARED))
 				w->mms[c].reg[r].ghost = true;
-			for (p = 0; p < FW_MAX_PAGES; p++)
+			for (p = 0; p < FW_HUGE_PAGES; p++)
 				w->mms[c].reg[r].pg[p].pins = 0;
 		}
 		fw_verify(w);
@@ -794,6 +860,8 @@ FW_FN void fw_exec_op(struct fw_world *w, const struct fw_op *op)
 	case FW_MADV_MERGE:
 	case FW_MADV_UNMERGE:
 	case FW_MADV_DONTNEED:
+	case FW_MADV_HUGE:
+	case FW_MADV_NOHUGE:
 		fw_do_madvise(w, fm, r, op);
 		break;
 	case FW_PRCTL:
@@ -804,7 +872,7 @@ FW_FN void fw_exec_op(struct fw_world *w, const struct fw_op *op)
 		} else {
 			/* disabling merge-any unmerges every VM_MERGEABLE VMA */
 			if (op->x == 0)
-				for (c = 0; c < FW_MAX_REG; c++)
+				for (c = 0; c < FW_NR_REG; c++)
 					fm->reg[c].merge_advised = false;
 			if (ksml_vm_prctl_set_memory_merge(fm->mm, op->x) != 0)
 				break;
@@ -819,10 +887,10 @@ FW_FN void fw_exec_op(struct fw_world *w, const struct fw_op *op)
 		struct fw_page *pg;
 		unsigned long addr;
 
-		if (!reg->used || reg->ghost || op->page >= reg->npages)
+		if (!reg->used || reg->ghost || pi >= reg->npages)
 			break;
-		pg = &reg->pg[op->page];
-		addr = fw_page_addr(w, r, reg, op->page);
+		pg = &reg->pg[pi];
+		addr = fw_page_addr(w, r, reg, pi);
 		if (!pg->mapped)
 			break;
 		if (op->kind == FW_PIN) {
@@ -842,9 +910,9 @@ FW_FN void fw_exec_op(struct fw_world *w, const struct fw_op *op)
 	case FW_MIGRATE: {
 		struct fw_region *reg = &fm->reg[r];
 
-		if (!reg->used || op->page >= reg->npages || !reg->pg[op->page].mapped)
+		if (!reg->used || pi >= reg->npages || !reg->pg[pi].mapped)
 			break;
-		ksml_vm_migrate(fm->mm, fw_page_addr(w, r, reg, op->page),
+		ksml_vm_migrate(fm->mm, fw_page_addr(w, r, reg, pi),
 				(int)(op->x % (unsigned int)(w->nr_nodes > 1 ? w->nr_nodes : 1)));
 		break;
 	}
@@ -859,16 +927,40 @@ FW_FN void fw_exec_op(struct fw_world *w, const struct fw_op *op)
 			fw_fail("rmap_items of mm%d but no frame in use", m);
 		if (op->x == 2)
 			fw_probe_refused(w, fm, r);
-		if (!reg->used || op->page >= reg->npages)
+		if (!w->concurrent && st.anon_huge_kb % (FW_HUGE_PAGES * KSML_PAGE_SIZE / 1024))
+			fw_fail("AnonHugePages of mm%d is %lu kB: not whole PMDs", m,
+				(unsigned long)st.anon_huge_kb);
+		if (!reg->used || pi >= reg->npages)
 			break;
-		err = ksml_vm_page_info(fm->mm, fw_page_addr(w, r, reg, op->page), &info);
+		err = ksml_vm_page_info(fm->mm, fw_page_addr(w, r, reg, pi), &info);
+		if (fw_tracing())
+			fprintf(stderr, "   page %u: err %d present %d ksm %d zero %d thp %d pmd %d, "
+				"AnonHugePages %lu kB\n", pi, err, info.present, info.ksm, info.zero,
+				info.thp, info.pmd_mapped, (unsigned long)st.anon_huge_kb);
 		if (!err && info.ksm && info.zero)
 			fw_fail("page info: both KSM frame and zero page");
+		/* a THP subpage is never a KSM page (merging splits the folio) */
+		if (!err && (info.thp || info.pmd_mapped) &&
+		    (!info.present || info.zero || info.ksm || (info.pmd_mapped && !info.thp)))
+			fw_fail("page info of mm%d %#lx: thp %d pmd_mapped %d present %d "
+				"zero %d ksm %d", m, fw_page_addr(w, r, reg, pi), info.thp,
+				info.pmd_mapped, info.present, info.zero, info.ksm);
 		break;
 	}
 	case FW_KNOB:
 		fw_do_knob(w, op);
 		break;
+	case FW_THP_MODE: {
+		/* x 3: a mode that does not exist, refused, nothing changes */
+		int was = ksml_vm_get_thp_mode(w->ksm), want = op->x == 3 ? was : op->x;
+
+		err = ksml_vm_set_thp_mode(w->ksm, op->x == 3 ? 3 : op->x);
+		if (err != (op->x == 3 ? -KSML_EINVAL : 0) ||
+		    (!w->concurrent && ksml_vm_get_thp_mode(w->ksm) != want))
+			fw_fail("thp mode %u: set returned %d, mode now %d (was %d)", op->x, err,
+				ksml_vm_get_thp_mode(w->ksm), was);
+		break;
+	}
 	case FW_RUN:
 		ksml_set_run(w->ksm, op->x == 3 ? 1 : op->x);
 		break;

@@ -316,6 +316,70 @@ static void check_unstable_tree(struct ksml *ksm, struct report *r,
 	       filed);
 }
 
+/*
+ * A PMD-mapped THP (KSML_PTE_HUGE at addr): the PTE table's first entry
+ * carries the bit too, and from it all 512 entries, with the same bits
+ * (but the dirty bit: the model keeps one per subpage), map subpage i of
+ * one large folio faulted at that 2 MiB address; the range lies in one
+ * VMA (vma_adjust_trans_huge splits the PMD first).
+ */
+static void check_huge_pmd(struct report *r, struct ksml_mm *mm,
+			   const struct ksml_vma *vma, unsigned long addr)
+{
+	unsigned long haddr = addr & KSML_HPAGE_PMD_MASK;
+	struct ksml_pte *pt = ksml_pte_lookup(mm, haddr);
+	struct ksml_folio *folio;
+	unsigned int i;
+
+	if (!expect(r, "a PMD-mapped page's first PTE is PMD-mapped",
+		    pt && (pt[0].flags & KSML_PTE_HUGE) && pt[0].frame &&
+			    !(pt[0].flags & KSML_PTE_ZERO),
+		    1) ||
+	    addr != haddr)
+		return;
+	expect(r, "a PMD-mapped range lies in one VMA",
+	       haddr >= vma->vm_start &&
+		       haddr + KSML_HPAGE_PMD_SIZE <= vma->vm_end,
+	       1);
+	folio = pt[0].frame->folio;
+	if (!expect(r, "a PMD maps a large folio faulted at its address",
+		    folio && folio->addr == haddr, 1))
+		return;
+	for (i = 0; i < KSML_HPAGE_PMD_NR; i++)
+		if (!expect(r, "a PMD maps its folio's subpages in order",
+			    !((pt[i].flags ^ pt[0].flags) & ~KSML_PTE_DIRTY) &&
+				    pt[i].frame == folio->page[i],
+			    1))
+			break;
+}
+
+/*
+ * A subpage of a large folio: at its index in the folio, never a KSM
+ * page (a merge splits the folio first); the folio's nr_pages counts its
+ * subpages not yet freed (checked at the first of them).
+ */
+static void check_folio_page(struct report *r, struct ksml_frame *f,
+			     long long maps)
+{
+	struct ksml_folio *folio = f->folio;
+	unsigned int i, n = 0;
+
+	if (!expect_frame(r, "a subpage is its folio's page at its index",
+			  f->folio_idx < KSML_HPAGE_PMD_NR &&
+				  folio->page[f->folio_idx] == f,
+			  1, f, maps))
+		return;
+	expect_frame(r, "a subpage of a large folio is no KSM page",
+		     KSML_READ_ONCE(f->ksm), 0, f, maps);
+	for (i = 0; i < f->folio_idx && !folio->page[i]; i++)
+		;
+	if (i < f->folio_idx)
+		return;
+	for (i = 0; i < KSML_HPAGE_PMD_NR; i++)
+		n += folio->page[i] && folio->page[i]->folio == folio;
+	expect(r, "a folio's nr_pages counts its subpages", folio->nr_pages, n);
+}
+
 /* mapcount of every frame and the KSM zero PTEs, from the page tables */
 static void check_page_tables(struct ksml *ksm, struct report *r)
 {
@@ -326,6 +390,10 @@ static void check_page_tables(struct ksml *ksm, struct report *r)
 	for (pfn = 0; pfn < ksm->vm.nr_frames; pfn++)
 		ksml_pfn_to_frame(ksm, pfn)->next_free = NULL;
 
+	/*
+	 * The VMAs are read without their mmap_lock: the mm list lock nests
+	 * inside it (split_folio), and the check runs quiescent anyway.
+	 */
 	ksml_plat_mutex_lock(&ksm->vm.mm_list_lock);
 	/* count mappings into the frames' spare link, as an integer */
 	for (pos = ksm->vm.mm_list.next; pos != &ksm->vm.mm_list; pos = pos->next) {
@@ -333,7 +401,6 @@ static void check_page_tables(struct ksml *ksm, struct report *r)
 		struct ksml_vma *vma;
 		long long zero = 0;
 
-		ksml_plat_down_read(&mm->mmap_lock);
 		ksml_plat_spin_lock(&mm->page_table_lock);
 		for (vma = mm->mmap; vma; vma = vma->vm_next) {
 			unsigned long a;
@@ -341,6 +408,8 @@ static void check_page_tables(struct ksml *ksm, struct report *r)
 			ksml_for_each_present_pte(mm, a, vma->vm_start, vma->vm_end) {
 				struct ksml_pte *pte = ksml_pte_lookup(mm, a);
 
+				if (pte->flags & KSML_PTE_HUGE)
+					check_huge_pmd(r, mm, vma, a);
 				if (pte->flags & KSML_PTE_ZERO) {
 					if (pte->flags & KSML_PTE_DIRTY)
 						zero++;
@@ -351,7 +420,6 @@ static void check_page_tables(struct ksml *ksm, struct report *r)
 			}
 		}
 		ksml_plat_spin_unlock(&mm->page_table_lock);
-		ksml_plat_up_read(&mm->mmap_lock);
 		/* the counts a pre-6.18 fork copies do not hold (ksml.h) */
 		if (!ksm->cfg.fork_inherits_ksm_counters)
 			expect(r, "mm ksm_zero_pages equals its KSM zero PTEs",
@@ -380,6 +448,8 @@ static void check_page_tables(struct ksml *ksm, struct report *r)
 			     ksml_atomic_read(&f->mapcount) +
 				     ksml_atomic_read(&f->pincount),
 			     f, maps);
+		if (f->folio)
+			check_folio_page(r, f, maps);
 	}
 	/* rebuild the free lists (the links were borrowed) */
 	{
