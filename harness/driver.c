@@ -38,7 +38,7 @@ void ksml_det_values(const struct ksml_counters *c, long v[KSML_NR_DET])
 	v[2] = (long)c->pages_unshared;
 	v[3] = (long)c->stable_node_chains;
 	v[4] = (long)c->stable_node_dups;
-	v[5] = c->ksm_zero_pages;
+	v[KSML_DET_ZERO_PAGES] = c->ksm_zero_pages;
 }
 
 const struct ksml_backend_ops *ksml_backend_by_name(const char *name)

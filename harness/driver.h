@@ -214,6 +214,9 @@ int ksml_drv_wait_converged(struct ksml_drv *d, const int *ids, int nr_ids,
 
 /* names and order of the deterministic counters the diff compares */
 #define KSML_NR_DET 6
+/* where ksml_det_values puts ksm_zero_pages (the others: shared, sharing,
+ * unshared, chains, dups, in that order from 0) */
+#define KSML_DET_ZERO_PAGES 5
 extern const char *const ksml_det_names[KSML_NR_DET];
 void ksml_det_values(const struct ksml_counters *c, long v[KSML_NR_DET]);
 

@@ -105,7 +105,7 @@ static bool traj_compared(const struct compared *w, int k)
 	if (!(w->both & KSML_CAP_ANON_HUGE) && sk == KSML_TRAJ_SP_ANON_HUGE_KB)
 		return false;
 	if (!(w->both & KSML_CAP_ZERO_PAGES) &&
-	    (k == 5 /* ksm_zero_pages */ || sk == KSML_TRAJ_SP_ZERO))
+	    (k == KSML_DET_ZERO_PAGES || sk == KSML_TRAJ_SP_ZERO))
 		return false;
 	if (w->zero_items && (k == KSML_TRAJ_VOLATILE ||
 			      k == KSML_TRAJ_RMAP_ITEMS ||
@@ -438,10 +438,11 @@ int ksml_oracle_diff(const struct ksml_oracle_opts *o, const char *other,
 		}
 		oe.emulate_missing =
 			~caps & (KSML_CAP_SMART_SCAN |
-				 KSML_CAP_FORK_RESETS_COUNTERS);
+				 KSML_CAP_FORK_RESETS_COUNTERS |
+				 KSML_CAP_ZERO_PAGES);
 		if (oe.emulate_missing)
 			snprintf(row->emulated, sizeof(row->emulated),
-				 "ref as linux %s:%s%s", rel,
+				 "ref as linux %s:%s%s%s", rel,
 				 oe.emulate_missing & KSML_CAP_SMART_SCAN
 					 ? " smart_scan=0 (no smart_scan knob)"
 					 : "",
@@ -449,6 +450,10 @@ int ksml_oracle_diff(const struct ksml_oracle_opts *o, const char *other,
 						 KSML_CAP_FORK_RESETS_COUNTERS
 					 ? " fork_inherits_ksm_counters "
 					   "(before 6.18)"
+					 : "",
+				 oe.emulate_missing & KSML_CAP_ZERO_PAGES
+					 ? " converging without ksm_zero_pages "
+					   "(no such counter)"
 					 : "");
 	}
 	o = &oe;

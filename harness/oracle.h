@@ -55,7 +55,7 @@ struct ksml_diff_row {
 	/* the values not compared and why (one side lacks them), or "" */
 	char not_compared[512];
 	/* what ref did as the other kernel does (emulate_missing), or "" */
-	char emulated[256];
+	char emulated[384];
 };
 
 /*

@@ -192,6 +192,14 @@ static int snapshot(struct ksml_drv *d, struct ksml_run_result *res, long *v)
 		return ret;
 	memset(v, 0, NV * sizeof(long));
 	ksml_det_values(&res->c, v);
+	/*
+	 * A ref emulating a kernel without the ksm_zero_pages counter
+	 * converges as that kernel does: its zero-page merges move no
+	 * counter there, so they must not make this run longer (the
+	 * trajectory still records the value, not compared).
+	 */
+	if (d->opts.emulate_missing & KSML_CAP_ZERO_PAGES)
+		v[KSML_DET_ZERO_PAGES] = 0;
 	for (i = 0; i < res->nr_spaces; i++) {
 		if (!res->sp[i].live)
 			continue;
@@ -303,6 +311,7 @@ int ksml_run_workload_min(struct ksml_drv *d, const struct ksml_workload *wl,
 			int i;
 
 			memcpy(t, hist[0], KSML_NR_DET * sizeof(long));
+			t[KSML_DET_ZERO_PAGES] = res->c.ksm_zero_pages;
 			t[KSML_TRAJ_VOLATILE] = (long)res->c.pages_volatile;
 			t[KSML_TRAJ_RMAP_ITEMS] = (long)res->c.rmap_items;
 			t[KSML_TRAJ_PROFIT] = res->c.general_profit;
