@@ -34,8 +34,7 @@ int ksml_vm_init(struct ksml *ksm)
 	vm->zero_frame = ksml_frame_alloc(ksm, 0);
 	if (!vm->zero_frame)
 		goto err_free_list;
-	ksml_plat_mem_set(ksml_plat_page_map(vm->zero_frame->page), 0,
-			  KSML_PAGE_SIZE);
+	ksml_frame_zero(vm->zero_frame);
 	vm->zero_frame->flags = KSML_FRAME_ZERO;
 	vm->thp_mode = KSML_THP_MADVISE;
 	return 0;
@@ -186,6 +185,24 @@ void ksml_frame_put(struct ksml *ksm, struct ksml_frame *f)
 	vm->frames_in_use--;
 	ksml_plat_spin_unlock(&vm->lock);
 	ksml_plat_free(gone);
+}
+
+void ksml_frame_zero(struct ksml_frame *f)
+{
+	void *p = ksml_plat_page_map(f->page);
+
+	ksml_plat_mem_set(p, 0, KSML_PAGE_SIZE);
+	ksml_plat_page_unmap(p);
+}
+
+void ksml_frame_copy(struct ksml_frame *dst, struct ksml_frame *src)
+{
+	void *d = ksml_plat_page_map(dst->page);
+	void *s = ksml_plat_page_map(src->page);
+
+	ksml_plat_page_copy(d, s);
+	ksml_plat_page_unmap(s);
+	ksml_plat_page_unmap(d);
 }
 
 void ksml_frame_lock(struct ksml_frame *f)
@@ -553,11 +570,9 @@ int ksml_unshare_pte(struct ksml_mm *mm, struct ksml_vma *vma,
 		return -KSML_ENOMEM;
 	ksml_vm_changed(&mm->ksm->vm);
 	if (fl & KSML_PTE_ZERO)
-		ksml_plat_mem_set(ksml_plat_page_map(f->page), 0,
-				  KSML_PAGE_SIZE);
+		ksml_frame_zero(f);
 	else
-		ksml_plat_page_copy(ksml_plat_page_map(f->page),
-				    ksml_plat_page_map(old->page));
+		ksml_frame_copy(f, old);
 	f->mapcount = 1;
 	pte->frame = f;
 	KSML_WRITE_ONCE(

@@ -436,8 +436,7 @@ static int do_huge_pmd_anonymous_page(struct ksml_mm *mm, struct ksml_vma *vma,
 
 		if (!f)
 			break;
-		ksml_plat_mem_set(ksml_plat_page_map(f->page), 0,
-				  KSML_PAGE_SIZE);
+		ksml_frame_zero(f);
 		f->mapcount = 1;
 		f->folio_idx = i;
 		folio->page[i] = f;
@@ -522,7 +521,7 @@ static int handle_write_fault(struct ksml_mm *mm, struct ksml_vma *vma,
 				     vma->policy_nid >= 0 ? vma->policy_nid : 0);
 		if (!f)
 			return -KSML_ENOMEM;
-		ksml_plat_mem_set(ksml_plat_page_map(f->page), 0, KSML_PAGE_SIZE);
+		ksml_frame_zero(f);
 		f->mapcount = 1;
 		KSML_WRITE_ONCE(vma->anon_vma, true);
 		pte->frame = f;
@@ -886,8 +885,7 @@ int ksml_vm_migrate(struct ksml_mm *mm, unsigned long addr, int nid)
 	} else {
 		long maps = old->mapcount;
 
-		ksml_plat_page_copy(ksml_plat_page_map(f->page),
-				    ksml_plat_page_map(old->page));
+		ksml_frame_copy(f, old);
 		f->mapcount = maps;
 		/* f: ours (from the allocation) plus one per mapping moved in
 		 */
@@ -1019,8 +1017,7 @@ static int copy_page_range(struct ksml_mm *dst, struct ksml_mm *src,
 
 			if (!n)
 				return -KSML_ENOMEM;
-			ksml_plat_page_copy(ksml_plat_page_map(n->page),
-					    ksml_plat_page_map(f->page));
+			ksml_frame_copy(n, f);
 			n->mapcount = 1;
 			d->frame = n;
 			d->flags = s->flags;
