@@ -59,8 +59,12 @@ void AnnotateIgnoreWritesEnd(const char *f, int l);
 
 /* ------------------------------------------------------------------ locks */
 
-void ksml_plat_spin_init(struct ksml_spinlock *l)
+/* no lock validator here: classes and nesting annotations are ignored */
+void ksml_plat_spin_init_key(struct ksml_spinlock *l, const char *name,
+			     struct ksml_lock_key *key)
 {
+	(void)name;
+	(void)key;
 	pthread_mutex_init(&l->m, NULL);
 }
 
@@ -74,13 +78,28 @@ void ksml_plat_spin_lock(struct ksml_spinlock *l)
 	pthread_mutex_lock(&l->m);
 }
 
+void ksml_plat_spin_lock_nested(struct ksml_spinlock *l, unsigned int subclass)
+{
+	(void)subclass;
+	pthread_mutex_lock(&l->m);
+}
+
+void ksml_plat_spin_lock_nest(struct ksml_spinlock *l, struct ksml_mutex *outer)
+{
+	(void)outer;
+	pthread_mutex_lock(&l->m);
+}
+
 void ksml_plat_spin_unlock(struct ksml_spinlock *l)
 {
 	pthread_mutex_unlock(&l->m);
 }
 
-void ksml_plat_mutex_init(struct ksml_mutex *m)
+void ksml_plat_mutex_init_key(struct ksml_mutex *m, const char *name,
+			      struct ksml_lock_key *key)
 {
+	(void)name;
+	(void)key;
 	pthread_mutex_init(&m->m, NULL);
 }
 
@@ -99,10 +118,13 @@ void ksml_plat_mutex_unlock(struct ksml_mutex *m)
 	pthread_mutex_unlock(&m->m);
 }
 
-void ksml_plat_rwsem_init(struct ksml_rwsem *s)
+void ksml_plat_rwsem_init_key(struct ksml_rwsem *s, const char *name,
+			      struct ksml_lock_key *key)
 {
 	pthread_rwlockattr_t a;
 
+	(void)name;
+	(void)key;
 	/* writers must not starve behind a stream of ksmd readers */
 	pthread_rwlockattr_init(&a);
 	pthread_rwlockattr_setkind_np(
