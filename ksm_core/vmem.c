@@ -480,11 +480,13 @@ int ksml_split_folio(struct ksml *ksm, struct ksml_frame *page)
 	if (!folio)
 		return 0;
 	ksml_plat_mutex_lock(&vm->mm_list_lock);
-	/* every page table that may map the folio, in list order */
+	/* every page table that may map the folio, in list order (nested
+	 * under mm_list_lock, as ksml_vm_migrate) */
 	for (pos = vm->mm_list.next; pos != &vm->mm_list; pos = pos->next)
-		ksml_plat_spin_lock(
+		ksml_plat_spin_lock_nest(
 			&ksml_list_entry(pos, struct ksml_mm, mm_list)
-				 ->page_table_lock);
+				 ->page_table_lock,
+			&vm->mm_list_lock);
 	/*
 	 * can_split_folio: the folio's references must be its mappings and
 	 * the caller's; a pin, or a second reference of ksmd's own (the

@@ -863,10 +863,17 @@ int ksml_vm_migrate(struct ksml_mm *mm, unsigned long addr, int nid)
 	}
 	ksml_frame_lock(old);
 	ksml_plat_mutex_lock(&ksm->vm.mm_list_lock);
-	/* every page table that may map the frame, in list order */
+	/*
+	 * every page table that may map the frame, in list order, each
+	 * under mm_list_lock as the nest lock (mm_take_all_locks' pattern:
+	 * that mutex serialises everyone who takes more than two PTLs, so
+	 * their order does not matter, and lockdep counts them as one)
+	 */
 	for (pos = ksm->vm.mm_list.next; pos != &ksm->vm.mm_list; pos = pos->next)
-		ksml_plat_spin_lock(
-			&ksml_list_entry(pos, struct ksml_mm, mm_list)->page_table_lock);
+		ksml_plat_spin_lock_nest(
+			&ksml_list_entry(pos, struct ksml_mm, mm_list)
+				 ->page_table_lock,
+			&ksm->vm.mm_list_lock);
 	/*
 	 * References beyond the mappings and ours: pinned or in use, so the
 	 * migration fails as the kernel's does (-EAGAIN there).  The check is
@@ -1064,9 +1071,14 @@ int ksml_mm_fork(struct ksml_mm *parent, struct ksml_mm **childp)
 	child->flags = KSML_READ_ONCE(parent->flags) & KSML_MMF_VM_MERGE_ANY;
 	child->bionic_madv_mergeable = parent->bionic_madv_mergeable;
 	tail = &child->mmap;
-	/* parent's page table lock, then the child's: mm list order */
+	/*
+	 * parent's page table lock, then the child's: mm list order.  Two
+	 * locks of one class: the child's is annotated as nested, as the
+	 * kernel's copy_pte_range takes the dst PTL (SINGLE_DEPTH_NESTING).
+	 */
 	ksml_plat_spin_lock(&parent->page_table_lock);
-	ksml_plat_spin_lock(&child->page_table_lock);
+	ksml_plat_spin_lock_nested(&child->page_table_lock,
+				   KSML_SINGLE_DEPTH_NESTING);
 	for (vma = parent->mmap; vma && !err; vma = vma->vm_next) {
 		struct ksml_vma *n = ksml_plat_zalloc(sizeof(*n));
 
