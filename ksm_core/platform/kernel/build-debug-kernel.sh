@@ -90,6 +90,9 @@ fi
 echo "build-debug-kernel: make -j$jobs bzImage modules_prepare (about 4-5 min)" >&2
 make -j"$jobs" bzImage >build.log 2>&1 || { tail -40 build.log; exit 1; }
 make -j"$jobs" modules_prepare >>build.log 2>&1 || { tail -40 build.log; exit 1; }
+# the symbol versions of vmlinux for modpost of external modules (what
+# `make modules` writes when the config has no in-tree modules)
+cp vmlinux.symvers Module.symvers
 t1=$(date +%s)
 echo "built in $((t1 - t0)) s from linux-source-6.1 $(srcver), key $(key)" >.ksmlab-built
 echo "build-debug-kernel: built in $((t1 - t0)) s: $d" >&2
