@@ -483,6 +483,14 @@ void ksml_plat_cache_free(struct ksml_cache *c, void *p)
 
 /* ------------------------------------------------------------ page access */
 
+/*
+ * On x86-64 (no HIGHMEM) kmap_local_page() is page_address(), even with
+ * DEBUG_KMAP_LOCAL_FORCE_MAP (6.1 forces maps only in HIGHMEM kernels),
+ * so the debug kernel does not check these maps; forcing them by hand
+ * (__kmap_local_page_prot) reads stale data there, as x86-64 has no TLB
+ * flush hook for kmap slots.  The pairing rule (LIFO, none left) is
+ * checked by platform/user's per-thread map stack instead.
+ */
 void *ksml_plat_page_map(void *page)
 {
 	return kmap_local_page(page);
