@@ -188,6 +188,34 @@ FW_FN struct ksml_frame *fc_item_frame(struct ksm_rmap_item *item)
 }
 
 /* the check must fail naming want; then with a short and with no buffer */
+/* a frame's page through the platform's map, each map undone in reverse
+ * order (kmap_local's rule, which platform/user checks) */
+static inline void fc_page_read(void *dst, struct ksml_frame *f)
+{
+	void *p = ksml_plat_page_map(f->page);
+
+	memcpy(dst, p, KSML_PAGE_SIZE);
+	ksml_plat_page_unmap(p);
+}
+
+static inline void fc_page_write(struct ksml_frame *f, const void *src)
+{
+	void *p = ksml_plat_page_map(f->page);
+
+	memcpy(p, src, KSML_PAGE_SIZE);
+	ksml_plat_page_unmap(p);
+}
+
+static inline void fc_page_copy(struct ksml_frame *dst, struct ksml_frame *src)
+{
+	void *d = ksml_plat_page_map(dst->page);
+	void *s = ksml_plat_page_map(src->page);
+
+	memcpy(d, s, KSML_PAGE_SIZE);
+	ksml_plat_page_unmap(s);
+	ksml_plat_page_unmap(d);
+}
+
 __attribute__((noinline)) FW_FN void fc_expect_breach(struct ksml *ksm, const char *want, const char *breach)
 {
 	char msg[512], shortmsg[16];
@@ -433,11 +461,10 @@ __attribute__((noinline)) FW_FN bool fc_breach(struct ksml *ksm, unsigned int ki
 			return false;
 		page = pages[which % (unsigned int)n];
 		prev = prevs[which % (unsigned int)n];
-		memcpy(save, ksml_plat_page_map(page->page), KSML_PAGE_SIZE);
-		memcpy(ksml_plat_page_map(page->page), ksml_plat_page_map(prev->page),
-		       KSML_PAGE_SIZE);
+		fc_page_read(save, page);
+		fc_page_copy(page, prev);
 		fc_expect_breach(ksm, "stable tree in content order", "stable order");
-		memcpy(ksml_plat_page_map(page->page), save, KSML_PAGE_SIZE);
+		fc_page_write(page, save);
 		return true;
 	}
 	case FC_PARKED: {
@@ -549,11 +576,10 @@ __attribute__((noinline)) FW_FN bool fc_breach(struct ksml *ksm, unsigned int ki
 			return false;
 		page = pages[which % (unsigned int)n];
 		prev = prevs[which % (unsigned int)n];
-		memcpy(save, ksml_plat_page_map(page->page), KSML_PAGE_SIZE);
-		memcpy(ksml_plat_page_map(page->page), ksml_plat_page_map(prev->page),
-		       KSML_PAGE_SIZE);
+		fc_page_read(save, page);
+		fc_page_copy(page, prev);
 		fc_expect_breach(ksm, "unstable tree in content order", "unstable order");
-		memcpy(ksml_plat_page_map(page->page), save, KSML_PAGE_SIZE);
+		fc_page_write(page, save);
 		return true;
 	}
 	case FC_ITEM_PTE: {

@@ -244,6 +244,61 @@ static void case_inversion(void)
 	ksml_sim_join(t);
 }
 
+/*
+ * Lock classes: locks initialised at one site are one class (as lockdep's
+ * spin_lock_init), like every mm's page_table_lock.  Two of them held
+ * together must be annotated: nested (fork's child PTL) or nest under an
+ * outer mutex (migrate's every-mm walk).
+ */
+static struct ksml_spinlock ptl_a, ptl_b;
+
+static void init_ptl(struct ksml_spinlock *l)
+{
+	ksml_plat_spin_init(l); /* one site: one class */
+}
+
+static void case_ptl_unannotated(void)
+{
+	start(NULL);
+	init_ptl(&ptl_a);
+	init_ptl(&ptl_b);
+	ksml_plat_spin_lock(&ptl_a);
+	ksml_plat_spin_lock(&ptl_b);
+}
+
+static void case_ptl_nest_without_outer(void)
+{
+	start(NULL);
+	init_ptl(&ptl_a);
+	ksml_plat_mutex_init(&m1);
+	ksml_plat_spin_lock_nest(&ptl_a, &m1);
+}
+
+/* the annotated forms pass (and locks of other classes nest freely) */
+static void test_ptl_annotated(void)
+{
+	checks++;
+	start(NULL);
+	init_ptl(&ptl_a);
+	init_ptl(&ptl_b);
+	ksml_plat_spin_init(&s1);
+	ksml_plat_mutex_init(&m1);
+	ksml_plat_spin_lock(&ptl_a);
+	ksml_plat_spin_lock_nested(&ptl_b, KSML_SINGLE_DEPTH_NESTING);
+	ksml_plat_spin_lock(&s1);
+	ksml_plat_spin_unlock(&s1);
+	ksml_plat_spin_unlock(&ptl_b);
+	ksml_plat_spin_unlock(&ptl_a);
+	ksml_plat_mutex_lock(&m1);
+	ksml_plat_spin_lock_nest(&ptl_a, &m1);
+	ksml_plat_spin_lock_nest(&ptl_b, &m1);
+	ksml_plat_spin_unlock(&ptl_b);
+	ksml_plat_spin_unlock(&ptl_a);
+	ksml_plat_mutex_unlock(&m1);
+	ksml_sim_end();
+	printf("ok   %-20s -> no report\n", "ptl-annotated");
+}
+
 static void case_sleep_under_spin(void)
 {
 	start(NULL);
@@ -417,6 +472,11 @@ int main(void)
 	expect_abort("deadlock", case_deadlock, "deadlock: no thread can run");
 	expect_abort("recursive-read", case_recursive_read, "recursive acquire");
 	expect_abort("exit-holding", case_exit_holding, "returned holding");
+	expect_abort("ptl-unannotated", case_ptl_unannotated,
+		     "without a nesting annotation");
+	expect_abort("ptl-nest-no-outer", case_ptl_nest_without_outer,
+		     "nest lock");
+	test_ptl_annotated();
 	printf("SUMMARY: sim_selftest %d checks, %d failed\n", checks, failures);
 	return failures ? 1 : 0;
 }

@@ -522,6 +522,13 @@ void ksml_frame_get(struct ksml_frame *f);
 bool ksml_frame_get_unless_zero(struct ksml_frame *f);
 void ksml_frame_put(struct ksml *ksm, struct ksml_frame *f);
 void ksml_frame_lock(struct ksml_frame *f);
+/*
+ * A frame's memory, each map paired with its unmap in reverse order (the
+ * kernel platform maps with kmap_local_page, whose maps nest): fill with
+ * zeros, copy one frame's page into another.
+ */
+void ksml_frame_zero(struct ksml_frame *f);
+void ksml_frame_copy(struct ksml_frame *dst, struct ksml_frame *src);
 struct ksml_frame *ksml_pfn_to_frame(struct ksml *ksm, unsigned long pfn);
 struct ksml_pte *ksml_pte_lookup(struct ksml_mm *mm, unsigned long addr);
 struct ksml_pte *ksml_pte_alloc(struct ksml_mm *mm, unsigned long addr);

@@ -203,15 +203,45 @@ struct ksml_rb_root {
 };
 #endif
 
-void ksml_plat_spin_init(struct ksml_spinlock *l);
+/*
+ * Lock classes, as the kernel's lockdep has them: the locks initialised at
+ * one call site of ksml_plat_*_init form one class (spin_lock_init and
+ * mutex_init are macros with a static key per site).  Two locks of one
+ * class held together need an annotation: ksml_plat_spin_lock_nested for
+ * a second one (the kernel's SINGLE_DEPTH_NESTING: fork's child PTL), or
+ * ksml_plat_spin_lock_nest for any number taken under one mutex that
+ * serialises everyone who takes several (mm_take_all_locks' nest_lock).
+ * The kernel platform feeds these to lockdep, the sim platform checks
+ * them, the user platform ignores them.
+ */
+struct ksml_lock_key {
+	unsigned long long opaque[2]; /* 16 bytes, 8-aligned; also C++ */
+};
+#define KSML_LOCK_INIT_(fn, l)                                                 \
+	do {                                                                   \
+		static struct ksml_lock_key ksml_lock_key_;                    \
+		fn((l), #l, &ksml_lock_key_);                                  \
+	} while (0)
+#define ksml_plat_spin_init(l)	  KSML_LOCK_INIT_(ksml_plat_spin_init_key, l)
+#define ksml_plat_mutex_init(m)	  KSML_LOCK_INIT_(ksml_plat_mutex_init_key, m)
+#define ksml_plat_rwsem_init(s)	  KSML_LOCK_INIT_(ksml_plat_rwsem_init_key, s)
+#define KSML_SINGLE_DEPTH_NESTING 1
+
+void ksml_plat_spin_init_key(struct ksml_spinlock *l, const char *name,
+			     struct ksml_lock_key *key);
 void ksml_plat_spin_destroy(struct ksml_spinlock *l);
 void ksml_plat_spin_lock(struct ksml_spinlock *l);
+void ksml_plat_spin_lock_nested(struct ksml_spinlock *l, unsigned int subclass);
+void ksml_plat_spin_lock_nest(struct ksml_spinlock *l,
+			      struct ksml_mutex *outer);
 void ksml_plat_spin_unlock(struct ksml_spinlock *l);
-void ksml_plat_mutex_init(struct ksml_mutex *m);
+void ksml_plat_mutex_init_key(struct ksml_mutex *m, const char *name,
+			      struct ksml_lock_key *key);
 void ksml_plat_mutex_destroy(struct ksml_mutex *m);
 void ksml_plat_mutex_lock(struct ksml_mutex *m);
 void ksml_plat_mutex_unlock(struct ksml_mutex *m);
-void ksml_plat_rwsem_init(struct ksml_rwsem *s);
+void ksml_plat_rwsem_init_key(struct ksml_rwsem *s, const char *name,
+			      struct ksml_lock_key *key);
 void ksml_plat_rwsem_destroy(struct ksml_rwsem *s);
 void ksml_plat_down_read(struct ksml_rwsem *s);
 void ksml_plat_up_read(struct ksml_rwsem *s);

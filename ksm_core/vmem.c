@@ -34,8 +34,7 @@ int ksml_vm_init(struct ksml *ksm)
 	vm->zero_frame = ksml_frame_alloc(ksm, 0);
 	if (!vm->zero_frame)
 		goto err_free_list;
-	ksml_plat_mem_set(ksml_plat_page_map(vm->zero_frame->page), 0,
-			  KSML_PAGE_SIZE);
+	ksml_frame_zero(vm->zero_frame);
 	vm->zero_frame->flags = KSML_FRAME_ZERO;
 	vm->thp_mode = KSML_THP_MADVISE;
 	return 0;
@@ -186,6 +185,24 @@ void ksml_frame_put(struct ksml *ksm, struct ksml_frame *f)
 	vm->frames_in_use--;
 	ksml_plat_spin_unlock(&vm->lock);
 	ksml_plat_free(gone);
+}
+
+void ksml_frame_zero(struct ksml_frame *f)
+{
+	void *p = ksml_plat_page_map(f->page);
+
+	ksml_plat_mem_set(p, 0, KSML_PAGE_SIZE);
+	ksml_plat_page_unmap(p);
+}
+
+void ksml_frame_copy(struct ksml_frame *dst, struct ksml_frame *src)
+{
+	void *d = ksml_plat_page_map(dst->page);
+	void *s = ksml_plat_page_map(src->page);
+
+	ksml_plat_page_copy(d, s);
+	ksml_plat_page_unmap(s);
+	ksml_plat_page_unmap(d);
 }
 
 void ksml_frame_lock(struct ksml_frame *f)
@@ -463,11 +480,13 @@ int ksml_split_folio(struct ksml *ksm, struct ksml_frame *page)
 	if (!folio)
 		return 0;
 	ksml_plat_mutex_lock(&vm->mm_list_lock);
-	/* every page table that may map the folio, in list order */
+	/* every page table that may map the folio, in list order (nested
+	 * under mm_list_lock, as ksml_vm_migrate) */
 	for (pos = vm->mm_list.next; pos != &vm->mm_list; pos = pos->next)
-		ksml_plat_spin_lock(
+		ksml_plat_spin_lock_nest(
 			&ksml_list_entry(pos, struct ksml_mm, mm_list)
-				 ->page_table_lock);
+				 ->page_table_lock,
+			&vm->mm_list_lock);
 	/*
 	 * can_split_folio: the folio's references must be its mappings and
 	 * the caller's; a pin, or a second reference of ksmd's own (the
@@ -553,11 +572,9 @@ int ksml_unshare_pte(struct ksml_mm *mm, struct ksml_vma *vma,
 		return -KSML_ENOMEM;
 	ksml_vm_changed(&mm->ksm->vm);
 	if (fl & KSML_PTE_ZERO)
-		ksml_plat_mem_set(ksml_plat_page_map(f->page), 0,
-				  KSML_PAGE_SIZE);
+		ksml_frame_zero(f);
 	else
-		ksml_plat_page_copy(ksml_plat_page_map(f->page),
-				    ksml_plat_page_map(old->page));
+		ksml_frame_copy(f, old);
 	f->mapcount = 1;
 	pte->frame = f;
 	KSML_WRITE_ONCE(

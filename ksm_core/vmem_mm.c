@@ -436,8 +436,7 @@ static int do_huge_pmd_anonymous_page(struct ksml_mm *mm, struct ksml_vma *vma,
 
 		if (!f)
 			break;
-		ksml_plat_mem_set(ksml_plat_page_map(f->page), 0,
-				  KSML_PAGE_SIZE);
+		ksml_frame_zero(f);
 		f->mapcount = 1;
 		f->folio_idx = i;
 		folio->page[i] = f;
@@ -522,7 +521,7 @@ static int handle_write_fault(struct ksml_mm *mm, struct ksml_vma *vma,
 				     vma->policy_nid >= 0 ? vma->policy_nid : 0);
 		if (!f)
 			return -KSML_ENOMEM;
-		ksml_plat_mem_set(ksml_plat_page_map(f->page), 0, KSML_PAGE_SIZE);
+		ksml_frame_zero(f);
 		f->mapcount = 1;
 		KSML_WRITE_ONCE(vma->anon_vma, true);
 		pte->frame = f;
@@ -864,10 +863,17 @@ int ksml_vm_migrate(struct ksml_mm *mm, unsigned long addr, int nid)
 	}
 	ksml_frame_lock(old);
 	ksml_plat_mutex_lock(&ksm->vm.mm_list_lock);
-	/* every page table that may map the frame, in list order */
+	/*
+	 * every page table that may map the frame, in list order, each
+	 * under mm_list_lock as the nest lock (mm_take_all_locks' pattern:
+	 * that mutex serialises everyone who takes more than two PTLs, so
+	 * their order does not matter, and lockdep counts them as one)
+	 */
 	for (pos = ksm->vm.mm_list.next; pos != &ksm->vm.mm_list; pos = pos->next)
-		ksml_plat_spin_lock(
-			&ksml_list_entry(pos, struct ksml_mm, mm_list)->page_table_lock);
+		ksml_plat_spin_lock_nest(
+			&ksml_list_entry(pos, struct ksml_mm, mm_list)
+				 ->page_table_lock,
+			&ksm->vm.mm_list_lock);
 	/*
 	 * References beyond the mappings and ours: pinned or in use, so the
 	 * migration fails as the kernel's does (-EAGAIN there).  The check is
@@ -886,8 +892,7 @@ int ksml_vm_migrate(struct ksml_mm *mm, unsigned long addr, int nid)
 	} else {
 		long maps = old->mapcount;
 
-		ksml_plat_page_copy(ksml_plat_page_map(f->page),
-				    ksml_plat_page_map(old->page));
+		ksml_frame_copy(f, old);
 		f->mapcount = maps;
 		/* f: ours (from the allocation) plus one per mapping moved in
 		 */
@@ -1019,8 +1024,7 @@ static int copy_page_range(struct ksml_mm *dst, struct ksml_mm *src,
 
 			if (!n)
 				return -KSML_ENOMEM;
-			ksml_plat_page_copy(ksml_plat_page_map(n->page),
-					    ksml_plat_page_map(f->page));
+			ksml_frame_copy(n, f);
 			n->mapcount = 1;
 			d->frame = n;
 			d->flags = s->flags;
@@ -1067,9 +1071,14 @@ int ksml_mm_fork(struct ksml_mm *parent, struct ksml_mm **childp)
 	child->flags = KSML_READ_ONCE(parent->flags) & KSML_MMF_VM_MERGE_ANY;
 	child->bionic_madv_mergeable = parent->bionic_madv_mergeable;
 	tail = &child->mmap;
-	/* parent's page table lock, then the child's: mm list order */
+	/*
+	 * parent's page table lock, then the child's: mm list order.  Two
+	 * locks of one class: the child's is annotated as nested, as the
+	 * kernel's copy_pte_range takes the dst PTL (SINGLE_DEPTH_NESTING).
+	 */
 	ksml_plat_spin_lock(&parent->page_table_lock);
-	ksml_plat_spin_lock(&child->page_table_lock);
+	ksml_plat_spin_lock_nested(&child->page_table_lock,
+				   KSML_SINGLE_DEPTH_NESTING);
 	for (vma = parent->mmap; vma && !err; vma = vma->vm_next) {
 		struct ksml_vma *n = ksml_plat_zalloc(sizeof(*n));
 

@@ -8,6 +8,8 @@
 #include "test_helpers.h"
 #include "platform/user/ksm_platform_user.h"
 
+#include <signal.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 /* ------------------------------------------------------------ life cycle */
@@ -517,8 +519,15 @@ static void test_check_unstable_tree(void **state)
 			->frame->page);
 	memcpy(save, p, PAGE);
 	memcpy(p, q, PAGE);
+	/* maps are undone in reverse order, and none held into the core */
+	ksml_plat_page_unmap(q);
+	ksml_plat_page_unmap(p);
 	assert_broken(ksm, "unstable tree in content order");
+	p = ksml_plat_page_map(
+		ksml_pte_lookup(first->mm, first->address & KSML_PAGE_MASK)
+			->frame->page);
 	memcpy(p, save, PAGE);
+	ksml_plat_page_unmap(p);
 	assert_invariants(ksm);
 	/* after a write through the mm the order is no longer promised */
 	write_page(mm, first->address & KSML_PAGE_MASK, 2007);
@@ -1312,10 +1321,102 @@ static void test_memory_offline_hook(void **state)
 	ksml_destroy(ksm);
 }
 
+/*
+ * The page-map guard of platform/user (kmap_local's rules): run fn in a
+ * child, which must abort with want on stderr.
+ */
+static void expect_map_abort(void (*fn)(void), const char *want)
+{
+	int pfd[2], status;
+	char buf[4096];
+	ssize_t n, len = 0;
+	pid_t pid;
+
+	assert_int_equal(pipe(pfd), 0);
+	fflush(NULL);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		close(pfd[0]);
+		dup2(pfd[1], 2);
+		fn();
+		_exit(0);
+	}
+	close(pfd[1]);
+	while ((n = read(pfd[0], buf + len, sizeof(buf) - 1 - (size_t)len)) > 0)
+		len += n;
+	buf[len] = 0;
+	close(pfd[0]);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	if (!WIFSIGNALED(status) || WTERMSIG(status) != SIGABRT ||
+	    !strstr(buf, want))
+		fail_msg("expected an abort with \"%s\"; status %d, stderr: %s",
+			 want, status, buf);
+}
+
+static char map_pages[3][PAGE] __attribute__((aligned(4096)));
+
+static void map_out_of_order(void)
+{
+	void *a = ksml_plat_page_map(map_pages[0]);
+	void *b = ksml_plat_page_map(map_pages[1]);
+
+	ksml_plat_page_unmap(a); /* b is the last map: it goes first */
+	ksml_plat_page_unmap(b);
+}
+
+static void map_left_mapped(void)
+{
+	/* the shape of the old ksml_frame zeroing: a map never unmapped */
+	memset(ksml_plat_page_map(map_pages[0]), 0, PAGE);
+	(void)ksml_plat_live_allocs(); /* the leak check of every test */
+}
+
+static void map_leaks_pile_up(void)
+{
+	int i;
+
+	for (i = 0; i < 3; i++)
+		memset(ksml_plat_page_map(map_pages[i]), 0, PAGE);
+}
+
+static void map_across_yield(void)
+{
+	(void)ksml_plat_page_map(map_pages[0]);
+	ksml_plat_yield();
+}
+
+static void unmap_unmapped(void)
+{
+	ksml_plat_page_unmap(map_pages[0]);
+}
+
+static void test_page_map_guard(void **state)
+{
+	void *a, *b;
+
+	(void)state;
+	/* balanced, reverse order: fine */
+	a = ksml_plat_page_map(map_pages[0]);
+	b = ksml_plat_page_map(map_pages[1]);
+	assert_int_equal(ksml_user_maps_held(), 2);
+	ksml_plat_page_unmap(b);
+	ksml_plat_page_unmap(a);
+	assert_int_equal(ksml_user_maps_held(), 0);
+	ksml_user_check_no_maps("test");
+	/* and each breach of the rules aborts */
+	expect_map_abort(map_out_of_order, "unmap out of order");
+	expect_map_abort(map_left_mapped, "held at the leak check");
+	expect_map_abort(map_leaks_pile_up, "never unmapped");
+	expect_map_abort(map_across_yield, "held across ksml_plat_yield");
+	expect_map_abort(unmap_unmapped, "unmap without a map");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_init_destroy_no_leak),
+		cmocka_unit_test(test_page_map_guard),
 		cmocka_unit_test(test_init_failure_unwinds),
 		cmocka_unit_test(test_enter_behind_cursor),
 		cmocka_unit_test(test_enter_tail_during_unmerge),

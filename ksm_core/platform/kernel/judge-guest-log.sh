@@ -9,6 +9,12 @@
 # RESULT=PASS", any failed test, fewer tests than guest/expected-tests
 # lists for a group, any BUG/Oops/WARNING/Call Trace/panic/hung-task/stall
 # line, or a taint other than O|E (12288: out-of-tree, unsigned).
+#
+# KMOD_DEBUG=1 (the debug kernel of build-debug-kernel.sh): also fails on
+# every lockdep, RCU-lockdep, atomic-sleep, KASAN and kmemleak report, on a
+# missing kmemleak scan, and unless the log shows each checker started
+# (lockdep's banner, KASAN's and kmemleak's init lines); the clean taint is
+# then O alone (4096: no module signing in that kernel).
 set -u
 log=$1 rc=${2:-0} secs=${3:-?}
 quick=${KMOD_QUICK:-}
@@ -19,6 +25,16 @@ accel=${QEMU_ACCEL:-tcg}
 # RCU stall, sanitizers, a lockup
 splat='BUG:|Oops|WARNING:|Call Trace|Kernel panic|general protection fault|kernel BUG'
 splat="$splat|blocked for more than|detected stalls|UBSAN:|KASAN:|soft lockup|hard LOCKUP"
+debug=${KMOD_DEBUG:-}
+want_taint=12288 taint_why="O|E" sfx=""
+if [ "$debug" = 1 ]; then
+	want_taint=4096 taint_why="O" sfx=-debug
+	splat="$splat|possible recursive locking|inconsistent lock state|circular locking"
+	splat="$splat|suspicious RCU usage|possible irq lock inversion|lock held when returning"
+	splat="$splat|bad unlock balance|held lock freed|DEBUG_LOCKS_WARN_ON|INFO: possible"
+	splat="$splat|sleeping function called|turning off the locking correctness validator"
+	splat="$splat|unreferenced object|KASAN|kmemleak: .*(error|disabled)"
+fi
 why=""
 [ $rc -eq 124 ] && why="timeout after ${tmo}s"
 [ -n "${KMOD_HOST_WHY:-}" ] && why="$KMOD_HOST_WHY"
@@ -27,7 +43,20 @@ if grep -qE "$splat" "$log"; then
 	why="${why:+$why; }kernel splat: $(grep -m1 -E "$splat" "$log")"
 fi
 taint=$(sed -n 's/^KMODTEST: taint=\([0-9]*\).*/\1/p' "$log" | tail -n1)
-[ -n "$taint" ] && [ "$taint" != 12288 ] && why="${why:+$why; }taint $taint (expected 12288 = O|E)"
+[ -n "$taint" ] && [ "$taint" != $want_taint ] && why="${why:+$why; }taint $taint (expected $want_taint = $taint_why)"
+# debug kernel: each checker was there, and kmemleak was asked twice
+checkers=""
+if [ "$debug" = 1 ]; then
+	# (DEBUG_KMAP_LOCAL has no boot line: build-debug-kernel.sh checks
+	# its config)
+	for c in 'Lock dependency validator' 'KernelAddressSanitizer initialized' \
+		'Kernel memory leak detector initialized'; do
+		l=$(grep -m1 -F "$c" "$log") || { why="${why:+$why; }no '$c' line: checker not active"; continue; }
+		checkers="${checkers:+$checkers | }${l#*] }"
+	done
+	nscan=$(grep -c '^KMODTEST: kmemleak scan done' "$log")
+	[ "$nscan" -ge 2 ] || why="${why:+$why; }$nscan kmemleak scans (expected 2)"
+fi
 npass=$(grep -c '^KTEST .* PASS' "$log")
 nfail=$(grep -c '^KTEST .* FAIL' "$log")
 [ "$nfail" -gt 0 ] && why="${why:+$why; }$nfail failed test(s)"
@@ -56,7 +85,8 @@ if [ -n "$why" ]; then
 	echo "----- last lines of $log -----"
 	tail -n 40 "$log"
 	echo "-----"
-	echo "SUMMARY: kmod-test FAILED ($why); tests passed=$npass failed=$nfail; wall ${secs}s; log $log"
+	echo "SUMMARY: kmod-test$sfx FAILED ($why); tests passed=$npass failed=$nfail; wall ${secs}s; log $log"
 	exit 1
 fi
-echo "SUMMARY: kmod-test passed: $npass guest tests, 0 failed, $nskip skipped${skipped:+ ($skipped)}; guest reached init at ${boot:-?}s uptime; wall ${secs}s (qemu $accel); log $log"
+[ -n "$checkers" ] && echo "checkers: $checkers"
+echo "SUMMARY: kmod-test$sfx passed: $npass guest tests, 0 failed, $nskip skipped${skipped:+ ($skipped)}; guest reached init at ${boot:-?}s uptime; wall ${secs}s (qemu $accel); log $log"

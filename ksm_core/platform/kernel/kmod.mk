@@ -7,6 +7,14 @@
 #                    build the module and the static guest programs, pack a
 #                    busybox initramfs, boot Debian's kernel under qemu (TCG,
 #                    2 NUMA nodes, 2 CPUs), run the guest tests, parse the log
+#   make kmod-debug-kernel
+#                    build (once: about 5 min) the debug guest kernel from
+#                    linux-source-6.1 + debug.config (lockdep, KASAN,
+#                    kmemleak, kmap debugging), cached in
+#                    $${KSMLAB_CACHE:-/var/cache/ksmlab}/kdebug-KEY
+#   make kmod-test-debug
+#                    the same guest run on that kernel (module built in
+#                    build/kmod-debug); fails on any checker report
 #
 # Switches (each defined once, here):
 #   KVER=...          kernel ABI to build for; default: the one the
@@ -69,7 +77,8 @@ $(KMOD_GUEST_B)/ksmlab: $(B)/harness/ksmlab.o $(HARNESS_DRV_OBJ) $(HARNESS_WL_OB
 	$(CC_USER) -static -o $@ $^ $(PKG_LIBS) 2>$@.log || { cat $@.log; exit 1; }
 endif
 
-.PHONY: kmod kmod-deps kmod-test kmod-clean kmod-vmlinuz
+.PHONY: kmod kmod-deps kmod-test kmod-clean kmod-vmlinuz kmod-debug-kernel \
+	kmod-test-debug
 
 kmod-deps:
 	@tools/ensure-deps.sh kmod
@@ -120,5 +129,23 @@ kmod-test: kmod-deps
 		$(KMOD_DIR)/run-qemu.sh $(VMLINUZ) $(KMOD_INITRAMFS) \
 		$(abspath $(B))/kmod-test.log
 
+# the debug kernel: its tree is KDIR and its bzImage VMLINUZ of a second
+# module build (build/kmod-debug, so the stock build stays as it is);
+# KASAN under TCG is slow, hence the longer timeout
+KMOD_DEBUG_B := $(abspath $(B))/kmod-debug
+QEMU_DEBUG_TIMEOUT ?= 2400
+kmod-debug-kernel:
+	@$(KMOD_DIR)/build-debug-kernel.sh >/dev/null
+
+kmod-test-debug: kmod-deps
+	@kd=$$($(KMOD_DIR)/build-debug-kernel.sh) || exit 1; \
+	$(MAKE) --no-print-directory KDIR=$$kd KMOD_B=$(KMOD_DEBUG_B) \
+		KMOD_INITRAMFS=$(KMOD_DEBUG_B)/initramfs.cpio.gz \
+		$(KMOD_DEBUG_B)/initramfs.cpio.gz && \
+	QEMU_ACCEL=$(QEMU_ACCEL) QEMU_TIMEOUT=$(QEMU_DEBUG_TIMEOUT) KMOD_QUICK=$(KMOD_QUICK) \
+		KMOD_ONLY="$(KMOD_ONLY)" KMOD_MODARGS="$(KMOD_MODARGS)" KMOD_DEBUG=1 \
+		$(KMOD_DIR)/run-qemu.sh $$kd/arch/x86/boot/bzImage \
+		$(KMOD_DEBUG_B)/initramfs.cpio.gz $(abspath $(B))/kmod-test-debug.log
+
 kmod-clean:
-	rm -rf $(KMOD_B) $(KMOD_GUEST_B)
+	rm -rf $(KMOD_B) $(KMOD_GUEST_B) $(KMOD_DEBUG_B)

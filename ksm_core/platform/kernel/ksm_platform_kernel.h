@@ -13,19 +13,20 @@
 #ifndef KSM_PLATFORM_KERNEL_H
 #define KSM_PLATFORM_KERNEL_H
 
-/* spinlock_t: 4 bytes without lock debugging; room for lockdep builds */
+/* spinlock_t: 4 bytes without lock debugging, 64 with lockdep */
 struct ksml_spinlock {
 	_Alignas(8) unsigned char opaque[72];
 };
-/* struct mutex: 32 bytes without debugging */
+/* struct mutex: 32 bytes without debugging, 144 with lockdep + mutex
+ * debugging (the debug kernel, build-debug-kernel.sh) */
 struct ksml_mutex {
-	_Alignas(8) unsigned char opaque[96];
+	_Alignas(8) unsigned char opaque[160];
 };
-/* struct rw_semaphore: 40 bytes without debugging */
+/* struct rw_semaphore: 40 bytes without debugging, 152 with lockdep */
 struct ksml_rwsem {
-	_Alignas(8) unsigned char opaque[104];
+	_Alignas(8) unsigned char opaque[168];
 };
-/* wait_queue_head_t: 24 bytes without debugging */
+/* wait_queue_head_t: 24 bytes without debugging, 80 with lockdep */
 struct ksml_waitq {
 	_Alignas(8) unsigned char opaque[88];
 };

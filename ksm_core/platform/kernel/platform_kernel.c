@@ -46,6 +46,8 @@ KSML_FITS(spinlock_t, struct ksml_spinlock);
 KSML_FITS(struct mutex, struct ksml_mutex);
 KSML_FITS(struct rw_semaphore, struct ksml_rwsem);
 KSML_FITS(wait_queue_head_t, struct ksml_waitq);
+KSML_FITS(struct lock_class_key, struct ksml_lock_key);
+#define KKEY(k) ((struct lock_class_key *)(k))
 
 static_assert(sizeof(struct ksml_rb_node) == sizeof(struct rb_node));
 static_assert(offsetof(struct ksml_rb_node, __rb_parent_color) ==
@@ -105,13 +107,21 @@ static void ksml_lock_released(void)
 }
 
 /*
- * Each lock initialised from this one site shares a lockdep class per
- * kind; the core's lock order (ksm_internal.h) keeps nested locks of one
- * kind (two mms' page_table_locks) from ever being taken together.
+ * One lockdep class per init site in the core (ksml_plat_spin_init and
+ * the others are macros with a static key per site, ksm_platform.h), as
+ * spin_lock_init() gives the kernel's own locks: two mms' page-table locks
+ * are one class, the frame allocator's vm.lock another.  The key lives in
+ * the module's data, which lockdep accepts as static and forgets at unload.
  */
-void ksml_plat_spin_init(struct ksml_spinlock *l)
+void ksml_plat_spin_init_key(struct ksml_spinlock *l, const char *name,
+			     struct ksml_lock_key *key)
 {
+#ifdef CONFIG_DEBUG_SPINLOCK
+	__raw_spin_lock_init(spinlock_check(KSPIN(l)), name, KKEY(key),
+			     LD_WAIT_CONFIG);
+#else
 	spin_lock_init(KSPIN(l));
+#endif
 }
 
 void ksml_plat_spin_destroy(struct ksml_spinlock *l)
@@ -123,14 +133,25 @@ void ksml_plat_spin_lock(struct ksml_spinlock *l)
 	spin_lock(KSPIN(l));
 }
 
+void ksml_plat_spin_lock_nested(struct ksml_spinlock *l, unsigned int subclass)
+{
+	spin_lock_nested(KSPIN(l), subclass);
+}
+
+void ksml_plat_spin_lock_nest(struct ksml_spinlock *l, struct ksml_mutex *outer)
+{
+	spin_lock_nest_lock(KSPIN(l), KMUTEX(outer));
+}
+
 void ksml_plat_spin_unlock(struct ksml_spinlock *l)
 {
 	spin_unlock(KSPIN(l));
 }
 
-void ksml_plat_mutex_init(struct ksml_mutex *m)
+void ksml_plat_mutex_init_key(struct ksml_mutex *m, const char *name,
+			      struct ksml_lock_key *key)
 {
-	mutex_init(KMUTEX(m));
+	__mutex_init(KMUTEX(m), name, KKEY(key));
 }
 
 void ksml_plat_mutex_destroy(struct ksml_mutex *m)
@@ -150,9 +171,10 @@ void ksml_plat_mutex_unlock(struct ksml_mutex *m)
 	mutex_unlock(KMUTEX(m));
 }
 
-void ksml_plat_rwsem_init(struct ksml_rwsem *s)
+void ksml_plat_rwsem_init_key(struct ksml_rwsem *s, const char *name,
+			      struct ksml_lock_key *key)
 {
-	init_rwsem(KRWSEM(s));
+	__init_rwsem(KRWSEM(s), name, KKEY(key));
 }
 
 void ksml_plat_rwsem_destroy(struct ksml_rwsem *s)
@@ -461,6 +483,14 @@ void ksml_plat_cache_free(struct ksml_cache *c, void *p)
 
 /* ------------------------------------------------------------ page access */
 
+/*
+ * On x86-64 (no HIGHMEM) kmap_local_page() is page_address(), even with
+ * DEBUG_KMAP_LOCAL_FORCE_MAP (6.1 forces maps only in HIGHMEM kernels),
+ * so the debug kernel does not check these maps; forcing them by hand
+ * (__kmap_local_page_prot) reads stale data there, as x86-64 has no TLB
+ * flush hook for kmap slots.  The pairing rule (LIFO, none left) is
+ * checked by platform/user's per-thread map stack instead.
+ */
 void *ksml_plat_page_map(void *page)
 {
 	return kmap_local_page(page);

@@ -12,6 +12,12 @@
 # tests than guest/expected-tests lists for a group, any
 # BUG/Oops/WARNING/Call Trace/panic/hung-task/stall line, or a taint other than O|E
 # (12288: out-of-tree, unsigned), or qemu's RAM mergeable by the host's KSM.
+#
+# KMOD_DEBUG=1: the debug kernel (build-debug-kernel.sh: lockdep, KASAN,
+# kmemleak, kmap debugging).  No panic_on_warn there, so that one run shows
+# every report (the judge fails on each); every KASAN report, not just the
+# first; kmemleak scans in the guest; expected taint O (no module signing);
+# the judge's debug mode also requires each checker's init line.
 set -u
 vmlinuz=$1 initrd=$2 log=$3
 accel=${QEMU_ACCEL:-tcg}
@@ -20,7 +26,13 @@ quick=${KMOD_QUICK:-}
 for f in "$vmlinuz" "$initrd"; do
 	[ -r "$f" ] || { echo "run-qemu: $f missing" >&2; exit 1; }
 done
-append="console=ttyS0 panic=-1 oops=panic panic_on_warn=1"
+debug=${KMOD_DEBUG:-}
+append="console=ttyS0 panic=-1 oops=panic"
+if [ "$debug" = 1 ]; then
+	append="$append kasan_multi_shot kmemleak=on ksmtest_debug=1 ksmtest_taint=4096"
+else
+	append="$append panic_on_warn=1"
+fi
 append="$append slub_debug=FZPU,ksm_ref_*"
 # Debian's kernel enables automatic NUMA balancing: it would move pages
 # that a test placed with move_pages(2) back toward the CPU touching them
@@ -72,5 +84,5 @@ secs=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", b - a }')
 # the console uses CRLF
 sed -i 's/\r$//' "$log"
 
-export KMOD_QUICK=$quick QEMU_TIMEOUT=$tmo QEMU_ACCEL=$accel
+export KMOD_QUICK=$quick QEMU_TIMEOUT=$tmo QEMU_ACCEL=$accel KMOD_DEBUG=$debug
 exec "$(dirname "$0")/judge-guest-log.sh" "$log" "$rc" "$secs"

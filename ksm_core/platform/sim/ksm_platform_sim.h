@@ -19,6 +19,9 @@
  *     while holding a spinlock (the kernel's might_sleep);
  *   - lock order: every (held, acquired) pair is recorded; a cycle in
  *     that graph is reported when the closing edge is added;
+ *   - lock classes (lockdep's rule): two locks of one class (one init
+ *     site) held at once need ksml_plat_spin_lock_nested with another
+ *     subclass, or ksml_plat_spin_lock_nest under an outer mutex held;
  *   - unlock of a lock the thread does not hold (or in the wrong mode),
  *     recursive acquire, destroy of a held lock, a thread that returns
  *     holding a lock;
@@ -34,6 +37,8 @@ struct ksml_sim_lock {
 	struct ksml_thread *owner; /* exclusive holder */
 	int readers;		   /* rwsem read holders */
 	int writers_waiting;	   /* rwsem: readers queue behind writers */
+	const void *key;	   /* class: its init site (ksm_platform.h) */
+	const char *name;	   /* what the init site called it */
 };
 
 struct ksml_spinlock {

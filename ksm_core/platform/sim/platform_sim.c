@@ -77,6 +77,8 @@ static const char *const state_names[] = {
 struct held_lock {
 	struct ksml_sim_lock *l;
 	int mode;
+	unsigned int subclass;		  /* ksml_plat_spin_lock_nested */
+	const struct ksml_sim_lock *nest; /* ksml_plat_spin_lock_nest's outer */
 };
 
 struct ksml_thread {
@@ -616,19 +618,47 @@ static void check_lock(const struct ksml_sim_lock *l, unsigned int kind, const c
 			      lock_kind_name(l));
 }
 
-/* record the acquisition in the order graph, before blocking on it */
-static void note_acquire(struct ksml_sim_lock *l, const char *op)
+/*
+ * Record the acquisition in the order graph, before blocking on it; and
+ * lockdep's class rule: a lock of a class already held needs another
+ * subclass (nested), or both taken under the same outer lock (nest).
+ */
+static void note_acquire_nested(struct ksml_sim_lock *l, const char *op,
+				unsigned int subclass,
+				const struct ksml_sim_lock *nest)
 {
 	struct ksml_thread *self = cur_thread();
+	bool outer_held = false;
 	int h;
 
 	for (h = 0; h < self->nr_held; h++) {
-		if (self->held[h].l == l)
-			ksml_sim_fail("%s %p: recursive acquire (already held%s)", op,
-				      (void *)l,
-				      self->held[h].mode == HM_READ ? " for read" : "");
-		add_edge(self->held[h].l, l);
+		const struct held_lock *hl = &self->held[h];
+
+		if (hl->l == l)
+			ksml_sim_fail(
+				"%s %p: recursive acquire (already held%s)", op,
+				(void *)l,
+				hl->mode == HM_READ ? " for read" : "");
+		if (hl->l == nest)
+			outer_held = true;
+		if (l->key && hl->l->key == l->key &&
+		    hl->subclass == subclass && !(nest && hl->nest == nest))
+			ksml_sim_fail(
+				"%s %s %p: a second lock of its class (%s %p "
+				"held) without a nesting annotation "
+				"(ksml_plat_spin_lock_nested/_nest)",
+				op, l->name ? l->name : "?", (void *)l,
+				hl->l->name ? hl->l->name : "?", (void *)hl->l);
+		add_edge(hl->l, l);
 	}
+	if (nest && !outer_held)
+		ksml_sim_fail("%s %p: nest lock %p not held", op, (void *)l,
+			      (const void *)nest);
+}
+
+static void note_acquire(struct ksml_sim_lock *l, const char *op)
+{
+	note_acquire_nested(l, op, 0, NULL);
 }
 
 static void push_held(struct ksml_sim_lock *l, int mode)
@@ -639,6 +669,8 @@ static void push_held(struct ksml_sim_lock *l, int mode)
 		ksml_sim_fail("more than %d locks held", SIM_MAX_HELD);
 	self->held[self->nr_held].l = l;
 	self->held[self->nr_held].mode = mode;
+	self->held[self->nr_held].subclass = 0;
+	self->held[self->nr_held].nest = NULL;
 	self->nr_held++;
 }
 
@@ -673,11 +705,14 @@ static void wake_lock_waiters(const struct ksml_sim_lock *l)
 	}
 }
 
-static void lock_init(struct ksml_sim_lock *l, unsigned int kind)
+static void lock_init(struct ksml_sim_lock *l, unsigned int kind,
+		      const char *name, const void *key)
 {
 	memset(l, 0, sizeof(*l));
 	l->magic = KSML_SIM_LOCK_MAGIC;
 	l->kind = kind;
+	l->name = name;
+	l->key = key;
 	forget_edges(l);
 }
 
@@ -698,14 +733,16 @@ static void lock_destroy(struct ksml_sim_lock *l, unsigned int kind)
 }
 
 /* exclusive acquire: spinlock, mutex, rwsem write */
-static void lock_excl(struct ksml_sim_lock *l, unsigned int kind, const char *op)
+static void lock_excl_nested(struct ksml_sim_lock *l, unsigned int kind,
+			     const char *op, unsigned int subclass,
+			     const struct ksml_sim_lock *nest)
 {
 	struct ksml_thread *self = cur_thread();
 
 	check_lock(l, kind, op);
 	if (kind != LK_SPIN)
 		check_might_sleep(op, l);
-	note_acquire(l, op);
+	note_acquire_nested(l, op, subclass, nest);
 	sched_point(op, l);
 	if (kind == LK_RWSEM)
 		l->writers_waiting++;
@@ -719,6 +756,14 @@ static void lock_excl(struct ksml_sim_lock *l, unsigned int kind, const char *op
 		l->writers_waiting--;
 	l->owner = self;
 	push_held(l, HM_EXCL);
+	self->held[self->nr_held - 1].subclass = subclass;
+	self->held[self->nr_held - 1].nest = nest;
+}
+
+static void lock_excl(struct ksml_sim_lock *l, unsigned int kind,
+		      const char *op)
+{
+	lock_excl_nested(l, kind, op, 0, NULL);
 }
 
 static void unlock_excl(struct ksml_sim_lock *l, unsigned int kind, const char *op)
@@ -732,9 +777,10 @@ static void unlock_excl(struct ksml_sim_lock *l, unsigned int kind, const char *
 	sched_point(op, l);
 }
 
-void ksml_plat_spin_init(struct ksml_spinlock *l)
+void ksml_plat_spin_init_key(struct ksml_spinlock *l, const char *name,
+			     struct ksml_lock_key *key)
 {
-	lock_init(&l->l, LK_SPIN);
+	lock_init(&l->l, LK_SPIN, name, key);
 }
 void ksml_plat_spin_destroy(struct ksml_spinlock *l)
 {
@@ -744,13 +790,22 @@ void ksml_plat_spin_lock(struct ksml_spinlock *l)
 {
 	lock_excl(&l->l, LK_SPIN, "spin_lock");
 }
+void ksml_plat_spin_lock_nested(struct ksml_spinlock *l, unsigned int subclass)
+{
+	lock_excl_nested(&l->l, LK_SPIN, "spin_lock_nested", subclass, NULL);
+}
+void ksml_plat_spin_lock_nest(struct ksml_spinlock *l, struct ksml_mutex *outer)
+{
+	lock_excl_nested(&l->l, LK_SPIN, "spin_lock_nest", 0, &outer->l);
+}
 void ksml_plat_spin_unlock(struct ksml_spinlock *l)
 {
 	unlock_excl(&l->l, LK_SPIN, "spin_unlock");
 }
-void ksml_plat_mutex_init(struct ksml_mutex *m)
+void ksml_plat_mutex_init_key(struct ksml_mutex *m, const char *name,
+			      struct ksml_lock_key *key)
 {
-	lock_init(&m->l, LK_MUTEX);
+	lock_init(&m->l, LK_MUTEX, name, key);
 }
 void ksml_plat_mutex_destroy(struct ksml_mutex *m)
 {
@@ -764,9 +819,10 @@ void ksml_plat_mutex_unlock(struct ksml_mutex *m)
 {
 	unlock_excl(&m->l, LK_MUTEX, "mutex_unlock");
 }
-void ksml_plat_rwsem_init(struct ksml_rwsem *s)
+void ksml_plat_rwsem_init_key(struct ksml_rwsem *s, const char *name,
+			      struct ksml_lock_key *key)
 {
-	lock_init(&s->l, LK_RWSEM);
+	lock_init(&s->l, LK_RWSEM, name, key);
 }
 void ksml_plat_rwsem_destroy(struct ksml_rwsem *s)
 {

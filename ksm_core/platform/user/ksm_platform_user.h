@@ -43,6 +43,14 @@ void ksml_user_manual_ops(struct ksml_platform_ops *ops,
 			  struct ksml_user_manual_clock *clk);
 /* number of host NUMA nodes (libnuma), >= 1 */
 int ksml_user_host_nodes(void);
+/*
+ * The calling thread's page maps (ksml_plat_page_map) not yet unmapped;
+ * ksml_user_check_no_maps aborts, naming where, unless there are none.
+ * (Unmaps are checked to be LIFO, and a yield, the end of a platform
+ * thread and ksml_plat_live_allocs check that no map is held.)
+ */
+int ksml_user_maps_held(void);
+void ksml_user_check_no_maps(const char *where);
 #ifdef __cplusplus
 }
 #endif

@@ -59,8 +59,12 @@ void AnnotateIgnoreWritesEnd(const char *f, int l);
 
 /* ------------------------------------------------------------------ locks */
 
-void ksml_plat_spin_init(struct ksml_spinlock *l)
+/* no lock validator here: classes and nesting annotations are ignored */
+void ksml_plat_spin_init_key(struct ksml_spinlock *l, const char *name,
+			     struct ksml_lock_key *key)
 {
+	(void)name;
+	(void)key;
 	pthread_mutex_init(&l->m, NULL);
 }
 
@@ -74,13 +78,28 @@ void ksml_plat_spin_lock(struct ksml_spinlock *l)
 	pthread_mutex_lock(&l->m);
 }
 
+void ksml_plat_spin_lock_nested(struct ksml_spinlock *l, unsigned int subclass)
+{
+	(void)subclass;
+	pthread_mutex_lock(&l->m);
+}
+
+void ksml_plat_spin_lock_nest(struct ksml_spinlock *l, struct ksml_mutex *outer)
+{
+	(void)outer;
+	pthread_mutex_lock(&l->m);
+}
+
 void ksml_plat_spin_unlock(struct ksml_spinlock *l)
 {
 	pthread_mutex_unlock(&l->m);
 }
 
-void ksml_plat_mutex_init(struct ksml_mutex *m)
+void ksml_plat_mutex_init_key(struct ksml_mutex *m, const char *name,
+			      struct ksml_lock_key *key)
 {
+	(void)name;
+	(void)key;
 	pthread_mutex_init(&m->m, NULL);
 }
 
@@ -99,10 +118,13 @@ void ksml_plat_mutex_unlock(struct ksml_mutex *m)
 	pthread_mutex_unlock(&m->m);
 }
 
-void ksml_plat_rwsem_init(struct ksml_rwsem *s)
+void ksml_plat_rwsem_init_key(struct ksml_rwsem *s, const char *name,
+			      struct ksml_lock_key *key)
 {
 	pthread_rwlockattr_t a;
 
+	(void)name;
+	(void)key;
 	/* writers must not starve behind a stream of ksmd readers */
 	pthread_rwlockattr_init(&a);
 	pthread_rwlockattr_setkind_np(
@@ -139,6 +161,7 @@ void ksml_plat_up_write(struct ksml_rwsem *s)
 void ksml_plat_yield(void)
 {
 	/* cond_resched(): nothing to do in a preemptive userspace */
+	ksml_user_check_no_maps("held across ksml_plat_yield");
 }
 
 /* ------------------------------------------------------- wait/wake, thread */
@@ -217,6 +240,7 @@ static void *thread_trampoline(void *p)
 	current_thread = t;
 	pthread_setname_np(pthread_self(), t->name);
 	t->fn(t->arg);
+	ksml_user_check_no_maps("held at the end of a thread");
 	return NULL;
 }
 
@@ -280,6 +304,7 @@ void ksml_plat_fail_nth(long n)
 
 long ksml_plat_live_allocs(void)
 {
+	ksml_user_check_no_maps("held at the leak check");
 	return __atomic_load_n(&live_allocs, __ATOMIC_ACQUIRE);
 }
 
@@ -439,8 +464,53 @@ void ksml_plat_cache_free(struct ksml_cache *c, void *p)
 
 /* ------------------------------------------------------------ page access */
 
+/*
+ * The kernel platform maps with kmap_local_page: maps nest, must be undone
+ * in reverse order, and none may outlive the context.  Here a map is the
+ * pointer itself, so a missing or out-of-order unmap would pass unseen;
+ * each thread keeps the stack of its maps instead and aborts on:
+ *   - an unmap that is not of the last map (or with none held);
+ *   - more than KSML_USER_MAX_MAPS held at once (the core nests two: a
+ *     compare or a copy; a third means one was never unmapped);
+ *   - a map still held at a point where the core has returned to its
+ *     caller or to a scheduling point: ksml_plat_yield, the end of a
+ *     thread the platform started, and ksml_plat_live_allocs (the leak
+ *     check every test and fuzzer makes at teardown).
+ */
+#define KSML_USER_MAX_MAPS 2
+static __thread void *map_stack[KSML_USER_MAX_MAPS];
+static __thread int map_depth;
+
+static void map_fail(const char *what, const void *addr)
+{
+	int i;
+
+	fprintf(stderr,
+		"ksml-user: page map %s (%p); maps held (oldest first):", what,
+		addr);
+	for (i = 0; i < map_depth; i++)
+		fprintf(stderr, " %p", map_stack[i]);
+	fprintf(stderr, "\n");
+	abort();
+}
+
+int ksml_user_maps_held(void)
+{
+	return map_depth;
+}
+
+void ksml_user_check_no_maps(const char *where)
+{
+	if (map_depth)
+		map_fail(where, map_stack[map_depth - 1]);
+}
+
 void *ksml_plat_page_map(void *page)
 {
+	if (map_depth == KSML_USER_MAX_MAPS)
+		map_fail("nested too deep: an earlier map was never unmapped",
+			 page);
+	map_stack[map_depth++] = page;
 	return page;
 }
 
@@ -451,7 +521,11 @@ void ksml_plat_page_prefetch(void *page)
 
 void ksml_plat_page_unmap(void *addr)
 {
-	(void)addr;
+	if (!map_depth)
+		map_fail("unmap without a map", addr);
+	if (map_stack[map_depth - 1] != addr)
+		map_fail("unmap out of order (not the last map)", addr);
+	map_depth--;
 }
 
 int ksml_plat_page_cmp(const void *a, const void *b)
