@@ -1171,6 +1171,28 @@ kick:
 	return 0;
 }
 
+/*
+ * A VMA with VmFlags "mg" (VM_MERGEABLE) means its mm is registered with
+ * ksmd: what ksm_stat's "ksm_mergeable:" says since 6.14, for the kernels
+ * before it (6.1: before ksmd's first visit nothing in ksm_stat shows
+ * the registration, and a slow first pass looked like an idle ksmd).
+ */
+static bool has_mergeable_vma(pid_t pid)
+{
+	char path[64], line[256];
+	bool yes = false;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/smaps", (int)pid);
+	f = fopen(path, "r");
+	if (!f)
+		return false;
+	while (!yes && fgets(line, sizeof(line), f))
+		yes = !strncmp(line, "VmFlags:", 8) && strstr(line, " mg");
+	fclose(f);
+	return yes;
+}
+
 static bool any_registered(struct ksml_drv *d)
 {
 	struct linux_priv *lp = P(d);
@@ -1199,7 +1221,7 @@ static bool any_registered(struct ksml_drv *d)
 				yes = true;
 		}
 		fclose(f);
-		if (yes)
+		if (yes || has_mergeable_vma(lp->w[i].pid))
 			return true;
 	}
 	return false;
