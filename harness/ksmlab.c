@@ -601,11 +601,19 @@ static int diff_ktap(struct ksml_oracle_opts *oo, const char *other,
 			struct ksml_diff_row row = { 0 };
 			const char *cname = ksml_profile_name(cfg[k]);
 			char err[1024];
+			int failed;
 
 			snprintf(row.name, sizeof(row.name), "%s", files[i]);
 			oo->profile = (int)cfg[k];
-			if (ksml_oracle_diff(oo, other, &wl, &rr, &lr, &row, err,
-					     sizeof(err))) {
+			failed = ksml_oracle_diff(oo, other, &wl, &rr, &lr, &row,
+						  err, sizeof(err));
+			/* what a weaker comparison left out, said next to it */
+			if (row.emulated[0])
+				ksml_ktap_diag(&sub, "%s: %s", cname, row.emulated);
+			if (row.not_compared[0])
+				ksml_ktap_diag(&sub, "%s: not compared: %s", cname,
+					       row.not_compared);
+			if (failed) {
 				ksml_ktap_diag(&sub, "%s: error: %s", cname, err);
 				ksml_ktap_result(&sub, false, cname, NULL);
 				rc = 2;
@@ -615,8 +623,12 @@ static int diff_ktap(struct ksml_oracle_opts *oo, const char *other,
 						       cname, row.reason);
 				ksml_ktap_result(&sub, true, cname, NULL);
 				nok++;
-			} else if (row.verdict == KSML_EXPECTED) {
-				snprintf(skip, sizeof(skip), "SKIP expected difference: %s",
+			} else if (row.verdict == KSML_EXPECTED ||
+				   row.verdict == KSML_SKIPPED) {
+				snprintf(skip, sizeof(skip), "SKIP %s%s",
+					 row.verdict == KSML_EXPECTED
+						 ? "expected difference: "
+						 : "",
 					 row.reason);
 				ksml_ktap_result(&sub, true, cname, skip);
 				nskip++;
