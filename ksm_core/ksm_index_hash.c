@@ -167,8 +167,11 @@ static void stable_prefetch_children(struct ksm_stable_node *node)
 			continue;
 		c = ksml_rb_entry(child[i], struct ksm_stable_node, node);
 		if (!is_stable_node_chain(c)) {
-			__builtin_prefetch(&c->kpfn->refcount, 1);
-			__builtin_prefetch(&c->kpfn->mapping);
+			/* migration may move kpfn meanwhile: any frame will do */
+			struct ksml_frame *f = KSML_READ_ONCE(c->kpfn);
+
+			__builtin_prefetch(&f->refcount, 1);
+			__builtin_prefetch(&f->mapping);
 			ksml_plat_page_prefetch(c->hint_page);
 		}
 		stable_prefetch_node(child[i]->rb_left);
@@ -202,7 +205,9 @@ hash_stable_walk_next(struct ksml *ksm, struct ksm_walk *w, int cmp)
 /* the page a filed node has now: a prefetch hint, stale after migration */
 static void stable_hint(struct ksm_stable_node *node)
 {
-	node->hint_page = is_stable_node_chain(node) ? NULL : node->kpfn->page;
+	node->hint_page = is_stable_node_chain(node) ?
+				  NULL :
+				  KSML_READ_ONCE(node->kpfn)->page;
 }
 
 /* only a tree walk ends at a place: such walks are the to_file ones */
