@@ -187,7 +187,6 @@ FW_FN struct ksml_frame *fc_item_frame(struct ksm_rmap_item *item)
 	return NULL;
 }
 
-/* the check must fail naming want; then with a short and with no buffer */
 /* a frame's page through the platform's map, each map undone in reverse
  * order (kmap_local's rule, which platform/user checks) */
 static inline void fc_page_read(void *dst, struct ksml_frame *f)
@@ -216,6 +215,7 @@ static inline void fc_page_copy(struct ksml_frame *dst, struct ksml_frame *src)
 	ksml_plat_page_unmap(d);
 }
 
+/* the check must fail naming want; then with a short and with no buffer */
 __attribute__((noinline)) FW_FN void fc_expect_breach(struct ksml *ksm, const char *want, const char *breach)
 {
 	char msg[512], shortmsg[16];
@@ -241,6 +241,28 @@ __attribute__((noinline)) FW_FN void fc_expect_breach(struct ksml *ksm, const ch
 }
 
 /*
+ * Content order in a tree: the which-th of n pages takes the content of
+ * the page before it in the walk, the checker must name the breach, and
+ * the page gets its own content back.  False when there is no such pair.
+ */
+static bool fc_breach_order(struct ksml *ksm, struct ksml_frame **pages,
+			    struct ksml_frame **prevs, int n, unsigned int which,
+			    const char *want, const char *breach)
+{
+	static uint8_t save[KSML_PAGE_SIZE];
+	struct ksml_frame *page;
+
+	if (!n)
+		return false;
+	page = pages[which % (unsigned int)n];
+	fc_page_read(save, page);
+	fc_page_copy(page, prevs[which % (unsigned int)n]);
+	fc_expect_breach(ksm, want, breach);
+	fc_page_write(page, save);
+	return true;
+}
+
+/*
  * Break breach kind `kind` on the which-th candidate object, check, repair.
  * Returns false if this state has no such object (nothing was done).
  */
@@ -249,7 +271,6 @@ __attribute__((noinline)) FW_FN bool fc_breach(struct ksml *ksm, unsigned int ki
 	struct fc_state s = { ksm, which, { 0 }, 0 };
 	bool across_changes_ok[2];
 	unsigned long changes = ksml_atomic_read(&ksm->vm.changes);
-	static uint8_t save[KSML_PAGE_SIZE];
 
 	/* the checks that hold only while no mm changed (see ksm_check.c) */
 	across_changes_ok[0] = fc_scanning(ksm) && changes == ksm->vm.changes_at_pass[0];
@@ -457,15 +478,8 @@ __attribute__((noinline)) FW_FN bool fc_breach(struct ksml *ksm, unsigned int ki
 					prev = page;
 			}
 		}
-		if (!n)
-			return false;
-		page = pages[which % (unsigned int)n];
-		prev = prevs[which % (unsigned int)n];
-		fc_page_read(save, page);
-		fc_page_copy(page, prev);
-		fc_expect_breach(ksm, "stable tree in content order", "stable order");
-		fc_page_write(page, save);
-		return true;
+		return fc_breach_order(ksm, pages, prevs, n, which,
+				       "stable tree in content order", "stable order");
 	}
 	case FC_PARKED: {
 		struct ksml_list_head *pos;
@@ -572,15 +586,8 @@ __attribute__((noinline)) FW_FN bool fc_breach(struct ksml *ksm, unsigned int ki
 				prev = page;
 			}
 		}
-		if (!n)
-			return false;
-		page = pages[which % (unsigned int)n];
-		prev = prevs[which % (unsigned int)n];
-		fc_page_read(save, page);
-		fc_page_copy(page, prev);
-		fc_expect_breach(ksm, "unstable tree in content order", "unstable order");
-		fc_page_write(page, save);
-		return true;
+		return fc_breach_order(ksm, pages, prevs, n, which,
+				       "unstable tree in content order", "unstable order");
 	}
 	case FC_ITEM_PTE: {
 		struct ksm_stable_node *node;
