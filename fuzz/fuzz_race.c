@@ -110,10 +110,13 @@ static void scenario_check_and_exit(struct ksml *ksm, struct scenario *sc)
  * between the nodes meanwhile.  Migration holds every page-table lock from
  * its refcount check to its switch of the frames, and a keyhole reference
  * taken in between must survive it (it needs atomic_points to interleave).
+ * A stale check must not remove the node when its page moved away and
+ * back to the same frame during the check (crash-migrate-stale-kpfn-aba).
  */
-#define MS_PAGES  8
-#define MS_ROUNDS 6
-#define MS_BASE	  0x780000000ul
+#define MS_PAGES	8
+#define MS_ROUNDS	22
+#define MS_QUIET_ROUNDS 6
+#define MS_BASE		0x780000000ul
 
 struct migrate_scenario {
 	struct ksml_mm *mm;
@@ -123,8 +126,12 @@ struct migrate_scenario {
 static int migrator_main(void *arg)
 {
 	struct migrate_scenario *ms = arg;
-	int r, i;
+	uint8_t *page = malloc(KSML_PAGE_SIZE);
+	int r, i, err;
 
+	if (!page)
+		fw_fail("migrate scenario: out of memory");
+	fw_fill(page, 7, false, 0);
 	for (r = 0; r < MS_ROUNDS; r++) {
 		for (i = 0; i < ms->yields; i++)
 			ksml_plat_yield();
@@ -133,7 +140,28 @@ static int migrator_main(void *arg)
 				MS_BASE + (unsigned long)(r % MS_PAGES) *
 						  KSML_PAGE_SIZE,
 				(r + 1) % 2);
+		/*
+		 * Later rounds write a fresh private copy of the content in
+		 * the second region: ksmd's next visit searches the stable
+		 * tree for it again, so its keyhole look-ups keep meeting
+		 * the migrations (the node's page moves between two frames
+		 * and back, the freed one first on its node's free list).
+		 * The first six rounds do not, so inputs found before the
+		 * rewrites were added replay those rounds as they were found
+		 * (crash-migrate-keyhole-ref-lost).
+		 */
+		if (r < MS_QUIET_ROUNDS)
+			continue;
+		err = ksml_vm_write(
+			ms->mm,
+			MS_BASE + (unsigned long)(MS_PAGES + r % MS_PAGES) *
+					  KSML_PAGE_SIZE,
+			page, KSML_PAGE_SIZE);
+		/* a task's injected allocation failure may land here */
+		if (err && err != -KSML_ENOMEM)
+			fw_fail("migrate scenario: rewrite failed: %d", err);
 	}
+	free(page);
 	return 0;
 }
 

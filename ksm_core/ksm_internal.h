@@ -299,6 +299,8 @@ struct ksm_rmap_item {
  * @chain_prune_time: jiffies of the last prune (chain)
  * @rmap_hlist_len: items on hlist; STABLE_NODE_CHAIN for a chain
  * @nid: which stable tree it is filed in
+ * @kpfn_seq: even while kpfn is settled, odd while a migration moves it
+ *	(the model's own: see ksml_get_ksm_page)
  * Beside the kernel's fields, the options' own:
  * @key: 64-bit hash of the content (the hash index's key)
  * @shash: link in the hash index's table of tree nodes by (key, nid)
@@ -323,6 +325,7 @@ struct ksm_stable_node {
 	};
 	int rmap_hlist_len;
 	int nid;
+	unsigned int kpfn_seq;
 	/* options (see above) */
 	uint64_t key;
 	struct ksml_hlist_node shash;

@@ -185,8 +185,10 @@ struct ksml_frame *ksml_get_ksm_page(struct ksml *ksm,
 				     struct ksm_stable_node *node, int flags)
 {
 	struct ksml_frame *f;
+	unsigned int seq;
 
 again:
+	seq = ksml_atomic_read(&node->kpfn_seq);
 	f = KSML_READ_ONCE(node->kpfn);
 	if (KSML_READ_ONCE(f->mapping) != node || !KSML_READ_ONCE(f->ksm))
 		goto stale;
@@ -219,11 +221,21 @@ again:
 stale:
 	/*
 	 * Migration writes the new kpfn before it clears the old frame's
-	 * mapping (ksml_vm_migrate): if kpfn moved, look again.
+	 * mapping (ksml_vm_migrate): if kpfn moved, look again.  A kpfn that
+	 * reads the same twice is not enough in the model: a frame freed by
+	 * one migration is the first its node's free list gives the next, so
+	 * a node's page can move away and back to the same frame between our
+	 * two reads, and f's mapping was read while it was free.  kpfn_seq
+	 * moves with every migration of the node: unchanged and even, no
+	 * migration overlapped the look-up, and f really lost its mapping.
 	 */
 	ksml_smp_mb();
-	if (KSML_READ_ONCE(node->kpfn) != f)
+	if (KSML_READ_ONCE(node->kpfn) != f ||
+	    KSML_READ_ONCE(node->kpfn_seq) != seq || (seq & 1)) {
+		/* a migration is under way: let it finish */
+		ksml_plat_yield();
 		goto again;
+	}
 	ksml_atomic_add(&ksm->ksm_stale_nodes_removed, 1);
 	remove_node_from_stable_tree(ksm, node);
 	return NULL;

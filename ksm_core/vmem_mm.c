@@ -919,12 +919,20 @@ int ksml_vm_migrate(struct ksml_mm *mm, unsigned long addr, int nid)
 		}
 		node = page_stable_node(old);
 		if (node) {
+			/*
+			 * kpfn_seq odd around the move: a stale check that
+			 * overlaps it looks again (ksml_get_ksm_page).  The
+			 * page-table locks serialise the writers.
+			 */
+			ksml_atomic_set(&node->kpfn_seq, node->kpfn_seq + 1);
+			ksml_smp_mb();
 			KSML_WRITE_ONCE(f->mapping, node);
 			KSML_WRITE_ONCE(f->ksm, true);
 			KSML_WRITE_ONCE(node->kpfn, f);
 			ksml_smp_mb(); /* pairs with the re-read in ksml_get_ksm_page */
 			KSML_WRITE_ONCE(old->mapping, NULL);
 			KSML_WRITE_ONCE(old->ksm, false);
+			ksml_atomic_set(&node->kpfn_seq, node->kpfn_seq + 1);
 		}
 		old->mapcount = 0;
 		/* old keeps ours and any keyhole reference taken meanwhile */
