@@ -10,32 +10,26 @@
 #                              U test on wall clock, callgrind Ir, counters
 #
 # Switches, each defined once:
-#   BENCH_HAVE_CORE=0|1  link the core's benchmarks (default: 1 when every
-#                        core source exists, so `make bench` works before)
 #   BENCH_QUICK=1        short run (smoke tests)
 #   BENCH_PAGES=N        pages per macro workload (default 262144 = 1 GiB)
 
-BENCH_MISSING := $(filter-out $(wildcard $(CORE_SRC)),$(CORE_SRC))
-BENCH_HAVE_CORE ?= $(if $(BENCH_MISSING)$(if $(USER_SRC),,none),0,1)
-# objects differ with and without the core: one directory each
-BB := $(B)/bench$(if $(filter 1,$(BENCH_HAVE_CORE)),,-nocore)
-BENCH_CORE_LIB ?= $(if $(filter 1,$(BENCH_HAVE_CORE)),$(LIB_A))
+BB := $(B)/bench
+BENCH_CORE_LIB ?= $(LIB_A)
 
 BENCH_GIT ?= $(shell git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)$(shell \
 	git diff --quiet HEAD -- ksm_core bench 2>/dev/null || echo -dirty)
 # bench-compare links the same bench sources against a base tree's core
 BENCH_CORE_INC ?= $(CORE_DIR)
 BENCH_CFLAGS := $(CSTD) -O2 -g $(KWARN) -I$(BENCH_CORE_INC) -Ibench -Iharness $(DEFS) $(PKG_CFLAGS) \
-	$(shell pkg-config --cflags hwloc 2>/dev/null) \
-	-DKSML_BENCH_HAVE_CORE=$(BENCH_HAVE_CORE)
+	$(shell pkg-config --cflags hwloc 2>/dev/null)
 BENCH_CXXFLAGS := -std=c++11 -O2 -g -Wall -Wextra -Werror -Ibench
 BENCH_LIBS := -lbenchmark -lpthread $(shell pkg-config --libs hwloc 2>/dev/null || \
 	echo -lhwloc) $(PKG_LIBS)
 
-BENCH_BINS := $(BB)/bench_micro $(BB)/bench_scan $(if $(BENCH_CORE_LIB),$(BB)/bench_wl)
+BENCH_BINS := $(BB)/bench_micro $(BB)/bench_scan $(BB)/bench_wl
 BENCH_HDRS := bench/gbench_c.h bench/bench_ctx.h bench/bench_live.h bench/bench_scan.h \
 	$(wildcard harness/*.h) \
-	$(if $(BENCH_CORE_LIB),$(CORE_HDR))
+	$(CORE_HDR)
 
 .PHONY: bench bench-build bench-compare bench-ctx-force bench-print-dir
 
@@ -65,21 +59,13 @@ $(BB)/bench_scan: $(BB)/bench_scan.o $(BB)/bench_live.o $(BB)/bench_numa.o \
 		$(BB)/bench_ctx.o $(BB)/gbench_c.o $(B)/harness/live.o $(BENCH_CORE_LIB)
 	$(CXX) -o $@ $(filter %.o %.a,$^) $(BENCH_LIBS)
 
-# the shipped workloads through the harness's driver and runner (needs the core)
+# the shipped workloads through the harness's driver and runner
 $(BB)/bench_wl: $(BB)/bench_wl.o $(BB)/bench_ctx.o $(BB)/gbench_c.o \
 		$(HARNESS_DRV_OBJ) $(HARNESS_WL_OBJ) $(BENCH_CORE_LIB)
 	$(CXX) -o $@ $(filter %.o %.a,$^) $(BENCH_LIBS)
 
-# `make bench` always runs: if the core does not build (work in progress),
-# the benchmarks run without it and the report says so.
 bench: deps-bench
-	@if [ "$(BENCH_HAVE_CORE)" = 1 ] && ! $(MAKE) --no-print-directory $(LIB_A); then \
-		echo "bench: WARNING: the core does not build: running the benchmarks without it"; \
-		$(MAKE) --no-print-directory BENCH_HAVE_CORE=0 bench-build && \
-		BB=$(B)/bench-nocore bench/run.sh; \
-	else \
-		$(MAKE) --no-print-directory bench-build && BB=$(BB) bench/run.sh; \
-	fi
+	@$(MAKE) --no-print-directory bench-build && BB=$(BB) bench/run.sh
 
 bench-compare: deps-bench
 	@test -n "$(BASE)" || { echo "usage: make bench-compare BASE=<git rev>" >&2; exit 2; }

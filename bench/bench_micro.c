@@ -8,13 +8,14 @@
  *                            and SSE4.2), jhash2 (the kernel's pre-5.x choice)
  *   BM_page_cmp_<fn>_<case>/WS  memcmp and ksml_plat_page_cmp on equal pages,
  *                            pages differing at byte 0, in the last 8 bytes
- *   with the core (KSML_BENCH_HAVE_CORE):
+ *   through the core:
  *   BM_unstable_tree/N/index full scans building an unstable tree of N nodes
  *   BM_stable_tree/N         stable-tree search hit + replace (write_protect +
  *                            replace_page) of probe pages, N stable nodes
- *   BM_merge_two_pages       unstable hit: try_to_merge_two_pages + stable insert
- *   BM_cow_break             a write to a merged page (COW fault)
- *   BM_enter_exit            madvise(MERGEABLE) on a fresh mm (ksm_enter) + exit
+ *   BM_merge_two_pages       unstable hit: try_to_merge_two_pages + stable
+ * insert BM_cow_break             a write to a merged page (COW fault)
+ *   BM_enter_exit            madvise(MERGEABLE) on a fresh mm (ksm_enter) +
+ * exit
  *
  * WS is the working set in pages: 1 is hot in L1, 2048 (8 MiB) sits in the
  * last-level cache, 16384 (64 MiB) is larger than it: pages come from DRAM.
@@ -32,12 +33,7 @@
 #define XXH_INLINE_ALL
 #include <xxhash.h>
 
-#ifndef KSML_BENCH_HAVE_CORE
-#define KSML_BENCH_HAVE_CORE 0
-#endif
-#if KSML_BENCH_HAVE_CORE
 #include "ksml.h"
-#endif
 
 #define PAGE 4096u
 #define WS_HOT 1
@@ -262,12 +258,10 @@ static uint64_t h_jhash2(const void *p)
 	return jhash2(p, PAGE / 4, 17);
 }
 
-#if KSML_BENCH_HAVE_CORE
 static uint64_t h_core(const void *p)
 {
 	return ksml_plat_page_checksum(p);
 }
-#endif
 
 struct hash_case {
 	const char *name;
@@ -276,15 +270,13 @@ struct hash_case {
 };
 
 static const struct hash_case hash_cases[] = {
-	{ "BM_page_read", h_read, NULL },
-	{ "BM_checksum_xxh64_lo32", h_xxh64_lo32, NULL },
-	{ "BM_checksum_xxh3_64", h_xxh3, NULL },
-	{ "BM_checksum_crc32c_table", h_crc32c_sw, NULL },
-	{ "BM_checksum_crc32c_sse42", h_crc32c_hw, have_sse42 },
-	{ "BM_checksum_jhash2", h_jhash2, NULL },
-#if KSML_BENCH_HAVE_CORE
-	{ "BM_checksum_core", h_core, NULL },
-#endif
+	{"BM_page_read", h_read, NULL},
+	{"BM_checksum_xxh64_lo32", h_xxh64_lo32, NULL},
+	{"BM_checksum_xxh3_64", h_xxh3, NULL},
+	{"BM_checksum_crc32c_table", h_crc32c_sw, NULL},
+	{"BM_checksum_crc32c_sse42", h_crc32c_hw, have_sse42},
+	{"BM_checksum_jhash2", h_jhash2, NULL},
+	{"BM_checksum_core", h_core, NULL},
 };
 
 static uint8_t *alloc_pages(size_t n)
@@ -335,12 +327,10 @@ static int c_memcmp(const void *a, const void *b)
 	return memcmp(a, b, PAGE);
 }
 
-#if KSML_BENCH_HAVE_CORE
 static int c_core(const void *a, const void *b)
 {
 	return ksml_plat_page_cmp(a, b);
 }
-#endif
 
 struct cmp_fn {
 	const char *name;
@@ -348,10 +338,8 @@ struct cmp_fn {
 };
 
 static const struct cmp_fn cmp_fns[] = {
-	{ "memcmp", c_memcmp },
-#if KSML_BENCH_HAVE_CORE
-	{ "core", c_core },
-#endif
+	{"memcmp", c_memcmp},
+	{"core", c_core},
 };
 
 struct cmp_arg {
@@ -394,7 +382,6 @@ out:
 	free(b);
 }
 
-#if KSML_BENCH_HAVE_CORE
 /* ------------------------------------------------------- via the core */
 struct inst {
 	struct ksml *ksm;
@@ -730,7 +717,6 @@ static void register_core(void)
 							 0, 1, 1),
 			       "madvise");
 }
-#endif /* KSML_BENCH_HAVE_CORE */
 
 static void self_check(void)
 {
@@ -772,8 +758,6 @@ int main(int argc, char **argv)
 								 WS_COLD / 2),
 					       "ws");
 		}
-#if KSML_BENCH_HAVE_CORE
 	register_core();
-#endif
 	return ksml_gb_main(argc, argv);
 }

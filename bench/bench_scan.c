@@ -51,12 +51,7 @@
 #define XXH_INLINE_ALL
 #include <xxhash.h>
 
-#ifndef KSML_BENCH_HAVE_CORE
-#define KSML_BENCH_HAVE_CORE 0
-#endif
-#if KSML_BENCH_HAVE_CORE
 #include "ksml.h"
-#endif
 
 #define PAGE 4096ul
 #define SCANS 4u
@@ -68,7 +63,6 @@ static bool listing_only;	  /* --benchmark_list_tests: no waiting */
 
 int ksml_bench_cg_scan(void *ksm, unsigned long nscans);
 
-#if KSML_BENCH_HAVE_CORE
 /*
  * The scan as measured: callgrind counts instructions only inside this
  * function (--toggle-collect=ksml_bench_cg_scan).  KSML_BENCH_INJECT=N adds
@@ -211,19 +205,6 @@ out:
 	ksml_destroy(ksm);
 	return err;
 }
-#else
-__attribute__((noinline)) int ksml_bench_cg_scan(void *ksm, unsigned long nscans)
-{
-	return -ENOSYS;
-}
-
-int ksml_ref_measure(const struct ksml_ref_params *p, struct ksml_scan_result *r)
-{
-	memset(r, 0, sizeof(*r));
-	snprintf(r->note, sizeof(r->note), "built without the core (BENCH_HAVE_CORE=0)");
-	return -ENOSYS;
-}
-#endif
 
 void ksml_scan_convergence(struct ksml_scan_result *r)
 {

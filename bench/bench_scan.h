@@ -63,7 +63,7 @@ struct ksml_scan_result {
 	char note[160];
 };
 
-/* 0 or -errno (then r->note says why); -ENOSYS without the core */
+/* 0 or -errno (then r->note says why) */
 int ksml_ref_measure(const struct ksml_ref_params *p, struct ksml_scan_result *r);
 /*
  * From the counters after every scan: the scan after which pages_shared

@@ -100,7 +100,7 @@ prepare_side() {
 	fi
 	git=$git${mut:++$mut}
 	# the same CORE_DIR: $lib is this make's own libksmcore.a on this side
-	make -s B=$CMP/$name DEFS="$defs" CORE_DIR=$core BENCH_HAVE_CORE=1 BENCH_CORE_LIB="$lib" \
+	make -s B=$CMP/$name DEFS="$defs" CORE_DIR=$core BENCH_CORE_LIB="$lib" \
 		BENCH_CORE_INC="$inc" BENCH_GIT="$git" bench-build >>"$OUT/$name-build.log" 2>&1 ||
 		{ tail -20 "$OUT/$name-build.log"; echo "bench-compare: $name bench does not build" >&2; exit 2; }
 	echo "$git" >"$OUT/$name.rev"

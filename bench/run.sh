@@ -62,12 +62,7 @@ else
 		--benchmark_enable_random_interleaving=true
 	wl_filter=
 fi
-if [ -x "$BB/bench_wl" ]; then
-	KSML_BENCH_WL_FILTER=$wl_filter run_gb wl "$BB/bench_wl"
-else
-	step "wl: skipped (built without the core)"
-	echo '{"context": {}, "benchmarks": []}' >"$OUT/wl-$stamp.json"
-fi
+KSML_BENCH_WL_FILTER=$wl_filter run_gb wl "$BB/bench_wl"
 step "report"
 ratio_json=
 [ -f "$OUT/ratio-$stamp.json" ] && ratio_json="$OUT/ratio-$stamp.json"

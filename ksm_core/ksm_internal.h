@@ -551,8 +551,6 @@ struct ksml_frame *ksml_follow_next_anon_page(struct ksml_mm *mm,
 					      unsigned long *addr,
 					      unsigned long end);
 void ksml_zap_pte(struct ksml_mm *mm, struct ksml_pte *pte);
-/* the PTE table of addr's 2 MiB range: PMD-mapped? (page table lock held) */
-bool ksml_pmd_trans_huge(struct ksml_mm *mm, unsigned long addr);
 /* __split_huge_pmd: addr's range becomes PTE-mapped; page table lock held */
 void ksml_split_huge_pmd(struct ksml_mm *mm, unsigned long addr);
 /*
@@ -572,7 +570,6 @@ struct ksml_vma *ksml_find_vma(struct ksml_mm *mm, unsigned long addr);
 void ksml_mmdrop(struct ksml_mm *mm);
 
 /* ksm_slot.c */
-int ksml_enter(struct ksml_mm *mm);
 void ksml_exit(struct ksml_mm *mm);
 int ksml_fork(struct ksml_mm *child, struct ksml_mm *parent);
 int ksml_madvise(struct ksml_vma *vma, unsigned long start, unsigned long end,
@@ -585,18 +582,14 @@ void ksml_mm_slot_remove(struct ksml *ksm, struct ksm_mm_slot *slot);
 void ksml_free_mm_slot(struct ksml *ksm, struct ksm_mm_slot *slot);
 
 /* ksm_scan.c */
-void ksml_do_scan(struct ksml *ksm, unsigned int scan_npages,
-		  unsigned long *scanned);
 void ksml_remove_trailing_rmap_items(struct ksml *ksm,
 				     struct ksm_rmap_item **rmap_list);
-bool ksml_ksmd_should_run(struct ksml *ksm);
 void ksml_wait_while_offlining(struct ksml *ksm);
 int ksml_scan_thread(void *arg);
 
 /* ksm_merge.c */
 int ksml_unmerge_ksm_pages(struct ksml_vma *vma, unsigned long start,
 			   unsigned long end, bool lock_vma);
-int ksml_break_ksm(struct ksml_vma *vma, unsigned long addr, bool lock_vma);
 void ksml_break_cow(struct ksml *ksm, struct ksm_rmap_item *rmap_item);
 int ksml_try_to_merge_with_zero_page(struct ksml *ksm,
 				     struct ksm_rmap_item *rmap_item,
@@ -610,8 +603,6 @@ ksml_try_to_merge_two_pages(struct ksml *ksm, struct ksm_rmap_item *rmap_item,
 			    struct ksml_frame *page,
 			    struct ksm_rmap_item *tree_rmap_item,
 			    struct ksml_frame *tree_page);
-struct ksml_vma *ksml_find_mergeable_vma(struct ksml_mm *mm,
-					 unsigned long addr);
 struct ksml_frame *ksml_get_mergeable_page(struct ksml *ksm,
 					   struct ksm_rmap_item *rmap_item);
 int ksml_unmerge_and_remove_all_rmap_items(struct ksml *ksm);
@@ -643,6 +634,8 @@ static inline struct ksm_stable_node *page_stable_node(struct ksml_frame *f)
 struct ksml_frame *ksml_get_ksm_page(struct ksml *ksm,
 				     struct ksm_stable_node *stable_node,
 				     int flags);
+void ksml_folio_migrate_ksm(struct ksml_frame *newfolio,
+			    struct ksml_frame *folio);
 void ksml_remove_rmap_item_from_tree(struct ksml *ksm,
 				     struct ksm_rmap_item *rmap_item);
 struct ksml_frame *ksml_stable_tree_search(struct ksml *ksm,

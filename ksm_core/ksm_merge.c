@@ -7,7 +7,8 @@
 #include "ksm_internal.h"
 
 /* the VMA at addr if ksmd may still merge there (mmap_lock held) */
-struct ksml_vma *ksml_find_mergeable_vma(struct ksml_mm *mm, unsigned long addr)
+static struct ksml_vma *find_mergeable_vma(struct ksml_mm *mm,
+					   unsigned long addr)
 {
 	struct ksml_vma *vma;
 
@@ -31,7 +32,7 @@ struct ksml_frame *ksml_get_mergeable_page(struct ksml *ksm,
 
 	(void)ksm;
 	ksml_plat_down_read(&mm->mmap_lock);
-	if (ksml_find_mergeable_vma(mm, addr))
+	if (find_mergeable_vma(mm, addr))
 		page = ksml_follow_anon_page(mm, addr);
 	ksml_plat_up_read(&mm->mmap_lock);
 	return page;
@@ -42,7 +43,7 @@ struct ksml_frame *ksml_get_mergeable_page(struct ksml *ksm,
  * zero page: an unshare fault, which works on read-only and PROT_NONE
  * mappings too.  mmap_lock held.
  */
-int ksml_break_ksm(struct ksml_vma *vma, unsigned long addr, bool lock_vma)
+static int break_ksm(struct ksml_vma *vma, unsigned long addr, bool lock_vma)
 {
 	struct ksml_mm *mm = vma->vm_mm;
 	struct ksml_pte *pte;
@@ -79,7 +80,7 @@ int ksml_unmerge_ksm_pages(struct ksml_vma *vma, unsigned long start,
 		ksml_plat_spin_unlock(&mm->page_table_lock);
 		if (addr >= end)
 			break;
-		err = ksml_break_ksm(vma, addr, lock_vma);
+		err = break_ksm(vma, addr, lock_vma);
 		ksml_plat_yield();
 	}
 	return err;
@@ -93,9 +94,9 @@ void ksml_break_cow(struct ksml *ksm, struct ksm_rmap_item *rmap_item)
 
 	(void)ksm;
 	ksml_plat_down_read(&mm->mmap_lock);
-	vma = ksml_find_mergeable_vma(mm, addr);
+	vma = find_mergeable_vma(mm, addr);
 	if (vma)
-		ksml_break_ksm(vma, addr, false);
+		break_ksm(vma, addr, false);
 	ksml_plat_up_read(&mm->mmap_lock);
 }
 
@@ -234,7 +235,7 @@ int ksml_try_to_merge_with_zero_page(struct ksml *ksm,
 	if (KSML_READ_ONCE(ksm->ksm_use_zero_pages) &&
 	    rmap_item->oldchecksum == ksm->zero_checksum) {
 		ksml_plat_down_read(&mm->mmap_lock);
-		vma = ksml_find_mergeable_vma(mm, addr);
+		vma = find_mergeable_vma(mm, addr);
 		if (vma)
 			err = try_to_merge_one_page(ksm, vma, rmap_item, page,
 						    ksm->vm.zero_frame, NULL,
@@ -258,7 +259,7 @@ static int __try_to_merge_with_ksm_page(struct ksml *ksm,
 	int err = -KSML_EFAULT;
 
 	ksml_plat_down_read(&mm->mmap_lock);
-	vma = ksml_find_mergeable_vma(mm, addr);
+	vma = find_mergeable_vma(mm, addr);
 	if (!vma)
 		goto out;
 	err = try_to_merge_one_page(ksm, vma, rmap_item, page, kpage, kitem,

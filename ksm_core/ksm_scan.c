@@ -364,8 +364,8 @@ no_vmas:
 }
 
 /* one batch of at most scan_npages; ksm_thread_mutex held */
-void ksml_do_scan(struct ksml *ksm, unsigned int scan_npages,
-		  unsigned long *scanned)
+static void ksm_do_scan(struct ksml *ksm, unsigned int scan_npages,
+			unsigned long *scanned)
 {
 	struct ksm_rmap_item *rmap_item;
 	struct ksml_frame *page;
@@ -383,7 +383,7 @@ void ksml_do_scan(struct ksml *ksm, unsigned int scan_npages,
 	}
 }
 
-bool ksml_ksmd_should_run(struct ksml *ksm)
+static bool ksmd_should_run(struct ksml *ksm)
 {
 	return (KSML_READ_ONCE(ksm->ksm_run) & KSML_RUN_MERGE) &&
 	       !ksml_list_empty(&ksm->ksm_mm_head.mm_node);
@@ -415,13 +415,13 @@ unsigned long ksml_scan_pages(struct ksml *ksm, unsigned long nr_pages)
 
 	ksml_plat_mutex_lock(&ksm->ksm_thread_mutex);
 	ksml_wait_while_offlining(ksm);
-	if (ksml_ksmd_should_run(ksm)) {
+	if (ksmd_should_run(ksm)) {
 		while (nr_pages) {
 			unsigned int n = nr_pages > 0x7fffffffUL ? 0x7fffffffU
 							       : (unsigned int)nr_pages;
 			unsigned long before = scanned;
 
-			ksml_do_scan(ksm, n, &scanned);
+			ksm_do_scan(ksm, n, &scanned);
 			nr_pages -= n;
 			if (scanned - before < n)
 				break;
@@ -440,7 +440,7 @@ int ksml_scan_full(struct ksml *ksm, unsigned long nr_scans,
 	while ((long)(KSML_READ_ONCE(ksm->ksm_scan.seqnr) - target) < 0) {
 		unsigned int n = KSML_READ_ONCE(ksm->ksm_thread_pages_to_scan);
 
-		if (!ksml_ksmd_should_run(ksm) || !n)
+		if (!ksmd_should_run(ksm) || !n)
 			return -KSML_EAGAIN;
 		if (max_batches && batches++ >= max_batches)
 			return -KSML_EAGAIN;
@@ -464,7 +464,7 @@ static bool sleep_changed(void *p)
 
 static bool should_wake(void *p)
 {
-	return ksml_ksmd_should_run(p) || ksml_plat_thread_should_stop();
+	return ksmd_should_run(p) || ksml_plat_thread_should_stop();
 }
 
 /* ksmd: one batch of pages_to_scan, sleep sleep_millisecs, repeat */
@@ -479,13 +479,14 @@ int ksml_scan_thread(void *arg)
 	while (!ksml_plat_thread_should_stop()) {
 		ksml_plat_mutex_lock(&ksm->ksm_thread_mutex);
 		ksml_wait_while_offlining(ksm);
-		if (ksml_ksmd_should_run(ksm))
-			ksml_do_scan(ksm,
-				     KSML_READ_ONCE(ksm->ksm_thread_pages_to_scan),
-				     NULL);
+		if (ksmd_should_run(ksm))
+			ksm_do_scan(
+				ksm,
+				KSML_READ_ONCE(ksm->ksm_thread_pages_to_scan),
+				NULL);
 		ksml_plat_mutex_unlock(&ksm->ksm_thread_mutex);
 
-		if (ksml_ksmd_should_run(ksm)) {
+		if (ksmd_should_run(ksm)) {
 			struct sleep_arg a = {
 				ksm, KSML_READ_ONCE(ksm->ksm_thread_sleep_millisecs)
 			};

@@ -51,11 +51,11 @@ static void clear_mm_flag(struct ksml_mm *mm, unsigned long bit)
 }
 
 /**
- * ksml_enter - register an mm with KSM (the kernel's __ksm_enter)
+ * __ksm_enter - register an mm with KSM
  *
  * Returns 0 or -KSML_ENOMEM, in which case nothing changed.
  */
-int ksml_enter(struct ksml_mm *mm)
+static int __ksm_enter(struct ksml_mm *mm)
 {
 	struct ksml *ksm = mm->ksm;
 	struct ksm_mm_slot *slot;
@@ -142,7 +142,7 @@ void ksml_exit(struct ksml_mm *mm)
 int ksml_fork(struct ksml_mm *child, struct ksml_mm *parent)
 {
 	if (KSML_READ_ONCE(parent->flags) & KSML_MMF_VM_MERGEABLE)
-		return ksml_enter(child);
+		return __ksm_enter(child);
 	return 0;
 }
 
@@ -170,7 +170,7 @@ int ksml_madvise(struct ksml_vma *vma, unsigned long start, unsigned long end,
 		if (!ksm_compatible(*vm_flags))
 			return 0; /* advice silently ignored */
 		if (!(KSML_READ_ONCE(mm->flags) & KSML_MMF_VM_MERGEABLE)) {
-			err = ksml_enter(mm);
+			err = __ksm_enter(mm);
 			if (err)
 				return err;
 		}
@@ -213,7 +213,7 @@ void ksml_add_vma(struct ksml_vma *vma)
 
 	if (__ksm_add_vma(vma) &&
 	    !(KSML_READ_ONCE(mm->flags) & KSML_MMF_VM_MERGEABLE))
-		ksml_enter(mm);
+		__ksm_enter(mm);
 }
 
 static void ksm_add_vmas(struct ksml_mm *mm)
@@ -251,7 +251,7 @@ int ksml_enable_merge_any(struct ksml_mm *mm)
 	if (KSML_READ_ONCE(mm->flags) & KSML_MMF_VM_MERGE_ANY)
 		return 0;
 	if (!(KSML_READ_ONCE(mm->flags) & KSML_MMF_VM_MERGEABLE)) {
-		err = ksml_enter(mm);
+		err = __ksm_enter(mm);
 		if (err)
 			return err;
 	}

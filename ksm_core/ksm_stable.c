@@ -242,6 +242,34 @@ stale:
 }
 
 /**
+ * ksml_folio_migrate_ksm - a migrated KSM page's node follows it to newfolio
+ *
+ * Called by migration with folio locked, its mappings moved to newfolio
+ * and every page-table lock held (which serialises the callers).  The new
+ * kpfn is written before the old page's mapping is cleared, so a look-up
+ * that finds the old page no longer KSM re-reads kpfn and finds the new
+ * one; kpfn_seq, odd meanwhile, tells a stale check that overlapped the
+ * move to look again (ksml_get_ksm_page).
+ */
+void ksml_folio_migrate_ksm(struct ksml_frame *newfolio,
+			    struct ksml_frame *folio)
+{
+	struct ksm_stable_node *node = page_stable_node(folio);
+
+	if (!node)
+		return;
+	ksml_atomic_set(&node->kpfn_seq, node->kpfn_seq + 1);
+	ksml_smp_mb();
+	KSML_WRITE_ONCE(newfolio->mapping, node);
+	KSML_WRITE_ONCE(newfolio->ksm, true);
+	KSML_WRITE_ONCE(node->kpfn, newfolio);
+	ksml_smp_mb(); /* pairs with the re-read in ksml_get_ksm_page */
+	KSML_WRITE_ONCE(folio->mapping, NULL);
+	KSML_WRITE_ONCE(folio->ksm, false);
+	ksml_atomic_set(&node->kpfn_seq, node->kpfn_seq + 1);
+}
+
+/**
  * ksml_remove_rmap_item_from_tree - drop an item's stable/unstable membership
  */
 void ksml_remove_rmap_item_from_tree(struct ksml *ksm,

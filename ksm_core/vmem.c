@@ -438,13 +438,6 @@ static struct ksml_pte *pte_table_of(struct ksml_mm *mm, unsigned long addr)
 	return ksml_pte_lookup(mm, addr & KSML_HPAGE_PMD_MASK);
 }
 
-bool ksml_pmd_trans_huge(struct ksml_mm *mm, unsigned long addr)
-{
-	struct ksml_pte *pt = pte_table_of(mm, addr);
-
-	return pt && (pt[0].flags & KSML_PTE_HUGE);
-}
-
 void ksml_split_huge_pmd(struct ksml_mm *mm, unsigned long addr)
 {
 	struct ksml_pte *pt = pte_table_of(mm, addr);

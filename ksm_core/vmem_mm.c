@@ -814,9 +814,9 @@ int ksml_vm_unpin(struct ksml_mm *mm, unsigned long addr)
 
 /*
  * Move a frame and all its mappings to node nid, as migrate_pages does
- * with a KSM or anon folio: the new frame takes over the stable node
- * (kpfn is written before the old frame's mapping is cleared, so a
- * concurrent keyhole look-up retries instead of calling the node stale).
+ * with a KSM or anon folio; a KSM page's stable node follows it through
+ * the KSM side's ksml_folio_migrate_ksm, as folio_migrate_ksm in the
+ * kernel.
  */
 int ksml_vm_migrate(struct ksml_mm *mm, unsigned long addr, int nid)
 {
@@ -824,7 +824,6 @@ int ksml_vm_migrate(struct ksml_mm *mm, unsigned long addr, int nid)
 	struct ksml_list_head *pos;
 	struct ksml_frame *old = NULL, *f;
 	struct ksml_pte *pte;
-	struct ksm_stable_node *node;
 	int err = 0;
 
 	if (nid < 0 || nid >= ksm->nr_node_ids)
@@ -917,23 +916,7 @@ int ksml_vm_migrate(struct ksml_mm *mm, unsigned long addr, int nid)
 					p->frame = f;
 			}
 		}
-		node = page_stable_node(old);
-		if (node) {
-			/*
-			 * kpfn_seq odd around the move: a stale check that
-			 * overlaps it looks again (ksml_get_ksm_page).  The
-			 * page-table locks serialise the writers.
-			 */
-			ksml_atomic_set(&node->kpfn_seq, node->kpfn_seq + 1);
-			ksml_smp_mb();
-			KSML_WRITE_ONCE(f->mapping, node);
-			KSML_WRITE_ONCE(f->ksm, true);
-			KSML_WRITE_ONCE(node->kpfn, f);
-			ksml_smp_mb(); /* pairs with the re-read in ksml_get_ksm_page */
-			KSML_WRITE_ONCE(old->mapping, NULL);
-			KSML_WRITE_ONCE(old->ksm, false);
-			ksml_atomic_set(&node->kpfn_seq, node->kpfn_seq + 1);
-		}
+		ksml_folio_migrate_ksm(f, old);
 		old->mapcount = 0;
 		/* old keeps ours and any keyhole reference taken meanwhile */
 		if (ksml_atomic_sub(&old->refcount, maps) > 1)

@@ -16,12 +16,7 @@ out=build/test-logs/bench-smoke
 rm -rf "$out"
 mkdir -p "$out"
 mk="make --no-print-directory -s"
-if ! $mk bench-build; then
-	# the core is work in progress: the benchmarks must still build without it
-	echo "NOTE: bench-build with the core failed; trying BENCH_HAVE_CORE=0"
-	mk="$mk BENCH_HAVE_CORE=0"
-	$mk bench-build || { echo "FAIL: make bench-build"; exit 1; }
-fi
+$mk bench-build || { echo "FAIL: make bench-build"; exit 1; }
 bb=$($mk bench-print-dir)
 
 # small sizes; one live measurement (the live lock may be busy), no waiting
@@ -44,7 +39,7 @@ fi
 
 $PY - $jsons <<'PYEOF'
 import json, sys
-ok_skips = ("not supported by this CPU", "host has 1 NUMA node", "built without the core",
+ok_skips = ("not supported by this CPU", "host has 1 NUMA node",
             "no ksmd", "another user holds the live-KSM lock",
             "needs root", "has no KSM")
 bad = 0
