@@ -55,6 +55,23 @@ bool ksml_bench_rewrite_page(void *page, enum ksml_bench_pattern pat,
  */
 bool ksml_bench_expect(enum ksml_bench_pattern pat, unsigned long n,
 		       unsigned long *shared, unsigned long *sharing);
+/*
+ * Where page idx of n pages sits in a mapping of vma_pages pages: packed
+ * (vma_pages 0, or no larger than n), or in 8 equal islands, one at the
+ * start of each eighth of the mapping (the sparse-scan rows: since 6.18
+ * a full scan's cost follows the present pages, not the mapping's size).
+ */
+static inline unsigned long ksml_bench_page_slot(unsigned long idx,
+						 unsigned long n,
+						 unsigned long vma_pages)
+{
+	unsigned long per = (n + 7) / 8;
+
+	if (vma_pages <= n || per > vma_pages / 8)
+		return idx;
+	return idx / per * (vma_pages / 8) + idx % per;
+}
+
 /* MemAvailable of /proc/meminfo in MiB, 0 if unknown */
 unsigned long ksml_bench_mem_available_mib(void);
 

@@ -342,7 +342,11 @@ static int run_lockstep(const struct ksml_live_params *p,
 
 		for (i = 0; i < p->pages; i++)
 			if (ksml_bench_rewrite_page(page, p->pat, i, s))
-				memcpy(area + i * 4096, page, 4096);
+				memcpy(area + ksml_bench_page_slot(
+						      i, p->pages,
+						      p->vma_pages) *
+						       4096,
+				       page, 4096);
 		t = now_s();
 		err = step_one(p, r, &toggle);
 		if (err)
@@ -369,7 +373,8 @@ static int run_lockstep(const struct ksml_live_params *p,
 
 int ksml_live_measure(const struct ksml_live_params *p, struct ksml_live_result *r)
 {
-	size_t len = p->pages * 4096ul;
+	size_t len =
+		(p->vma_pages > p->pages ? p->vma_pages : p->pages) * 4096ul;
 	long base_shared, base_sharing, base_unshared;
 	unsigned long base_scans, base_scanned, i;
 	static struct ksml_live_saved saved; /* one measurement at a time */
@@ -398,7 +403,10 @@ int ksml_live_measure(const struct ksml_live_params *p, struct ksml_live_result 
 	else if (knob_read("run") == 1)
 		snprintf(r->note, sizeof(r->note), "ksmd was running (run=1) when found");
 
-	area = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+	/* a sparse mapping may be larger than the machine: no reservation */
+	area = mmap(NULL, len, PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE | MAP_ANONYMOUS |
+			    (p->vma_pages > p->pages ? MAP_NORESERVE : 0),
 		    -1, 0);
 	if (area == MAP_FAILED) {
 		err = -errno;
@@ -418,7 +426,10 @@ int ksml_live_measure(const struct ksml_live_params *p, struct ksml_live_result 
 		}
 	}
 	for (i = 0; i < p->pages; i++)
-		ksml_bench_fill_page(area + i * 4096, p->pat, i);
+		ksml_bench_fill_page(
+			area + ksml_bench_page_slot(i, p->pages, p->vma_pages) *
+					4096,
+			p->pat, i);
 
 	err = set_knobs(p, r);
 	if (!err && !p->pages_to_scan) {

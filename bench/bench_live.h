@@ -35,6 +35,8 @@ struct ksml_live_params {
 	int merge_across_nodes;		/* < 0: leave as found */
 	int smart_scan;			/* < 0: leave as found */
 	int mem_node;			/* >= 0: mbind the area to this node */
+	unsigned long vma_pages;	/* > pages: a sparse mapping this large,
+					   the pages in islands (bench_ctx.h) */
 };
 
 struct ksml_live_result {

@@ -18,6 +18,10 @@
  *   BM_{ref,linux}_scale/<pattern>/pages:N  the same over 2^14..2^21 pages
  *                       (register_scale), skipped with the reason when
  *                       MemAvailable is short
+ *   BM_{ref,linux}_sparse/half_dup/pages:N/vma_mib:M[/index:I]
+ *                       N present pages packed (M 0) or in 8 islands of a
+ *                       1 TiB mapping: a full scan's cost must follow the
+ *                       present pages (register_sparse)
  *   BM_{ref,linux}_pts/pts:X                pages_to_scan sweep (half_dup)
  *   BM_{ref,linux}_mps/mps:X                max_page_sharing sweep (same)
  *                       (sweeps on BENCH_PAGES/16: a chain of many dups is
@@ -91,6 +95,7 @@ __attribute__((noinline)) int ksml_bench_cg_scan(void *ksm, unsigned long nscans
 int ksml_ref_measure(const struct ksml_ref_params *p, struct ksml_scan_result *r)
 {
 	static uint8_t page[PAGE] __attribute__((aligned(64)));
+	unsigned long span = p->vma_pages > p->pages ? p->vma_pages : p->pages;
 	unsigned long addr, addr2 = 0, i;
 	unsigned int flags = KSML_MAP_PRIVATE | KSML_MAP_ANONYMOUS;
 	struct ksml_config cfg;
@@ -125,20 +130,26 @@ int ksml_ref_measure(const struct ksml_ref_params *p, struct ksml_scan_result *r
 	if (!err)
 		err = ksml_mm_create(ksm, &mm);
 	if (!err)
-		err = ksml_vm_mmap(mm, 0, p->pages * PAGE,
-				   flags | (p->map_node >= 0 ? KSML_MAP_NODE(p->map_node) : 0),
+		err = ksml_vm_mmap(mm, 0, span * PAGE,
+				   flags | (p->map_node >= 0
+						    ? KSML_MAP_NODE(p->map_node)
+						    : 0),
 				   &addr);
 	if (!err && p->second_map_node >= 0)
 		err = ksml_vm_mmap(mm, 0, p->pages * PAGE,
 				   flags | KSML_MAP_NODE(p->second_map_node), &addr2);
 	for (i = 0; !err && i < p->pages; i++) {
 		ksml_bench_fill_page(page, p->pat, i);
-		err = ksml_vm_write(mm, addr + i * PAGE, page, PAGE);
+		err = ksml_vm_write(
+			mm,
+			addr + ksml_bench_page_slot(i, p->pages, span) * PAGE,
+			page, PAGE);
 		if (!err && addr2)
 			err = ksml_vm_write(mm, addr2 + i * PAGE, page, PAGE);
 	}
 	if (!err)
-		err = ksml_vm_madvise(mm, addr, p->pages * PAGE, KSML_MADV_MERGEABLE);
+		err = ksml_vm_madvise(mm, addr, span * PAGE,
+				      KSML_MADV_MERGEABLE);
 	if (!err && addr2)
 		err = ksml_vm_madvise(mm, addr2, p->pages * PAGE, KSML_MADV_MERGEABLE);
 	if (err) {
@@ -150,8 +161,12 @@ int ksml_ref_measure(const struct ksml_ref_params *p, struct ksml_scan_result *r
 		/* the pattern's writes: between scans, outside the CPU time */
 		for (i = 0; !err && i < p->pages; i++)
 			if (ksml_bench_rewrite_page(page, p->pat, i, s)) {
-				err = ksml_vm_write(mm, addr + i * PAGE, page,
-						    PAGE);
+				err = ksml_vm_write(
+					mm,
+					addr + ksml_bench_page_slot(i, p->pages,
+								    span) *
+							PAGE,
+					page, PAGE);
 				if (!err && addr2)
 					err = ksml_vm_write(mm,
 							    addr2 + i * PAGE,
@@ -325,6 +340,9 @@ struct scan_case {
 	enum ksml_bench_pattern pat;
 	bool live;
 	int sweep; /* 0: none, 1: range(0) is pages_to_scan, 2: max_page_sharing */
+	/* range(1) is the mapping's size in MiB (0: packed), range(2) the
+	 * configuration */
+	bool sparse;
 };
 
 static void bm_scan(struct ksml_gb_state *st, void *arg)
@@ -335,6 +353,8 @@ static void bm_scan(struct ksml_gb_state *st, void *arg)
 	unsigned long pages = sc->sweep ? bench_pages / 16 : (unsigned long)ksml_gb_range(st, 0);
 	unsigned int pts = sc->sweep == 1 ? (unsigned int)ksml_gb_range(st, 0) : BIG_PTS;
 	int mps = sc->sweep == 2 ? (int)ksml_gb_range(st, 0) : 0;
+	unsigned long vma_pages =
+		sc->sparse ? (unsigned long)ksml_gb_range(st, 1) * 256 : 0;
 	unsigned long need, avail;
 	int err;
 
@@ -362,6 +382,7 @@ static void bm_scan(struct ksml_gb_state *st, void *arg)
 				.merge_across_nodes = -1,
 				.smart_scan = 0,
 				.mem_node = -1,
+				.vma_pages = vma_pages,
 			};
 			struct ksml_live_result lr;
 
@@ -369,11 +390,21 @@ static void bm_scan(struct ksml_gb_state *st, void *arg)
 			ksml_scan_from_live(&lr, &r);
 		} else {
 			struct ksml_ref_params rp = {
-				.pat = sc->pat, .pages = pages, .full_scans = SCANS,
-				.pages_to_scan = pts, .max_page_sharing = mps,
+				.pat = sc->pat,
+				.pages = pages,
+				.full_scans = SCANS,
+				.pages_to_scan = pts,
+				.max_page_sharing = mps,
 				.merge_across_nodes = -1,
-				.index_mode = sc->sweep ? 0 : (int)ksml_gb_range(st, 1),
-				.fake_nodes = 0, .map_node = -1, .second_map_node = -1,
+				.index_mode =
+					sc->sweep ? 0
+						  : (int)ksml_gb_range(
+							    st,
+							    sc->sparse ? 2 : 1),
+				.fake_nodes = 0,
+				.map_node = -1,
+				.second_map_node = -1,
+				.vma_pages = vma_pages,
 			};
 
 			err = ksml_ref_measure(&rp, &r);
@@ -389,6 +420,7 @@ static void bm_scan(struct ksml_gb_state *st, void *arg)
 static struct scan_case cases[2][KSML_BPAT_NR];
 static struct scan_case scale_cases[2][KSML_BPAT_NR];
 static struct scan_case sweep_cases[2][2];
+static struct scan_case sparse_cases[2];
 
 static unsigned long env_ul(const char *name, unsigned long def)
 {
@@ -453,6 +485,47 @@ static void register_scale(void)
 	}
 }
 
+/*
+ * The sparse-scan rows: BM_{ref,linux}_sparse/half_dup/pages:N/vma_mib:M
+ * [/index:I], the same N present pages (BENCH_SPARSE_PAGES, default 8192)
+ * packed in an N-page mapping (vma_mib 0) and spread in 8 islands over a
+ * 1 TiB one: since 6.18 ksmd skips the unpopulated ranges, so a full scan
+ * costs the same in both (report.py divides one by the other).
+ */
+static void register_sparse(void)
+{
+	static const char *const names[] = {"pages", "vma_mib", "index"};
+	static const int64_t vma_mib[] = {0, 1l << 20};
+	unsigned long n = env_ul("BENCH_SPARSE_PAGES", 8192);
+	char name[96];
+	int live, v, code;
+
+	for (live = 0; live <= 1; live++) {
+		struct scan_case *sc = &sparse_cases[live];
+		struct ksml_gb_bench *b;
+
+		sc->pat = KSML_BPAT_HALF;
+		sc->live = live;
+		sc->sparse = true;
+		snprintf(name, sizeof(name), "BM_%s_sparse/half_dup",
+			 live ? "linux" : "ref");
+		b = ksml_gb_register(name, bm_scan, sc);
+		for (v = 0; v < 2; v++)
+			/* configuration codes: 0 faithful, 2 portable, 1 model
+			 */
+			for (code = 0; code < (live ? 1 : 3); code++) {
+				int64_t a[3] = {(int64_t)n, vma_mib[v],
+						code == 0 ? 0 : 3 - code};
+
+				ksml_gb_bench_args(b, a, live ? 2 : 3);
+			}
+		ksml_gb_bench_arg_names(b, names, live ? 2 : 3);
+		ksml_gb_bench_iterations(b, 1);
+		ksml_gb_bench_use_manual_time(b);
+		ksml_gb_bench_unit(b, KSML_GB_MS);
+	}
+}
+
 static void register_all(void)
 {
 	static const char *const idx_names[] = { "pages", "index" };
@@ -492,14 +565,15 @@ static void register_all(void)
 			ksml_gb_bench_unit(b, KSML_GB_MS);
 		}
 	register_scale();
+	register_sparse();
 	for (live = 0; live <= 1; live++) {
 		static const int64_t pts[] = { 100, 1000, 16384 };
 		static const int64_t mps[] = { 8, 64, 256, 4096 };
 		struct ksml_gb_bench *b;
 		size_t i;
 
-		sweep_cases[live][0] = (struct scan_case){ KSML_BPAT_HALF, live, 1 };
-		sweep_cases[live][1] = (struct scan_case){ KSML_BPAT_SAME, live, 2 };
+		sweep_cases[live][0] = (struct scan_case){ KSML_BPAT_HALF, live, 1, false };
+		sweep_cases[live][1] = (struct scan_case){ KSML_BPAT_SAME, live, 2, false };
 		snprintf(name, sizeof(name), "BM_%s_pts/half_dup", live ? "linux" : "ref");
 		b = ksml_gb_register(name, bm_scan, &sweep_cases[live][0]);
 		for (i = 0; i < sizeof(pts) / sizeof(pts[0]); i++)

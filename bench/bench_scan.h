@@ -23,6 +23,8 @@ struct ksml_ref_params {
 	int fake_nodes;		/* > 1: simulated NUMA nodes (frames' node ids) */
 	int map_node;		/* >= 0: KSML_MAP_NODE() of the mapping */
 	int second_map_node;	/* >= 0: a second copy of the area on this node */
+	unsigned long vma_pages; /* > pages: one mapping this large, the pages
+				    in islands (ksml_bench_page_slot) */
 };
 
 /*

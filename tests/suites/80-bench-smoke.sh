@@ -25,7 +25,7 @@ timeout 40 $bb/bench_micro --benchmark_min_time=0.005 \
 	--benchmark_filter='ws:1$|ws:1/|nodes:1024|merge_two|cow_break|enter_exit' \
 	--benchmark_out=$out/micro.json --benchmark_out_format=json >$out/micro.txt 2>&1 ||
 	{ rc=$?; tail $out/micro.txt; echo "FAIL: bench_micro exit $rc"; exit 1; }
-timeout 40 $bb/bench_scan --benchmark_filter='^BM_ref_(scan|pts|mps|mans)|BM_linux_scan/same/pages:1024/|numa' \
+timeout 40 $bb/bench_scan --benchmark_filter='^BM_ref_(scan|pts|mps|mans|sparse)|BM_linux_scan/same/pages:1024/|BM_linux_sparse|numa' \
 	--benchmark_out=$out/scan.json --benchmark_out_format=json >$out/scan.txt 2>&1 ||
 	{ rc=$?; tail $out/scan.txt; echo "FAIL: bench_scan exit $rc"; exit 1; }
 
@@ -69,11 +69,13 @@ for path in sys.argv[1:]:
     by_pat = {}
     for b in rows:
         parts = b["name"].split("/")
-        if parts[0] == "BM_ref_scan" and not b.get("error_occurred"):
+        # a sparse row's pages are the packed row's, spread over 1 TiB: the
+        # same counters too, in every configuration
+        if parts[0] in ("BM_ref_scan", "BM_ref_sparse") and not b.get("error_occurred"):
             keys = sorted(k for k in b if k.startswith(("shared_s", "sharing_s", "unshared_s")))
             if not keys:
                 print(f"FAIL {b['name']}: no counters after each scan"); bad += 1
-            by_pat.setdefault(parts[1], []).append(
+            by_pat.setdefault(("sparse " if parts[0] == "BM_ref_sparse" else "") + parts[1], []).append(
                 (b["name"], [b[k] for k in keys + ["rmap_items", "pages_unshared"]]))
     for pat, got in sorted(by_pat.items()):
         if len({tuple(v) for _, v in got}) != 1:
