@@ -14,7 +14,7 @@ include ksm_core/sources.mk
 CORE_DIR   := ksm_core
 CORE_SRC   := $(addprefix $(CORE_DIR)/,$(KSML_CORE_SRCS))
 USER_SRC   := $(wildcard $(CORE_DIR)/platform/user/*.c)
-CORE_HDR   := $(wildcard $(CORE_DIR)/*.h $(CORE_DIR)/platform/user/*.h)
+CORE_HDR   := $(wildcard $(CORE_DIR)/*.h $(CORE_DIR)/platform/*.h $(CORE_DIR)/platform/user/*.h)
 
 # Warnings mirror the kernel's, and are errors in the core.
 KWARN := -Wall -Wextra -Werror -Wdeclaration-after-statement -Wvla \

@@ -51,7 +51,7 @@ KMOD_PLAT_SRCS := platform_kernel.c ksm_ref_main.c ksm_ref_dev.c
 KMOD_CORE_SRCS := $(KSML_CORE_SRCS)
 KMOD_CORE_PATHS ?= $(addprefix ksm_core/,$(KMOD_CORE_SRCS))
 KMOD_SRC_PATHS := $(addprefix $(KMOD_DIR)/,$(KMOD_PLAT_SRCS)) $(KMOD_CORE_PATHS)
-KMOD_HDRS := $(wildcard $(KMOD_DIR)/*.h ksm_core/*.h)
+KMOD_HDRS := $(wildcard $(KMOD_DIR)/*.h ksm_core/platform/*.h ksm_core/*.h)
 KMOD_KO   := $(KMOD_B)/ksm_ref.ko
 
 # guest programs: static, built with the host gcc

@@ -36,6 +36,23 @@
 #include "ksm_platform.h"
 #include "ksm_platform_kernel_priv.h"
 
+/*
+ * Failure injection and the counters are plat_common.h's, over these;
+ * the counters are ksml_kplat's, which the module's ioctl and load log
+ * also read.  No registration list: the knobs are a sysfs group and
+ * hotplug a memory notifier (ksm_ref_main.c).
+ */
+typedef atomic_long_t plat_counter_t;
+#define PLAT_COUNTER_READ(c)   atomic_long_read(&(c))
+#define PLAT_COUNTER_SET(c, v) atomic_long_set(&(c), (v))
+#define PLAT_COUNTER_INC(c)    atomic_long_inc(&(c))
+#define PLAT_COUNTER_DEC(c)    atomic_long_dec(&(c))
+#define PLAT_COUNTER_TRY_CMPXCHG(c, oldp, v)                                   \
+	atomic_long_try_cmpxchg(&(c), (oldp), (v))
+#define PLAT_BOOKS ksml_kplat
+
+#include "../plat_common.h"
+
 /* ------------------------------------------------- storage of the types */
 
 #define KSML_FITS(kt, ot)                                                      \
@@ -330,7 +347,7 @@ int ksml_plat_thread_start(struct ksml_thread **out, int (*fn)(void *arg),
 		return PTR_ERR(task);
 	}
 	t->task = task;
-	atomic_long_inc(&ksml_kplat.live_allocs);
+	plat_count_alloc();
 	*out = t;
 	return 0;
 }
@@ -357,7 +374,7 @@ void ksml_plat_thread_stop(struct ksml_thread *t, struct ksml_waitq *const *wqs,
 			wake_up_all(KWQ(wqs[i]));
 	kthread_stop(t->task);
 	kfree(t);
-	atomic_long_dec(&ksml_kplat.live_allocs);
+	plat_count_free();
 }
 
 /* ------------------------------------------------------------- allocation */
@@ -377,54 +394,18 @@ static gfp_t ksml_gfp(void)
 	return (preemptible() ? GFP_KERNEL : GFP_ATOMIC) | __GFP_NOWARN;
 }
 
-bool ksml_plat_should_fail(void)
+static void *plat_raw_zalloc(size_t size)
 {
-	long v = atomic_long_read(&ksml_kplat.fail_countdown);
-
-	while (v > 0) {
-		if (atomic_long_try_cmpxchg(&ksml_kplat.fail_countdown, &v,
-					    v - 1)) {
-			if (v == 1) {
-				atomic_long_inc(&ksml_kplat.injected);
-				return true;
-			}
-			return false;
-		}
-	}
-	return false;
-}
-
-void ksml_plat_fail_nth(long n)
-{
-	atomic_long_set(&ksml_kplat.fail_countdown, n > 0 ? n : 0);
-}
-
-long ksml_plat_live_allocs(void)
-{
-	return atomic_long_read(&ksml_kplat.live_allocs);
-}
-
-void *ksml_plat_zalloc(size_t size)
-{
-	void *p;
-
-	if (ksml_plat_should_fail() || size > KSML_ZALLOC_MAX)
+	if (size > KSML_ZALLOC_MAX)
 		return NULL;
 	if (preemptible())
-		p = kvzalloc(size, GFP_KERNEL | __GFP_NOWARN);
-	else
-		p = kzalloc(size, GFP_ATOMIC | __GFP_NOWARN);
-	if (p)
-		atomic_long_inc(&ksml_kplat.live_allocs);
-	return p;
+		return kvzalloc(size, GFP_KERNEL | __GFP_NOWARN);
+	return kzalloc(size, GFP_ATOMIC | __GFP_NOWARN);
 }
 
-void ksml_plat_free(void *p)
+static void plat_raw_free(void *p)
 {
-	if (!p)
-		return;
 	kvfree(p);
-	atomic_long_dec(&ksml_kplat.live_allocs);
 }
 
 struct ksml_cache {
@@ -448,7 +429,7 @@ struct ksml_cache *ksml_plat_cache_create(const char *name, size_t size)
 		kfree(c);
 		return NULL;
 	}
-	atomic_long_inc(&ksml_kplat.live_allocs);
+	plat_count_alloc();
 	return c;
 }
 
@@ -458,7 +439,7 @@ void ksml_plat_cache_destroy(struct ksml_cache *c)
 		return;
 	kmem_cache_destroy(c->kc);
 	kfree(c);
-	atomic_long_dec(&ksml_kplat.live_allocs);
+	plat_count_free();
 }
 
 void *ksml_plat_cache_zalloc(struct ksml_cache *c)
@@ -469,7 +450,7 @@ void *ksml_plat_cache_zalloc(struct ksml_cache *c)
 		return NULL;
 	p = kmem_cache_zalloc(c->kc, ksml_gfp());
 	if (p)
-		atomic_long_inc(&ksml_kplat.live_allocs);
+		plat_count_alloc();
 	return p;
 }
 
@@ -478,7 +459,7 @@ void ksml_plat_cache_free(struct ksml_cache *c, void *p)
 	if (!p)
 		return;
 	kmem_cache_free(c->kc, p);
-	atomic_long_dec(&ksml_kplat.live_allocs);
+	plat_count_free();
 }
 
 /* ------------------------------------------------------------ page access */
@@ -603,16 +584,10 @@ void ksml_plat_log(enum ksml_log_level lvl, const char *fmt, ...)
  * remaining tests' results, not stop it.  The host parser fails on the
  * "WARNING:" marker.
  */
-void ksml_plat_warn(const char *file, int line, const char *cond)
+static void plat_warn_report(const char *file, int line, const char *cond)
 {
-	atomic_long_inc(&ksml_kplat.warn_count);
 	pr_err("WARNING: KSML_WARN_ON(%s) at %s:%d\n", cond, file, line);
 	dump_stack();
-}
-
-long ksml_plat_warn_count(void)
-{
-	return atomic_long_read(&ksml_kplat.warn_count);
 }
 
 /* ------------------------------------------------------------ run-time ops */

@@ -998,50 +998,47 @@ void ksml_plat_thread_stop(struct ksml_thread *t, struct ksml_waitq *const *wqs,
 
 /* ------------------------------------------------------------ allocation */
 
-static long live_allocs;
-static long fail_countdown;
+/*
+ * Failure injection, the counters and the registration list are
+ * plat_common.h's, over these.  Plain operations: every sim thread runs
+ * on one OS thread, switching only at scheduling points.
+ */
+typedef long plat_counter_t;
+#define PLAT_COUNTER_READ(c)   (c)
+#define PLAT_COUNTER_SET(c, v) ((c) = (v))
+#define PLAT_COUNTER_INC(c)    ((c)++)
+#define PLAT_COUNTER_DEC(c)    ((c)--)
+#define PLAT_COUNTER_TRY_CMPXCHG(c, oldp, v)                                   \
+	((c) == *(oldp) ? ((c) = (v), true) : (*(oldp) = (c), false))
+
+/*
+ * Nothing to publish in the sim.  No lock: a sim lock would be a
+ * scheduling point, and change every schedule a corpus file replays.
+ */
+#define PLAT_REGISTRATIONS 1
+#define PLAT_REG_LOCK()                                                        \
+	do {                                                                   \
+	} while (0)
+#define PLAT_REG_UNLOCK() PLAT_REG_LOCK()
+#define PLAT_REG_MISSING()                                                     \
+	ksml_sim_fail("unregister of a registration that does not exist")
+
+static void *plat_raw_zalloc(size_t size)
+{
+	return calloc(1, size ? size : 1);
+}
+
+static void plat_raw_free(void *p)
+{
+	free(p);
+}
+
+#include "../plat_common.h"
 
 struct ksml_cache {
 	size_t size;
 	const char *name;
 };
-
-bool ksml_plat_should_fail(void)
-{
-	if (fail_countdown > 0 && --fail_countdown == 0)
-		return true;
-	return false;
-}
-
-void ksml_plat_fail_nth(long n)
-{
-	fail_countdown = n > 0 ? n : 0;
-}
-
-long ksml_plat_live_allocs(void)
-{
-	return live_allocs;
-}
-
-void *ksml_plat_zalloc(size_t size)
-{
-	void *p;
-
-	if (ksml_plat_should_fail())
-		return NULL;
-	p = calloc(1, size ? size : 1);
-	if (p)
-		live_allocs++;
-	return p;
-}
-
-void ksml_plat_free(void *p)
-{
-	if (!p)
-		return;
-	live_allocs--;
-	free(p);
-}
 
 struct ksml_cache *ksml_plat_cache_create(const char *name, size_t size)
 {
@@ -1068,69 +1065,6 @@ void ksml_plat_cache_free(struct ksml_cache *c, void *p)
 {
 	(void)c;
 	ksml_plat_free(p);
-}
-
-/* ----------------------------------------------------------- registration */
-
-/*
- * Nothing to publish in the sim; each registration is an allocation (so
- * failure injection and the leak count see it, as on the user platform).
- */
-struct registration {
-	struct registration *next;
-	struct ksml *ksm;
-	int kind;
-};
-
-static struct registration *registrations;
-
-static int reg_add(struct ksml *ksm, int kind)
-{
-	struct registration *r = ksml_plat_zalloc(sizeof(*r));
-
-	if (!r)
-		return -KSML_ENOMEM;
-	r->ksm = ksm;
-	r->kind = kind;
-	r->next = registrations;
-	registrations = r;
-	return 0;
-}
-
-static void reg_del(struct ksml *ksm, int kind)
-{
-	struct registration **p;
-
-	for (p = &registrations; *p; p = &(*p)->next) {
-		if ((*p)->ksm == ksm && (*p)->kind == kind) {
-			struct registration *r = *p;
-
-			*p = r->next;
-			ksml_plat_free(r);
-			return;
-		}
-	}
-	ksml_sim_fail("unregister of a registration that does not exist");
-}
-
-int ksml_plat_knobs_register(struct ksml *ksm)
-{
-	return reg_add(ksm, 0);
-}
-
-void ksml_plat_knobs_unregister(struct ksml *ksm)
-{
-	reg_del(ksm, 0);
-}
-
-int ksml_plat_hotplug_register(struct ksml *ksm)
-{
-	return reg_add(ksm, 1);
-}
-
-void ksml_plat_hotplug_unregister(struct ksml *ksm)
-{
-	reg_del(ksm, 1);
 }
 
 /* ------------------------------------------------------------ page access */
@@ -1172,8 +1106,6 @@ uint32_t ksml_plat_page_checksum(const void *addr)
 
 /* ---------------------------------------------------------------- logging */
 
-static long warn_count;
-
 void ksml_plat_log(enum ksml_log_level lvl, const char *fmt, ...)
 {
 	static int verbose = -1;
@@ -1193,18 +1125,12 @@ void ksml_plat_log(enum ksml_log_level lvl, const char *fmt, ...)
 	fputc('\n', stderr);
 }
 
-void ksml_plat_warn(const char *file, int line, const char *cond)
+static void plat_warn_report(const char *file, int line, const char *cond)
 {
-	warn_count++;
 	fprintf(stderr, "ksml-sim: WARN_ON(%s) at %s:%d in thread %s\n", cond, file,
 		line, ksml_sim_current_name());
 	if (sim.active && sim.cfg.abort_on_warn)
 		ksml_sim_fail("WARN_ON(%s) at %s:%d", cond, file, line);
-}
-
-long ksml_plat_warn_count(void)
-{
-	return warn_count;
 }
 
 /* ------------------------------------------------------------ run-time ops */
@@ -1238,7 +1164,7 @@ static void *sim_page_alloc(void *ctx, int nid)
 	if (!p)
 		return NULL;
 	memset(p, 0, KSML_PAGE_SIZE);
-	live_allocs++;
+	plat_count_alloc();
 	return p;
 }
 
@@ -1247,7 +1173,7 @@ static void sim_page_free(void *ctx, void *page)
 	(void)ctx;
 	if (!page)
 		return;
-	live_allocs--;
+	plat_count_free();
 	free(page);
 }
 

@@ -285,48 +285,41 @@ void ksml_plat_thread_stop(struct ksml_thread *t, struct ksml_waitq *const *wqs,
 
 /* ------------------------------------------------------------- allocation */
 
-static long fail_nth;	 /* 0: disarmed; n: the n-th step from now fails */
-static long live_allocs; /* outstanding zalloc + cache objects */
+/*
+ * Failure injection, the counters and the registration list are
+ * plat_common.h's, over these.
+ */
+typedef long plat_counter_t;
+#define PLAT_COUNTER_READ(c)   __atomic_load_n(&(c), __ATOMIC_ACQUIRE)
+#define PLAT_COUNTER_SET(c, v) __atomic_store_n(&(c), (v), __ATOMIC_RELEASE)
+#define PLAT_COUNTER_INC(c)    __atomic_add_fetch(&(c), 1, __ATOMIC_RELAXED)
+#define PLAT_COUNTER_DEC(c)    __atomic_sub_fetch(&(c), 1, __ATOMIC_RELAXED)
+#define PLAT_COUNTER_TRY_CMPXCHG(c, oldp, v)                                   \
+	__atomic_compare_exchange_n(&(c), (oldp), (v), false,                  \
+				    __ATOMIC_ACQ_REL, __ATOMIC_RELAXED)
+#define PLAT_BEFORE_LEAK_CHECK()                                               \
+	ksml_user_check_no_maps("held at the leak check")
 
-bool ksml_plat_should_fail(void)
+/*
+ * Userspace has no sysfs: registered instances go on a list (what a
+ * tool would enumerate); hot-remove events come from ksml_memory_notify.
+ */
+#define PLAT_REGISTRATIONS 1
+static pthread_mutex_t reg_lock = PTHREAD_MUTEX_INITIALIZER;
+#define PLAT_REG_LOCK()	  pthread_mutex_lock(&reg_lock)
+#define PLAT_REG_UNLOCK() pthread_mutex_unlock(&reg_lock)
+
+static void *plat_raw_zalloc(size_t size)
 {
-	long n = __atomic_load_n(&fail_nth, __ATOMIC_RELAXED);
-
-	if (n <= 0)
-		return false;
-	return __atomic_sub_fetch(&fail_nth, 1, __ATOMIC_ACQ_REL) == 0;
+	return calloc(1, size);
 }
 
-void ksml_plat_fail_nth(long n)
+static void plat_raw_free(void *p)
 {
-	__atomic_store_n(&fail_nth, n, __ATOMIC_RELEASE);
-}
-
-long ksml_plat_live_allocs(void)
-{
-	ksml_user_check_no_maps("held at the leak check");
-	return __atomic_load_n(&live_allocs, __ATOMIC_ACQUIRE);
-}
-
-void *ksml_plat_zalloc(size_t size)
-{
-	void *p;
-
-	if (ksml_plat_should_fail())
-		return NULL;
-	p = calloc(1, size);
-	if (p)
-		__atomic_add_fetch(&live_allocs, 1, __ATOMIC_RELAXED);
-	return p;
-}
-
-void ksml_plat_free(void *p)
-{
-	if (!p)
-		return;
-	__atomic_sub_fetch(&live_allocs, 1, __ATOMIC_RELAXED);
 	free(p);
 }
+
+#include "../plat_common.h"
 
 /*
  * A cache carves its objects out of 2 MiB chunks and keeps freed ones
@@ -438,7 +431,7 @@ void *ksml_plat_cache_zalloc(struct ksml_cache *c)
 	p = cache_get(c);
 	if (p) {
 		memset(p, 0, c->size);
-		__atomic_add_fetch(&live_allocs, 1, __ATOMIC_RELAXED);
+		plat_count_alloc();
 	}
 #endif
 	if (p)
@@ -454,7 +447,7 @@ void ksml_plat_cache_free(struct ksml_cache *c, void *p)
 #ifdef KSML_CACHE_PER_OBJECT
 	ksml_plat_free(p);
 #else
-	__atomic_sub_fetch(&live_allocs, 1, __ATOMIC_RELAXED);
+	plat_count_free();
 	pthread_mutex_lock(&c->lock);
 	*(void **)p = c->free_list;
 	c->free_list = p;
@@ -595,7 +588,6 @@ uint64_t ksml_plat_page_hash64(const void *addr, bool fast)
 
 /* ---------------------------------------------------------------- logging */
 
-static long warn_count;
 static int log_level = -1;
 
 void ksml_plat_log(enum ksml_log_level lvl, const char *fmt, ...)
@@ -616,17 +608,11 @@ void ksml_plat_log(enum ksml_log_level lvl, const char *fmt, ...)
 	va_end(ap);
 }
 
-void ksml_plat_warn(const char *file, int line, const char *cond)
+static void plat_warn_report(const char *file, int line, const char *cond)
 {
-	__atomic_add_fetch(&warn_count, 1, __ATOMIC_RELAXED);
 	fprintf(stderr, "ksml: WARNING at %s:%d: %s\n", file, line, cond);
 	if (getenv("KSML_ABORT_ON_WARN"))
 		abort();
-}
-
-long ksml_plat_warn_count(void)
-{
-	return __atomic_load_n(&warn_count, __ATOMIC_RELAXED);
 }
 
 /* ------------------------------------------------------- run-time ops */
@@ -853,70 +839,4 @@ void ksml_user_manual_ops(struct ksml_platform_ops *ops,
 	ops->thread_cpu_ns = manual_cpu_ns;
 	ops->nr_node_ids = manual_nr_node_ids;
 	ops->ctx = clk;
-}
-
-/* ----------------------------------------------------------- registration */
-
-/*
- * Userspace has no sysfs: registered instances go on a list (what a
- * tool would enumerate); hot-remove events come from ksml_memory_notify.
- */
-struct registration {
-	struct registration *next;
-	struct ksml *ksm;
-	int kind;
-};
-
-static pthread_mutex_t reg_lock = PTHREAD_MUTEX_INITIALIZER;
-static struct registration *registrations;
-
-static int reg_add(struct ksml *ksm, int kind)
-{
-	struct registration *r = ksml_plat_zalloc(sizeof(*r));
-
-	if (!r)
-		return -KSML_ENOMEM;
-	r->ksm = ksm;
-	r->kind = kind;
-	pthread_mutex_lock(&reg_lock);
-	r->next = registrations;
-	registrations = r;
-	pthread_mutex_unlock(&reg_lock);
-	return 0;
-}
-
-static void reg_del(struct ksml *ksm, int kind)
-{
-	struct registration **p, *r = NULL;
-
-	pthread_mutex_lock(&reg_lock);
-	for (p = &registrations; *p; p = &(*p)->next) {
-		if ((*p)->ksm == ksm && (*p)->kind == kind) {
-			r = *p;
-			*p = r->next;
-			break;
-		}
-	}
-	pthread_mutex_unlock(&reg_lock);
-	ksml_plat_free(r);
-}
-
-int ksml_plat_knobs_register(struct ksml *ksm)
-{
-	return reg_add(ksm, 0);
-}
-
-void ksml_plat_knobs_unregister(struct ksml *ksm)
-{
-	reg_del(ksm, 0);
-}
-
-int ksml_plat_hotplug_register(struct ksml *ksm)
-{
-	return reg_add(ksm, 1);
-}
-
-void ksml_plat_hotplug_unregister(struct ksml *ksm)
-{
-	reg_del(ksm, 1);
 }
