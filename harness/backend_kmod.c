@@ -17,22 +17,19 @@
 #include "driver.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <time.h>
-#include <unistd.h>
 
-#include "../ksm_core/platform/kernel/ksm_ref_ioctl.h"
+#include "../ksm_core/platform/kernel/ksm_ref_client.h"
+#include "vmem.h"
 
 #define KMOD_MAX_MMS 512
 
 struct kmod_priv {
-	int fd;
+	struct ksml_ref ref;
 	int nr_nodes;
-	unsigned int abi_minor;	       /* the module's: 0 has no page reads */
 	unsigned int id[KMOD_MAX_MMS]; /* module ids; 0 = exited */
 	int nr;
 	uint64_t cpu_ns;
@@ -43,59 +40,59 @@ static struct kmod_priv *K(struct ksml_drv *d)
 	return d->priv;
 }
 
-static int kio(struct ksml_drv *d, unsigned long cmd, void *arg,
-	       const char *what)
+/* the client's result, with a sentence when it failed */
+static int kerr(struct ksml_drv *d, int ret, const char *what)
 {
-	if (ioctl(K(d)->fd, cmd, arg) == 0)
+	if (ret >= 0)
 		return 0;
-	return ksml_drv_seterr(d, -errno, "kmod: %s: %s", what,
-			       strerror(errno));
+	return ksml_drv_seterr(d, ret, "kmod: %s: %s", what, strerror(-ret));
+}
+
+/* the ABI's fields: longer is refused before the module sees it */
+static bool knob_fits(const char *s)
+{
+	return strlen(s) < KSM_REF_NAME_LEN;
 }
 
 static int kmod_knob_write(struct ksml_drv *d, const char *name,
 			   const char *val)
 {
-	struct ksm_ref_knob k;
+	int ret = ksml_ref_knob_write(&K(d)->ref, name, val);
 
-	memset(&k, 0, sizeof(k));
-	if (strlen(name) >= sizeof(k.name) || strlen(val) >= sizeof(k.value))
-		return ksml_drv_seterr(d, -EINVAL,
-				       "kmod: knob %s: name or value too long",
-				       name);
-	strcpy(k.name, name);
-	strcpy(k.value, val);
-	if (ioctl(K(d)->fd, KSM_REF_IOC_KNOB_WRITE, &k) == 0)
+	if (!ret)
 		return 0;
-	return ksml_drv_seterr(d, -errno, "kmod: writing %s to knob %s: %s",
-			       val, name, strerror(errno));
+	if (!knob_fits(name) || !knob_fits(val))
+		return ksml_drv_seterr(
+			d, ret, "kmod: knob %s: name or value too long", name);
+	return ksml_drv_seterr(d, ret, "kmod: writing %s to knob %s: %s", val,
+			       name, strerror(-ret));
 }
 
 /* the value without newline; for advisor_mode the bracketed choice */
 static int kmod_knob_read(struct ksml_drv *d, const char *name, char *buf,
 			  size_t size)
 {
-	struct ksm_ref_knob k;
+	char value[KSM_REF_NAME_LEN];
 	char *a, *b;
+	int ret = ksml_ref_knob_read(&K(d)->ref, name, value, sizeof(value));
 	size_t n;
 
-	memset(&k, 0, sizeof(k));
-	if (strlen(name) >= sizeof(k.name))
-		return ksml_drv_seterr(d, -EINVAL,
-				       "kmod: knob name %s too long", name);
-	strcpy(k.name, name);
-	if (ioctl(K(d)->fd, KSM_REF_IOC_KNOB_READ, &k))
-		return ksml_drv_seterr(d, -errno, "kmod: reading knob %s: %s",
-				       name, strerror(errno));
-	n = strlen(k.value);
-	while (n && (k.value[n - 1] == '\n' || k.value[n - 1] == ' '))
-		k.value[--n] = 0;
-	a = strchr(k.value, '[');
+	if (ret < 0 && !knob_fits(name))
+		return ksml_drv_seterr(d, ret, "kmod: knob name %s too long",
+				       name);
+	if (ret < 0)
+		return ksml_drv_seterr(d, ret, "kmod: reading knob %s: %s",
+				       name, strerror(-ret));
+	n = strlen(value);
+	while (n && (value[n - 1] == '\n' || value[n - 1] == ' '))
+		value[--n] = 0;
+	a = strchr(value, '[');
 	b = a ? strchr(a, ']') : NULL;
 	if (a && b) {
 		*b = 0;
-		memmove(k.value, a + 1, strlen(a + 1) + 1);
+		memmove(value, a + 1, strlen(a + 1) + 1);
 	}
-	snprintf(buf, size, "%s", k.value);
+	snprintf(buf, size, "%s", value);
 	return 0;
 }
 
@@ -108,35 +105,32 @@ static int kmod_knob_read(struct ksml_drv *d, const char *name, char *buf,
 
 static int kmod_open(struct ksml_drv *d)
 {
-	struct ksm_ref_version v;
+	struct ksml_ref ref;
 	struct kmod_priv *kp;
-	int fd = open(KSM_REF_DEV, O_RDWR | O_CLOEXEC);
 	FILE *ksmd;
 	size_t i;
-	int ret;
+	int ret = ksml_ref_open(&ref);
 
-	if (fd < 0)
+	if (ret)
 		return ksml_drv_seterr(
 			d, -ENODEV,
 			"kmod: cannot open %s (%s): load ksm_ref.ko first "
 			"(it runs in the guest of `make kmod-test`)",
-			KSM_REF_DEV, strerror(errno));
-	memset(&v, 0, sizeof(v));
-	if (ioctl(fd, KSM_REF_IOC_VERSION, &v) ||
-	    (v.abi_version >> 16) != KSM_REF_ABI_MAJOR) {
-		close(fd);
+			KSM_REF_DEV, strerror(-ret));
+	if (!ksml_ref_abi_ok(&ref)) {
+		ksml_ref_close(&ref);
 		return ksml_drv_seterr(
 			d, -EPROTO, "kmod: %s speaks ABI %#x, this ksmlab %#x",
-			KSM_REF_DEV, v.abi_version, KSM_REF_ABI_VERSION);
+			KSM_REF_DEV, ref.version.abi_version,
+			KSM_REF_ABI_VERSION);
 	}
 	kp = calloc(1, sizeof(*kp));
 	if (!kp) {
-		close(fd);
+		ksml_ref_close(&ref);
 		return -ENOMEM;
 	}
-	kp->fd = fd;
-	kp->nr_nodes = (int)v.nr_node_ids;
-	kp->abi_minor = v.abi_version & 0xffff;
+	kp->ref = ref;
+	kp->nr_nodes = (int)ref.version.nr_node_ids;
 	d->priv = kp;
 	/* the core's values, but not the kernel's cow_ksm nor smaps */
 	d->caps = KSML_CAP_ALL & ~(KSML_CAP_COW_KSM | KSML_CAP_ANON_HUGE);
@@ -157,7 +151,7 @@ static int kmod_open(struct ksml_drv *d)
 		ret = kmod_knob_write(d, k ? k->name : "run",
 				      k ? k->kernel_default : "2");
 		if (ret) {
-			close(fd);
+			ksml_ref_close(&kp->ref);
 			free(kp);
 			d->priv = NULL;
 			return ret;
@@ -184,15 +178,12 @@ static void kmod_close(struct ksml_drv *d)
 
 	if (!kp)
 		return;
-	for (i = 0; i < kp->nr; i++) {
-		struct ksm_ref_mm m = {.mm = kp->id[i]};
-
+	for (i = 0; i < kp->nr; i++)
 		if (kp->id[i])
-			ioctl(kp->fd, KSM_REF_IOC_MM_EXIT, &m);
-	}
+			ksml_ref_mm_exit(&kp->ref, kp->id[i]);
 	kmod_knob_write(d, "run", "2");
 	kmod_knob_write(d, "run", "0");
-	close(kp->fd);
+	ksml_ref_close(&kp->ref);
 	free(kp);
 	d->priv = NULL;
 }
@@ -214,9 +205,7 @@ static int add_mm(struct ksml_drv *d, unsigned int mid, int *id)
 	struct kmod_priv *kp = K(d);
 
 	if (kp->nr >= KMOD_MAX_MMS) {
-		struct ksm_ref_mm m = {.mm = mid};
-
-		ioctl(kp->fd, KSM_REF_IOC_MM_EXIT, &m);
+		ksml_ref_mm_exit(&kp->ref, mid);
 		return ksml_drv_seterr(d, -ENOSPC,
 				       "kmod: more than %d address spaces",
 				       KMOD_MAX_MMS);
@@ -228,31 +217,32 @@ static int add_mm(struct ksml_drv *d, unsigned int mid, int *id)
 
 static int kmod_mm_create(struct ksml_drv *d, int *id)
 {
-	struct ksm_ref_mm m = {0};
-	int ret = kio(d, KSM_REF_IOC_MM_CREATE, &m, "create address space");
+	int mm = ksml_ref_mm_create(&K(d)->ref);
 
-	return ret ? ret : add_mm(d, m.mm, id);
+	return mm < 0 ? kerr(d, mm, "create address space")
+		      : add_mm(d, (unsigned int)mm, id);
 }
 
 static int kmod_mm_fork(struct ksml_drv *d, int parent, int *child)
 {
-	struct ksm_ref_mm m = {.mm = mm_of(d, parent)};
+	unsigned int mm = mm_of(d, parent);
 	int ret;
 
-	if (!m.mm)
+	if (!mm)
 		return -EINVAL;
-	ret = kio(d, KSM_REF_IOC_MM_FORK, &m, "fork");
-	return ret ? ret : add_mm(d, m.child, child);
+	ret = ksml_ref_mm_fork(&K(d)->ref, mm);
+	return ret < 0 ? kerr(d, ret, "fork")
+		       : add_mm(d, (unsigned int)ret, child);
 }
 
 static int kmod_mm_exit(struct ksml_drv *d, int id)
 {
-	struct ksm_ref_mm m = {.mm = mm_of(d, id)};
+	unsigned int mm = mm_of(d, id);
 	int ret;
 
-	if (!m.mm)
+	if (!mm)
 		return -EINVAL;
-	ret = kio(d, KSM_REF_IOC_MM_EXIT, &m, "exit");
+	ret = kerr(d, ksml_ref_mm_exit(&K(d)->ref, mm), "exit");
 	K(d)->id[id] = 0;
 	return ret;
 }
@@ -260,53 +250,53 @@ static int kmod_mm_exit(struct ksml_drv *d, int id)
 static int kmod_mmap(struct ksml_drv *d, int id, unsigned long addr,
 		     unsigned long len, bool shared)
 {
-	struct ksm_ref_map m = {
-		.mm = mm_of(d, id),
-		.flags = (shared ? 0x01u : 0x02u) | 0x20u |
-			 0x10u, /* vmem.h KSML_MAP_* */
-		.addr = addr,
-		.len = len,
-	};
+	unsigned int mm = mm_of(d, id);
+	unsigned long out = 0;
 	int ret;
 
-	if (!m.mm)
+	if (!mm)
 		return -EINVAL;
-	ret = ioctl(K(d)->fd, KSM_REF_IOC_MMAP, &m) ? -errno : 0;
+	ret = ksml_ref_mmap(&K(d)->ref, mm, addr, len,
+			    (shared ? KSML_MAP_SHARED : KSML_MAP_PRIVATE) |
+				    KSML_MAP_ANONYMOUS | KSML_MAP_FIXED,
+			    &out);
 	if (ret)
 		return ksml_drv_seterr(d, ret, "kmod: mmap 0x%lx+%lu: %s", addr,
 				       len, strerror(-ret));
-	if (m.out_addr != addr)
+	if (out != addr)
 		return ksml_drv_seterr(d, -EFAULT,
 				       "kmod: mmap at 0x%lx returned 0x%llx",
-				       addr, (unsigned long long)m.out_addr);
+				       addr, (unsigned long long)out);
 	return 0;
 }
 
 static int kmod_munmap(struct ksml_drv *d, int id, unsigned long addr,
 		       unsigned long len)
 {
-	struct ksm_ref_map m = {.mm = mm_of(d, id), .addr = addr, .len = len};
+	unsigned int mm = mm_of(d, id);
 
-	return m.mm ? kio(d, KSM_REF_IOC_MUNMAP, &m, "munmap") : -EINVAL;
+	return mm ? kerr(d, ksml_ref_munmap(&K(d)->ref, mm, addr, len),
+			 "munmap")
+		  : -EINVAL;
 }
 
 static int kmod_write(struct ksml_drv *d, int id, unsigned long addr,
 		      const void *buf, size_t len)
 {
-	struct ksm_ref_rw rw = {.mm = mm_of(d, id)};
+	unsigned int mm = mm_of(d, id);
 	size_t done = 0;
 	int ret;
 
-	if (!rw.mm)
+	if (!mm)
 		return -EINVAL;
 	while (done < len) {
 		size_t n = len - done < KSM_REF_MAX_RW ? len - done
 						       : KSM_REF_MAX_RW;
 
-		rw.addr = addr + done;
-		rw.len = n;
-		rw.buf = (uintptr_t)((const char *)buf + done);
-		ret = kio(d, KSM_REF_IOC_WRITE, &rw, "write");
+		ret = kerr(d,
+			   ksml_ref_write(&K(d)->ref, mm, addr + done,
+					  (const char *)buf + done, n, 0),
+			   "write");
 		if (ret)
 			return ret;
 		done += n;
@@ -340,43 +330,52 @@ static int kmod_fill(struct ksml_drv *d, int id, unsigned long addr,
 static int kmod_madvise(struct ksml_drv *d, int id, unsigned long addr,
 			unsigned long len, int advice)
 {
-	struct ksm_ref_madvise m = {
-		.mm = mm_of(d, id), .advice = advice, .addr = addr, .len = len};
+	unsigned int mm = mm_of(d, id);
 
-	return m.mm ? kio(d, KSM_REF_IOC_MADVISE, &m, "madvise") : -EINVAL;
+	return mm ? kerr(d, ksml_ref_madvise(&K(d)->ref, mm, addr, len, advice),
+			 "madvise")
+		  : -EINVAL;
 }
 
 static int kmod_prctl(struct ksml_drv *d, int id, bool on)
 {
-	struct ksm_ref_prctl p = {.mm = mm_of(d, id), .set = 1, .arg = on};
+	unsigned int mm = mm_of(d, id);
 
-	return p.mm ? kio(d, KSM_REF_IOC_PRCTL, &p,
-			  "prctl(PR_SET_MEMORY_MERGE)")
-		    : -EINVAL;
+	return mm ? kerr(d, ksml_ref_prctl_set(&K(d)->ref, mm, on),
+			 "prctl(PR_SET_MEMORY_MERGE)")
+		  : -EINVAL;
 }
 
 static int kmod_pin(struct ksml_drv *d, int id, unsigned long addr)
 {
-	struct ksm_ref_page p = {.mm = mm_of(d, id), .addr = addr};
+	unsigned int mm = mm_of(d, id);
 
-	return p.mm ? kio(d, KSM_REF_IOC_PIN, &p, "pin") : -EINVAL;
+	return mm ? kerr(d,
+			 ksml_ref_page(&K(d)->ref, KSM_REF_IOC_PIN, mm, addr,
+				       0),
+			 "pin")
+		  : -EINVAL;
 }
 
 static int kmod_unpin(struct ksml_drv *d, int id, unsigned long addr)
 {
-	struct ksm_ref_page p = {.mm = mm_of(d, id), .addr = addr};
+	unsigned int mm = mm_of(d, id);
 
-	return p.mm ? kio(d, KSM_REF_IOC_UNPIN, &p, "unpin") : -EINVAL;
+	return mm ? kerr(d,
+			 ksml_ref_page(&K(d)->ref, KSM_REF_IOC_UNPIN, mm, addr,
+				       0),
+			 "unpin")
+		  : -EINVAL;
 }
 
 static int kmod_migrate(struct ksml_drv *d, int id, unsigned long addr,
 			unsigned long npages, int nid)
 {
-	struct ksm_ref_page p = {.mm = mm_of(d, id), .nid = nid};
+	unsigned int mm = mm_of(d, id);
 	unsigned long i;
 	int ret;
 
-	if (!p.mm)
+	if (!mm)
 		return -EINVAL;
 	if (nid < 0 || nid >= K(d)->nr_nodes)
 		return ksml_drv_seterr(d, -EOPNOTSUPP,
@@ -384,8 +383,10 @@ static int kmod_migrate(struct ksml_drv *d, int id, unsigned long addr,
 				       "guest has %d node(s))",
 				       nid, K(d)->nr_nodes);
 	for (i = 0; i < npages; i++) {
-		p.addr = addr + i * 4096;
-		ret = kio(d, KSM_REF_IOC_MIGRATE, &p, "migrate");
+		ret = kerr(d,
+			   ksml_ref_page(&K(d)->ref, KSM_REF_IOC_MIGRATE, mm,
+					 addr + i * 4096, nid),
+			   "migrate");
 		if (ret)
 			return ret;
 	}
@@ -403,14 +404,13 @@ static uint64_t cpu_now(void)
 /* the scan runs in this process's ioctl: its CPU time is ours */
 static int kmod_scan(struct ksml_drv *d, unsigned long nr)
 {
-	struct ksm_ref_scan s = {.nr_scans = nr};
 	uint64_t t0 = cpu_now();
 	int ret;
 
 	ret = kmod_knob_write(d, "run", "1");
 	if (ret)
 		return ret;
-	ret = ioctl(K(d)->fd, KSM_REF_IOC_SCAN_FULL, &s) ? -errno : 0;
+	ret = ksml_ref_scan_full(&K(d)->ref, nr, 0);
 	kmod_knob_write(d, "run", "0");
 	K(d)->cpu_ns += cpu_now() - t0;
 	if (ret == -EAGAIN)
@@ -427,10 +427,7 @@ static int kmod_counters(struct ksml_drv *d, struct ksml_counters *c)
 	int ret;
 
 	/* a 1.0 module knows only the shorter STATS: its page reads stay 0 */
-	memset(&k, 0, sizeof(k));
-	ret = kio(d,
-		  K(d)->abi_minor ? KSM_REF_IOC_STATS : KSM_REF_IOC_STATS_1_0,
-		  &k, "counters");
+	ret = kerr(d, ksml_ref_counters(&K(d)->ref, &k), "counters");
 	if (ret)
 		return ret;
 	c->run = k.run;
@@ -473,14 +470,13 @@ static int kmod_thp(struct ksml_drv *d, const char *mode, const char *defrag)
 
 static int kmod_mm_stat(struct ksml_drv *d, int id, struct ksml_mm_stat *st)
 {
+	unsigned int mm = mm_of(d, id);
 	struct ksm_ref_mm_stat k;
 	int ret;
 
-	memset(&k, 0, sizeof(k));
-	k.mm = mm_of(d, id);
-	if (!k.mm)
+	if (!mm)
 		return -EINVAL;
-	ret = kio(d, KSM_REF_IOC_MM_STAT, &k, "ksm_stat");
+	ret = kerr(d, ksml_ref_mm_stat(&K(d)->ref, mm, &k), "ksm_stat");
 	if (ret)
 		return ret;
 	st->ksm_rmap_items = k.ksm_rmap_items;

@@ -108,18 +108,31 @@ static void init_state(struct ksml *ksm, const struct ksml_config *cfg)
 		ksm->nr_node_ids = 1;
 
 	ksm->ksm_run = KSML_RUN_STOP;
-	ksm->ksm_thread_pages_to_scan = KSML_DEFAULT_PAGES_TO_SCAN;
-	ksm->ksm_thread_sleep_millisecs = KSML_DEFAULT_SLEEP_MILLISECS;
-	ksm->ksm_merge_across_nodes = KSML_DEFAULT_MERGE_ACROSS_NODES;
-	ksm->ksm_max_page_sharing = KSML_DEFAULT_MAX_PAGE_SHARING;
-	ksm->ksm_stable_node_chains_prune_millisecs = KSML_DEFAULT_PRUNE_MILLISECS;
-	ksm->ksm_use_zero_pages = KSML_DEFAULT_USE_ZERO_PAGES;
-	ksm->ksm_smart_scan = KSML_DEFAULT_SMART_SCAN;
+	ksm->ksm_thread_pages_to_scan =
+		(unsigned int)ksml_knob_find("pages_to_scan")->default_value;
+	ksm->ksm_thread_sleep_millisecs =
+		(unsigned int)ksml_knob_find("sleep_millisecs")->default_value;
+	ksm->ksm_merge_across_nodes =
+		(unsigned int)ksml_knob_find("merge_across_nodes")
+			->default_value;
+	ksm->ksm_max_page_sharing =
+		(int)ksml_knob_find("max_page_sharing")->default_value;
+	ksm->ksm_stable_node_chains_prune_millisecs =
+		(unsigned int)ksml_knob_find(
+			"stable_node_chains_prune_millisecs")
+			->default_value;
+	ksm->ksm_use_zero_pages =
+		ksml_knob_find("use_zero_pages")->default_value;
+	ksm->ksm_smart_scan = ksml_knob_find("smart_scan")->default_value;
 	ksm->ksm_advisor = 0;
-	ksm->ksm_advisor_max_cpu = KSML_DEFAULT_ADVISOR_MAX_CPU;
-	ksm->ksm_advisor_min_pages_to_scan = KSML_DEFAULT_ADVISOR_MIN_PAGES_TO_SCAN;
-	ksm->ksm_advisor_max_pages_to_scan = KSML_DEFAULT_ADVISOR_MAX_PAGES_TO_SCAN;
-	ksm->ksm_advisor_target_scan_time = KSML_DEFAULT_ADVISOR_TARGET_SCAN_TIME;
+	ksm->ksm_advisor_max_cpu =
+		ksml_knob_find("advisor_max_cpu")->default_value;
+	ksm->ksm_advisor_min_pages_to_scan =
+		ksml_knob_find("advisor_min_pages_to_scan")->default_value;
+	ksm->ksm_advisor_max_pages_to_scan =
+		ksml_knob_find("advisor_max_pages_to_scan")->default_value;
+	ksm->ksm_advisor_target_scan_time =
+		ksml_knob_find("advisor_target_scan_time")->default_value;
 
 	ksm->root_stable_tree = ksm->one_stable_tree;
 	ksm->root_unstable_tree = ksm->one_unstable_tree;

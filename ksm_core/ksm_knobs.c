@@ -137,8 +137,10 @@ int ksml_set_advisor_mode(struct ksml *ksm, unsigned int scan_time)
 			KSML_WRITE_ONCE(ksm->ksm_thread_pages_to_scan,
 					(unsigned int)ksm->ksm_advisor_min_pages_to_scan);
 		} else {
-			KSML_WRITE_ONCE(ksm->ksm_thread_pages_to_scan,
-					KSML_DEFAULT_PAGES_TO_SCAN);
+			KSML_WRITE_ONCE(
+				ksm->ksm_thread_pages_to_scan,
+				(unsigned int)ksml_knob_find("pages_to_scan")
+					->default_value);
 		}
 	}
 	ksml_plat_mutex_unlock(&ksm->ksm_thread_mutex);
@@ -375,38 +377,65 @@ enum knob_id {
 	K_ADVISOR_MAX_PAGES, K_ADVISOR_TARGET, K_NR_KNOBS
 };
 
+/* the largest value kstrtouint, kstrtoint and kstrtoul return */
+#define KNOB_UINT_MAX  0xffffffffUL
+#define KNOB_INT_MAX   0x7fffffffUL
+#define KNOB_ULONG_MAX (~0UL)
+
+/* a counter: nothing to restore, nothing to accept */
+#define KNOB_RO(name)                                                          \
+	{                                                                      \
+		name, false, NULL, 0, 0, 0                                     \
+	}
+/* a number: its default spelled once, as the text that restores it */
+#define KNOB_RW(name, def, lo, hi)                                             \
+	{                                                                      \
+		name, true, #def, def, lo, hi                                  \
+	}
+/* a choice: its default's text and index, and the last index */
+#define KNOB_CHOICE(name, def, idx, hi)                                        \
+	{                                                                      \
+		name, true, def, idx, 0, hi                                    \
+	}
+
 /*
- * The kernel's defaults as text: ksml_init sets the same values
- * (KSML_DEFAULT_*), and test_knob_defaults reads every one back from a
- * fresh instance, so the two cannot drift apart.
+ * The one place ksmlab writes the kernel's knob defaults down: ksml_init
+ * sets them from here, the backends restore them, the tests compare with
+ * them (test_knob_defaults reads every one back from a fresh instance).
+ * The ranges are what the kernel's stores accept: its kstrto* type, then
+ * its own check (run <= 2, merge_across_nodes <= 1, max_page_sharing >= 2,
+ * advisor_target_scan_time >= 1); ksml_knob_write below enforces the same.
  */
 static const struct ksml_knob_info knobs[K_NR_KNOBS] = {
-	[K_SLEEP_MILLISECS] = { "sleep_millisecs", true, "20" },
-	[K_PAGES_TO_SCAN] = { "pages_to_scan", true, "100" },
-	[K_RUN] = { "run", true, "0" },
-	[K_PAGES_SCANNED] = { "pages_scanned", false, NULL },
-	[K_PAGES_SHARED] = { "pages_shared", false, NULL },
-	[K_PAGES_SHARING] = { "pages_sharing", false, NULL },
-	[K_PAGES_UNSHARED] = { "pages_unshared", false, NULL },
-	[K_PAGES_VOLATILE] = { "pages_volatile", false, NULL },
-	[K_PAGES_SKIPPED] = { "pages_skipped", false, NULL },
-	[K_KSM_ZERO_PAGES] = { "ksm_zero_pages", false, NULL },
-	[K_FULL_SCANS] = { "full_scans", false, NULL },
-	[K_MERGE_ACROSS_NODES] = { "merge_across_nodes", true, "1" },
-	[K_MAX_PAGE_SHARING] = { "max_page_sharing", true, "256" },
-	[K_STABLE_NODE_CHAINS] = { "stable_node_chains", false, NULL },
-	[K_STABLE_NODE_DUPS] = { "stable_node_dups", false, NULL },
-	[K_PRUNE_MILLISECS] = { "stable_node_chains_prune_millisecs", true,
-				"2000" },
-	[K_USE_ZERO_PAGES] = { "use_zero_pages", true, "0" },
-	[K_GENERAL_PROFIT] = { "general_profit", false, NULL },
-	[K_SMART_SCAN] = { "smart_scan", true, "1" },
-	[K_ADVISOR_MODE] = { "advisor_mode", true, "none" },
-	[K_ADVISOR_MAX_CPU] = { "advisor_max_cpu", true, "70" },
-	[K_ADVISOR_MIN_PAGES] = { "advisor_min_pages_to_scan", true, "500" },
-	[K_ADVISOR_MAX_PAGES] = { "advisor_max_pages_to_scan", true,
-				  "30000" },
-	[K_ADVISOR_TARGET] = { "advisor_target_scan_time", true, "200" },
+	[K_SLEEP_MILLISECS] = KNOB_RW("sleep_millisecs", 20, 0, KNOB_UINT_MAX),
+	[K_PAGES_TO_SCAN] = KNOB_RW("pages_to_scan", 100, 0, KNOB_UINT_MAX),
+	[K_RUN] = KNOB_RW("run", 0, 0, 2),
+	[K_PAGES_SCANNED] = KNOB_RO("pages_scanned"),
+	[K_PAGES_SHARED] = KNOB_RO("pages_shared"),
+	[K_PAGES_SHARING] = KNOB_RO("pages_sharing"),
+	[K_PAGES_UNSHARED] = KNOB_RO("pages_unshared"),
+	[K_PAGES_VOLATILE] = KNOB_RO("pages_volatile"),
+	[K_PAGES_SKIPPED] = KNOB_RO("pages_skipped"),
+	[K_KSM_ZERO_PAGES] = KNOB_RO("ksm_zero_pages"),
+	[K_FULL_SCANS] = KNOB_RO("full_scans"),
+	[K_MERGE_ACROSS_NODES] = KNOB_RW("merge_across_nodes", 1, 0, 1),
+	[K_MAX_PAGE_SHARING] =
+		KNOB_RW("max_page_sharing", 256, 2, KNOB_INT_MAX),
+	[K_STABLE_NODE_CHAINS] = KNOB_RO("stable_node_chains"),
+	[K_STABLE_NODE_DUPS] = KNOB_RO("stable_node_dups"),
+	[K_PRUNE_MILLISECS] = KNOB_RW("stable_node_chains_prune_millisecs",
+				      2000, 0, KNOB_UINT_MAX),
+	[K_USE_ZERO_PAGES] = KNOB_RW("use_zero_pages", 0, 0, 1),
+	[K_GENERAL_PROFIT] = KNOB_RO("general_profit"),
+	[K_SMART_SCAN] = KNOB_RW("smart_scan", 1, 0, 1),
+	[K_ADVISOR_MODE] = KNOB_CHOICE("advisor_mode", "none", 0, 1),
+	[K_ADVISOR_MAX_CPU] = KNOB_RW("advisor_max_cpu", 70, 0, KNOB_ULONG_MAX),
+	[K_ADVISOR_MIN_PAGES] =
+		KNOB_RW("advisor_min_pages_to_scan", 500, 0, KNOB_ULONG_MAX),
+	[K_ADVISOR_MAX_PAGES] =
+		KNOB_RW("advisor_max_pages_to_scan", 30000, 0, KNOB_ULONG_MAX),
+	[K_ADVISOR_TARGET] =
+		KNOB_RW("advisor_target_scan_time", 200, 1, KNOB_ULONG_MAX),
 };
 
 int ksml_knob_count(void)
@@ -438,6 +467,20 @@ static int knob_lookup(const char *name)
 			return i;
 	}
 	return -1;
+}
+
+const struct ksml_knob_info *ksml_knob_find(const char *name)
+{
+	int id = knob_lookup(name);
+
+	return id < 0 ? NULL : &knobs[id];
+}
+
+const char *ksml_knob_default(const char *name)
+{
+	const struct ksml_knob_info *k = ksml_knob_find(name);
+
+	return k ? k->kernel_default : NULL;
 }
 
 int ksml_knob_read(struct ksml *ksm, const char *name, char *buf, size_t size)

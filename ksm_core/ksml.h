@@ -24,19 +24,6 @@ struct ksml_mm;
 #define KSML_RUN_UNMERGE 2u
 #define KSML_RUN_OFFLINE 4u
 
-/* defaults, as the kernel's */
-#define KSML_DEFAULT_PAGES_TO_SCAN 100u
-#define KSML_DEFAULT_SLEEP_MILLISECS 20u
-#define KSML_DEFAULT_MAX_PAGE_SHARING 256
-#define KSML_DEFAULT_PRUNE_MILLISECS 2000u
-#define KSML_DEFAULT_MERGE_ACROSS_NODES 1u
-#define KSML_DEFAULT_USE_ZERO_PAGES 0u
-#define KSML_DEFAULT_SMART_SCAN 1u
-#define KSML_DEFAULT_ADVISOR_MAX_CPU 70u
-#define KSML_DEFAULT_ADVISOR_MIN_PAGES_TO_SCAN 500u
-#define KSML_DEFAULT_ADVISOR_MAX_PAGES_TO_SCAN 30000u
-#define KSML_DEFAULT_ADVISOR_TARGET_SCAN_TIME 200u
-
 /* sizeof(struct ksm_rmap_item) on a 64-bit kernel: enters the profit formulas */
 #define KSML_RMAP_ITEM_KERNEL_SIZE 64
 
@@ -162,10 +149,22 @@ struct ksml_knob_info {
 	 * from here, tests compare with them); NULL for a counter
 	 */
 	const char *kernel_default;
+	/* the same as a number (advisor_mode: its choice's index) */
+	unsigned long default_value;
+	/*
+	 * the values the kernel's store accepts (advisor_mode: the indexes
+	 * of "none" and "scan-time"); all 0 for a counter.  pages_to_scan
+	 * also refuses every write while the advisor is on.
+	 */
+	unsigned long min, max;
 };
 /* the knob table: same names and order of files as /sys/kernel/mm/ksm */
 int ksml_knob_count(void);
 const struct ksml_knob_info *ksml_knob_at(int idx);
+/* the row of the knob called name, or NULL */
+const struct ksml_knob_info *ksml_knob_find(const char *name);
+/* its kernel_default: NULL for a counter or an unknown name */
+const char *ksml_knob_default(const char *name);
 /* sysfs show: writes "value\n"; returns length or -errno */
 int ksml_knob_read(struct ksml *ksm, const char *name, char *buf, size_t size);
 /* sysfs store: parses as the kernel (kstrto*, trailing newline ok); an

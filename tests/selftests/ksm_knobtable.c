@@ -472,6 +472,54 @@ static int check_texts(struct side *ref, struct side *live)
 	return bad;
 }
 
+/*
+ * The table's ranges are what ref's stores accept: each number knob's
+ * bounds go in, one past each (where the type has room) is refused.  The
+ * rows above hold the live kernel to the same bounds.
+ */
+static int check_ranges(struct side *ref)
+{
+	char why[256];
+	int i, j, bad = 0;
+
+	printf("== ranges (ksml_knob_info min..max, ref)\n");
+	for (i = 0; i < ksml_knob_count(); i++) {
+		const struct ksml_knob_info *k = ksml_knob_at(i);
+		struct {
+			unsigned long v;
+			bool use, ok;
+		} t[4] = {
+			{k->min, true, true},
+			{k->max, true, true},
+			{k->min - 1, k->min > 0, false},
+			{k->max + 1, k->max < ~0UL, false},
+		};
+
+		if (!k->writable || !strcmp(k->name, "advisor_mode"))
+			continue;
+		for (j = 0; j < 4; j++) {
+			char v[32];
+			int ret;
+
+			if (!t[j].use)
+				continue;
+			snprintf(v, sizeof(v), "%lu", t[j].v);
+			ret = s_baseline(ref, why, sizeof(why));
+			ret = ret ? ret : s_write(ref, k->name, v);
+			if (!ret != t[j].ok) {
+				printf("! %-36s %-24s %s, the table says %s\n",
+				       k->name, v,
+				       ret ? strerror(-ret) : "accepted",
+				       t[j].ok ? "accepted" : "refused");
+				bad++;
+			}
+		}
+		printf("  %-36s %lu..%lu\n", k->name, k->min, k->max);
+	}
+	s_baseline(ref, why, sizeof(why));
+	return bad;
+}
+
 int main(int argc, char **argv)
 {
 	struct side ref = { "ref", NULL, NULL, NULL }, live = { "linux", NULL, NULL, NULL };
@@ -509,6 +557,7 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	bad += check_texts(&ref, have_live ? &live : NULL);
+	bad += check_ranges(&ref);
 
 	printf("== writes (each from the baseline: run=2 then 0, knobs at their defaults)\n");
 	printf("  %-36s %-24s %-16s | %-28s | %-28s | %s\n", "knob", "value",
@@ -519,11 +568,9 @@ int main(int argc, char **argv)
 		struct obs a, b;
 		char v[64], ba[80], bb[80], ca[64], cb[64];
 		bool same = true, ro = false;
-		int k;
 
-		for (k = 0; k < ksml_knob_count(); k++)
-			if (!strcmp(ksml_knob_at(k)->name, r->knob))
-				ro = !ksml_knob_at(k)->writable;
+		if (ksml_knob_find(r->knob))
+			ro = !ksml_knob_find(r->knob)->writable;
 		run_row(&ref, r, &a);
 		if (have_live && (!live_has(r->knob) ||
 				  (r->pre == PRE_ADVISOR && !live_has("advisor_mode")))) {

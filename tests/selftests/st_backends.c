@@ -14,7 +14,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
@@ -23,7 +22,7 @@
 #include <unistd.h>
 
 #include "live.h"
-#include "platform/kernel/ksm_ref_ioctl.h"
+#include "platform/kernel/ksm_ref_client.h"
 
 #ifndef PR_SET_MEMORY_MERGE
 #define PR_SET_MEMORY_MERGE 67
@@ -851,18 +850,12 @@ int ksml_st_linux_child_open(struct st_be *b)
 /* ================================================================= kmod */
 
 struct kmod_priv {
-	int fd;
-	unsigned int nr_node_ids;
+	struct ksml_ref ref;
 };
 
-static struct kmod_priv *KP(struct st_be *b)
+static struct ksml_ref *KR(struct st_be *b)
 {
-	return b->priv;
-}
-
-static int kio(struct st_be *b, unsigned long cmd, void *arg)
-{
-	return ioctl(KP(b)->fd, cmd, arg) ? -errno : 0;
+	return &((struct kmod_priv *)b->priv)->ref;
 }
 
 static unsigned int kid(void *mm)
@@ -872,47 +865,48 @@ static unsigned int kid(void *mm)
 
 static int kmod_open(struct st_be *b, char *why, size_t wsz)
 {
-	struct ksm_ref_version v;
-	int fd = open(KSM_REF_DEV, O_RDWR | O_CLOEXEC);
+	struct ksml_ref ref;
+	int ret = ksml_ref_open(&ref);
 
-	if (fd < 0) {
+	if (ret) {
 		snprintf(why, wsz,
-			 "no %s (%s): ksm_ref.ko is not loaded here (it runs in the qemu guest of make kmod-test)",
-			 KSM_REF_DEV, strerror(errno));
+			 "no %s (%s): ksm_ref.ko is not loaded here (it runs "
+			 "in the qemu guest of make kmod-test)",
+			 KSM_REF_DEV, strerror(-ret));
 		return -ENODEV;
 	}
-	memset(&v, 0, sizeof(v));
-	if (ioctl(fd, KSM_REF_IOC_VERSION, &v) ||
-	    (v.abi_version >> 16) != KSM_REF_ABI_MAJOR) {
+	if (!ksml_ref_abi_ok(&ref)) {
 		snprintf(why, wsz, "%s: ABI version 0x%x, want major %d",
-			 KSM_REF_DEV, v.abi_version, KSM_REF_ABI_MAJOR);
-		close(fd);
+			 KSM_REF_DEV, ref.version.abi_version,
+			 KSM_REF_ABI_MAJOR);
+		ksml_ref_close(&ref);
 		return -EPROTO;
 	}
 	b->priv = calloc(1, sizeof(struct kmod_priv));
 	if (!b->priv) {
-		close(fd);
+		ksml_ref_close(&ref);
 		return -ENOMEM;
 	}
-	KP(b)->fd = fd;
-	KP(b)->nr_node_ids = v.nr_node_ids;
+	*KR(b) = ref;
 	return 0;
 }
 
 static void kmod_close(struct st_be *b)
 {
-	if (!KP(b))
+	if (!b->priv)
 		return;
-	close(KP(b)->fd); /* exits every address space of the file */
+	ksml_ref_close(KR(b)); /* exits every address space of the file */
 	free(b->priv);
 	b->priv = NULL;
 }
 
 static int kmod_reset(struct st_be *b, int nodes, char *why, size_t wsz)
 {
-	if ((unsigned int)nodes > KP(b)->nr_node_ids) {
-		snprintf(why, wsz, "the module's frames carry %u node id(s) (the case needs %d)",
-			 KP(b)->nr_node_ids, nodes);
+	if ((unsigned int)nodes > KR(b)->version.nr_node_ids) {
+		snprintf(why, wsz,
+			 "the module's frames carry %u node id(s) (the case "
+			 "needs %d)",
+			 KR(b)->version.nr_node_ids, nodes);
 		return -EOPNOTSUPP;
 	}
 	return 0;
@@ -920,79 +914,52 @@ static int kmod_reset(struct st_be *b, int nodes, char *why, size_t wsz)
 
 static int kmod_knob_write(struct st_be *b, const char *k, const char *v)
 {
-	struct ksm_ref_knob kn;
-
-	memset(&kn, 0, sizeof(kn));
-	if (strlen(k) >= sizeof(kn.name) || strlen(v) >= sizeof(kn.value))
-		return -EINVAL;
-	strcpy(kn.name, k);
-	strcpy(kn.value, v);
-	return kio(b, KSM_REF_IOC_KNOB_WRITE, &kn);
+	return ksml_ref_knob_write(KR(b), k, v);
 }
 
 static int kmod_knob_read(struct st_be *b, const char *k, char *buf, size_t sz)
 {
-	struct ksm_ref_knob kn;
-	int ret;
-
-	memset(&kn, 0, sizeof(kn));
-	if (strlen(k) >= sizeof(kn.name))
-		return -EINVAL;
-	strcpy(kn.name, k);
-	ret = kio(b, KSM_REF_IOC_KNOB_READ, &kn);
-	if (ret)
-		return ret;
-	snprintf(buf, sz, "%s", kn.value);
-	return (int)strlen(buf);
+	return ksml_ref_knob_read(KR(b), k, buf, sz);
 }
 
 static int kmod_mm_new(struct st_be *b, void **mm)
 {
-	struct ksm_ref_mm m = { 0, 0 };
-	int ret = kio(b, KSM_REF_IOC_MM_CREATE, &m);
+	int id = ksml_ref_mm_create(KR(b));
 
-	if (!ret)
-		*mm = (void *)(uintptr_t)m.mm;
-	return ret;
+	if (id < 0)
+		return id;
+	*mm = (void *)(uintptr_t)id;
+	return 0;
 }
 
 static void kmod_mm_put(struct st_be *b, void *mm)
 {
-	struct ksm_ref_mm m = { kid(mm), 0 };
-
-	kio(b, KSM_REF_IOC_MM_EXIT, &m);
+	ksml_ref_mm_exit(KR(b), kid(mm));
 }
 
 static int kmod_write(struct st_be *b, void *mm, unsigned long addr,
 		      const void *buf, size_t len, bool force)
 {
-	struct ksm_ref_rw rw = { kid(mm), force ? KSM_REF_RW_FORCE : 0, addr, len,
-				 (uintptr_t)buf };
-
-	return kio(b, KSM_REF_IOC_WRITE, &rw);
+	return ksml_ref_write(KR(b), kid(mm), addr, buf, len,
+			      force ? KSM_REF_RW_FORCE : 0);
 }
 
 static int kmod_map_fill(struct st_be *b, void *mm, unsigned long npages,
 			 int node, bool prot_none, st_gen_fn gen,
 			 const void *arg, unsigned long *addr)
 {
-	struct ksm_ref_map m;
+	unsigned int flags = KSML_MAP_PRIVATE | KSML_MAP_ANONYMOUS;
 	unsigned char *pg = page_buf();
 	unsigned long i;
 	int ret;
 
-	memset(&m, 0, sizeof(m));
-	m.mm = kid(mm);
-	m.flags = KSML_MAP_PRIVATE | KSML_MAP_ANONYMOUS;
 	if (prot_none)
-		m.flags |= KSML_MAP_RDONLY;
+		flags |= KSML_MAP_RDONLY;
 	if (node >= 0)
-		m.flags |= KSML_MAP_NODE(node);
-	m.len = npages * ST_PAGE;
-	ret = kio(b, KSM_REF_IOC_MMAP, &m);
+		flags |= KSML_MAP_NODE(node);
+	ret = ksml_ref_mmap(KR(b), kid(mm), 0, npages * ST_PAGE, flags, addr);
 	if (ret)
 		return ret;
-	*addr = m.out_addr;
 	for (i = 0; !ret && i < npages; i++) {
 		gen(i, pg, arg);
 		ret = kmod_write(b, mm, *addr + i * ST_PAGE, pg, ST_PAGE, prot_none);
@@ -1003,36 +970,23 @@ static int kmod_map_fill(struct st_be *b, void *mm, unsigned long npages,
 static int kmod_unmap(struct st_be *b, void *mm, unsigned long addr,
 		      unsigned long len)
 {
-	struct ksm_ref_map m;
-
-	memset(&m, 0, sizeof(m));
-	m.mm = kid(mm);
-	m.addr = addr;
-	m.len = len;
-	return kio(b, KSM_REF_IOC_MUNMAP, &m);
+	return ksml_ref_munmap(KR(b), kid(mm), addr, len);
 }
 
 static int kmod_madvise(struct st_be *b, void *mm, unsigned long addr,
 			unsigned long len, int advice)
 {
-	struct ksm_ref_madvise m = { kid(mm), advice, addr, len };
-
-	return kio(b, KSM_REF_IOC_MADVISE, &m);
+	return ksml_ref_madvise(KR(b), kid(mm), addr, len, advice);
 }
 
 static int kmod_prctl_set(struct st_be *b, void *mm, unsigned long v)
 {
-	struct ksm_ref_prctl p = { kid(mm), 1, v, 0 };
-
-	return kio(b, KSM_REF_IOC_PRCTL, &p);
+	return ksml_ref_prctl_set(KR(b), kid(mm), v);
 }
 
 static int kmod_prctl_get(struct st_be *b, void *mm)
 {
-	struct ksm_ref_prctl p = { kid(mm), 0, 0, 0 };
-	int ret = kio(b, KSM_REF_IOC_PRCTL, &p);
-
-	return ret ? ret : (int)p.result;
+	return ksml_ref_prctl_get(KR(b), kid(mm));
 }
 
 static int kmod_page(struct st_be *b, void *mm, unsigned long addr,
@@ -1041,10 +995,7 @@ static int kmod_page(struct st_be *b, void *mm, unsigned long addr,
 	struct ksm_ref_page_info pi;
 	int ret;
 
-	memset(&pi, 0, sizeof(pi));
-	pi.mm = kid(mm);
-	pi.addr = addr;
-	ret = kio(b, KSM_REF_IOC_PAGE_INFO, &pi);
+	ret = ksml_ref_page_info(KR(b), kid(mm), addr, &pi);
 	if (ret)
 		return ret;
 	*present = pi.flags & KSM_REF_PI_PRESENT;
@@ -1057,9 +1008,7 @@ static int kmod_mm_stat(struct st_be *b, void *mm, struct ksml_mm_stat *st)
 	struct ksm_ref_mm_stat s;
 	int ret;
 
-	memset(&s, 0, sizeof(s));
-	s.mm = kid(mm);
-	ret = kio(b, KSM_REF_IOC_MM_STAT, &s);
+	ret = ksml_ref_mm_stat(KR(b), kid(mm), &s);
 	if (ret)
 		return ret;
 	st->ksm_rmap_items = s.ksm_rmap_items;
@@ -1075,19 +1024,15 @@ static int kmod_scan_until(struct st_be *b, unsigned long target,
 			   double timeout_s)
 {
 	struct ksm_ref_counters c;
-	struct ksm_ref_scan s;
 	int ret;
 
 	for (;;) {
-		memset(&c, 0, sizeof(c));
-		ret = kio(b, KSM_REF_IOC_STATS, &c);
+		ret = ksml_ref_counters(KR(b), &c);
 		if (ret)
 			return ret;
 		if (c.full_scans >= target)
 			return 0;
-		memset(&s, 0, sizeof(s));
-		s.nr_scans = target - c.full_scans;
-		ret = kio(b, KSM_REF_IOC_SCAN_FULL, &s);
+		ret = ksml_ref_scan_full(KR(b), target - c.full_scans, 0);
 		if (ret)
 			return ret;
 	}
@@ -1096,7 +1041,6 @@ static int kmod_scan_until(struct st_be *b, unsigned long target,
 static int kmod_child(struct st_be *b, void *mm, st_child_fn fn, bool exec,
 		      char *msg, size_t msz)
 {
-	struct ksm_ref_mm m = { kid(mm), 0 };
 	void *c;
 	int ret;
 
@@ -1105,10 +1049,10 @@ static int kmod_child(struct st_be *b, void *mm, st_child_fn fn, bool exec,
 		if (!ret && kmod_prctl_get(b, mm) == 1)
 			ret = kmod_prctl_set(b, c, 1);
 	} else {
-		ret = kio(b, KSM_REF_IOC_MM_FORK, &m);
-		c = (void *)(uintptr_t)m.child;
+		ret = ksml_ref_mm_fork(KR(b), kid(mm)); /* the child's id */
+		c = (void *)(uintptr_t)(ret > 0 ? ret : 0);
 	}
-	if (ret) {
+	if (ret < 0) {
 		snprintf(msg, msz, "kmod %s: %s", exec ? "exec model" : "fork",
 			 strerror(-ret));
 		return ST_FAIL;

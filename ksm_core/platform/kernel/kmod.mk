@@ -112,10 +112,15 @@ $(KMOD_CACHE)/boot/vmlinuz-%:
 	@rm -f $(KMOD_CACHE)/deb/linux-image-$*_*.deb
 	@touch $@
 
-$(KMOD_GUEST_B)/ksmref_test: $(KMOD_GUEST_DIR)/ksmref_test.c $(KMOD_DIR)/ksm_ref_ioctl.h
+# the client (ksm_ref_client.h) and, for the kernel's knob defaults, the
+# core's knob table (ksml_knob_*, in $(LIB_A))
+$(KMOD_GUEST_B)/ksmref_test: $(KMOD_GUEST_DIR)/ksmref_test.c $(KMOD_DIR)/ksm_ref_ioctl.h \
+		$(KMOD_DIR)/ksm_ref_client.h ksm_core/ksml.h ksm_core/vmem.h $(LIB_A)
 	@mkdir -p $(dir $@)
+	@# libnuma.a's getaddrinfo warning is expected in a static link
 	$(CC_USER) -std=gnu11 -O2 -g0 -static -Wall -Wextra -Werror \
-		-I$(KMOD_DIR) -o $@ $<
+		-I$(KMOD_DIR) -Iksm_core -o $@ $< $(LIB_A) $(PKG_LIBS) \
+		2>$@.log || { cat $@.log; exit 1; }
 
 $(KMOD_INITRAMFS): $(KMOD_KO) $(KMOD_GUEST_BINS) $(KMOD_GUEST_DIR)/init \
 		   $(KMOD_DIR)/mkinitramfs.sh $(KMOD_WORKLOADS)

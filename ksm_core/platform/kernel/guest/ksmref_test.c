@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT OR GPL-2.0-only
 /*
  * ksmref_test - guest-side tests of ksm_ref.ko, run by the guest's /init.
- * Static, no library beyond libc.  Usage: ksmref_test CMD [ARGS]
+ * Static: libc, ksm_ref_client.h, and the core (libksmcore.a) for its
+ * knob table, the kernel's defaults.  Usage: ksmref_test CMD [ARGS]
  *
  *   unit           enter/exit, merge, COW, unmerge, run=2, fork, pin,
  *                  zero pages, NUMA placement, chains, argument validation
@@ -45,16 +46,11 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "ksm_ref_ioctl.h"
+#include "ksm_ref_client.h"
+#include "ksml.h" /* the knob table: the kernel's defaults */
+#include "vmem.h" /* the model's flags and advice: the ABI passes them */
 
-/* the model's flags and advice (vmem.h; the ABI passes them through) */
-#define MAP_PRIVATE_M	   0x02u
-#define MAP_SHARED_M	   0x01u
-#define MAP_ANON_M	   0x20u
-#define MAP_FIXED_M	   0x10u
-#define MADV_MERGEABLE_M   12
-#define MADV_UNMERGEABLE_M 13
-#define PG		   4096UL
+#define PG 4096UL
 
 static int nfail, npass;
 static const char *group = "";
@@ -93,135 +89,35 @@ static void report(bool ok, const char *name, const char *fmt, ...)
 
 /* ------------------------------------------------------------ device */
 
-static int dev = -1;
-
-static int kio(unsigned long cmd, void *arg)
-{
-	return ioctl(dev, cmd, arg) < 0 ? -errno : 0;
-}
+static struct ksml_ref dev = {.fd = -1};
 
 static void dev_open(void)
 {
-	dev = open(KSM_REF_DEV, O_RDWR | O_CLOEXEC);
-	if (dev < 0) {
+	int err = ksml_ref_open(&dev);
+
+	if (err) {
 		printf("KTEST open_dev FAIL: %s: %s\n", KSM_REF_DEV,
-		       strerror(errno));
+		       strerror(-err));
 		exit(1);
 	}
 }
 
-static int mm_new(void)
-{
-	struct ksm_ref_mm m = {0};
-	int err = kio(KSM_REF_IOC_MM_CREATE, &m);
-
-	return err ? err : (int)m.mm;
-}
-
-static int mm_exit(int mm)
-{
-	struct ksm_ref_mm m = {.mm = mm};
-
-	return kio(KSM_REF_IOC_MM_EXIT, &m);
-}
-
-static int mm_fork(int mm)
-{
-	struct ksm_ref_mm m = {.mm = mm};
-	int err = kio(KSM_REF_IOC_MM_FORK, &m);
-
-	return err ? err : (int)m.child;
-}
-
-static int vmap(int mm, unsigned long addr, unsigned long len,
-		unsigned int flags)
-{
-	struct ksm_ref_map m = {
-		.mm = mm, .flags = flags, .addr = addr, .len = len};
-
-	return kio(KSM_REF_IOC_MMAP, &m);
-}
-
-static int vwrite(int mm, unsigned long addr, const void *buf, size_t len)
-{
-	struct ksm_ref_rw rw = {
-		.mm = mm, .addr = addr, .len = len, .buf = (uintptr_t)buf};
-
-	return kio(KSM_REF_IOC_WRITE, &rw);
-}
-
-static int vread(int mm, unsigned long addr, void *buf, size_t len)
-{
-	struct ksm_ref_rw rw = {
-		.mm = mm, .addr = addr, .len = len, .buf = (uintptr_t)buf};
-
-	return kio(KSM_REF_IOC_READ, &rw);
-}
-
-static int vmadvise(int mm, unsigned long addr, unsigned long len, int advice)
-{
-	struct ksm_ref_madvise m = {
-		.mm = mm, .advice = advice, .addr = addr, .len = len};
-
-	return kio(KSM_REF_IOC_MADVISE, &m);
-}
-
-static int vpage(unsigned long cmd, int mm, unsigned long addr, int nid)
-{
-	struct ksm_ref_page p = {.mm = mm, .nid = nid, .addr = addr};
-
-	return kio(cmd, &p);
-}
-
-static int pinfo(int mm, unsigned long addr, struct ksm_ref_page_info *pi)
-{
-	memset(pi, 0, sizeof(*pi));
-	pi->mm = mm;
-	pi->addr = addr;
-	return kio(KSM_REF_IOC_PAGE_INFO, pi);
-}
-
-static int mmstat(int mm, struct ksm_ref_mm_stat *st)
-{
-	memset(st, 0, sizeof(*st));
-	st->mm = mm;
-	return kio(KSM_REF_IOC_MM_STAT, st);
-}
-
+/* the instance's counters, 0s when the call fails */
 static struct ksm_ref_counters counters(void)
 {
 	struct ksm_ref_counters c;
 
-	memset(&c, 0, sizeof(c));
-	kio(KSM_REF_IOC_STATS, &c);
+	ksml_ref_counters(&dev, &c);
 	return c;
 }
 
+/* the platform's counters, 0s when the call fails */
 static struct ksm_ref_plat plat(void)
 {
 	struct ksm_ref_plat p;
 
-	memset(&p, 0, sizeof(p));
-	kio(KSM_REF_IOC_PLAT, &p);
+	ksml_ref_plat(&dev, &p);
 	return p;
-}
-
-static int scan_full(unsigned long n)
-{
-	struct ksm_ref_scan s = {.nr_scans = n};
-
-	return kio(KSM_REF_IOC_SCAN_FULL, &s);
-}
-
-static int check_inv(char *msg, size_t size)
-{
-	struct ksm_ref_check c;
-
-	memset(&c, 0, sizeof(c));
-	if (kio(KSM_REF_IOC_CHECK, &c) < 0 && c.result == 0)
-		c.result = -errno;
-	snprintf(msg, size, "%s", c.msg);
-	return c.result;
 }
 
 /* ------------------------------------------------------------- sysfs */
@@ -274,6 +170,12 @@ static int knob(const char *name, const char *val)
 	return sys_write(KSM_REF_SYSFS, name, val);
 }
 
+/* back to the kernel's default, as the core's knob table has it */
+static int knob_default(const char *name)
+{
+	return knob(name, ksml_knob_default(name));
+}
+
 #define KSM_SYS "/sys/kernel/mm/ksm"
 
 /* --------------------------------------------------------- page data */
@@ -296,7 +198,7 @@ static int write_pages(int mm, unsigned long addr, const unsigned int *seeds,
 
 	for (i = 0; i < npages; i++) {
 		fill(page, seeds[i]);
-		err = vwrite(mm, addr + i * PG, page, PG);
+		err = ksml_ref_write(&dev, mm, addr + i * PG, page, PG, 0);
 		if (err)
 			return err;
 	}
@@ -311,7 +213,7 @@ static int verify_pages(int mm, unsigned long addr, const unsigned int *seeds,
 
 	for (i = 0; i < npages; i++) {
 		fill(want, seeds[i]);
-		err = vread(mm, addr + i * PG, got, PG);
+		err = ksml_ref_read(&dev, mm, addr + i * PG, got, PG);
 		if (err)
 			return err;
 		if (memcmp(want, got, PG))
@@ -345,7 +247,7 @@ static int converge(struct ksm_ref_counters *out)
 	a = counters();
 	*out = a;
 	for (i = 0; i < 30; i++) {
-		err = scan_full(2);
+		err = ksml_ref_scan_full(&dev, 2, 0);
 		if (err == -EAGAIN) {
 			/* nothing left to scan: nothing can change any more */
 			*out = counters();
@@ -372,7 +274,7 @@ static int converge(struct ksm_ref_counters *out)
 static void check_invariants(const char *name)
 {
 	char msg[KSM_REF_MSG_LEN];
-	int r = check_inv(msg, sizeof(msg));
+	int r = ksml_ref_check(&dev, msg, sizeof(msg));
 
 	report(r == 0, name, "ksml_check_invariants: %d %s", r, msg);
 }
@@ -387,7 +289,7 @@ static void t_version(void)
 	int err;
 
 	memset(&v, 0, sizeof(v));
-	err = kio(KSM_REF_IOC_VERSION, &v);
+	err = ksml_ref_ioctl(&dev, KSM_REF_IOC_VERSION, &v);
 	report(!err && (v.abi_version >> 16) == KSM_REF_ABI_MAJOR &&
 		       v.page_size == PG && v.nr_knobs >= 13,
 	       "version", "err=%d abi=%#x page=%u knobs=%u nodes=%u", err,
@@ -398,30 +300,29 @@ static void t_version(void)
 
 static void t_defaults(void)
 {
-	static const struct {
-		const char *name;
-		long val;
-	} d[] = {
-		{"run", 0},
-		{"pages_to_scan", 100},
-		{"sleep_millisecs", 20},
-		{"merge_across_nodes", 1},
-		{"max_page_sharing", 256},
-		{"stable_node_chains_prune_millisecs", 2000},
-		{"use_zero_pages", 0},
-		{"pages_shared", 0},
-		{"pages_sharing", 0},
-		{"full_scans", 0},
+	/* the counters start at 0, the knobs at the core's table's defaults */
+	static const char *const d[] = {
+		"run",
+		"pages_to_scan",
+		"sleep_millisecs",
+		"merge_across_nodes",
+		"max_page_sharing",
+		"stable_node_chains_prune_millisecs",
+		"use_zero_pages",
+		"pages_shared",
+		"pages_sharing",
+		"full_scans",
 	};
 	char bad[256] = "";
 	size_t i;
 
 	for (i = 0; i < sizeof(d) / sizeof(d[0]); i++) {
-		long v = sys_long(KSM_REF_SYSFS, d[i].name);
+		const struct ksml_knob_info *k = ksml_knob_find(d[i]);
+		long v = sys_long(KSM_REF_SYSFS, d[i]);
 
-		if (v != d[i].val)
+		if (!k || v != (long)k->default_value)
 			snprintf(bad + strlen(bad), sizeof(bad) - strlen(bad),
-				 "%s=%ld ", d[i].name, v);
+				 "%s=%ld ", d[i], v);
 	}
 	report(!bad[0], "knob_defaults", "%s", bad);
 }
@@ -439,17 +340,19 @@ static void t_merge_cow_unmerge(void)
 	for (i = 0; i < 64; i++)
 		seeds[i] = 100 + i % 4;
 	reset("1", "256", "0");
-	mm = mm_new();
+	mm = ksml_ref_mm_create(&dev);
 	err = mm < 0 ? mm
-		     : vmap(mm, BASE, 64 * PG,
-			    MAP_PRIVATE_M | MAP_ANON_M | MAP_FIXED_M);
+		     : ksml_ref_mmap(&dev, mm, BASE, 64 * PG,
+				     KSML_MAP_PRIVATE | KSML_MAP_ANONYMOUS |
+					     KSML_MAP_FIXED,
+				     NULL);
 	err = err ?: write_pages(mm, BASE, seeds, 64);
 	report(!err, "setup_64_pages", "err=%d", err);
-	mmstat(mm, &st);
+	ksml_ref_mm_stat(&dev, mm, &st);
 	report(!st.ksm_mergeable, "enter_not_before_madvise", "mergeable=%u",
 	       st.ksm_mergeable);
-	err = vmadvise(mm, BASE, 64 * PG, MADV_MERGEABLE_M);
-	mmstat(mm, &st);
+	err = ksml_ref_madvise(&dev, mm, BASE, 64 * PG, KSML_MADV_MERGEABLE);
+	ksml_ref_mm_stat(&dev, mm, &st);
 	report(!err && st.ksm_mergeable, "enter_on_madvise",
 	       "err=%d mergeable=%u", err, st.ksm_mergeable);
 
@@ -461,12 +364,12 @@ static void t_merge_cow_unmerge(void)
 	       (unsigned long long)c.pages_sharing,
 	       (unsigned long long)c.pages_unshared);
 	for (i = 0; i < 64; i++)
-		if (!pinfo(mm, BASE + i * PG, &pi) &&
+		if (!ksml_ref_page_info(&dev, mm, BASE + i * PG, &pi) &&
 		    (pi.flags & KSM_REF_PI_KSM) &&
 		    !(pi.flags & KSM_REF_PI_WRITABLE))
 			nksm++;
 	report(nksm == 64, "merge_pages_ksm_readonly", "%d/64", nksm);
-	mmstat(mm, &st);
+	ksml_ref_mm_stat(&dev, mm, &st);
 	report(st.ksm_merging_pages == 64, "merge_mm_stat",
 	       "merging=%llu rmap_items=%llu",
 	       (unsigned long long)st.ksm_merging_pages,
@@ -477,9 +380,9 @@ static void t_merge_cow_unmerge(void)
 
 	/* COW: page 5 gets new content; its group keeps the old one */
 	fill(page, 999);
-	err = vwrite(mm, BASE + 5 * PG, page, PG);
+	err = ksml_ref_write(&dev, mm, BASE + 5 * PG, page, PG, 0);
 	seeds[5] = 999;
-	pinfo(mm, BASE + 5 * PG, &pi);
+	ksml_ref_page_info(&dev, mm, BASE + 5 * PG, &pi);
 	report(!err && !(pi.flags & KSM_REF_PI_KSM), "cow_breaks_ksm",
 	       "err=%d flags=%#x", err, pi.flags);
 	err = verify_pages(mm, BASE, seeds, 64);
@@ -493,10 +396,10 @@ static void t_merge_cow_unmerge(void)
 	       (unsigned long long)c.pages_unshared);
 
 	/* unmerge: PTEs private at once, counters after ksmd passes */
-	err = vmadvise(mm, BASE, 64 * PG, MADV_UNMERGEABLE_M);
+	err = ksml_ref_madvise(&dev, mm, BASE, 64 * PG, KSML_MADV_UNMERGEABLE);
 	nksm = 0;
 	for (i = 0; i < 64; i++)
-		if (!pinfo(mm, BASE + i * PG, &pi) &&
+		if (!ksml_ref_page_info(&dev, mm, BASE + i * PG, &pi) &&
 		    (pi.flags & KSM_REF_PI_KSM))
 			nksm++;
 	report(!err && nksm == 0, "unmerge_madvise", "err=%d ksm pages left=%d",
@@ -515,11 +418,11 @@ static void t_merge_cow_unmerge(void)
 	report(!err, "unmerge_contents", "err=%d", err);
 
 	/* run=2 unmerges everything at once and keeps the registration */
-	vmadvise(mm, BASE, 64 * PG, MADV_MERGEABLE_M);
+	ksml_ref_madvise(&dev, mm, BASE, 64 * PG, KSML_MADV_MERGEABLE);
 	converge(&c);
 	err = knob("run", "2");
 	c = counters();
-	mmstat(mm, &st);
+	ksml_ref_mm_stat(&dev, mm, &st);
 	report(!err && c.pages_shared == 0 && c.pages_sharing == 0 &&
 		       c.rmap_items == 0 && c.full_scans == 0 &&
 		       st.ksm_mergeable,
@@ -538,7 +441,7 @@ static void t_merge_cow_unmerge(void)
 	       (unsigned long long)c.pages_sharing);
 
 	/* exit: the registration and its items go */
-	err = mm_exit(mm);
+	err = ksml_ref_mm_exit(&dev, mm);
 	converge(&c);
 	report(!err && c.pages_shared == 0 && c.pages_sharing == 0 &&
 		       c.rmap_items == 0,
@@ -547,7 +450,7 @@ static void t_merge_cow_unmerge(void)
 	       (unsigned long long)c.pages_shared,
 	       (unsigned long long)c.rmap_items, (unsigned long long)c.run,
 	       (unsigned long long)c.full_scans);
-	err = mm_exit(mm);
+	err = ksml_ref_mm_exit(&dev, mm);
 	report(err == -EINVAL, "exit_twice_einval", "err=%d", err);
 	check_invariants("exit_invariants");
 }
@@ -562,17 +465,21 @@ static void t_fork(void)
 	for (i = 0; i < 16; i++)
 		seeds[i] = 7;
 	reset("1", "256", "0");
-	mm = mm_new();
+	mm = ksml_ref_mm_create(&dev);
 	err = mm < 0 ? mm
-		     : vmap(mm, BASE, 16 * PG,
-			    MAP_PRIVATE_M | MAP_ANON_M | MAP_FIXED_M);
+		     : ksml_ref_mmap(&dev, mm, BASE, 16 * PG,
+				     KSML_MAP_PRIVATE | KSML_MAP_ANONYMOUS |
+					     KSML_MAP_FIXED,
+				     NULL);
 	err = err ?: write_pages(mm, BASE, seeds, 16);
-	err = err ?: vmadvise(mm, BASE, 16 * PG, MADV_MERGEABLE_M);
+	err = err
+		      ?: ksml_ref_madvise(&dev, mm, BASE, 16 * PG,
+					  KSML_MADV_MERGEABLE);
 	converge(&c);
-	child = mm_fork(mm);
+	child = ksml_ref_mm_fork(&dev, mm);
 	report(child > 0, "fork", "child=%d", child);
 	fill(page, 8);
-	err = vwrite(child, BASE, page, PG);
+	err = ksml_ref_write(&dev, child, BASE, page, PG, 0);
 	err = err ?: verify_pages(mm, BASE, seeds, 16);
 	report(!err, "fork_cow_isolated", "err=%d", err);
 	seeds[0] = 8;
@@ -583,8 +490,8 @@ static void t_fork(void)
 	       "err=%d shared=%llu sharing=%llu", err,
 	       (unsigned long long)c.pages_shared,
 	       (unsigned long long)c.pages_sharing);
-	mm_exit(child);
-	mm_exit(mm);
+	ksml_ref_mm_exit(&dev, child);
+	ksml_ref_mm_exit(&dev, mm);
 	converge(&c);
 	check_invariants("fork_invariants");
 }
@@ -597,25 +504,29 @@ static void t_pin(void)
 	int mm, err;
 
 	reset("1", "256", "0");
-	mm = mm_new();
+	mm = ksml_ref_mm_create(&dev);
 	err = mm < 0 ? mm
-		     : vmap(mm, BASE, 2 * PG,
-			    MAP_PRIVATE_M | MAP_ANON_M | MAP_FIXED_M);
+		     : ksml_ref_mmap(&dev, mm, BASE, 2 * PG,
+				     KSML_MAP_PRIVATE | KSML_MAP_ANONYMOUS |
+					     KSML_MAP_FIXED,
+				     NULL);
 	err = err ?: write_pages(mm, BASE, seeds, 2);
-	err = err ?: vpage(KSM_REF_IOC_PIN, mm, BASE, 0);
-	err = err ?: vmadvise(mm, BASE, 2 * PG, MADV_MERGEABLE_M);
+	err = err ?: ksml_ref_page(&dev, KSM_REF_IOC_PIN, mm, BASE, 0);
+	err = err
+		      ?: ksml_ref_madvise(&dev, mm, BASE, 2 * PG,
+					  KSML_MADV_MERGEABLE);
 	converge(&c);
 	report(!err && c.pages_sharing == 0 && c.pages_shared == 0,
 	       "pinned_not_merged", "err=%d shared=%llu sharing=%llu", err,
 	       (unsigned long long)c.pages_shared,
 	       (unsigned long long)c.pages_sharing);
-	err = vpage(KSM_REF_IOC_UNPIN, mm, BASE, 0);
+	err = ksml_ref_page(&dev, KSM_REF_IOC_UNPIN, mm, BASE, 0);
 	converge(&c);
 	report(!err && c.pages_shared == 1 && c.pages_sharing == 1,
 	       "unpinned_merges", "err=%d shared=%llu sharing=%llu", err,
 	       (unsigned long long)c.pages_shared,
 	       (unsigned long long)c.pages_sharing);
-	mm_exit(mm);
+	ksml_ref_mm_exit(&dev, mm);
 	converge(&c);
 }
 
@@ -626,18 +537,22 @@ static void t_zero_pages(void)
 	int mm, i, err = 0;
 
 	reset("1", "256", "1");
-	mm = mm_new();
+	mm = ksml_ref_mm_create(&dev);
 	err = mm < 0 ? mm
-		     : vmap(mm, BASE, 8 * PG,
-			    MAP_PRIVATE_M | MAP_ANON_M | MAP_FIXED_M);
+		     : ksml_ref_mmap(&dev, mm, BASE, 8 * PG,
+				     KSML_MAP_PRIVATE | KSML_MAP_ANONYMOUS |
+					     KSML_MAP_FIXED,
+				     NULL);
 	for (i = 0; i < 8 && !err; i++)
-		err = vwrite(mm, BASE + i * PG, zero, PG);
-	err = err ?: vmadvise(mm, BASE, 8 * PG, MADV_MERGEABLE_M);
+		err = ksml_ref_write(&dev, mm, BASE + i * PG, zero, PG, 0);
+	err = err
+		      ?: ksml_ref_madvise(&dev, mm, BASE, 8 * PG,
+					  KSML_MADV_MERGEABLE);
 	converge(&c);
 	report(!err && c.ksm_zero_pages == 8 && c.pages_shared == 0,
 	       "use_zero_pages", "err=%d ksm_zero_pages=%lld shared=%llu", err,
 	       (long long)c.ksm_zero_pages, (unsigned long long)c.pages_shared);
-	mm_exit(mm);
+	ksml_ref_mm_exit(&dev, mm);
 	converge(&c);
 	c = counters();
 	report(c.ksm_zero_pages == 0, "zero_pages_gone_on_exit",
@@ -655,19 +570,23 @@ static void t_numa(void)
 	int mm, i, err, placed = 0;
 
 	reset("1", "256", "0");
-	mm = mm_new();
+	mm = ksml_ref_mm_create(&dev);
 	err = mm < 0 ? mm
-		     : vmap(mm, BASE, 8 * PG,
-			    MAP_PRIVATE_M | MAP_ANON_M | MAP_FIXED_M);
+		     : ksml_ref_mmap(&dev, mm, BASE, 8 * PG,
+				     KSML_MAP_PRIVATE | KSML_MAP_ANONYMOUS |
+					     KSML_MAP_FIXED,
+				     NULL);
 	err = err ?: write_pages(mm, BASE, seeds, 8);
 	for (i = 0; i < 8 && !err; i++)
-		err = vpage(KSM_REF_IOC_MIGRATE, mm, BASE + i * PG, i % 2);
+		err = ksml_ref_page(&dev, KSM_REF_IOC_MIGRATE, mm,
+				    BASE + i * PG, i % 2);
 	for (i = 0; i < 8; i++)
-		if (!pinfo(mm, BASE + i * PG, &pi) && pi.nid == i % 2)
+		if (!ksml_ref_page_info(&dev, mm, BASE + i * PG, &pi) &&
+		    pi.nid == i % 2)
 			placed++;
 	report(!err && placed == 8, "migrate_places_pages",
 	       "err=%d placed=%d/8", err, placed);
-	err = vmadvise(mm, BASE, 8 * PG, MADV_MERGEABLE_M);
+	err = ksml_ref_madvise(&dev, mm, BASE, 8 * PG, KSML_MADV_MERGEABLE);
 	converge(&c1);
 	report(!err && c1.pages_shared == 1 && c1.pages_sharing == 7,
 	       "merge_across_nodes_1", "shared=%llu sharing=%llu",
@@ -679,7 +598,8 @@ static void t_numa(void)
 	err = reset("0", "256", "0");
 	/* run=2 unshared the pages: their copies may sit on one node */
 	for (i = 0; i < 8 && !err; i++)
-		err = vpage(KSM_REF_IOC_MIGRATE, mm, BASE + i * PG, i % 2);
+		err = ksml_ref_page(&dev, KSM_REF_IOC_MIGRATE, mm,
+				    BASE + i * PG, i % 2);
 	converge(&c0);
 	report(!err && c0.pages_shared == 2 && c0.pages_sharing == 6,
 	       "merge_across_nodes_0", "err=%d shared=%llu sharing=%llu", err,
@@ -687,7 +607,7 @@ static void t_numa(void)
 	       (unsigned long long)c0.pages_sharing);
 	err = verify_pages(mm, BASE, seeds, 8);
 	report(!err, "numa_contents", "err=%d", err);
-	mm_exit(mm);
+	ksml_ref_mm_exit(&dev, mm);
 	converge(&c0);
 	reset("1", "256", "0");
 }
@@ -720,19 +640,23 @@ static void t_migrate_race(void)
 	for (i = 0; i < MIGRATE_RACE_PAGES; i++)
 		seeds[i] = 9;
 	fill(page, 9);
-	mm = mm_new();
+	mm = ksml_ref_mm_create(&dev);
 	err = mm < 0 ? mm
-		     : vmap(mm, BASE, MIGRATE_RACE_PAGES * PG,
-			    MAP_PRIVATE_M | MAP_ANON_M | MAP_FIXED_M);
+		     : ksml_ref_mmap(&dev, mm, BASE, MIGRATE_RACE_PAGES * PG,
+				     KSML_MAP_PRIVATE | KSML_MAP_ANONYMOUS |
+					     KSML_MAP_FIXED,
+				     NULL);
 	err = err ?: write_pages(mm, BASE, seeds, MIGRATE_RACE_PAGES);
 	err = err
-		      ?: vmadvise(mm, BASE, MIGRATE_RACE_PAGES * PG,
-				  MADV_MERGEABLE_M);
+		      ?: ksml_ref_madvise(&dev, mm, BASE,
+					  MIGRATE_RACE_PAGES * PG,
+					  KSML_MADV_MERGEABLE);
 	err = err ?: converge(&c);
 	err = err ?: knob("pages_to_scan", "16");
 	err = err ?: knob("sleep_millisecs", "0");
 	for (i = 0; i < MIGRATE_RACE_ROUNDS && !err; i++) {
-		int r = vpage(KSM_REF_IOC_MIGRATE, mm, BASE, i % 2);
+		int r = ksml_ref_page(&dev, KSM_REF_IOC_MIGRATE, mm, BASE,
+				      i % 2);
 
 		if (r == 0)
 			moved++;
@@ -743,12 +667,12 @@ static void t_migrate_race(void)
 			err = r;
 		/* fresh private copies of the KSM page's content to re-merge */
 		for (j = 1; j <= 2 && !err; j++)
-			err = vwrite(
-				mm,
+			err = ksml_ref_write(
+				&dev, mm,
 				BASE + (1 + (2 * i + j) %
 						    (MIGRATE_RACE_PAGES - 1)) *
 						PG,
-				page, PG);
+				page, PG, 0);
 		if (i % 256 == 255) {
 			raced = plat().migrate_raced - p0.migrate_raced;
 			if (raced >= MIGRATE_RACE_WANT)
@@ -783,7 +707,7 @@ static void t_migrate_race(void)
 	err = verify_pages(mm, BASE, seeds, MIGRATE_RACE_PAGES);
 	report(!err, "migrate_race_contents", "err=%d", err);
 	knob("run", "1");
-	mm_exit(mm);
+	ksml_ref_mm_exit(&dev, mm);
 	converge(&c);
 }
 
@@ -798,12 +722,16 @@ static void t_chains(void)
 		seeds[i] = 3;
 	err = reset("1", "2", "0");
 	report(!err, "max_page_sharing_2", "err=%d", err);
-	mm = mm_new();
+	mm = ksml_ref_mm_create(&dev);
 	err = mm < 0 ? mm
-		     : vmap(mm, BASE, 10 * PG,
-			    MAP_PRIVATE_M | MAP_ANON_M | MAP_FIXED_M);
+		     : ksml_ref_mmap(&dev, mm, BASE, 10 * PG,
+				     KSML_MAP_PRIVATE | KSML_MAP_ANONYMOUS |
+					     KSML_MAP_FIXED,
+				     NULL);
 	err = err ?: write_pages(mm, BASE, seeds, 10);
-	err = err ?: vmadvise(mm, BASE, 10 * PG, MADV_MERGEABLE_M);
+	err = err
+		      ?: ksml_ref_madvise(&dev, mm, BASE, 10 * PG,
+					  KSML_MADV_MERGEABLE);
 	converge(&c);
 	report(!err && c.stable_node_chains == 1 && c.stable_node_dups >= 2 &&
 		       c.pages_shared + c.pages_sharing == 10 &&
@@ -818,7 +746,7 @@ static void t_chains(void)
 	report(err == -EBUSY, "max_page_sharing_busy", "err=%d (want -EBUSY)",
 	       err);
 	check_invariants("chains_invariants");
-	mm_exit(mm);
+	ksml_ref_mm_exit(&dev, mm);
 	converge(&c);
 	reset("1", "256", "0");
 }
@@ -832,21 +760,26 @@ static void t_validation(void)
 	struct ksm_ref_map m;
 	int mm, err;
 
-	mm = mm_new();
-	vmap(mm, BASE, 4 * PG, MAP_PRIVATE_M | MAP_ANON_M | MAP_FIXED_M);
-	err = vmap(12345, BASE, PG, MAP_PRIVATE_M | MAP_ANON_M);
+	mm = ksml_ref_mm_create(&dev);
+	ksml_ref_mmap(&dev, mm, BASE, 4 * PG,
+		      KSML_MAP_PRIVATE | KSML_MAP_ANONYMOUS | KSML_MAP_FIXED,
+		      NULL);
+	err = ksml_ref_mmap(&dev, 12345, BASE, PG,
+			    KSML_MAP_PRIVATE | KSML_MAP_ANONYMOUS, NULL);
 	report(err == -EINVAL, "bad_mm_id", "err=%d", err);
-	err = vmap(0, BASE, PG, MAP_PRIVATE_M | MAP_ANON_M);
+	err = ksml_ref_mmap(&dev, 0, BASE, PG,
+			    KSML_MAP_PRIVATE | KSML_MAP_ANONYMOUS, NULL);
 	report(err == -EINVAL, "mm_id_zero", "err=%d", err);
-	err = vwrite(mm, BASE, NULL, PG);
+	err = ksml_ref_write(&dev, mm, BASE, NULL, PG, 0);
 	report(err == -EFAULT, "write_null_buf", "err=%d", err);
-	err = vwrite(mm, BASE, (void *)0xffff888000000000UL, PG);
+	err = ksml_ref_write(&dev, mm, BASE, (void *)0xffff888000000000UL, PG,
+			     0);
 	report(err == -EFAULT, "write_kernel_buf", "err=%d", err);
-	err = vread(mm, BASE, (void *)0xffffffff81000000UL, PG);
+	err = ksml_ref_read(&dev, mm, BASE, (void *)0xffffffff81000000UL, PG);
 	report(err == -EFAULT, "read_kernel_buf", "err=%d", err);
-	err = vread(mm, BASE, (void *)1, 16);
+	err = ksml_ref_read(&dev, mm, BASE, (void *)1, 16);
 	report(err == -EFAULT, "read_bad_buf", "err=%d", err);
-	err = vwrite(mm, BASE, buf, KSM_REF_MAX_RW + 1UL);
+	err = ksml_ref_write(&dev, mm, BASE, buf, KSM_REF_MAX_RW + 1UL, 0);
 	report(err == -EINVAL, "write_too_long", "err=%d", err);
 	memset(&rw, 0, sizeof(rw));
 	rw.mm = mm;
@@ -854,30 +787,32 @@ static void t_validation(void)
 	rw.len = 16;
 	rw.buf = (uintptr_t)buf;
 	rw.flags = 0x80;
-	err = kio(KSM_REF_IOC_WRITE, &rw);
+	err = ksml_ref_ioctl(&dev, KSM_REF_IOC_WRITE, &rw);
 	report(err == -EINVAL, "write_bad_flags", "err=%d", err);
 	rw.flags = KSM_REF_RW_FORCE;
-	err = kio(KSM_REF_IOC_READ, &rw);
+	err = ksml_ref_ioctl(&dev, KSM_REF_IOC_READ, &rw);
 	report(err == -EINVAL, "read_force_flag", "err=%d", err);
-	err = kio(KSM_REF_IOC_VERSION, NULL);
+	err = ksml_ref_ioctl(&dev, KSM_REF_IOC_VERSION, NULL);
 	report(err == -EFAULT, "null_arg", "err=%d", err);
-	err = kio(KSM_REF_IOC_STATS, (void *)0xffff888000000000UL);
+	err = ksml_ref_ioctl(&dev, KSM_REF_IOC_STATS,
+			     (void *)0xffff888000000000UL);
 	report(err == -EFAULT, "kernel_arg", "err=%d", err);
-	err = kio(_IOR(KSM_REF_IOC_MAGIC, 0x7f, int), buf);
+	err = ksml_ref_ioctl(&dev, _IOR(KSM_REF_IOC_MAGIC, 0x7f, int), buf);
 	report(err == -ENOTTY, "unknown_ioctl", "err=%d", err);
-	err = kio(_IOWR(KSM_REF_IOC_MAGIC, 0x04, char[8]), buf);
+	err = ksml_ref_ioctl(&dev, _IOWR(KSM_REF_IOC_MAGIC, 0x04, char[8]),
+			     buf);
 	report(err == -ENOTTY, "wrong_size_ioctl", "err=%d", err);
 	memset(&k, 'x', sizeof(k));
 	k.reserved = 0;
-	err = kio(KSM_REF_IOC_KNOB_WRITE, &k);
+	err = ksml_ref_ioctl(&dev, KSM_REF_IOC_KNOB_WRITE, &k);
 	report(err == -EINVAL, "knob_unterminated", "err=%d", err);
 	memset(&k, 0, sizeof(k));
 	strcpy(k.name, "no_such_knob");
 	strcpy(k.value, "1");
-	err = kio(KSM_REF_IOC_KNOB_WRITE, &k);
+	err = ksml_ref_ioctl(&dev, KSM_REF_IOC_KNOB_WRITE, &k);
 	report(err < 0, "knob_unknown", "err=%d", err);
 	strcpy(k.name, "pages_to_scan");
-	err = kio(KSM_REF_IOC_KNOB_READ, &k);
+	err = ksml_ref_ioctl(&dev, KSM_REF_IOC_KNOB_READ, &k);
 	report(!err && k.len > 0 &&
 		       strtol(k.value, NULL, 10) ==
 			       sys_long(KSM_REF_SYSFS, "pages_to_scan"),
@@ -887,21 +822,22 @@ static void t_validation(void)
 	m.addr = BASE;
 	m.len = PG;
 	m.out_addr = 5;
-	err = kio(KSM_REF_IOC_MUNMAP, &m);
+	err = ksml_ref_ioctl(&dev, KSM_REF_IOC_MUNMAP, &m);
 	report(err == -EINVAL, "munmap_reserved", "err=%d", err);
-	err = vpage(KSM_REF_IOC_MIGRATE, mm, BASE, 7);
+	err = ksml_ref_page(&dev, KSM_REF_IOC_MIGRATE, mm, BASE, 7);
 	report(err == -EINVAL, "migrate_bad_node", "err=%d", err);
-	err = vpage(KSM_REF_IOC_MIGRATE, mm, BASE, -1);
+	err = ksml_ref_page(&dev, KSM_REF_IOC_MIGRATE, mm, BASE, -1);
 	report(err == -EINVAL, "migrate_negative_node", "err=%d", err);
-	err = vmap(mm, 0, ~0UL, MAP_PRIVATE_M | MAP_ANON_M);
+	err = ksml_ref_mmap(&dev, mm, 0, ~0UL,
+			    KSML_MAP_PRIVATE | KSML_MAP_ANONYMOUS, NULL);
 	report(err < 0, "map_huge_refused", "err=%d", err);
-	err = vwrite(mm, ~0UL - 10, buf, 100);
+	err = ksml_ref_write(&dev, mm, ~0UL - 10, buf, 100, 0);
 	report(err < 0, "write_wrapping_addr", "err=%d", err);
-	err = vread(mm, BASE + 100 * PG, buf, 16);
+	err = ksml_ref_read(&dev, mm, BASE + 100 * PG, buf, 16);
 	report(err < 0, "read_unmapped", "err=%d", err);
-	err = vmadvise(mm, BASE, 4 * PG, 9999);
+	err = ksml_ref_madvise(&dev, mm, BASE, 4 * PG, 9999);
 	report(err == -EINVAL, "madvise_bad_advice", "err=%d", err);
-	mm_exit(mm);
+	ksml_ref_mm_exit(&dev, mm);
 }
 
 /*
@@ -915,7 +851,7 @@ static int cmd_migrate(void)
 	t_migrate_race();
 	knob("run", "0");
 	check_invariants("final_invariants");
-	close(dev);
+	ksml_ref_close(&dev);
 	return nfail;
 }
 
@@ -934,7 +870,7 @@ static int cmd_unit(void)
 	t_validation();
 	knob("run", "0");
 	check_invariants("final_invariants");
-	close(dev);
+	ksml_ref_close(&dev);
 	return nfail;
 }
 
@@ -1109,12 +1045,16 @@ static int cmd_hotplug(void)
 	for (i = 0; i < 2048; i++)
 		seeds[i] = 7000 + i % 64;
 	reset("1", "256", "0");
-	mm = mm_new();
+	mm = ksml_ref_mm_create(&dev);
 	err = mm < 0 ? mm
-		     : vmap(mm, BASE, 2048 * PG,
-			    MAP_PRIVATE_M | MAP_ANON_M | MAP_FIXED_M);
+		     : ksml_ref_mmap(&dev, mm, BASE, 2048 * PG,
+				     KSML_MAP_PRIVATE | KSML_MAP_ANONYMOUS |
+					     KSML_MAP_FIXED,
+				     NULL);
 	err = err ?: write_pages(mm, BASE, seeds, 2048);
-	err = err ?: vmadvise(mm, BASE, 2048 * PG, MADV_MERGEABLE_M);
+	err = err
+		      ?: ksml_ref_madvise(&dev, mm, BASE, 2048 * PG,
+					  KSML_MADV_MERGEABLE);
 	err = err ?: converge(&c0);
 	/* ksmd_ref keeps scanning: it must wait while a block goes offline */
 	knob("sleep_millisecs", "0");
@@ -1158,7 +1098,7 @@ static int cmd_hotplug(void)
 	sys_read(KSM_REF_SYSFS, "run", run, sizeof(run));
 	report(!strcmp(run, "1\n"), "offline_bit_cleared", "run=%s", run);
 	report(!knob("run", "0"), "run_writable_after", NULL);
-	knob("sleep_millisecs", "20");
+	knob_default("sleep_millisecs");
 	c1 = counters();
 	report(c1.pages_shared == c0.pages_shared &&
 		       c1.pages_sharing == c0.pages_sharing,
@@ -1171,9 +1111,9 @@ static int cmd_hotplug(void)
 	report(!err, "contents_intact", "err=%d", err);
 	check_invariants("invariants");
 	knob("run", "2");
-	mm_exit(mm);
+	ksml_ref_mm_exit(&dev, mm);
 	knob("run", "0");
-	close(dev);
+	ksml_ref_close(&dev);
 	return nfail;
 }
 
@@ -1193,14 +1133,18 @@ static int cmd_ksmd(void)
 	err = knob("run", "2");
 	err = err ?: knob("sleep_millisecs", "10");
 	err = err ?: knob("pages_to_scan", "100");
-	mm = mm_new();
+	mm = ksml_ref_mm_create(&dev);
 	err = err
 		      ?: (mm < 0 ? mm
-				 : vmap(mm, BASE, 32 * PG,
-					MAP_PRIVATE_M | MAP_ANON_M |
-						MAP_FIXED_M));
+				 : ksml_ref_mmap(&dev, mm, BASE, 32 * PG,
+						 KSML_MAP_PRIVATE |
+							 KSML_MAP_ANONYMOUS |
+							 KSML_MAP_FIXED,
+						 NULL));
 	err = err ?: write_pages(mm, BASE, seeds, 32);
-	err = err ?: vmadvise(mm, BASE, 32 * PG, MADV_MERGEABLE_M);
+	err = err
+		      ?: ksml_ref_madvise(&dev, mm, BASE, 32 * PG,
+					  KSML_MADV_MERGEABLE);
 	fs0 = sys_long(KSM_REF_SYSFS, "full_scans");
 	err = err ?: knob("run", "1");
 	for (i = 0; i < 200; i++) {
@@ -1251,14 +1195,16 @@ static int cmd_ksmd(void)
 	       fs0, (unsigned long long)c.full_scans,
 	       (unsigned long long)c.pages_to_scan);
 	err = knob("advisor_mode", "none");
-	report(!err && sys_long(KSM_REF_SYSFS, "pages_to_scan") == 100,
+	report(!err && sys_long(KSM_REF_SYSFS, "pages_to_scan") ==
+			       (long)ksml_knob_find("pages_to_scan")
+				       ->default_value,
 	       "advisor_off_resets_pages_to_scan", "err=%d pages_to_scan=%ld",
 	       err, sys_long(KSM_REF_SYSFS, "pages_to_scan"));
 	knob("run", "2");
-	mm_exit(mm);
+	ksml_ref_mm_exit(&dev, mm);
 	knob("run", "0");
-	knob("sleep_millisecs", "20");
-	close(dev);
+	knob_default("sleep_millisecs");
+	ksml_ref_close(&dev);
 	return nfail;
 }
 
@@ -1280,14 +1226,18 @@ static int cmd_freeze(void)
 		seeds[i] = 9000 + i % 8;
 	err = knob("run", "2");
 	err = err ?: knob("sleep_millisecs", "0");
-	mm = mm_new();
+	mm = ksml_ref_mm_create(&dev);
 	err = err
 		      ?: (mm < 0 ? mm
-				 : vmap(mm, BASE, 512 * PG,
-					MAP_PRIVATE_M | MAP_ANON_M |
-						MAP_FIXED_M));
+				 : ksml_ref_mmap(&dev, mm, BASE, 512 * PG,
+						 KSML_MAP_PRIVATE |
+							 KSML_MAP_ANONYMOUS |
+							 KSML_MAP_FIXED,
+						 NULL));
 	err = err ?: write_pages(mm, BASE, seeds, 512);
-	err = err ?: vmadvise(mm, BASE, 512 * PG, MADV_MERGEABLE_M);
+	err = err
+		      ?: ksml_ref_madvise(&dev, mm, BASE, 512 * PG,
+					  KSML_MADV_MERGEABLE);
 	err = err ?: knob("run", "1");
 	usleep(100000);
 	sys_write("/sys/module/suspend/parameters", "pm_test_delay", "1");
@@ -1310,26 +1260,26 @@ static int cmd_freeze(void)
 	       (unsigned long long)c.pages_shared,
 	       (unsigned long long)c.pages_sharing);
 	knob("run", "2");
-	mm_exit(mm);
+	ksml_ref_mm_exit(&dev, mm);
 	knob("run", "0");
-	knob("sleep_millisecs", "20");
-	close(dev);
+	knob_default("sleep_millisecs");
+	ksml_ref_close(&dev);
 	return nfail;
 }
 
 static long scan_pages(unsigned long n)
 {
-	struct ksm_ref_scan sc = {.nr_pages = n};
-	int err = kio(KSM_REF_IOC_SCAN, &sc);
+	unsigned long res;
+	int err = ksml_ref_scan(&dev, n, &res);
 
-	return err ? err : (long)sc.result;
+	return err ? err : (long)res;
 }
 
 static long mm_items(int mm)
 {
 	struct ksm_ref_mm_stat st;
 
-	return mmstat(mm, &st) ? -1 : (long)st.ksm_rmap_items;
+	return ksml_ref_mm_stat(&dev, mm, &st) ? -1 : (long)st.ksm_rmap_items;
 }
 
 /*
@@ -1352,21 +1302,29 @@ static int cmd_enter(void)
 		seeds[i] = 30000 + i;
 	knob("run", "2");
 	knob("run", "1");
-	a = mm_new();
+	a = ksml_ref_mm_create(&dev);
 	err = a < 0 ? a
-		    : vmap(a, BASE, 100 * PG,
-			   MAP_PRIVATE_M | MAP_ANON_M | MAP_FIXED_M);
+		    : ksml_ref_mmap(&dev, a, BASE, 100 * PG,
+				    KSML_MAP_PRIVATE | KSML_MAP_ANONYMOUS |
+					    KSML_MAP_FIXED,
+				    NULL);
 	err = err ?: write_pages(a, BASE, seeds, 100);
-	err = err ?: vmadvise(a, BASE, 100 * PG, MADV_MERGEABLE_M);
+	err = err
+		      ?: ksml_ref_madvise(&dev, a, BASE, 100 * PG,
+					  KSML_MADV_MERGEABLE);
 	n = scan_pages(50);
 	report(!err && n == 50 && mm_items(a) == 50, "cursor_inside_a",
 	       "err=%d scanned=%ld items(a)=%ld", err, n, mm_items(a));
-	b = mm_new();
+	b = ksml_ref_mm_create(&dev);
 	err = b < 0 ? b
-		    : vmap(b, BASE, 10 * PG,
-			   MAP_PRIVATE_M | MAP_ANON_M | MAP_FIXED_M);
+		    : ksml_ref_mmap(&dev, b, BASE, 10 * PG,
+				    KSML_MAP_PRIVATE | KSML_MAP_ANONYMOUS |
+					    KSML_MAP_FIXED,
+				    NULL);
 	err = err ?: write_pages(b, BASE, seeds, 10);
-	err = err ?: vmadvise(b, BASE, 10 * PG, MADV_MERGEABLE_M);
+	err = err
+		      ?: ksml_ref_madvise(&dev, b, BASE, 10 * PG,
+					  KSML_MADV_MERGEABLE);
 	c0 = counters();
 	n = scan_pages(50);
 	report(!err && n == 50 && mm_items(a) == 100 && mm_items(b) == 0,
@@ -1387,7 +1345,7 @@ static int cmd_enter(void)
 	       "scanned=%ld items(b)=%ld items(a)=%ld", n, mm_items(b),
 	       mm_items(a));
 	/* b exits with the cursor on it: its item stays until ksmd passes */
-	err = mm_exit(b);
+	err = ksml_ref_mm_exit(&dev, b);
 	c0 = counters();
 	report(!err && c0.rmap_items == 101, "exit_under_cursor_keeps_items",
 	       "err=%d rmap_items=%llu", err,
@@ -1398,10 +1356,10 @@ static int cmd_enter(void)
 	       "ksmd_frees_exited_items", "rmap_items=%llu items(a)=%ld",
 	       (unsigned long long)c1.rmap_items, mm_items(a));
 	knob("run", "2");
-	mm_exit(a);
+	ksml_ref_mm_exit(&dev, a);
 	knob("run", "0");
 	check_invariants("invariants");
-	close(dev);
+	ksml_ref_close(&dev);
 	return nfail;
 }
 
@@ -1418,7 +1376,8 @@ static int cmd_enter(void)
 static int stats_sized(unsigned int size, unsigned char *buf, size_t bufsize)
 {
 	memset(buf, 0xa5, bufsize);
-	return kio(_IOC(_IOC_READ, KSM_REF_IOC_MAGIC, 0x10, size), buf);
+	return ksml_ref_ioctl(
+		&dev, _IOC(_IOC_READ, KSM_REF_IOC_MAGIC, 0x10, size), buf);
 }
 
 /* the bytes of buf from off on are all still the 0xa5 of stats_sized */
@@ -1455,16 +1414,20 @@ static int cmd_reads(void)
 		seeds[i] = 40000 + i % 4;
 	knob("run", "2");
 	knob("run", "1");
-	mm = mm_new();
+	mm = ksml_ref_mm_create(&dev);
 	err = mm < 0 ? mm
-		     : vmap(mm, BASE, READS_PAGES * PG,
-			    MAP_PRIVATE_M | MAP_ANON_M | MAP_FIXED_M);
+		     : ksml_ref_mmap(&dev, mm, BASE, READS_PAGES * PG,
+				     KSML_MAP_PRIVATE | KSML_MAP_ANONYMOUS |
+					     KSML_MAP_FIXED,
+				     NULL);
 	err = err ?: write_pages(mm, BASE, seeds, READS_PAGES);
-	err = err ?: vmadvise(mm, BASE, READS_PAGES * PG, MADV_MERGEABLE_M);
+	err = err
+		      ?: ksml_ref_madvise(&dev, mm, BASE, READS_PAGES * PG,
+					  KSML_MADV_MERGEABLE);
 
 	/* pass 1: the checksum filter holds every fresh page back */
 	c0 = counters();
-	err = err ?: scan_full(1);
+	err = err ?: ksml_ref_scan_full(&dev, 1, 0);
 	c1 = counters();
 	scanned = c1.pages_scanned - c0.pages_scanned;
 	sums = c1.page_checksums - c0.page_checksums;
@@ -1475,7 +1438,7 @@ static int cmd_reads(void)
 	       sums, (unsigned long long)(c1.page_compares - c0.page_compares));
 
 	/* pass 2: the same pages merge */
-	err = err ?: scan_full(1);
+	err = err ?: ksml_ref_scan_full(&dev, 1, 0);
 	c2 = counters();
 	scanned = c2.pages_scanned - c1.pages_scanned;
 	sums = c2.page_checksums - c1.page_checksums;
@@ -1514,10 +1477,10 @@ static int cmd_reads(void)
 	}
 
 	knob("run", "2");
-	mm_exit(mm);
+	ksml_ref_mm_exit(&dev, mm);
 	knob("run", "0");
 	check_invariants("invariants");
-	close(dev);
+	ksml_ref_close(&dev);
 	return nfail;
 }
 
@@ -1538,15 +1501,17 @@ static int cmd_limits(void)
 	dev_open();
 	p0 = plat();
 	knob("run", "2");
-	mm = mm_new();
+	mm = ksml_ref_mm_create(&dev);
 	err = mm < 0 ? mm
-		     : vmap(mm, BASE, 700 * PG,
-			    MAP_PRIVATE_M | MAP_ANON_M | MAP_FIXED_M);
+		     : ksml_ref_mmap(&dev, mm, BASE, 700 * PG,
+				     KSML_MAP_PRIVATE | KSML_MAP_ANONYMOUS |
+					     KSML_MAP_FIXED,
+				     NULL);
 	for (i = 0; i < 700; i++)
 		seeds[i] = 20000 + i % 2;
 	for (i = 0; i < 700 && !err; i++) {
 		fill(page, seeds[i]);
-		err = vwrite(mm, BASE + i * PG, page, PG);
+		err = ksml_ref_write(&dev, mm, BASE + i * PG, page, PG, 0);
 		if (!err)
 			written++;
 	}
@@ -1557,27 +1522,27 @@ static int cmd_limits(void)
 	err = verify_pages(mm, BASE, seeds, written);
 	report(!err, "written_pages_intact", "err=%d", err);
 	/* merging the 2 contents frees all but 2 frames: room again */
-	err = vmadvise(mm, BASE, 700 * PG, MADV_MERGEABLE_M);
+	err = ksml_ref_madvise(&dev, mm, BASE, 700 * PG, KSML_MADV_MERGEABLE);
 	knob("run", "1");
 	converge(&c);
 	knob("run", "0");
 	for (i = written; i < 700 && !err; i++) {
 		fill(page, seeds[i]);
-		err = vwrite(mm, BASE + i * PG, page, PG);
+		err = ksml_ref_write(&dev, mm, BASE + i * PG, page, PG, 0);
 	}
 	report(!err && c.pages_shared == 2, "merging_frees_frames",
 	       "err=%d at page %d, shared=%llu sharing=%llu", err, i,
 	       (unsigned long long)c.pages_shared,
 	       (unsigned long long)c.pages_sharing);
 	knob("run", "2");
-	mm_exit(mm);
+	ksml_ref_mm_exit(&dev, mm);
 	knob("run", "0");
 	p1 = plat();
 	report(p1.frames_in_use == p0.frames_in_use, "frames_back_on_exit",
 	       "frames_in_use %llu -> %llu",
 	       (unsigned long long)p0.frames_in_use,
 	       (unsigned long long)p1.frames_in_use);
-	close(dev);
+	ksml_ref_close(&dev);
 	return nfail;
 }
 
@@ -1695,7 +1660,7 @@ static int cmd_fuzz(long iters, unsigned long seed, int nproc)
 
 		if (pid == 0) {
 			child = k;
-			close(dev);
+			ksml_ref_close(&dev);
 			dev_open();
 			rng = (seed * 100 + (unsigned long)k) *
 				      0x9e3779b97f4a7c15ULL +
@@ -1705,21 +1670,7 @@ static int cmd_fuzz(long iters, unsigned long seed, int nproc)
 		pids[k] = pid;
 	}
 	for (i = 0; i < iters; i++) {
-		union {
-			struct ksm_ref_mm mm;
-			struct ksm_ref_map map;
-			struct ksm_ref_mremap mremap;
-			struct ksm_ref_rw rw;
-			struct ksm_ref_madvise madvise;
-			struct ksm_ref_prctl prctl;
-			struct ksm_ref_page page;
-			struct ksm_ref_page_info pi;
-			struct ksm_ref_mm_stat st;
-			struct ksm_ref_knob knob;
-			struct ksm_ref_scan scan;
-			__s64 n;
-			unsigned char raw[512];
-		} a;
+		union ksml_ref_arg a;
 		unsigned long cmd =
 			cmds[rnd() % (sizeof(cmds) / sizeof(cmds[0]))];
 		unsigned int mmid = nmm && rnd() % 8
@@ -1737,10 +1688,11 @@ static int cmd_fuzz(long iters, unsigned long seed, int nproc)
 			a.map.mm = mmid;
 			a.map.addr = pick(addrs, sizeof(addrs) / 8);
 			a.map.len = pick(lens, sizeof(lens) / 8);
-			a.map.flags = rnd() % 4
-					      ? (MAP_PRIVATE_M | MAP_ANON_M |
-						 (rnd() % 2 ? MAP_FIXED_M : 0))
-					      : (unsigned int)rnd();
+			a.map.flags =
+				rnd() % 4 ? (KSML_MAP_PRIVATE |
+					     KSML_MAP_ANONYMOUS |
+					     (rnd() % 2 ? KSML_MAP_FIXED : 0))
+					  : (unsigned int)rnd();
 			if (_IOC_NR(cmd) == 0x05 && rnd() % 4)
 				a.map.flags = 0;
 			break;
@@ -1774,8 +1726,8 @@ static int cmd_fuzz(long iters, unsigned long seed, int nproc)
 			a.madvise.addr = pick(addrs, sizeof(addrs) / 8);
 			a.madvise.len = pick(lens, sizeof(lens) / 8);
 			a.madvise.advice =
-				rnd() % 4 ? (rnd() % 2 ? MADV_MERGEABLE_M
-						       : MADV_UNMERGEABLE_M)
+				rnd() % 4 ? (rnd() % 2 ? KSML_MADV_MERGEABLE
+						       : KSML_MADV_UNMERGEABLE)
 					  : (int)rnd() % 20;
 			break;
 		case 0x0a:
@@ -1867,7 +1819,7 @@ static int cmd_fuzz(long iters, unsigned long seed, int nproc)
 				   rnd() % 600);
 		else if (kind == 3)
 			cmd = (unsigned long)rnd() & 0xffffffffUL;
-		r = ioctl(dev, cmd, arg) < 0 ? errno : 0;
+		r = -ksml_ref_ioctl(&dev, cmd, arg);
 		nerr[r == 0	   ? 0
 		     : r == EINVAL ? 1
 		     : r == EFAULT ? 2
@@ -1885,7 +1837,7 @@ static int cmd_fuzz(long iters, unsigned long seed, int nproc)
 			if (nmm < 32)
 				mms[nmm++] = id;
 			else
-				mm_exit(id);
+				ksml_ref_mm_exit(&dev, id);
 		}
 		/* a pin outlives its mm (like a GUP pin): the frame stays */
 		if (r == 0 && cmd == KSM_REF_IOC_PIN)
@@ -1902,7 +1854,7 @@ static int cmd_fuzz(long iters, unsigned long seed, int nproc)
 				break;
 		}
 	}
-	kio(KSM_REF_IOC_FAIL_NTH, &(__s64){0});
+	ksml_ref_fail_nth(&dev, 0);
 	printf("KMODTEST: fuzz seed=%lu proc=%d iters=%ld ok=%ld EINVAL=%ld "
 	       "EFAULT=%ld ENOTTY=%ld ENOMEM=%ld ENOSPC=%ld other=%ld\n",
 	       seed, child < 0 ? 0 : child, i, nerr[0], nerr[1], nerr[2],
@@ -1925,25 +1877,25 @@ static int cmd_fuzz(long iters, unsigned long seed, int nproc)
 		}
 	}
 	knob("run", "0");
-	r = check_inv(msg, sizeof(msg));
+	r = ksml_ref_check(&dev, msg, sizeof(msg));
 	report(r == 0, "invariants_after_fuzz", "%d %s", r, msg);
 	p = plat();
 	report(p.warn_count == 0, "no_warn_on", "warn_count=%lld",
 	       (long long)p.warn_count);
-	close(dev);
+	ksml_ref_close(&dev);
 	/* closing exited every mm: a scan pass frees their slots */
 	dev_open();
 	knob("run", "2");
 	knob("run", "0");
-	knob("sleep_millisecs", "20");
-	knob("pages_to_scan", "100");
+	knob_default("sleep_millisecs");
+	knob_default("pages_to_scan");
 	p = plat();
 	report(p.frames_in_use <= frames0 + (npins > 0 ? npins : 0),
 	       "frames_released_on_close",
 	       "frames_in_use %llu -> %llu, live_pages=%lld, pins left=%ld",
 	       frames0, (unsigned long long)p.frames_in_use,
 	       (long long)p.live_pages, npins);
-	close(dev);
+	ksml_ref_close(&dev);
 	return nfail;
 }
 
@@ -2068,9 +2020,11 @@ static int kernel_ksm_run(int mac, struct det *out, char *why, size_t whysize)
 	sys_write(KSM_SYS, "run", "2");
 	munmap(p, CMP_PAGES * PG);
 	sys_write(KSM_SYS, "run", "0");
-	sys_write(KSM_SYS, "merge_across_nodes", "1");
-	sys_write(KSM_SYS, "sleep_millisecs", "20");
-	sys_write(KSM_SYS, "pages_to_scan", "100");
+	sys_write(KSM_SYS, "merge_across_nodes",
+		  ksml_knob_default("merge_across_nodes"));
+	sys_write(KSM_SYS, "sleep_millisecs",
+		  ksml_knob_default("sleep_millisecs"));
+	sys_write(KSM_SYS, "pages_to_scan", ksml_knob_default("pages_to_scan"));
 	if (err)
 		snprintf(why, whysize,
 			 "kernel KSM did not converge or lost data: %d", err);
@@ -2088,17 +2042,21 @@ static int ref_run(int mac, struct det *out, char *why, size_t whysize)
 	err = reset(mac ? "1" : "0", "256", "0");
 	/* the guest kernel (6.1) predates smart_scan: compare without it */
 	err = err ?: knob("smart_scan", "0");
-	mm = mm_new();
+	mm = ksml_ref_mm_create(&dev);
 	err = err
 		      ?: (mm < 0 ? mm
-				 : vmap(mm, BASE, CMP_PAGES * PG,
-					MAP_PRIVATE_M | MAP_ANON_M |
-						MAP_FIXED_M));
+				 : ksml_ref_mmap(&dev, mm, BASE, CMP_PAGES * PG,
+						 KSML_MAP_PRIVATE |
+							 KSML_MAP_ANONYMOUS |
+							 KSML_MAP_FIXED,
+						 NULL));
 	err = err ?: write_pages(mm, BASE, seeds, CMP_PAGES);
 	for (i = 0; i < CMP_PAGES && !err; i++)
-		err = vpage(KSM_REF_IOC_MIGRATE, mm, BASE + i * PG,
-			    cmp_node(i));
-	err = err ?: vmadvise(mm, BASE, CMP_PAGES * PG, MADV_MERGEABLE_M);
+		err = ksml_ref_page(&dev, KSM_REF_IOC_MIGRATE, mm,
+				    BASE + i * PG, cmp_node(i));
+	err = err
+		      ?: ksml_ref_madvise(&dev, mm, BASE, CMP_PAGES * PG,
+					  KSML_MADV_MERGEABLE);
 	err = err ?: converge(&c);
 	err = err ?: verify_pages(mm, BASE, seeds, CMP_PAGES);
 	out->shared = c.pages_shared;
@@ -2109,10 +2067,11 @@ static int ref_run(int mac, struct det *out, char *why, size_t whysize)
 	{
 		struct ksm_ref_mm_stat st;
 
-		out->merging = mmstat(mm, &st) ? (unsigned long)-1
-					       : st.ksm_merging_pages;
+		out->merging = ksml_ref_mm_stat(&dev, mm, &st)
+				       ? (unsigned long)-1
+				       : st.ksm_merging_pages;
 	}
-	mm_exit(mm);
+	ksml_ref_mm_exit(&dev, mm);
 	reset("1", "256", "0");
 	knob("smart_scan", "1");
 	knob("run", "0");
@@ -2159,7 +2118,7 @@ static int cmd_compare(void)
 	report(kmac[0].shared == 2 * kmac[1].shared, "mac0_splits_by_node",
 	       "shared %lu with merge_across_nodes=0, %lu with 1",
 	       kmac[0].shared, kmac[1].shared);
-	close(dev);
+	ksml_ref_close(&dev);
 	return nfail;
 }
 
@@ -2392,7 +2351,7 @@ static int cmd_plat(void)
 	       (unsigned long long)p.mem_events);
 	report(p.warn_count == 0, "no_ksml_warn_on", "warn_count=%lld",
 	       (long long)p.warn_count);
-	close(dev);
+	ksml_ref_close(&dev);
 	return nfail;
 }
 
@@ -2404,17 +2363,19 @@ static int cmd_smoke(void)
 	group = "smoke.";
 	dev_open();
 	t_version();
-	mm = mm_new();
+	mm = ksml_ref_mm_create(&dev);
 	err = mm < 0 ? mm
-		     : vmap(mm, BASE, PG,
-			    MAP_PRIVATE_M | MAP_ANON_M | MAP_FIXED_M);
-	err = err ?: vwrite(mm, BASE, "hello", 6);
-	err = err ?: vread(mm, BASE, buf, 6);
+		     : ksml_ref_mmap(&dev, mm, BASE, PG,
+				     KSML_MAP_PRIVATE | KSML_MAP_ANONYMOUS |
+					     KSML_MAP_FIXED,
+				     NULL);
+	err = err ?: ksml_ref_write(&dev, mm, BASE, "hello", 6, 0);
+	err = err ?: ksml_ref_read(&dev, mm, BASE, buf, 6);
 	report(!err && !strcmp(buf, "hello"), "write_read", "err=%d", err);
 	report(sys_read(KSM_REF_SYSFS, "run", buf, sizeof(buf)) > 0 &&
 		       !strcmp(buf, "0\n"),
 	       "sysfs_run", "'%s'", buf);
-	close(dev);
+	ksml_ref_close(&dev);
 	return nfail;
 }
 
