@@ -97,6 +97,8 @@ static int ref_open(struct ksml_drv *d)
 	ksml_config_profile(&cfg, (enum ksml_profile)d->opts.profile);
 	cfg.fork_inherits_ksm_counters =
 		d->opts.emulate_missing & KSML_CAP_FORK_RESETS_COUNTERS;
+	cfg.stable_search_first =
+		d->opts.emulate_missing & KSML_CAP_CHECKSUM_FIRST;
 	ret = ksml_init(&rp->ksm, &cfg);
 	if (ret) {
 		free(rp);

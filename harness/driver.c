@@ -18,10 +18,16 @@ const char *const ksml_det_names[KSML_NR_DET] = {
 const char *ksml_cap_name(unsigned int cap)
 {
 	static const char *const names[] = {
-		"cow_ksm",	"smart_scan",	  "general_profit",
-		"ksm_zero_pages", "pages_scanned", "prctl merge-any",
+		"cow_ksm",
+		"smart_scan",
+		"general_profit",
+		"ksm_zero_pages",
+		"pages_scanned",
+		"prctl merge-any",
 		"ksm_stat ksm_merge_any/ksm_mergeable",
-		"fork resets the child's counters", "AnonHugePages",
+		"fork resets the child's counters",
+		"AnonHugePages",
+		"checksum before the stable tree search",
 	};
 	unsigned int i;
 

@@ -144,7 +144,13 @@ enum ksml_cap {
 	KSML_CAP_FORK_RESETS_COUNTERS = 1u << 7,
 	/* each space's AnonHugePages (smaps; the module's ABI lacks it) */
 	KSML_CAP_ANON_HUGE = 1u << 8,
-	KSML_CAP_ALL = (1u << 9) - 1,
+	/*
+	 * a page's checksum is looked at before the stable tree is searched
+	 * for it (6.9, "don't waste time searching stable tree for fast
+	 * changing page"); without it ref runs with stable_search_first
+	 */
+	KSML_CAP_CHECKSUM_FIRST = 1u << 9,
+	KSML_CAP_ALL = (1u << 10) - 1,
 };
 
 /* "cow_ksm", "smart_scan", ... : the name of one cap bit */

@@ -8,6 +8,10 @@
  * the tree shapes (a small max_page_sharing makes chains early), and
  * events at scans 1..14: COW writes, forks, exits, MADV_UNMERGEABLE and
  * back, munmap, pins, smart_scan / use_zero_pages toggles, volatile pages.
+ * One seed in four also runs with transparent huge pages (a `thp` line,
+ * and mappings of 2 or 4 MiB with MADV_HUGEPAGE), chosen by a hash of the
+ * seed of its own, so that the other seeds give the workloads they gave
+ * before THP was generated.
  *
  * Only what is deterministic on every backend is generated: the chain
  * prune interval is 0 (prune at every search) or effectively infinite,
@@ -158,9 +162,16 @@ int ksml_wl_generate_bytes(const uint8_t *data, size_t size, FILE *f)
 	return generate(&g, seed, f);
 }
 
+/* one seed in four: its own hash, not the generator's stream */
+static bool thp_seed(unsigned long seed)
+{
+	return ((seed * 0xd6e8feb86659fd93ULL) >> 62) == 0;
+}
+
 static int generate(struct gstate *gp, unsigned long seed, FILE *f)
 {
 	struct gstate g = *gp;
+	bool thp = thp_seed(seed);
 	unsigned long scan;
 	int s, m, i;
 
@@ -172,6 +183,13 @@ static int generate(struct gstate *gp, unsigned long seed, FILE *f)
 	fprintf(f, "knob smart_scan %lu\n", below(&g, 3) ? 1UL : 0UL);
 	fprintf(f, "knob stable_node_chains_prune_millisecs %s\n",
 		below(&g, 2) ? "0" : "1000000000");
+	/*
+	 * defrag always: the host compacts rather than fall back to small
+	 * pages, so whether a THP is there does not depend on its memory
+	 */
+	if (thp)
+		fprintf(f, "thp %s defrag always\n",
+			below(&g, 3) ? "madvise" : "always");
 	g.nsp = 1 + (int)below(&g, 3);
 	for (s = 0; s < g.nsp; s++) {
 		g.live[s] = true;
@@ -183,9 +201,15 @@ static int generate(struct gstate *gp, unsigned long seed, FILE *f)
 		g.nmaps[s] = 1 + (int)below(&g, 3);
 		for (m = 0; m < g.nmaps[s]; m++) {
 			unsigned long n = 8 + below(&g, 120), first = 0;
+			/* a THP mapping: whole 2 MiB ranges, advised first */
+			bool huge = thp && below(&g, 2);
 
+			if (huge)
+				n = 512 * (1 + below(&g, 2));
 			g.pages[s][m] = n;
 			fprintf(f, "map s%d m%d %lu private\n", s, m, n);
+			if (huge)
+				fprintf(f, "madvise s%d m%d hugepage\n", s, m);
 			while (first < n) {
 				unsigned long k = 1 + below(&g, n - first);
 

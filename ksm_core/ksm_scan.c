@@ -61,6 +61,28 @@ uint32_t ksml_calc_checksum(struct ksml *ksm, struct ksml_frame *f,
 	return (uint32_t)k;
 }
 
+/*
+ * The volatility filter, then the zero page: true when the page goes no
+ * further this visit.
+ */
+static bool checksum_stops_page(struct ksml *ksm, struct ksml_frame *page,
+				struct ksm_rmap_item *rmap_item, uint64_t *key)
+{
+	uint32_t checksum = ksml_page_checksum(ksm, rmap_item, page, key);
+
+	/*
+	 * A page whose checksum changed since the last visit is changing
+	 * often: keep it out of the trees, and don't spend time searching
+	 * for its twin.
+	 */
+	if (rmap_item->oldchecksum != checksum) {
+		rmap_item->oldchecksum = checksum;
+		rmap_item->key = *key;
+		return true;
+	}
+	return !ksml_try_to_merge_with_zero_page(ksm, rmap_item, page);
+}
+
 static void cmp_and_merge_page(struct ksml *ksm, struct ksml_frame *page,
 			       struct ksm_rmap_item *rmap_item)
 {
@@ -68,7 +90,6 @@ static void cmp_and_merge_page(struct ksml *ksm, struct ksml_frame *page,
 	struct ksml_frame *tree_page = NULL, *kfolio;
 	struct ksm_stable_node *stable_node;
 	bool max_page_sharing_bypass = false;
-	uint32_t checksum;
 	uint64_t key = 0;
 
 	stable_node = page_stable_node(page);
@@ -81,21 +102,13 @@ static void cmp_and_merge_page(struct ksml *ksm, struct ksml_frame *page,
 		if (!ksml_is_page_sharing_candidate(ksm, stable_node))
 			max_page_sharing_bypass = true;
 		key = stable_node->key;
-	} else {
+	} else if (!ksm->cfg.stable_search_first) {
 		ksml_remove_rmap_item_from_tree(ksm, rmap_item);
-		/*
-		 * A page whose checksum changed since the last visit is
-		 * changing often: keep it out of the trees, and don't spend
-		 * time searching for its twin.
-		 */
-		checksum = ksml_page_checksum(ksm, rmap_item, page, &key);
-		if (rmap_item->oldchecksum != checksum) {
-			rmap_item->oldchecksum = checksum;
-			rmap_item->key = key;
+		if (checksum_stops_page(ksm, page, rmap_item, &key))
 			return;
-		}
-		if (!ksml_try_to_merge_with_zero_page(ksm, rmap_item, page))
-			return;
+	} else {
+		/* the search needs only the page's key (hash index) */
+		ksml_calc_checksum(ksm, page, &key);
 	}
 
 	kfolio = ksml_stable_tree_search(ksm, page, key);
@@ -120,6 +133,10 @@ static void cmp_and_merge_page(struct ksml *ksm, struct ksml_frame *page,
 		ksml_frame_put(ksm, kfolio);
 		return;
 	}
+	/* before 6.9 the checksum is looked at only here, KSM pages too */
+	if (ksm->cfg.stable_search_first &&
+	    checksum_stops_page(ksm, page, rmap_item, &key))
+		return;
 
 	tree_rmap_item = ksml_unstable_tree_search_insert(ksm, rmap_item, page,
 							  key, &tree_page);

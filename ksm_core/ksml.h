@@ -96,6 +96,14 @@ struct ksml_config {
 	 * and rmap counts start at 0, its zero PTEs are counted globally).
 	 */
 	bool fork_inherits_ksm_counters;
+	/*
+	 * visit a page as the kernels before 6.9 do: search the stable tree
+	 * first, and only if it has no twin look at the checksum (volatile?)
+	 * and the zero page.  A page written with a KSM page's content then
+	 * merges on its first visit, not its second.  Off: 6.9+'s order
+	 * ("don't waste time searching stable tree for fast changing page").
+	 */
+	bool stable_search_first;
 };
 
 /* set cfg's index and options to a named configuration (the rest stays) */

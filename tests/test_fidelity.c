@@ -309,16 +309,65 @@ static void test_ksm_stat_multi_process(void **state)
 	ksml_destroy(ksm);
 }
 
+/* ------------------------------------------------- the order of a visit */
+
+/*
+ * Two pages written with a KSM page's content after it merged: with the
+ * 6.9+ order (checksum first) they merge on their second visit; with
+ * stable_search_first, the order of the kernels before, on their first.
+ * Debian's 6.1 shows the first (workloads/stable-first.wl).
+ */
+static unsigned long sharing_after_rewrite(bool stable_first)
+{
+	struct ksml_config cfg = {0};
+	struct ksml *ksm;
+	struct ksml_mm *mm;
+	unsigned long a, i, sharing;
+
+	test_config(&cfg);
+	cfg.stable_search_first = stable_first;
+	assert_int_equal(ksml_init(&ksm, &cfg), 0);
+	assert_int_equal(ksml_set_pages_to_scan(ksm, 100000), 0);
+	assert_int_equal(ksml_set_run(ksm, KSML_RUN_MERGE), 0);
+	ksml_set_smart_scan(ksm, false);
+	mm = mergeable_mm(ksm, 16, &a);
+	for (i = 0; i < 16; i++)
+		write_page(mm, a + i * PAGE, i < 4 ? 7 : 100 + i);
+	full_scans(ksm, 3);
+	assert_int_equal(counters(ksm).pages_sharing, 3);
+	write_page(mm, a + 8 * PAGE, 7);
+	write_page(mm, a + 9 * PAGE, 7);
+	full_scans(ksm, 1);
+	sharing = counters(ksm).pages_sharing;
+	full_scans(ksm, 1);
+	assert_int_equal(counters(ksm).pages_sharing, 5);
+	assert_invariants(ksm);
+	ksml_mm_exit(mm);
+	ksml_destroy(ksm);
+	return sharing;
+}
+
+static void test_visit_order_stable_search_first(void **state)
+{
+	(void)state;
+	/* 6.9+: the first visit only records the new checksum */
+	assert_int_equal(sharing_after_rewrite(false), 3);
+	/* before 6.9: the stable tree's twin is found on the first visit */
+	assert_int_equal(sharing_after_rewrite(true), 5);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_advisor_drives_scan_time_to_target),
 		cmocka_unit_test(test_advisor_worked_example),
-		cmocka_unit_test(test_numa_simulated_2_nodes_merge_across_nodes),
+		cmocka_unit_test(
+			test_numa_simulated_2_nodes_merge_across_nodes),
 		cmocka_unit_test(test_smart_scan_schedule),
 		cmocka_unit_test(test_smart_scan_leftover_257),
 		cmocka_unit_test(test_chain_prune_collapses),
 		cmocka_unit_test(test_ksm_stat_multi_process),
+		cmocka_unit_test(test_visit_order_stable_search_first),
 	};
 
 	return cmocka_run_group_tests_name("ksm_fidelity", tests, NULL, NULL);
