@@ -597,48 +597,50 @@ static uint64_t key4(uint64_t a, uint64_t b, uint64_t c, uint64_t d)
 	return mix64(mix64(mix64(mix64(a) ^ b) ^ c) ^ d);
 }
 
-static int parse_fill(struct parser *p, struct dir_args *a)
+/* PATTERN [ARGS] of a fill of a->count pages */
+static int parse_pattern(struct parser *p, const struct dir_args *a,
+			 struct ksml_wl_fill *f)
 {
-	struct ksml_wl_step *st;
-	struct ksml_wl_fill f;
 	int ret = 0;
 	unsigned long count = a->count, v;
 	const char *pat = a->tok[5];
 	char **tok = a->tok + 6;
 	int ntok = a->ntok - 6;
 
-	memset(&f, 0, sizeof(f));
+	memset(f, 0, sizeof(*f));
 	if (!strcmp(pat, "same")) {
 		if (ntok != 1)
 			return perr(p, "usage: fill ... same CLASS");
-		f.pat = KSML_PAT_SAME;
+		f->pat = KSML_PAT_SAME;
 		ret = parse_range(p, tok[0], "class", 0, 0x7fffffffffffUL, &v);
-		f.cls = (long)v;
+		f->cls = (long)v;
 	} else if (!strcmp(pat, "groups")) {
 		if (ntok != 1 && !(ntok == 3 && !strcmp(tok[1], "base")))
 			return perr(p, "usage: fill ... groups NGROUPS [base CLASS]");
-		f.pat = KSML_PAT_GROUPS;
+		f->pat = KSML_PAT_GROUPS;
 		ret = parse_range(p, tok[0], "number of groups", 1, count,
-				  &f.ngroups);
-		if (!ret && count % f.ngroups)
-			ret = perr(p, "%lu pages do not divide into %lu equal groups",
-				   count, f.ngroups);
-		f.base = -1;
+				  &f->ngroups);
+		if (!ret && count % f->ngroups)
+			ret = perr(
+				p,
+				"%lu pages do not divide into %lu equal groups",
+				count, f->ngroups);
+		f->base = -1;
 		if (!ret && ntok == 3) {
 			ret = parse_range(p, tok[2], "base class", 0,
 					  0x7fffffffffffUL, &v);
-			f.base = (long)v;
+			f->base = (long)v;
 		}
 	} else if (!strcmp(pat, "unique") || !strcmp(pat, "zero")) {
 		if (ntok)
 			return perr(p, "pattern '%s' takes no arguments", pat);
-		f.pat = pat[0] == 'u' ? KSML_PAT_UNIQUE : KSML_PAT_ZERO;
+		f->pat = pat[0] == 'u' ? KSML_PAT_UNIQUE : KSML_PAT_ZERO;
 	} else if (!strcmp(pat, "last8")) {
 		if (ntok != 1)
 			return perr(p, "usage: fill ... last8 CLASS");
-		f.pat = KSML_PAT_LAST8;
+		f->pat = KSML_PAT_LAST8;
 		ret = parse_range(p, tok[0], "class", 0, 0x7fffffffffffUL, &v);
-		f.cls = (long)v;
+		f->cls = (long)v;
 	} else if (!strcmp(pat, "random")) {
 		char *end;
 		double r;
@@ -650,35 +652,46 @@ static int parse_fill(struct parser *p, struct dir_args *a)
 		if (errno || *end || end == tok[0] || !(r >= 0.0 && r <= 1.0))
 			return perr(p, "duplicate ratio '%s' is not a number between 0 and 1",
 				    tok[0]);
-		f.pat = KSML_PAT_RANDOM;
-		f.ratio_ppm = (unsigned int)(r * 1000000.0 + 0.5);
+		f->pat = KSML_PAT_RANDOM;
+		f->ratio_ppm = (unsigned int)(r * 1000000.0 + 0.5);
 	} else if (!strcmp(pat, "classes") || !strcmp(pat, "dump")) {
 		unsigned long n = 0;
 
-		f.pat = KSML_PAT_CLASSES;
-		f.classes = calloc(count, sizeof(long));
-		if (!f.classes)
+		f->pat = KSML_PAT_CLASSES;
+		f->classes = calloc(count, sizeof(long));
+		if (!f->classes)
 			return -ENOMEM;
 		if (pat[0] == 'd') {
 			if (ntok != 1) {
-				free(f.classes);
+				free(f->classes);
 				return perr(p, "usage: fill ... dump FILE");
 			}
-			ret = read_dump(p, tok[0], f.classes, count);
+			ret = read_dump(p, tok[0], f->classes, count);
 		} else {
-			ret = parse_class_tokens(p, tok, ntok, f.classes, count, &n);
+			ret = parse_class_tokens(p, tok, ntok, f->classes,
+						 count, &n);
 			if (!ret && n != count)
 				ret = perr(p, "class list has %lu pages, the fill needs %lu",
 					   n, count);
 		}
 		if (ret) {
-			free(f.classes);
+			free(f->classes);
 			return ret;
 		}
 	} else {
 		return perr(p, "unknown pattern '%s' (expected same, groups, unique, zero, last8, random, classes or dump)",
 			    pat);
 	}
+	return ret;
+}
+
+static int parse_fill(struct parser *p, struct dir_args *a)
+{
+	struct ksml_wl_step *st;
+	struct ksml_wl_fill f;
+	unsigned long count = a->count;
+	int ret = parse_pattern(p, a, &f);
+
 	if (ret)
 		return ret;
 	if (p->wl->written_pages + count > KSML_WL_MAX_TOTAL_PAGES) {
