@@ -35,6 +35,20 @@ struct parser {
 	char dir[512]; /* directory of the file, for `dump` */
 };
 
+/*
+ * One line's words and what parse_line made of them by its directive's
+ * table entry, before the directive's handler runs.
+ */
+struct dir_args {
+	char **tok; /* tok[0] is the directive */
+	int ntok;
+	int space, map; /* -1 where the directive names none */
+	/* the page range, all of the mapping where the line gives none */
+	unsigned long first, count;
+	unsigned long num;
+	int advice; /* madvise: MADV_* found by its check hook */
+};
+
 static int perr(struct parser *p, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
@@ -268,15 +282,14 @@ static int mark_gone(struct parser *p, int map, unsigned long first,
 	return 0;
 }
 
-static int parse_knob(struct parser *p, char **tok, int ntok)
+static int parse_knob(struct parser *p, struct dir_args *a)
 {
+	char **tok = a->tok;
 	struct ksml_wl_step *st;
 	unsigned long v;
 	size_t i;
 	int ret;
 
-	if (ntok != 3)
-		return perr(p, "usage: knob NAME VALUE");
 	if (!strcmp(tok[1], "run"))
 		return perr(p, "knob 'run' is driven by the harness and cannot be set by a workload");
 	for (i = 0; i < sizeof(knob_names) / sizeof(knob_names[0]); i++)
@@ -370,14 +383,12 @@ const char *ksml_wl_thp_name(enum ksml_wl_thp mode)
 }
 
 /* thp always|madvise|never [defrag always|defer|defer+madvise|madvise|never] */
-static int parse_thp(struct parser *p, char **tok, int ntok)
+static int parse_thp(struct parser *p, struct dir_args *a)
 {
 	struct ksml_workload *wl = p->wl;
+	char **tok = a->tok;
 	size_t i;
 
-	if (ntok != 2 && !(ntok == 4 && !strcmp(tok[2], "defrag")))
-		return perr(p, "usage: thp always|madvise|never [defrag "
-			       "always|defer|defer+madvise|madvise|never]");
 	if (wl->thp_mode != KSML_WL_THP_NONE)
 		return perr(p, "thp given twice");
 	if (wl->nr_maps)
@@ -393,7 +404,7 @@ static int parse_thp(struct parser *p, char **tok, int ntok)
 			    tok[1]);
 	wl->thp_mode = (enum ksml_wl_thp)(KSML_WL_THP_NEVER + (int)i);
 	snprintf(wl->thp_defrag, sizeof(wl->thp_defrag), "madvise");
-	if (ntok == 4) {
+	if (a->ntok == 4) {
 		for (i = 0; i < sizeof(thp_defrags) / sizeof(thp_defrags[0]);
 		     i++)
 			if (!strcmp(tok[3], thp_defrags[i]))
@@ -409,19 +420,15 @@ static int parse_thp(struct parser *p, char **tok, int ntok)
 	return 0;
 }
 
-static int parse_map(struct parser *p, char **tok, int ntok)
+static int parse_map(struct parser *p, struct dir_args *a)
 {
 	struct ksml_workload *wl = p->wl;
+	char **tok = a->tok;
 	struct ksml_wl_map m;
 	struct ksml_wl_step *st;
-	int space, i, ret;
+	int space = a->space, i, ret;
 	unsigned long pages;
 
-	if (ntok < 4)
-		return perr(p, "usage: map SPACE NAME PAGES [private|shared] [anon]");
-	ret = find_space(p, tok[1], &space);
-	if (ret)
-		return ret;
 	ret = check_name(p, tok[2], "mapping");
 	if (ret)
 		return ret;
@@ -437,7 +444,7 @@ static int parse_map(struct parser *p, char **tok, int ntok)
 		return perr(p, "mappings total more than %lu pages",
 			    KSML_WL_MAX_VIRT_PAGES);
 	memset(&m, 0, sizeof(m));
-	for (i = 4; i < ntok; i++) {
+	for (i = 4; i < a->ntok; i++) {
 		if (!strcmp(tok[i], "private"))
 			m.shared = false;
 		else if (!strcmp(tok[i], "shared"))
@@ -590,54 +597,50 @@ static uint64_t key4(uint64_t a, uint64_t b, uint64_t c, uint64_t d)
 	return mix64(mix64(mix64(mix64(a) ^ b) ^ c) ^ d);
 }
 
-static int parse_fill(struct parser *p, char **tok, int ntok)
+/* PATTERN [ARGS] of a fill of a->count pages */
+static int parse_pattern(struct parser *p, const struct dir_args *a,
+			 struct ksml_wl_fill *f)
 {
-	struct ksml_wl_step *st;
-	struct ksml_wl_fill f;
-	int space, map, ret;
-	unsigned long first, count, v;
-	const char *pat;
+	int ret = 0;
+	unsigned long count = a->count, v;
+	const char *pat = a->tok[5];
+	char **tok = a->tok + 6;
+	int ntok = a->ntok - 6;
 
-	memset(&f, 0, sizeof(f));
-	if (ntok < 6)
-		return perr(p, "usage: fill SPACE MAP FIRST COUNT PATTERN [ARGS]");
-	ret = parse_target(p, tok + 1, 4, false, &space, &map, &first, &count);
-	if (ret)
-		return ret;
-	pat = tok[5];
-	tok += 6;
-	ntok -= 6;
+	memset(f, 0, sizeof(*f));
 	if (!strcmp(pat, "same")) {
 		if (ntok != 1)
 			return perr(p, "usage: fill ... same CLASS");
-		f.pat = KSML_PAT_SAME;
+		f->pat = KSML_PAT_SAME;
 		ret = parse_range(p, tok[0], "class", 0, 0x7fffffffffffUL, &v);
-		f.cls = (long)v;
+		f->cls = (long)v;
 	} else if (!strcmp(pat, "groups")) {
 		if (ntok != 1 && !(ntok == 3 && !strcmp(tok[1], "base")))
 			return perr(p, "usage: fill ... groups NGROUPS [base CLASS]");
-		f.pat = KSML_PAT_GROUPS;
+		f->pat = KSML_PAT_GROUPS;
 		ret = parse_range(p, tok[0], "number of groups", 1, count,
-				  &f.ngroups);
-		if (!ret && count % f.ngroups)
-			ret = perr(p, "%lu pages do not divide into %lu equal groups",
-				   count, f.ngroups);
-		f.base = -1;
+				  &f->ngroups);
+		if (!ret && count % f->ngroups)
+			ret = perr(
+				p,
+				"%lu pages do not divide into %lu equal groups",
+				count, f->ngroups);
+		f->base = -1;
 		if (!ret && ntok == 3) {
 			ret = parse_range(p, tok[2], "base class", 0,
 					  0x7fffffffffffUL, &v);
-			f.base = (long)v;
+			f->base = (long)v;
 		}
 	} else if (!strcmp(pat, "unique") || !strcmp(pat, "zero")) {
 		if (ntok)
 			return perr(p, "pattern '%s' takes no arguments", pat);
-		f.pat = pat[0] == 'u' ? KSML_PAT_UNIQUE : KSML_PAT_ZERO;
+		f->pat = pat[0] == 'u' ? KSML_PAT_UNIQUE : KSML_PAT_ZERO;
 	} else if (!strcmp(pat, "last8")) {
 		if (ntok != 1)
 			return perr(p, "usage: fill ... last8 CLASS");
-		f.pat = KSML_PAT_LAST8;
+		f->pat = KSML_PAT_LAST8;
 		ret = parse_range(p, tok[0], "class", 0, 0x7fffffffffffUL, &v);
-		f.cls = (long)v;
+		f->cls = (long)v;
 	} else if (!strcmp(pat, "random")) {
 		char *end;
 		double r;
@@ -649,35 +652,46 @@ static int parse_fill(struct parser *p, char **tok, int ntok)
 		if (errno || *end || end == tok[0] || !(r >= 0.0 && r <= 1.0))
 			return perr(p, "duplicate ratio '%s' is not a number between 0 and 1",
 				    tok[0]);
-		f.pat = KSML_PAT_RANDOM;
-		f.ratio_ppm = (unsigned int)(r * 1000000.0 + 0.5);
+		f->pat = KSML_PAT_RANDOM;
+		f->ratio_ppm = (unsigned int)(r * 1000000.0 + 0.5);
 	} else if (!strcmp(pat, "classes") || !strcmp(pat, "dump")) {
 		unsigned long n = 0;
 
-		f.pat = KSML_PAT_CLASSES;
-		f.classes = calloc(count, sizeof(long));
-		if (!f.classes)
+		f->pat = KSML_PAT_CLASSES;
+		f->classes = calloc(count, sizeof(long));
+		if (!f->classes)
 			return -ENOMEM;
 		if (pat[0] == 'd') {
 			if (ntok != 1) {
-				free(f.classes);
+				free(f->classes);
 				return perr(p, "usage: fill ... dump FILE");
 			}
-			ret = read_dump(p, tok[0], f.classes, count);
+			ret = read_dump(p, tok[0], f->classes, count);
 		} else {
-			ret = parse_class_tokens(p, tok, ntok, f.classes, count, &n);
+			ret = parse_class_tokens(p, tok, ntok, f->classes,
+						 count, &n);
 			if (!ret && n != count)
 				ret = perr(p, "class list has %lu pages, the fill needs %lu",
 					   n, count);
 		}
 		if (ret) {
-			free(f.classes);
+			free(f->classes);
 			return ret;
 		}
 	} else {
 		return perr(p, "unknown pattern '%s' (expected same, groups, unique, zero, last8, random, classes or dump)",
 			    pat);
 	}
+	return ret;
+}
+
+static int parse_fill(struct parser *p, struct dir_args *a)
+{
+	struct ksml_wl_step *st;
+	struct ksml_wl_fill f;
+	unsigned long count = a->count;
+	int ret = parse_pattern(p, a, &f);
+
 	if (ret)
 		return ret;
 	if (p->wl->written_pages + count > KSML_WL_MAX_TOTAL_PAGES) {
@@ -691,9 +705,9 @@ static int parse_fill(struct parser *p, char **tok, int ntok)
 		return -ENOMEM;
 	}
 	p->wl->written_pages += count;
-	st->space = space;
-	st->map = map;
-	st->first = first;
+	st->space = a->space;
+	st->map = a->map;
+	st->first = a->first;
 	st->count = count;
 	st->fill_id = (unsigned long)(p->wl->nr_steps);
 	if (f.pat == KSML_PAT_ZERO)
@@ -729,361 +743,624 @@ static int parse_fill(struct parser *p, char **tok, int ntok)
 	return 0;
 }
 
-static int parse_line(struct parser *p, char **tok, int ntok)
+/* what the words from tok[1] on name, resolved before the handler runs */
+enum dir_target {
+	ON_NOTHING,
+	ON_SPACE,   /* tok[1] is a live address space */
+	ON_RANGE,   /* SPACE MAP, and FIRST COUNT at tok[range_at] */
+	ON_MAPPING, /* SPACE MAP [FIRST COUNT]: all of the mapping without */
+	ON_PAGE,    /* SPACE MAP, and one PAGE at tok[range_at] */
+};
+
+/* max_args of a directive that takes the rest of the line */
+#define ANY_ARGS MAX_TOKENS
+
+/*
+ * A directive's grammar.  parse_line checks it in this order, which is
+ * the order of the messages: word count and fixed word (usage), the check
+ * hook, the target, the number; then the handler does the rest.
+ */
+struct directive {
+	const char *name;
+	/* words after the name; past min_args two by two if pairs */
+	int min_args, max_args;
+	bool pairs;
+	/* where there is a tok[word_at], it must be word */
+	int word_at;
+	const char *word;
+	/* the message for any count or word mismatch */
+	const char *usage;
+	/* a setting of the whole run, not a step at some scan */
+	bool no_at;
+	/* what must be reported before the target's or number's errors */
+	int (*check)(struct parser *p, struct dir_args *a);
+	enum dir_target on;
+	int range_at;
+	bool gone_ok; /* munmap: unmapping twice is fine */
+	/* tok[num_at] is a number in [num_lo, num_hi], named num_what */
+	int num_at;
+	const char *num_what;
+	unsigned long num_lo, num_hi;
+	int (*run)(struct parser *p, struct dir_args *a);
+};
+
+static int parse_line(struct parser *p, char **tok, int ntok);
+static const struct directive *find_directive(const char *name);
+
+/* a step on what parse_line resolved: a space, or pages of a mapping */
+static struct ksml_wl_step *
+target_step(struct parser *p, const struct dir_args *a, enum ksml_wl_op op)
+{
+	struct ksml_wl_step *st = new_step(p, op);
+
+	if (st) {
+		st->space = a->space;
+		st->map = a->map;
+		st->first = a->first;
+		st->count = a->count;
+	}
+	return st;
+}
+
+static int parse_at(struct parser *p, struct dir_args *a)
+{
+	const struct directive *d = find_directive(a->tok[2]);
+
+	if (a->num < p->cur_at)
+		return perr(p,
+			    "'at %lu' goes back in time (an earlier line is at "
+			    "scan %lu)",
+			    a->num, p->cur_at);
+	/* unknown words go on to parse_line's own message */
+	if (d && d->no_at)
+		return perr(p, "'%s' cannot be scheduled with 'at'", a->tok[2]);
+	p->cur_at = a->num;
+	p->seen_at = true;
+	return parse_line(p, a->tok + 2, a->ntok - 2);
+}
+
+static int parse_workload(struct parser *p, struct dir_args *a)
+{
+	int ret;
+
+	if (p->have_name)
+		return perr(p, "workload name given twice");
+	ret = check_name(p, a->tok[1], "workload");
+	if (ret)
+		return ret;
+	snprintf(p->wl->name, sizeof(p->wl->name), "%s", a->tok[1]);
+	p->have_name = true;
+	return 0;
+}
+
+/* the words from tok[first] on, one space apart, into an empty dst */
+static int set_text(struct parser *p, const struct dir_args *a, int first,
+		    char *dst, size_t cap)
+{
+	int i;
+
+	for (i = first; i < a->ntok; i++) {
+		if (strlen(dst) + strlen(a->tok[i]) + 2 > cap)
+			return perr(p, "%s text longer than %zu characters",
+				    a->tok[0], cap - 1);
+		if (i > first)
+			strcat(dst, " ");
+		strcat(dst, a->tok[i]);
+	}
+	return 0;
+}
+
+static int parse_description(struct parser *p, struct dir_args *a)
 {
 	struct ksml_workload *wl = p->wl;
+
+	if (*wl->description)
+		return perr(p, "%s given twice", a->tok[0]);
+	return set_text(p, a, 1, wl->description, sizeof(wl->description));
+}
+
+static int parse_expect(struct parser *p, struct dir_args *a)
+{
+	struct ksml_workload *wl = p->wl;
+	int first = 1;
+
+	if (*wl->expect_different)
+		return perr(p, "%s given twice", a->tok[0]);
+	/*
+	 * expect-different when CONDITION REASON: the mark holds only
+	 * while the condition does, else the backends must agree
+	 */
+	if (!strcmp(a->tok[1], "when")) {
+		if (a->ntok < 4)
+			return perr(p, "usage: expect-different when CONDITION "
+				       "REASON...");
+		if (strcmp(a->tok[2], "node-placement-skipped"))
+			return perr(p,
+				    "expect-different: unknown condition '%s' "
+				    "(expected node-placement-skipped)",
+				    a->tok[2]);
+		wl->expect_when = KSML_EXPECT_NODE_PLACEMENT_SKIPPED;
+		first = 3;
+	}
+	return set_text(p, a, first, wl->expect_different,
+			sizeof(wl->expect_different));
+}
+
+static int check_seed(struct parser *p, struct dir_args *a)
+{
+	if (p->have_seed)
+		return perr(p, "seed given twice");
+	/* the fills' contents derive from it */
+	if (p->wl->nr_steps)
+		return perr(p, "seed must come before the first fill");
+	return 0;
+}
+
+static int parse_seed(struct parser *p, struct dir_args *a)
+{
+	p->wl->seed = a->num;
+	p->have_seed = true;
+	return 0;
+}
+
+static int parse_max_scans(struct parser *p, struct dir_args *a)
+{
+	p->wl->max_scans = a->num;
+	return 0;
+}
+
+static int parse_numa_nodes(struct parser *p, struct dir_args *a)
+{
+	p->wl->numa_nodes = (int)a->num;
+	return 0;
+}
+
+static int parse_space(struct parser *p, struct dir_args *a)
+{
+	int ret = add_space(p, a->tok[1], -1, &a->space);
+
+	if (ret)
+		return ret;
+	return target_step(p, a, KSML_OP_SPACE) ? 0 : -ENOMEM;
+}
+
+/* before the SPACE MAP: an unknown advice is the first thing to report */
+static int check_advice(struct parser *p, struct dir_args *a)
+{
+	/* MADV_MERGEABLE, MADV_UNMERGEABLE, MADV_HUGEPAGE, MADV_NOHUGEPAGE */
+	static const char *const advice[] = {"mergeable", "unmergeable",
+					     "hugepage", "nohugepage"};
+	const char *w = a->tok[3];
+	size_t i;
+
+	for (i = 0; i < sizeof(advice) / sizeof(advice[0]); i++)
+		if (!strcmp(w, advice[i]))
+			break;
+	if (i == sizeof(advice) / sizeof(advice[0]))
+		return perr(p,
+			    "unknown advice '%s' (expected "
+			    "mergeable, unmergeable, hugepage "
+			    "or nohugepage)",
+			    w);
+	a->advice = 12 + (int)i;
+	if (a->advice >= 14 && p->wl->thp_mode == KSML_WL_THP_NONE)
+		return perr(p,
+			    "madvise %s needs a 'thp MODE' line "
+			    "before it (the workload's THP mode)",
+			    w);
+	return 0;
+}
+
+static int parse_madvise(struct parser *p, struct dir_args *a)
+{
+	struct ksml_wl_step *st = target_step(p, a, KSML_OP_MADVISE);
+
+	if (!st)
+		return -ENOMEM;
+	st->advice = a->advice;
+	return 0;
+}
+
+static int parse_munmap(struct parser *p, struct dir_args *a)
+{
+	int ret = mark_gone(p, a->map, a->first, a->count);
+
+	if (ret)
+		return ret;
+	return target_step(p, a, KSML_OP_MUNMAP) ? 0 : -ENOMEM;
+}
+
+static int parse_prctl(struct parser *p, struct dir_args *a)
+{
+	struct ksml_wl_step *st;
+
+	if (strcmp(a->tok[3], "on") && strcmp(a->tok[3], "off"))
+		return perr(p, "prctl merge-any: '%s' is not 'on' or 'off'",
+			    a->tok[3]);
+	st = target_step(p, a, KSML_OP_PRCTL);
+	if (!st)
+		return -ENOMEM;
+	st->advice = !strcmp(a->tok[3], "on");
+	return 0;
+}
+
+static int parse_pin(struct parser *p, struct dir_args *a)
+{
+	return target_step(p, a, KSML_OP_PIN) ? 0 : -ENOMEM;
+}
+
+static int parse_unpin(struct parser *p, struct dir_args *a)
+{
+	return target_step(p, a, KSML_OP_UNPIN) ? 0 : -ENOMEM;
+}
+
+static int check_numa(struct parser *p, struct dir_args *a)
+{
+	if (!p->wl->numa_nodes)
+		return perr(p, "'node' needs a 'numa-nodes N' line before it");
+	return 0;
+}
+
+static int parse_node(struct parser *p, struct dir_args *a)
+{
 	struct ksml_wl_step *st;
 	unsigned long v;
-	int ret, space, map, i;
-	const char *d = tok[0];
+	int ret;
 
-	if (!strcmp(d, "at")) {
-		if (ntok < 3)
-			return perr(p, "usage: at SCAN DIRECTIVE ...");
-		ret = parse_range(p, tok[1], "scan count", 0, 100000, &v);
-		if (ret)
-			return ret;
-		if (v < p->cur_at)
-			return perr(p, "'at %lu' goes back in time (an earlier line is at scan %lu)",
-				    v, p->cur_at);
-		if (!strcmp(tok[2], "at") || !strcmp(tok[2], "seed") ||
-		    !strcmp(tok[2], "workload") ||
-		    !strcmp(tok[2], "max-scans") ||
-		    !strcmp(tok[2], "volatile") ||
-		    !strcmp(tok[2], "numa-nodes") ||
-		    !strcmp(tok[2], "expect-different") ||
-		    !strcmp(tok[2], "description") || !strcmp(tok[2], "thp"))
-			return perr(p, "'%s' cannot be scheduled with 'at'", tok[2]);
-		p->cur_at = v;
-		p->seen_at = true;
-		return parse_line(p, tok + 2, ntok - 2);
-	}
-	if (!strcmp(d, "workload")) {
-		if (ntok != 2)
-			return perr(p, "usage: workload NAME");
-		if (p->have_name)
-			return perr(p, "workload name given twice");
-		ret = check_name(p, tok[1], "workload");
-		if (ret)
-			return ret;
-		snprintf(wl->name, sizeof(wl->name), "%s", tok[1]);
-		p->have_name = true;
-		return 0;
-	}
-	if (!strcmp(d, "description") || !strcmp(d, "expect-different")) {
-		char *dst = d[0] == 'd' ? wl->description : wl->expect_different;
-		size_t cap = d[0] == 'd' ? sizeof(wl->description) :
-					   sizeof(wl->expect_different);
-
-		int first = 1;
-
-		if (ntok < 2)
-			return perr(p, "%s needs a text (the reason)", d);
-		if (*dst)
-			return perr(p, "%s given twice", d);
-		/*
-		 * expect-different when CONDITION REASON: the mark holds only
-		 * while the condition does, else the backends must agree
-		 */
-		if (d[0] == 'e' && !strcmp(tok[1], "when")) {
-			if (ntok < 4)
-				return perr(p, "usage: expect-different when CONDITION REASON...");
-			if (strcmp(tok[2], "node-placement-skipped"))
-				return perr(p, "expect-different: unknown condition '%s' (expected node-placement-skipped)",
-					    tok[2]);
-			wl->expect_when = KSML_EXPECT_NODE_PLACEMENT_SKIPPED;
-			first = 3;
-		}
-		for (i = first; i < ntok; i++) {
-			if (strlen(dst) + strlen(tok[i]) + 2 > cap)
-				return perr(p, "%s text longer than %zu characters",
-					    d, cap - 1);
-			if (i > first)
-				strcat(dst, " ");
-			strcat(dst, tok[i]);
-		}
-		return 0;
-	}
-	if (!strcmp(d, "seed")) {
-		if (ntok != 2)
-			return perr(p, "usage: seed NUMBER");
-		if (p->have_seed)
-			return perr(p, "seed given twice");
-		if (wl->nr_steps)
-			return perr(p, "seed must come before the first fill");
-		ret = parse_ulong(p, tok[1], "seed", &v);
-		if (ret)
-			return ret;
-		wl->seed = v;
-		p->have_seed = true;
-		return 0;
-	}
-	if (!strcmp(d, "max-scans")) {
-		if (ntok != 2)
-			return perr(p, "usage: max-scans N");
-		return parse_range(p, tok[1], "max-scans", 4, 100000,
-				   &wl->max_scans);
-	}
-	if (!strcmp(d, "numa-nodes")) {
-		if (ntok != 2)
-			return perr(p, "usage: numa-nodes N");
-		ret = parse_range(p, tok[1], "numa-nodes", 1, 64, &v);
-		wl->numa_nodes = (int)v;
+	ret = parse_range(p, a->tok[5], "node", 0,
+			  (unsigned long)p->wl->numa_nodes - 1, &v);
+	if (ret)
 		return ret;
-	}
-	if (!strcmp(d, "thp"))
-		return parse_thp(p, tok, ntok);
-	if (!strcmp(d, "knob"))
-		return parse_knob(p, tok, ntok);
-	if (!strcmp(d, "space")) {
-		if (ntok != 2)
-			return perr(p, "usage: space NAME");
-		ret = add_space(p, tok[1], -1, &space);
-		if (ret)
-			return ret;
-		st = new_step(p, KSML_OP_SPACE);
-		if (!st)
-			return -ENOMEM;
-		st->space = space;
-		return 0;
-	}
-	if (!strcmp(d, "map"))
-		return parse_map(p, tok, ntok);
-	if (!strcmp(d, "fill"))
-		return parse_fill(p, tok, ntok);
-	if (!strcmp(d, "madvise") || !strcmp(d, "munmap")) {
-		bool mad = d[1] == 'a';
-		int adv = 0, rt = mad ? 3 : 2;
+	st = target_step(p, a, KSML_OP_NODE);
+	if (!st)
+		return -ENOMEM;
+	st->advice = (int)v;
+	return 0;
+}
 
-		if (mad) {
-			if (ntok != 4 && ntok != 6)
-				return perr(p, "usage: madvise SPACE MAP "
-					       "mergeable|unmergeable|hugepage|"
-					       "nohugepage [FIRST COUNT]");
-			if (!strcmp(tok[3], "mergeable"))
-				adv = 12;
-			else if (!strcmp(tok[3], "unmergeable"))
-				adv = 13;
-			else if (!strcmp(tok[3], "hugepage"))
-				adv = 14;
-			else if (!strcmp(tok[3], "nohugepage"))
-				adv = 15;
-			else
-				return perr(p,
-					    "unknown advice '%s' (expected "
-					    "mergeable, unmergeable, hugepage "
-					    "or nohugepage)",
-					    tok[3]);
-			if (adv >= 14 && wl->thp_mode == KSML_WL_THP_NONE)
-				return perr(
-					p,
-					"madvise %s needs a 'thp MODE' line "
-					"before it (the workload's THP mode)",
-					tok[3]);
-		} else if (ntok != 3 && ntok != 5) {
-			return perr(p, "usage: munmap SPACE MAP [FIRST COUNT]");
-		}
-		/* move FIRST COUNT next to SPACE MAP for parse_target */
-		{
-			char *t[4] = { tok[1], tok[2], NULL, NULL };
-			unsigned long first, count;
+/* the child inherits every mapping of the parent */
+static int fork_maps(struct parser *p, int space, int child)
+{
+	struct ksml_workload *wl = p->wl;
+	int i, ret, nmaps = wl->nr_maps;
 
-			if (ntok > rt + 1) {
-				t[2] = tok[rt + 1];
-				t[3] = tok[rt + 2];
+	for (i = 0; i < nmaps; i++) {
+		if (wl->maps[i].space == space) {
+			struct ksml_wl_map m = wl->maps[i];
+
+			m.space = child;
+			m.line = p->line;
+			if (m.gone) {
+				size_t sz = 2 * ((size_t)m.nr_gone + 1) *
+					    sizeof(*m.gone);
+
+				m.gone = malloc(sz);
+				if (!m.gone)
+					return -ENOMEM;
+				memcpy(m.gone, wl->maps[i].gone,
+				       (size_t)m.nr_gone * sizeof(*m.gone));
 			}
-			p->allow_gone = !mad;
-			ret = parse_target(p, t, ntok > rt + 1 ? 4 : 2, true,
-					   &space, &map, &first, &count);
-			p->allow_gone = false;
-			if (ret)
-				return ret;
-			if (!mad) {
-				ret = mark_gone(p, map, first, count);
-				if (ret)
-					return ret;
-			}
-			st = new_step(p, mad ? KSML_OP_MADVISE : KSML_OP_MUNMAP);
-			if (!st)
-				return -ENOMEM;
-			st->space = space;
-			st->map = map;
-			st->first = first;
-			st->count = count;
-			st->advice = adv;
-		}
-		return 0;
-	}
-	if (!strcmp(d, "prctl")) {
-		if (ntok != 4 || strcmp(tok[2], "merge-any"))
-			return perr(p, "usage: prctl SPACE merge-any on|off");
-		ret = find_space(p, tok[1], &space);
-		if (ret)
-			return ret;
-		if (strcmp(tok[3], "on") && strcmp(tok[3], "off"))
-			return perr(p, "prctl merge-any: '%s' is not 'on' or 'off'",
-				    tok[3]);
-		st = new_step(p, KSML_OP_PRCTL);
-		if (!st)
-			return -ENOMEM;
-		st->space = space;
-		st->advice = !strcmp(tok[3], "on");
-		return 0;
-	}
-	if (!strcmp(d, "pin") || !strcmp(d, "unpin")) {
-		unsigned long first, count;
-		char *t[4];
-
-		if (ntok != 4)
-			return perr(p, "usage: %s SPACE MAP PAGE", d);
-		t[0] = tok[1];
-		t[1] = tok[2];
-		t[2] = tok[3];
-		t[3] = "1";
-		ret = parse_target(p, t, 4, false, &space, &map, &first, &count);
-		if (ret)
-			return ret;
-		st = new_step(p, d[0] == 'p' ? KSML_OP_PIN : KSML_OP_UNPIN);
-		if (!st)
-			return -ENOMEM;
-		st->space = space;
-		st->map = map;
-		st->first = first;
-		st->count = 1;
-		return 0;
-	}
-	if (!strcmp(d, "node")) {
-		unsigned long first, count;
-
-		if (ntok != 6)
-			return perr(p, "usage: node SPACE MAP FIRST COUNT NODE");
-		if (!wl->numa_nodes)
-			return perr(p, "'node' needs a 'numa-nodes N' line before it");
-		ret = parse_target(p, tok + 1, 4, false, &space, &map, &first,
-				   &count);
-		if (ret)
-			return ret;
-		ret = parse_range(p, tok[5], "node", 0,
-				  (unsigned long)wl->numa_nodes - 1, &v);
-		if (ret)
-			return ret;
-		st = new_step(p, KSML_OP_NODE);
-		if (!st)
-			return -ENOMEM;
-		st->space = space;
-		st->map = map;
-		st->first = first;
-		st->count = count;
-		st->advice = (int)v;
-		return 0;
-	}
-	if (!strcmp(d, "fork")) {
-		int child, nmaps;
-
-		if (ntok != 3)
-			return perr(p, "usage: fork PARENT CHILD");
-		ret = find_space(p, tok[1], &space);
-		if (ret)
-			return ret;
-		ret = add_space(p, tok[2], space, &child);
-		if (ret)
-			return ret;
-		/* the child inherits every mapping of the parent */
-		nmaps = wl->nr_maps;
-		for (i = 0; i < nmaps; i++) {
-			if (wl->maps[i].space == space) {
-				struct ksml_wl_map m = wl->maps[i];
-
-				m.space = child;
-				m.line = p->line;
-				if (m.gone) {
-					size_t sz = 2 * ((size_t)m.nr_gone + 1) *
-						    sizeof(*m.gone);
-
-					m.gone = malloc(sz);
-					if (!m.gone)
-						return -ENOMEM;
-					memcpy(m.gone, wl->maps[i].gone,
-					       (size_t)m.nr_gone * sizeof(*m.gone));
-				}
-				ret = add_map_entry(p, &m);
-				if (ret)
-					return ret;
-			}
-		}
-		st = new_step(p, KSML_OP_FORK);
-		if (!st)
-			return -ENOMEM;
-		st->space = space;
-		st->space2 = child;
-		return 0;
-	}
-	if (!strcmp(d, "exit")) {
-		if (ntok != 2)
-			return perr(p, "usage: exit SPACE");
-		ret = find_space(p, tok[1], &space);
-		if (ret)
-			return ret;
-		st = new_step(p, KSML_OP_EXIT);
-		if (!st)
-			return -ENOMEM;
-		st->space = space;
-		p->exited[space] = true;
-		return 0;
-	}
-	if (!strcmp(d, "volatile")) {
-		struct ksml_wl_volatile *vv;
-		unsigned long first, count;
-
-		if (ntok < 7 || strcmp(tok[5], "every"))
-			return perr(p, "usage: volatile SPACE MAP FIRST COUNT every K [from S] [until S]");
-		ret = parse_target(p, tok + 1, 4, false, &space, &map, &first,
-				   &count);
-		if (ret)
-			return ret;
-		wl->vol = grow(wl->vol, &p->cap_vol, wl->nr_volatile + 1,
-			       sizeof(*wl->vol));
-		if (!wl->vol)
-			return -ENOMEM;
-		vv = &wl->vol[wl->nr_volatile];
-		memset(vv, 0, sizeof(*vv));
-		ret = parse_range(p, tok[6], "volatile period", 1, 100000,
-				  &vv->every);
-		if (ret)
-			return ret;
-		for (i = 7; i < ntok; i += 2) {
-			unsigned long *dst;
-
-			if (!strcmp(tok[i], "from"))
-				dst = &vv->from;
-			else if (!strcmp(tok[i], "until"))
-				dst = &vv->until;
-			else
-				return perr(p, "volatile: unknown option '%s' (expected from or until)",
-					    tok[i]);
-			if (i + 1 >= ntok)
-				return perr(p, "volatile: '%s' needs a scan count",
-					    tok[i]);
-			ret = parse_range(p, tok[i + 1], tok[i], 0, 100000, dst);
+			ret = add_map_entry(p, &m);
 			if (ret)
 				return ret;
 		}
-		if (vv->until && vv->until <= vv->from)
-			return perr(p, "volatile: until (%lu) must be after from (%lu)",
-				    vv->until, vv->from);
-		vv->space = space;
-		vv->map = map;
-		vv->first = first;
-		vv->count = count;
-		vv->line = p->line;
-		if (wl->written_pages + count > KSML_WL_MAX_TOTAL_PAGES)
-			return perr(p, "fills and volatile ranges write more than %lu pages in all",
-				    KSML_WL_MAX_TOTAL_PAGES);
-		wl->written_pages += count;
-		wl->nr_volatile++;
-		return 0;
 	}
-	return perr(p, "unknown directive '%s'", d);
+	return 0;
+}
+
+static int parse_fork(struct parser *p, struct dir_args *a)
+{
+	struct ksml_wl_step *st;
+	int child, ret;
+
+	ret = add_space(p, a->tok[2], a->space, &child);
+	if (!ret)
+		ret = fork_maps(p, a->space, child);
+	if (ret)
+		return ret;
+	st = target_step(p, a, KSML_OP_FORK);
+	if (!st)
+		return -ENOMEM;
+	st->space2 = child;
+	return 0;
+}
+
+static int parse_exit(struct parser *p, struct dir_args *a)
+{
+	if (!target_step(p, a, KSML_OP_EXIT))
+		return -ENOMEM;
+	p->exited[a->space] = true;
+	return 0;
+}
+
+static int parse_volatile(struct parser *p, struct dir_args *a)
+{
+	struct ksml_workload *wl = p->wl;
+	struct ksml_wl_volatile *vv;
+	char **tok = a->tok;
+	int i, ret;
+
+	wl->vol = grow(wl->vol, &p->cap_vol, wl->nr_volatile + 1,
+		       sizeof(*wl->vol));
+	if (!wl->vol)
+		return -ENOMEM;
+	vv = &wl->vol[wl->nr_volatile];
+	memset(vv, 0, sizeof(*vv));
+	vv->every = a->num;
+	for (i = 7; i < a->ntok; i += 2) {
+		unsigned long *dst;
+
+		if (!strcmp(tok[i], "from"))
+			dst = &vv->from;
+		else if (!strcmp(tok[i], "until"))
+			dst = &vv->until;
+		else
+			return perr(p,
+				    "volatile: unknown option '%s' (expected "
+				    "from or until)",
+				    tok[i]);
+		if (i + 1 >= a->ntok)
+			return perr(p, "volatile: '%s' needs a scan count",
+				    tok[i]);
+		ret = parse_range(p, tok[i + 1], tok[i], 0, 100000, dst);
+		if (ret)
+			return ret;
+	}
+	if (vv->until && vv->until <= vv->from)
+		return perr(p, "volatile: until (%lu) must be after from (%lu)",
+			    vv->until, vv->from);
+	vv->space = a->space;
+	vv->map = a->map;
+	vv->first = a->first;
+	vv->count = a->count;
+	vv->line = p->line;
+	if (wl->written_pages + a->count > KSML_WL_MAX_TOTAL_PAGES)
+		return perr(p,
+			    "fills and volatile ranges write more than %lu "
+			    "pages in all",
+			    KSML_WL_MAX_TOTAL_PAGES);
+	wl->written_pages += a->count;
+	wl->nr_volatile++;
+	return 0;
+}
+
+static const struct directive directives[] = {
+	{.name = "at",
+	 .min_args = 2,
+	 .max_args = ANY_ARGS,
+	 .usage = "usage: at SCAN DIRECTIVE ...",
+	 .no_at = true,
+	 .num_at = 1,
+	 .num_what = "scan count",
+	 .num_hi = 100000,
+	 .run = parse_at},
+	{.name = "workload",
+	 .min_args = 1,
+	 .max_args = 1,
+	 .usage = "usage: workload NAME",
+	 .no_at = true,
+	 .run = parse_workload},
+	{.name = "description",
+	 .min_args = 1,
+	 .max_args = ANY_ARGS,
+	 .usage = "description needs a text (the reason)",
+	 .no_at = true,
+	 .run = parse_description},
+	{.name = "expect-different",
+	 .min_args = 1,
+	 .max_args = ANY_ARGS,
+	 .usage = "expect-different needs a text (the reason)",
+	 .no_at = true,
+	 .run = parse_expect},
+	{.name = "seed",
+	 .min_args = 1,
+	 .max_args = 1,
+	 .usage = "usage: seed NUMBER",
+	 .no_at = true,
+	 .check = check_seed,
+	 .num_at = 1,
+	 .num_what = "seed",
+	 .num_hi = ~0UL,
+	 .run = parse_seed},
+	{.name = "max-scans",
+	 .min_args = 1,
+	 .max_args = 1,
+	 .usage = "usage: max-scans N",
+	 .no_at = true,
+	 .num_at = 1,
+	 .num_what = "max-scans",
+	 .num_lo = 4,
+	 .num_hi = 100000,
+	 .run = parse_max_scans},
+	{.name = "numa-nodes",
+	 .min_args = 1,
+	 .max_args = 1,
+	 .usage = "usage: numa-nodes N",
+	 .no_at = true,
+	 .num_at = 1,
+	 .num_what = "numa-nodes",
+	 .num_lo = 1,
+	 .num_hi = 64,
+	 .run = parse_numa_nodes},
+	{.name = "thp",
+	 .min_args = 1,
+	 .max_args = 3,
+	 .pairs = true,
+	 .word_at = 2,
+	 .word = "defrag",
+	 .usage = "usage: thp always|madvise|never [defrag "
+		  "always|defer|defer+madvise|madvise|never]",
+	 .no_at = true,
+	 .run = parse_thp},
+	{.name = "knob",
+	 .min_args = 2,
+	 .max_args = 2,
+	 .usage = "usage: knob NAME VALUE",
+	 .run = parse_knob},
+	{.name = "space",
+	 .min_args = 1,
+	 .max_args = 1,
+	 .usage = "usage: space NAME",
+	 .run = parse_space},
+	{.name = "map",
+	 .min_args = 3,
+	 .max_args = ANY_ARGS,
+	 .usage = "usage: map SPACE NAME PAGES [private|shared] [anon]",
+	 .on = ON_SPACE,
+	 .run = parse_map},
+	{.name = "fill",
+	 .min_args = 5,
+	 .max_args = ANY_ARGS,
+	 .usage = "usage: fill SPACE MAP FIRST COUNT PATTERN [ARGS]",
+	 .on = ON_RANGE,
+	 .range_at = 3,
+	 .run = parse_fill},
+	{.name = "madvise",
+	 .min_args = 3,
+	 .max_args = 5,
+	 .pairs = true,
+	 .usage = "usage: madvise SPACE MAP "
+		  "mergeable|unmergeable|hugepage|"
+		  "nohugepage [FIRST COUNT]",
+	 .check = check_advice,
+	 .on = ON_MAPPING,
+	 .range_at = 4,
+	 .run = parse_madvise},
+	{.name = "munmap",
+	 .min_args = 2,
+	 .max_args = 4,
+	 .pairs = true,
+	 .usage = "usage: munmap SPACE MAP [FIRST COUNT]",
+	 .on = ON_MAPPING,
+	 .range_at = 3,
+	 .gone_ok = true,
+	 .run = parse_munmap},
+	{.name = "prctl",
+	 .min_args = 3,
+	 .max_args = 3,
+	 .word_at = 2,
+	 .word = "merge-any",
+	 .usage = "usage: prctl SPACE merge-any on|off",
+	 .on = ON_SPACE,
+	 .run = parse_prctl},
+	{.name = "pin",
+	 .min_args = 3,
+	 .max_args = 3,
+	 .usage = "usage: pin SPACE MAP PAGE",
+	 .on = ON_PAGE,
+	 .range_at = 3,
+	 .run = parse_pin},
+	{.name = "unpin",
+	 .min_args = 3,
+	 .max_args = 3,
+	 .usage = "usage: unpin SPACE MAP PAGE",
+	 .on = ON_PAGE,
+	 .range_at = 3,
+	 .run = parse_unpin},
+	{.name = "node",
+	 .min_args = 5,
+	 .max_args = 5,
+	 .usage = "usage: node SPACE MAP FIRST COUNT NODE",
+	 .check = check_numa,
+	 .on = ON_RANGE,
+	 .range_at = 3,
+	 .run = parse_node},
+	{.name = "fork",
+	 .min_args = 2,
+	 .max_args = 2,
+	 .usage = "usage: fork PARENT CHILD",
+	 .on = ON_SPACE,
+	 .run = parse_fork},
+	{.name = "exit",
+	 .min_args = 1,
+	 .max_args = 1,
+	 .usage = "usage: exit SPACE",
+	 .on = ON_SPACE,
+	 .run = parse_exit},
+	{.name = "volatile",
+	 .min_args = 6,
+	 .max_args = ANY_ARGS,
+	 .word_at = 5,
+	 .word = "every",
+	 .usage = "usage: volatile SPACE MAP FIRST COUNT every K [from S] "
+		  "[until S]",
+	 .no_at = true,
+	 .on = ON_RANGE,
+	 .range_at = 3,
+	 .num_at = 6,
+	 .num_what = "volatile period",
+	 .num_lo = 1,
+	 .num_hi = 100000,
+	 .run = parse_volatile},
+};
+
+static const struct directive *find_directive(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(directives) / sizeof(directives[0]); i++)
+		if (!strcmp(name, directives[i].name))
+			return &directives[i];
+	return NULL;
+}
+
+static int check_words(struct parser *p, const struct directive *d, char **tok,
+		       int ntok)
+{
+	int n = ntok - 1;
+
+	if (n < d->min_args || n > d->max_args ||
+	    (d->pairs && (n - d->min_args) % 2) ||
+	    (d->word && d->word_at < ntok && strcmp(tok[d->word_at], d->word)))
+		return perr(p, "%s", d->usage);
+	return 0;
+}
+
+static int parse_on(struct parser *p, const struct directive *d,
+		    struct dir_args *a)
+{
+	char *t[4] = {a->tok[1], a->tok[2], NULL, "1"};
+	int n = 2, ret;
+
+	if (d->on == ON_NOTHING)
+		return 0;
+	if (d->on == ON_SPACE)
+		return find_space(p, a->tok[1], &a->space);
+	/* parse_target wants FIRST COUNT next to SPACE MAP */
+	if (d->on == ON_PAGE || a->ntok > d->range_at) {
+		t[2] = a->tok[d->range_at];
+		if (d->on != ON_PAGE)
+			t[3] = a->tok[d->range_at + 1];
+		n = 4;
+	}
+	p->allow_gone = d->gone_ok;
+	ret = parse_target(p, t, n, d->on == ON_MAPPING, &a->space, &a->map,
+			   &a->first, &a->count);
+	p->allow_gone = false;
+	return ret;
+}
+
+static int parse_line(struct parser *p, char **tok, int ntok)
+{
+	const struct directive *d = find_directive(tok[0]);
+	struct dir_args a;
+	int ret;
+
+	if (!d)
+		return perr(p, "unknown directive '%s'", tok[0]);
+	memset(&a, 0, sizeof(a));
+	a.tok = tok;
+	a.ntok = ntok;
+	a.space = a.map = -1;
+	ret = check_words(p, d, tok, ntok);
+	if (!ret && d->check)
+		ret = d->check(p, &a);
+	if (!ret)
+		ret = parse_on(p, d, &a);
+	if (!ret && d->num_what)
+		ret = parse_range(p, tok[d->num_at], d->num_what, d->num_lo,
+				  d->num_hi, &a.num);
+	return ret ? ret : d->run(p, &a);
 }
 
 static void set_dir(struct parser *p, const char *path)
