@@ -114,14 +114,13 @@ static int parse_wl(const char *path, struct ksml_workload *wl)
 }
 
 int ksml_diff_workload(const struct ksml_diff_opts *d,
-		       enum ksml_profile profile, const char *name,
+		       enum ksml_profile profile,
 		       const struct ksml_workload *wl,
 		       struct ksml_diff_result *res)
 {
 	struct ksml_oracle_opts oo = d->oracle;
 
 	memset(&res->row, 0, sizeof(res->row));
-	snprintf(res->row.name, sizeof(res->row.name), "%s", name);
 	oo.profile = (int)profile;
 	return ksml_oracle_diff(&oo, d->other, wl, &res->rr, &res->lr,
 				&res->row, res->err, sizeof(res->err));
@@ -352,8 +351,7 @@ static int diff_rows(const struct ksml_diff_opts *d, bool json, char **files,
 			continue;
 		}
 		failed = ksml_diff_workload(
-			d, (enum ksml_profile)d->oracle.profile, files[i], &wl,
-			&res);
+			d, (enum ksml_profile)d->oracle.profile, &wl, &res);
 		*row = res.row;
 		if (d->progress_done)
 			d->progress_done(d->oracle.progress_arg);
@@ -483,8 +481,7 @@ int ksml_diff_ktap(const struct ksml_diff_opts *d, char **files, int nfiles)
 		ksml_ktap_begin(&sub, stdout, 1, wl.name, ncfg);
 		for (k = 0; k < ncfg; k++) {
 			const char *cname = ksml_profile_name(cfg[k]);
-			int failed = ksml_diff_workload(d, cfg[k], files[i],
-							&wl, &res);
+			int failed = ksml_diff_workload(d, cfg[k], &wl, &res);
 
 			switch (ktap_config(&sub, cname, failed, &res, skip,
 					    sizeof(skip))) {

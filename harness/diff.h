@@ -38,19 +38,20 @@ struct ksml_diff_result {
 };
 
 /*
- * Compare wl (named name until the oracle names the row) under profile:
- * 0 with res->row's verdict, or a negative errno with res->err.  Free
- * res's runs with ksml_diff_result_free either way.
+ * Compare wl under profile: 0 with res->row's verdict, or a negative
+ * errno with res->err.  Free res's runs with ksml_diff_result_free either
+ * way.
  */
 int ksml_diff_workload(const struct ksml_diff_opts *d,
-		       enum ksml_profile profile, const char *name,
+		       enum ksml_profile profile,
 		       const struct ksml_workload *wl,
 		       struct ksml_diff_result *res);
 void ksml_diff_result_free(struct ksml_diff_result *res);
 
 /*
- * The exit status so far (rc) with one more row: 2 an error, else 1 an
- * unexpected difference, else 3 an inconclusive row, else 0.
+ * The exit status so far (rc) with one more row: the worst of them, an
+ * error (2) over an unexpected difference (1) over an inconclusive row
+ * (3) over equal, expected or skipped (0).
  */
 int ksml_diff_status(int rc, const struct ksml_diff_row *row);
 
@@ -64,8 +65,10 @@ int ksml_diff_text(const struct ksml_diff_opts *d, char **files, int nfiles);
 int ksml_diff_json(const struct ksml_diff_opts *d, char **files, int nfiles);
 int ksml_diff_ktap(const struct ksml_diff_opts *d, char **files, int nfiles);
 
-/* one run as a JSON object (no newline): `ksmlab run --json`'s, nested
- * twice in each row of ksml_diff_json */
+/*
+ * One run as a JSON object (no newline): `ksmlab run --json`'s, nested
+ * twice in each row of ksml_diff_json.
+ */
 void ksml_diff_print_run_json(FILE *f, const char *backend,
 			      const struct ksml_workload *wl,
 			      const struct ksml_run_result *r);
