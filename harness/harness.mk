@@ -20,13 +20,15 @@ HARNESS_WL_OBJ := $(B)/harness/workload.o
 # the driver, runner and backends
 HARNESS_DRV_OBJ := $(addprefix $(B)/harness/,driver.o runner.o live.o \
 	backend_ref.o backend_linux.o backend_kmod.o capture.o wlgen.o oracle.o ktap.o)
+# the command itself (also the kmod guest's static ksmlab, kmod.mk)
+KSMLAB_OBJ := $(addprefix $(B)/harness/,ksmlab.o diff.o)
 
 $(B)/harness/%.o: $(HARNESS_DIR)/%.c $(HARNESS_HDR)
 	@mkdir -p $(dir $@)
 	$(CC_USER) $(HARNESS_CFLAGS) -c $< -o $@
 
-$(KSMLAB_BIN): $(B)/harness/ksmlab.o $(HARNESS_DRV_OBJ) $(HARNESS_WL_OBJ) $(LIB_A) $(KSML_PRELOAD)
-	$(CC_USER) -o $@ $(B)/harness/ksmlab.o $(HARNESS_DRV_OBJ) $(HARNESS_WL_OBJ) \
+$(KSMLAB_BIN): $(KSMLAB_OBJ) $(HARNESS_DRV_OBJ) $(HARNESS_WL_OBJ) $(LIB_A) $(KSML_PRELOAD)
+	$(CC_USER) -o $@ $(KSMLAB_OBJ) $(HARNESS_DRV_OBJ) $(HARNESS_WL_OBJ) \
 		$(LIB_A) $(PKG_LIBS)
 
 # the shim exports mmap/mmap64 (interposed libc names): no -Wmissing-prototypes

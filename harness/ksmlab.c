@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "capture.h"
+#include "diff.h"
 #include "driver.h"
 #include "live.h"
 #include "ktap.h"
@@ -87,92 +88,6 @@ static int run_one_min(const char *backend, const struct ksml_workload *wl,
 	return ret;
 }
 
-static void json_str(FILE *f, const char *s)
-{
-	fputc('"', f);
-	for (; *s; s++) {
-		if (*s == '"' || *s == '\\')
-			fprintf(f, "\\%c", *s);
-		else if ((unsigned char)*s < 0x20)
-			fprintf(f, "\\u%04x", *s);
-		else
-			fputc(*s, f);
-	}
-	fputc('"', f);
-}
-
-static void print_counters_json(FILE *f, const struct ksml_counters *c)
-{
-	fprintf(f,
-		"{\"pages_shared\": %lu, \"pages_sharing\": %lu, \"pages_unshared\": %lu, "
-		"\"pages_volatile\": %lu, \"pages_scanned\": %lu, \"pages_skipped\": %lu, "
-		"\"full_scans\": %lu, \"stable_node_chains\": %lu, \"stable_node_dups\": %lu, "
-		"\"ksm_zero_pages\": %ld, \"general_profit\": %ld, \"rmap_items\": %lu, "
-		"\"cow_ksm\": %lu}",
-		c->pages_shared, c->pages_sharing, c->pages_unshared,
-		c->pages_volatile, c->pages_scanned, c->pages_skipped,
-		c->full_scans, c->stable_node_chains, c->stable_node_dups,
-		c->ksm_zero_pages, c->general_profit, c->rmap_items, c->cow_ksm);
-}
-
-/* one run as a JSON object (no newline) */
-static void print_result_json(FILE *f, const char *backend,
-			      const struct ksml_workload *wl,
-			      const struct ksml_run_result *r)
-{
-	const struct ksml_counters *c = &r->c;
-	int i;
-
-	fprintf(f, "{\"workload\": ");
-	json_str(f, wl->name);
-	fprintf(f, ", \"backend\": \"%s\", \"converged\": %s, \"converged_at\": %lu, "
-	       "\"scans\": %lu, \"wall_s\": %.6f, \"cpu_s\": %.6f, \"counters\": ",
-	       backend, r->converged ? "true" : "false", r->converged_at,
-	       r->scans, r->wall_s, r->cpu_s);
-	print_counters_json(f, c);
-	fprintf(f, ", \"spaces\": [");
-	for (i = 0; i < wl->nr_spaces; i++) {
-		const struct ksml_mm_stat *s = &r->sp[i].st;
-
-		fprintf(f, "%s{\"name\": ", i ? ", " : "");
-		json_str(f, wl->spaces[i].name);
-		fprintf(f,
-			", \"live\": %s, \"ksm_rmap_items\": %lu, "
-			"\"ksm_zero_pages\": %ld, "
-			"\"ksm_merging_pages\": %lu, \"ksm_process_profit\": "
-			"%ld, "
-			"\"ksm_merge_any\": %s, \"ksm_mergeable\": %s, "
-			"\"smaps_ksm_kb\": %lu, "
-			"\"anon_huge_kb\": %lu}",
-			r->sp[i].live ? "true" : "false", s->ksm_rmap_items,
-			s->ksm_zero_pages, s->ksm_merging_pages,
-			s->ksm_process_profit,
-			s->ksm_merge_any ? "true" : "false",
-			s->ksm_mergeable ? "true" : "false", s->ksm_kb,
-			s->anon_huge_kb);
-	}
-	fprintf(f, "], \"trajectory_columns\": [");
-	for (i = 0; i < r->traj_w; i++) {
-		char name[96];
-
-		fprintf(f, "%s", i ? ", " : "");
-		json_str(f, ksml_traj_name(wl, i, name, sizeof(name)));
-	}
-	fprintf(f, "], \"trajectory\": [");
-	for (i = 0; i < (int)r->ntraj; i++) {
-		int k;
-
-		fprintf(f, "%s[", i ? ", " : "");
-		for (k = 0; k < r->traj_w; k++)
-			fprintf(f, "%s%ld", k ? ", " : "",
-				r->traj[i * (size_t)r->traj_w + k]);
-		fprintf(f, "]");
-	}
-	fprintf(f, "], \"notes\": ");
-	json_str(f, r->notes);
-	fprintf(f, "}");
-}
-
 static void print_result(const char *backend, const struct ksml_workload *wl,
 			 const struct ksml_run_result *r, bool json)
 {
@@ -180,7 +95,7 @@ static void print_result(const char *backend, const struct ksml_workload *wl,
 	int i;
 
 	if (json) {
-		print_result_json(stdout, backend, wl, r);
+		ksml_diff_print_run_json(stdout, backend, wl, r);
 		printf("\n");
 		return;
 	}
@@ -555,117 +470,37 @@ static const char usage_diff[] =
 	"  process, or differed while other processes used KSM "
 	"(inconclusive).\n";
 
-/* exit status of a verdict, folded into rc as cmd_diff does */
-static int diff_rc(int rc, const struct ksml_diff_row *row)
+static void diff_progress_done(void *ps)
 {
-	if (row->error)
-		return 2;
-	if (row->verdict == KSML_DIFFERENT && (!rc || rc == 3))
-		return 1;
-	if (row->verdict == KSML_INCONCLUSIVE && !rc)
-		return 3;
-	return rc;
+	progress_done(ps);
 }
 
-/*
- * KTAP: a result per workload, a subtest per configuration; a workload is
- * ok when every configuration made the kernel's decisions (an expected
- * difference is a SKIP, an inconclusive row is not ok).
- */
-static int diff_ktap(struct ksml_oracle_opts *oo, const char *other,
-		     char **files, int nfiles)
+/* what diff and selftest share: the oracle's hooks, the configurations */
+static void diff_opts(struct ksml_diff_opts *d, const char *other, bool rerun,
+		      struct prog_state *ps)
 {
-	static struct ksml_run_result rr, lr;
-	enum ksml_profile one = (enum ksml_profile)ref_profile;
-	const enum ksml_profile *cfg = config_all ? all_profiles : &one;
-	int ncfg = config_all ? 3 : 1;
-	struct ksml_ktap top, sub;
-	int i, k, rc = 0;
-
-	ksml_ktap_begin(&top, stdout, 0, NULL, nfiles);
-	for (i = 0; i < nfiles; i++) {
-		struct ksml_workload wl;
-		int nok = 0, nskip = 0;
-		char skip[300] = "";
-
-		if (ksml_live_interrupted || parse_wl(files[i], &wl)) {
-			ksml_ktap_diag(&top, "%s: %s", files[i],
-				       ksml_live_interrupted ? "interrupted" :
-							       "the workload does not parse");
-			ksml_ktap_result(&top, false, files[i], NULL);
-			rc = 2;
-			continue;
-		}
-		ksml_ktap_begin(&sub, stdout, 1, wl.name, ncfg);
-		for (k = 0; k < ncfg; k++) {
-			struct ksml_diff_row row = { 0 };
-			const char *cname = ksml_profile_name(cfg[k]);
-			char err[1024];
-			int failed;
-
-			snprintf(row.name, sizeof(row.name), "%s", files[i]);
-			oo->profile = (int)cfg[k];
-			failed = ksml_oracle_diff(oo, other, &wl, &rr, &lr, &row,
-						  err, sizeof(err));
-			/* what a weaker comparison left out, said next to it */
-			if (row.emulated[0])
-				ksml_ktap_diag(&sub, "%s: %s", cname, row.emulated);
-			if (row.not_compared[0])
-				ksml_ktap_diag(&sub, "%s: not compared: %s", cname,
-					       row.not_compared);
-			if (failed) {
-				ksml_ktap_diag(&sub, "%s: error: %s", cname, err);
-				ksml_ktap_result(&sub, false, cname, NULL);
-				rc = 2;
-			} else if (row.verdict == KSML_EQUAL) {
-				if (row.rerun)
-					ksml_ktap_diag(&sub, "%s: equal to the kernel's second run (its first differed: %s)",
-						       cname, row.reason);
-				ksml_ktap_result(&sub, true, cname, NULL);
-				nok++;
-			} else if (row.verdict == KSML_EXPECTED ||
-				   row.verdict == KSML_SKIPPED) {
-				snprintf(skip, sizeof(skip), "SKIP %s%s",
-					 row.verdict == KSML_EXPECTED
-						 ? "expected difference: "
-						 : "",
-					 row.reason);
-				ksml_ktap_result(&sub, true, cname, skip);
-				nskip++;
-			} else {
-				if (row.traj[0])
-					ksml_ktap_diag(&sub, "%s: %s", cname, row.traj);
-				if (row.mm[0])
-					ksml_ktap_diag(&sub, "%s: %s", cname, row.mm);
-				if (row.reason[0])
-					ksml_ktap_diag(&sub, "%s: %s", cname, row.reason);
-				ksml_ktap_result(&sub, false, cname, NULL);
-			}
-			rc = diff_rc(rc, &row);
-			ksml_run_result_free(&rr);
-			ksml_run_result_free(&lr);
-		}
-		if (nskip == ncfg)
-			ksml_ktap_result(&top, true, wl.name, skip);
-		else
-			ksml_ktap_result(&top, nok + nskip == ncfg, wl.name, NULL);
-		ksml_wl_free(&wl);
+	memset(d, 0, sizeof(*d));
+	d->oracle.profile = ref_profile;
+	d->oracle.rerun_differing = rerun;
+	d->oracle.wait_quiet_s = &wait_quiet;
+	d->oracle.progress = progress;
+	d->oracle.progress_arg = ps;
+	d->other = other;
+	if (config_all) {
+		d->profiles = all_profiles;
+		d->nprofiles =
+			(int)(sizeof(all_profiles) / sizeof(all_profiles[0]));
 	}
-	if (ksml_live_interrupted)
-		return 128 + (int)ksml_live_interrupted;
-	return rc;
+	d->progress_done = diff_progress_done;
 }
 
 static int cmd_diff(int argc, char **argv)
 {
 	const char *other = "linux";
-	static struct ksml_run_result rr, lr;
-	struct ksml_diff_row *rows;
-	char **runs_json; /* per row: both runs as JSON (--json) */
-	struct ksml_oracle_opts oo = {0};
+	struct ksml_diff_opts d;
 	struct prog_state ps = {"ref/linux", isatty(2)};
 	bool json = false, rerun = true, ktap = false;
-	int c, i, k, nrows = 0, rc = 0;
+	int c;
 
 	while ((c = getopt_long(argc, argv, "b:qjh", run_opts, NULL)) != -1) {
 		switch (c) {
@@ -713,233 +548,16 @@ static int cmd_diff(int argc, char **argv)
 		fprintf(stderr, "ksmlab diff: no workload file given\n%s", usage_diff);
 		return 2;
 	}
-	rows = calloc((size_t)(argc - optind), sizeof(*rows));
-	runs_json = calloc((size_t)(argc - optind), sizeof(*runs_json));
-	if (!rows || !runs_json) {
-		free(rows);
-		free(runs_json);
-		return 2;
-	}
-	oo.profile = ref_profile;
-	oo.rerun_differing = rerun;
-	oo.wait_quiet_s = &wait_quiet;
-	oo.progress = progress;
-	oo.progress_arg = &ps;
 	if (config_all && !ktap) {
 		fprintf(stderr, "ksmlab diff: --config all needs --ktap\n");
-		free(rows);
-		free(runs_json);
 		return 2;
 	}
-	if (ktap) {
-		free(rows);
-		free(runs_json);
-		return diff_ktap(&oo, other, argv + optind, argc - optind);
-	}
-	for (i = optind; i < argc && !ksml_live_interrupted; i++) {
-		struct ksml_diff_row *row = &rows[nrows++];
-		struct ksml_workload wl;
-		char err[1024];
-
-		snprintf(row->name, sizeof(row->name), "%s", argv[i]);
-		if (parse_wl(argv[i], &wl)) {
-			row->error = true;
-			snprintf(row->reason, sizeof(row->reason), "parse error");
-			rc = 2;
-			continue;
-		}
-		k = ksml_oracle_diff(&oo, other, &wl, &rr, &lr, row, err,
-				     sizeof(err));
-		progress_done(&ps);
-		if (!k && row->verdict == KSML_SKIPPED) {
-			if (!json)
-				printf("== %s: SKIPPED: %s\n\n", wl.name,
-				       row->reason);
-			ksml_wl_free(&wl);
-			continue;
-		}
-		if (k) {
-			fprintf(stderr, "ksmlab diff: %s\n", err);
-			rc = 2;
-			ksml_run_result_free(&rr);
-			ksml_run_result_free(&lr);
-			ksml_wl_free(&wl);
-			continue;
-		}
-		if (!json) {
-			printf("== %s%s%s\n", wl.name, wl.description[0] ? ": " : "",
-			       wl.description);
-			printf("   %-22s %12s %12s\n", "counter", "ref", other);
-			for (k = 0; k < KSML_NR_DET; k++)
-				printf("   %-22s %12ld %12ld%s\n", ksml_det_names[k],
-				       row->ref[k], row->lin[k],
-				       row->ref[k] != row->lin[k] ? "   <-- differs" : "");
-			printf("   %-22s %12lu %12lu%s\n", "pages_volatile",
-			       rr.c.pages_volatile, lr.c.pages_volatile,
-			       rr.c.pages_volatile != lr.c.pages_volatile
-				       ? "   <-- differs"
-				       : "");
-			printf("   %-22s %12lu %12lu%s\n", "rmap_items",
-			       rr.c.rmap_items, lr.c.rmap_items,
-			       rr.c.rmap_items != lr.c.rmap_items
-				       ? "   <-- differs"
-				       : "");
-			printf("   %-22s %12lu %12lu\n", "scans", rr.scans, lr.scans);
-			printf("   %-22s %12s %12s\n", "converged",
-			       rr.converged ? "yes" : "no", lr.converged ? "yes" : "no");
-			for (k = 0; k < wl.nr_spaces; k++) {
-				unsigned long a = rr.sp[k].st.ksm_merging_pages,
-					      b = lr.sp[k].st.ksm_merging_pages;
-
-				if (!rr.sp[k].live || !lr.sp[k].live)
-					continue;
-				printf("   %-22.22s %12lu %12lu%s\n",
-				       wl.spaces[k].name, a, b,
-				       a != b ? "   <-- differs" : "");
-			}
-			if (row->mm[0])
-				printf("   %s\n", row->mm);
-			if (row->emulated[0])
-				printf("   %s\n", row->emulated);
-			if (row->not_compared[0])
-				printf("   not compared: %s\n",
-				       row->not_compared);
-			if (row->traj[0])
-				printf("   trajectory differs %s\n", row->traj);
-			else
-				printf("   trajectory (%s after every scan) "
-				       "equal over %lu scans\n",
-				       row->noise
-					       ? "per-process ksm_stat values"
-					       : "all deterministic counters",
-				       rr.ntraj - 1);
-		}
-		switch (row->verdict) {
-		case KSML_EQUAL:
-		case KSML_EXPECTED:
-		case KSML_SKIPPED:
-			break;
-		case KSML_INCONCLUSIVE:
-			if (!rc)
-				rc = 3;
-			break;
-		case KSML_DIFFERENT:
-			if (!rc || rc == 3)
-				rc = 1;
-			break;
-		}
-		if (json) {
-			size_t len = 0;
-			FILE *f = open_memstream(&runs_json[nrows - 1], &len);
-
-			if (f) {
-				fprintf(f, "{\"ref\": ");
-				print_result_json(f, "ref", &wl, &rr);
-				fprintf(f, ", \"%s\": ", other);
-				print_result_json(f, other, &wl, &lr);
-				fprintf(f, "}");
-				fclose(f);
-			}
-		}
-		if (!json) {
-			if (rr.notes[0])
-				printf("   ref note: %s\n", rr.notes);
-			if (lr.notes[0])
-				printf("   linux note: %s\n", lr.notes);
-			printf("   => %s%s%s\n\n",
-			       !row->ndiff ? "EQUAL" :
-			       row->expected ? "DIFFERENT (expected)" : "DIFFERENT",
-			       row->reason[0] ? ": " : "", row->reason);
-			if (!row->ndiff && wl.expect_different[0])
-				printf("   (marked expect-different but equal: the mark can go)\n\n");
-		}
-		ksml_run_result_free(&rr);
-		ksml_run_result_free(&lr);
-		ksml_wl_free(&wl);
-	}
-	if (json) {
-		printf("[");
-		for (i = 0; i < nrows; i++) {
-			printf("%s{\"workload\": ", i ? ", " : "");
-			json_str(stdout, rows[i].name);
-			printf(", \"error\": %s, \"differences\": %d, \"expected\": %s, \"host_noise\": %s, \"ref\": [",
-			       rows[i].error ? "true" : "false", rows[i].ndiff,
-			       rows[i].expected ? "true" : "false",
-			       rows[i].noise ? "true" : "false");
-			for (k = 0; k < KSML_NR_DET; k++)
-				printf("%s%ld", k ? ", " : "", rows[i].ref[k]);
-			printf("], \"linux\": [");
-			for (k = 0; k < KSML_NR_DET; k++)
-				printf("%s%ld", k ? ", " : "", rows[i].lin[k]);
-			printf("], \"trajectory\": ");
-			json_str(stdout, rows[i].traj);
-			printf(", \"spaces\": ");
-			json_str(stdout, rows[i].mm);
-			printf(", \"verdict\": \"%s\"",
-			       rows[i].error
-				       ? "error"
-				       : (const char *[]){"equal", "different",
-							  "expected",
-							  "inconclusive",
-							  "skipped"}
-						 [rows[i].verdict]);
-			printf(", \"not_compared\": ");
-			json_str(stdout, rows[i].not_compared);
-			printf(", \"emulated\": ");
-			json_str(stdout, rows[i].emulated);
-			printf(", \"kernel_varied\": %s",
-			       rows[i].rerun ? "true" : "false");
-			printf(", \"reason\": ");
-			json_str(stdout, rows[i].reason);
-			/* both runs in full, as `ksmlab run --json` prints them */
-			printf(", \"runs\": %s}",
-			       runs_json[i] ? runs_json[i] : "null");
-		}
-		printf("]\n");
-	} else {
-		char hdr[64];
-
-		snprintf(hdr, sizeof(hdr), "%s shared/sharing/unshr/ch/dup/zero/merging",
-			 other);
-		printf("%-18s | %-34s | %-34s | %s\n", "workload",
-		       "ref shared/sharing/unshr/ch/dup/zero/merging", hdr, "verdict");
-		for (i = 0; i < nrows; i++) {
-			char a[64], b[64];
-			struct ksml_diff_row *r = &rows[i];
-
-			if (r->error) {
-				printf("%-18s | %-34s | %-34s | ERROR %s\n", r->name,
-				       "-", "-", r->reason);
-				continue;
-			}
-			if (r->verdict == KSML_SKIPPED) {
-				printf("%-18s | %-34s | %-34s | SKIPPED: %s\n",
-				       r->name, "-", "-", r->reason);
-				continue;
-			}
-			snprintf(a, sizeof(a), "%ld/%ld/%ld/%ld/%ld/%ld/%ld", r->ref[0],
-				 r->ref[1], r->ref[2], r->ref[3], r->ref[4], r->ref[5],
-				 r->mref);
-			snprintf(b, sizeof(b), "%ld/%ld/%ld/%ld/%ld/%ld/%ld", r->lin[0],
-				 r->lin[1], r->lin[2], r->lin[3], r->lin[4], r->lin[5],
-				 r->mlin);
-			printf("%-18s | %-34s | %-34s | %s%s%s%s%s%s\n", r->name, a, b,
-			       !r->ndiff ? (r->rerun ? "equal (kernel varied)" : "equal") :
-			       r->expected ? "different (expected)" :
-			       !strncmp(r->reason, "inconclusive", 12) ? "different" :
-									 "DIFFERENT",
-			       r->reason[0] ? ": " : "", r->reason,
-			       r->not_compared[0] ? " [not compared: " : "",
-			       r->not_compared, r->not_compared[0] ? "]" : "");
-		}
-	}
-	for (i = 0; i < nrows; i++)
-		free(runs_json[i]);
-	free(runs_json);
-	free(rows);
-	if (ksml_live_interrupted)
-		return 128 + (int)ksml_live_interrupted;
-	return rc;
+	diff_opts(&d, other, rerun, &ps);
+	if (ktap)
+		return ksml_diff_ktap(&d, argv + optind, argc - optind);
+	if (json)
+		return ksml_diff_json(&d, argv + optind, argc - optind);
+	return ksml_diff_text(&d, argv + optind, argc - optind);
 }
 
 /* ------------------------------------------------------------- selftest */
@@ -1007,7 +625,7 @@ static int wl_filter(const struct dirent *d)
 
 static int cmd_selftest(int argc, char **argv)
 {
-	struct ksml_oracle_opts oo = { 0 };
+	struct ksml_diff_opts d;
 	struct prog_state ps = { "selftest", false };
 	const char *other = "linux", *dir = NULL;
 	unsigned long max_pages = 262144, timeout = 1800;
@@ -1098,13 +716,10 @@ static int cmd_selftest(int argc, char **argv)
 		}
 	}
 	quiet = true;
-	oo.rerun_differing = true;
-	oo.wait_quiet_s = &wait_quiet;
-	oo.progress = progress;
-	oo.progress_arg = &ps;
+	diff_opts(&d, other, true, &ps);
 	signal(SIGALRM, on_selftest_alarm);
 	alarm((unsigned int)timeout);
-	rc = diff_ktap(&oo, other, files, n);
+	rc = ksml_diff_ktap(&d, files, n);
 	alarm(0);
 	if (selftest_timed_out)
 		printf("# timeout: stopped after %lu s (--timeout)\n", timeout);

@@ -71,7 +71,7 @@ KMOD_WORKLOADS  := $(foreach w,$(wildcard workloads/*.wl),$(if $(or $(findstring
 # the guest runs `ksmlab run -b ref|kmod|linux` and `ksmlab diff`
 ifneq ($(HARNESS_DRV_OBJ),)
 KMOD_GUEST_BINS += $(KMOD_GUEST_B)/ksmlab
-$(KMOD_GUEST_B)/ksmlab: $(B)/harness/ksmlab.o $(HARNESS_DRV_OBJ) $(HARNESS_WL_OBJ) $(LIB_A)
+$(KMOD_GUEST_B)/ksmlab: $(KSMLAB_OBJ) $(HARNESS_DRV_OBJ) $(HARNESS_WL_OBJ) $(LIB_A)
 	@mkdir -p $(dir $@)
 	@# libnuma.a's getaddrinfo warning is expected in a static link
 	$(CC_USER) -static -o $@ $^ $(PKG_LIBS) 2>$@.log || { cat $@.log; exit 1; }
