@@ -102,17 +102,6 @@ void ksml_diff_print_run_json(FILE *f, const char *backend,
 	fprintf(f, "}");
 }
 
-/* as ksmlab.c's: a workload that does not parse says why on stderr */
-static int parse_wl(const char *path, struct ksml_workload *wl)
-{
-	char err[1024];
-	int ret = ksml_wl_parse_file(path, wl, err, sizeof(err));
-
-	if (ret)
-		fprintf(stderr, "ksmlab: %s\n", err);
-	return ret;
-}
-
 int ksml_diff_workload(const struct ksml_diff_opts *d,
 		       enum ksml_profile profile,
 		       const struct ksml_workload *wl,
@@ -343,7 +332,7 @@ static int diff_rows(const struct ksml_diff_opts *d, bool json, char **files,
 		int failed;
 
 		snprintf(row->name, sizeof(row->name), "%s", files[i]);
-		if (parse_wl(files[i], &wl)) {
+		if (ksml_wl_load(files[i], &wl)) {
 			row->error = true;
 			snprintf(row->reason, sizeof(row->reason),
 				 "parse error");
@@ -469,7 +458,7 @@ int ksml_diff_ktap(const struct ksml_diff_opts *d, char **files, int nfiles)
 		int nok = 0, nskip = 0;
 		char skip[300] = "";
 
-		if (ksml_live_interrupted || parse_wl(files[i], &wl)) {
+		if (ksml_live_interrupted || ksml_wl_load(files[i], &wl)) {
 			ksml_ktap_diag(&top, "%s: %s", files[i],
 				       ksml_live_interrupted
 					       ? "interrupted"

@@ -129,16 +129,6 @@ static void print_result(const char *backend, const struct ksml_workload *wl,
 		printf("  note: %s\n", r->notes);
 }
 
-static int parse_wl(const char *path, struct ksml_workload *wl)
-{
-	char err[1024];
-	int ret = ksml_wl_parse_file(path, wl, err, sizeof(err));
-
-	if (ret)
-		fprintf(stderr, "ksmlab: %s\n", err);
-	return ret;
-}
-
 static const char usage_run[] =
 	"usage: ksmlab run [-b ref|linux|kmod] [--json|--ktap] [-q]\n"
 	"                  [--config faithful|portable|model] WORKLOAD...\n"
@@ -272,7 +262,7 @@ static int run_ktap(const char **backends, int nb, char **files, int nfiles)
 			rc = 2;
 			continue;
 		}
-		if (parse_wl(files[i], &wl)) {
+		if (ksml_wl_load(files[i], &wl)) {
 			ksml_ktap_diag(&top, "%s: the workload does not parse", files[i]);
 			ksml_ktap_result(&top, false, files[i], NULL);
 			rc = 2;
@@ -374,7 +364,7 @@ static int cmd_run(int argc, char **argv)
 		static struct ksml_run_result res;
 		char err[1024];
 
-		if (parse_wl(argv[i], &wl)) {
+		if (ksml_wl_load(argv[i], &wl)) {
 			rc = 2;
 			continue;
 		}
@@ -405,7 +395,7 @@ static int cmd_check(int argc, char **argv)
 	for (i = 1; i < argc; i++) {
 		struct ksml_workload wl;
 
-		if (parse_wl(argv[i], &wl)) {
+		if (ksml_wl_load(argv[i], &wl)) {
 			rc = 1;
 			continue;
 		}

@@ -1495,6 +1495,16 @@ int ksml_wl_parse_string(const char *name, const char *text,
 	return ret;
 }
 
+int ksml_wl_load(const char *path, struct ksml_workload *wl)
+{
+	char err[1024];
+	int ret = ksml_wl_parse_file(path, wl, err, sizeof(err));
+
+	if (ret)
+		fprintf(stderr, "ksmlab: %s\n", err);
+	return ret;
+}
+
 int ksml_wl_parse_file(const char *path, struct ksml_workload *wl, char *err,
 		       size_t errsz)
 {

@@ -165,6 +165,8 @@ struct ksml_workload {
  */
 int ksml_wl_parse_file(const char *path, struct ksml_workload *wl,
 		       char *err, size_t errsz);
+/* ksml_wl_parse_file, saying on stderr ("ksmlab: file:line: ...") why not */
+int ksml_wl_load(const char *path, struct ksml_workload *wl);
 /* the same from a string; `name` stands for the file in messages */
 int ksml_wl_parse_string(const char *name, const char *text,
 			 struct ksml_workload *wl, char *err, size_t errsz);

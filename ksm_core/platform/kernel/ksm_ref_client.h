@@ -40,24 +40,9 @@ struct ksml_ref {
 	struct ksm_ref_version version;
 };
 
-/* any ioctl's argument: what a fuzzer fills and passes as it likes */
+/* any ioctl's argument, or a fuzzer's bytes passed as they are */
 union ksml_ref_arg {
-	struct ksm_ref_version version;
-	struct ksm_ref_mm mm;
-	struct ksm_ref_map map;
-	struct ksm_ref_mremap mremap;
-	struct ksm_ref_rw rw;
-	struct ksm_ref_madvise madvise;
-	struct ksm_ref_prctl prctl;
-	struct ksm_ref_page page;
-	struct ksm_ref_page_info pi;
-	struct ksm_ref_mm_stat st;
-	struct ksm_ref_counters counters;
-	struct ksm_ref_knob knob;
-	struct ksm_ref_scan scan;
-	struct ksm_ref_check check;
-	struct ksm_ref_plat plat;
-	__s64 n;
+	union ksm_ref_arg arg;
 	unsigned char raw[512];
 };
 

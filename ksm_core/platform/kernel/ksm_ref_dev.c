@@ -145,25 +145,6 @@ static bool ksm_ref_str_ok(const char *s, size_t size)
 	return memchr(s, '\0', size) != NULL;
 }
 
-union ksm_ref_arg {
-	struct ksm_ref_version version;
-	struct ksm_ref_mm mm;
-	struct ksm_ref_map map;
-	struct ksm_ref_mremap mremap;
-	struct ksm_ref_rw rw;
-	struct ksm_ref_madvise madvise;
-	struct ksm_ref_prctl prctl;
-	struct ksm_ref_page page;
-	struct ksm_ref_page_info page_info;
-	struct ksm_ref_mm_stat mm_stat;
-	struct ksm_ref_counters counters;
-	struct ksm_ref_knob knob;
-	struct ksm_ref_scan scan;
-	struct ksm_ref_check check;
-	struct ksm_ref_plat plat;
-	__s64 n;
-};
-
 /* the operations that need no address space */
 static long ksm_ref_global_ioctl(unsigned int cmd, union ksm_ref_arg *a)
 {

@@ -200,6 +200,29 @@ struct ksm_ref_plat {
 	__u64 migrate_raced;	  /* ksml_vm_migrate_raced */
 };
 
+/*
+ * Room for any command's argument: the module copies _IOC_SIZE(cmd) bytes
+ * of it in and out, the clients fill the member their command names.
+ */
+union ksm_ref_arg {
+	struct ksm_ref_version version;
+	struct ksm_ref_mm mm;
+	struct ksm_ref_map map;
+	struct ksm_ref_mremap mremap;
+	struct ksm_ref_rw rw;
+	struct ksm_ref_madvise madvise;
+	struct ksm_ref_prctl prctl;
+	struct ksm_ref_page page;
+	struct ksm_ref_page_info page_info;
+	struct ksm_ref_mm_stat mm_stat;
+	struct ksm_ref_counters counters;
+	struct ksm_ref_knob knob;
+	struct ksm_ref_scan scan;
+	struct ksm_ref_check check;
+	struct ksm_ref_plat plat;
+	__s64 n;
+};
+
 #define KSM_REF_IOC_MAGIC 0xB7
 
 #define KSM_REF_IOC_VERSION                                                    \

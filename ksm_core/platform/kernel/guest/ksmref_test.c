@@ -1685,127 +1685,132 @@ static int cmd_fuzz(long iters, unsigned long seed, int nproc)
 		switch (_IOC_NR(cmd)) {
 		case 0x04:
 		case 0x05:
-			a.map.mm = mmid;
-			a.map.addr = pick(addrs, sizeof(addrs) / 8);
-			a.map.len = pick(lens, sizeof(lens) / 8);
-			a.map.flags =
+			a.arg.map.mm = mmid;
+			a.arg.map.addr = pick(addrs, sizeof(addrs) / 8);
+			a.arg.map.len = pick(lens, sizeof(lens) / 8);
+			a.arg.map.flags =
 				rnd() % 4 ? (KSML_MAP_PRIVATE |
 					     KSML_MAP_ANONYMOUS |
 					     (rnd() % 2 ? KSML_MAP_FIXED : 0))
 					  : (unsigned int)rnd();
 			if (_IOC_NR(cmd) == 0x05 && rnd() % 4)
-				a.map.flags = 0;
+				a.arg.map.flags = 0;
 			break;
 		case 0x06:
-			a.mremap.mm = mmid;
-			a.mremap.old_addr = pick(addrs, sizeof(addrs) / 8);
-			a.mremap.old_len = pick(lens, sizeof(lens) / 8);
-			a.mremap.new_len = pick(lens, sizeof(lens) / 8);
-			a.mremap.new_addr = pick(addrs, sizeof(addrs) / 8);
+			a.arg.mremap.mm = mmid;
+			a.arg.mremap.old_addr = pick(addrs, sizeof(addrs) / 8);
+			a.arg.mremap.old_len = pick(lens, sizeof(lens) / 8);
+			a.arg.mremap.new_len = pick(lens, sizeof(lens) / 8);
+			a.arg.mremap.new_addr = pick(addrs, sizeof(addrs) / 8);
 			break;
 		case 0x07:
 		case 0x08:
-			a.rw.mm = mmid;
-			a.rw.addr = pick(addrs, sizeof(addrs) / 8);
-			a.rw.len =
+			a.arg.rw.mm = mmid;
+			a.arg.rw.addr = pick(addrs, sizeof(addrs) / 8);
+			a.arg.rw.len =
 				rnd() % 3 ? (rnd() % 4) * PG +
 						    (rnd() % 2 ? 0 : rnd() % PG)
 					  : pick(lens, sizeof(lens) / 8);
-			a.rw.buf = bufs[rnd() % 6];
-			a.rw.flags =
+			a.arg.rw.buf = bufs[rnd() % 6];
+			a.arg.rw.flags =
 				rnd() % 8 ? 0
 					  : (rnd() % 2 ? KSM_REF_RW_FORCE
 						       : (unsigned int)rnd());
 			/* mostly small, repetitive contents: merges happen */
-			if (a.rw.buf == (uintptr_t)ubuf)
+			if (a.arg.rw.buf == (uintptr_t)ubuf)
 				memset(ubuf, (int)(rnd() % 3),
-				       a.rw.len < PG * 4 ? a.rw.len : PG * 4);
+				       a.arg.rw.len < PG * 4 ? a.arg.rw.len
+							     : PG * 4);
 			break;
 		case 0x09:
-			a.madvise.mm = mmid;
-			a.madvise.addr = pick(addrs, sizeof(addrs) / 8);
-			a.madvise.len = pick(lens, sizeof(lens) / 8);
-			a.madvise.advice =
+			a.arg.madvise.mm = mmid;
+			a.arg.madvise.addr = pick(addrs, sizeof(addrs) / 8);
+			a.arg.madvise.len = pick(lens, sizeof(lens) / 8);
+			a.arg.madvise.advice =
 				rnd() % 4 ? (rnd() % 2 ? KSML_MADV_MERGEABLE
 						       : KSML_MADV_UNMERGEABLE)
 					  : (int)rnd() % 20;
 			break;
 		case 0x0a:
-			a.prctl.mm = mmid;
-			a.prctl.set = rnd() % 3;
-			a.prctl.arg = rnd() % 4 ? rnd() % 2 : rnd();
+			a.arg.prctl.mm = mmid;
+			a.arg.prctl.set = rnd() % 3;
+			a.arg.prctl.arg = rnd() % 4 ? rnd() % 2 : rnd();
 			break;
 		case 0x0b:
 		case 0x0c:
 		case 0x0d:
-			a.page.mm = mmid;
-			a.page.addr = pick(addrs, sizeof(addrs) / 8);
-			a.page.nid = _IOC_NR(cmd) == 0x0d ? (int)(rnd() % 4) - 1
-							  : (rnd() % 8 ? 0 : 1);
+			a.arg.page.mm = mmid;
+			a.arg.page.addr = pick(addrs, sizeof(addrs) / 8);
+			a.arg.page.nid = _IOC_NR(cmd) == 0x0d
+						 ? (int)(rnd() % 4) - 1
+						 : (rnd() % 8 ? 0 : 1);
 			break;
 		case 0x0e:
 		case 0x0f:
-			a.pi.mm = mmid;
-			a.pi.addr = pick(addrs, sizeof(addrs) / 8);
+			a.arg.page_info.mm = mmid;
+			a.arg.page_info.addr = pick(addrs, sizeof(addrs) / 8);
 			break;
 		case 0x02:
 		case 0x03:
-			a.mm.mm = mmid;
-			a.mm.child = rnd() % 8 ? 0 : (unsigned int)rnd();
+			a.arg.mm.mm = mmid;
+			a.arg.mm.child = rnd() % 8 ? 0 : (unsigned int)rnd();
 			break;
 		case 0x11:
 		case 0x12:
-			snprintf(a.knob.name, sizeof(a.knob.name), "%s",
+			snprintf(a.arg.knob.name, sizeof(a.arg.knob.name), "%s",
 				 knob_names[rnd() % (sizeof(knob_names) /
 						     sizeof(knob_names[0]))]);
 			switch (rnd() % 6) {
 			case 0:
-				snprintf(a.knob.value, sizeof(a.knob.value),
-					 "%llu",
+				snprintf(a.arg.knob.value,
+					 sizeof(a.arg.knob.value), "%llu",
 					 (unsigned long long)(rnd() % 3));
 				break;
 			case 1:
-				snprintf(a.knob.value, sizeof(a.knob.value),
-					 "%llu",
+				snprintf(a.arg.knob.value,
+					 sizeof(a.arg.knob.value), "%llu",
 					 (unsigned long long)(rnd() % 600));
 				break;
 			case 2:
-				snprintf(a.knob.value, sizeof(a.knob.value),
-					 "%lld", (long long)rnd());
+				snprintf(a.arg.knob.value,
+					 sizeof(a.arg.knob.value), "%lld",
+					 (long long)rnd());
 				break;
 			case 3:
-				snprintf(a.knob.value, sizeof(a.knob.value),
-					 "scan-time");
+				snprintf(a.arg.knob.value,
+					 sizeof(a.arg.knob.value), "scan-time");
 				break;
 			case 4:
 				for (k = 0; k < 20; k++)
-					a.knob.value[k] =
+					a.arg.knob.value[k] =
 						(char)(rnd() % 255 + 1);
 				break;
 			default:
-				memset(a.knob.value, 'A', sizeof(a.knob.value));
+				memset(a.arg.knob.value, 'A',
+				       sizeof(a.arg.knob.value));
 				break;
 			}
 			/* keep ksmd's pace sane: it shares 2 CPUs with the
 			 * fuzzer */
-			if (!strcmp(a.knob.name, "pages_to_scan") ||
-			    !strcmp(a.knob.name, "sleep_millisecs") ||
-			    !strncmp(a.knob.name, "advisor", 7))
-				snprintf(a.knob.value, sizeof(a.knob.value),
-					 "%llu",
+			if (!strcmp(a.arg.knob.name, "pages_to_scan") ||
+			    !strcmp(a.arg.knob.name, "sleep_millisecs") ||
+			    !strncmp(a.arg.knob.name, "advisor", 7))
+				snprintf(a.arg.knob.value,
+					 sizeof(a.arg.knob.value), "%llu",
 					 (unsigned long long)(rnd() % 200));
 			break;
 		case 0x13:
-			a.scan.nr_pages = rnd() % 16 ? rnd() % 300 : rnd();
+			a.arg.scan.nr_pages = rnd() % 16 ? rnd() % 300 : rnd();
 			break;
 		case 0x14:
-			a.scan.nr_scans = rnd() % 3;
-			a.scan.max_batches = rnd() % 8 ? 1 + rnd() % 20 : rnd();
+			a.arg.scan.nr_scans = rnd() % 3;
+			a.arg.scan.max_batches =
+				rnd() % 8 ? 1 + rnd() % 20 : rnd();
 			break;
 		case 0x17:
 			/* a failure injected a few allocations ahead */
-			a.n = rnd() % 4 ? (long long)(1 + rnd() % 12)
-					: -(long long)(rnd() % 3);
+			a.arg.n = rnd() % 4 ? (long long)(1 + rnd() % 12)
+					    : -(long long)(rnd() % 3);
 			break;
 		}
 		/* malformed: random bytes, bad pointers, wrong numbers */
@@ -1831,8 +1836,9 @@ static int cmd_fuzz(long iters, unsigned long seed, int nproc)
 		    (cmd == KSM_REF_IOC_MM_CREATE ||
 		     cmd == KSM_REF_IOC_MM_FORK) &&
 		    kind >= 4) {
-			int id = cmd == KSM_REF_IOC_MM_CREATE ? (int)a.mm.mm
-							      : (int)a.mm.child;
+			int id = cmd == KSM_REF_IOC_MM_CREATE
+					 ? (int)a.arg.mm.mm
+					 : (int)a.arg.mm.child;
 
 			if (nmm < 32)
 				mms[nmm++] = id;
@@ -1846,7 +1852,7 @@ static int cmd_fuzz(long iters, unsigned long seed, int nproc)
 			npins--;
 		if (r == 0 && cmd == KSM_REF_IOC_MM_EXIT && kind >= 4)
 			for (k = 0; k < nmm; k++)
-				if (mms[k] == (int)a.mm.mm)
+				if (mms[k] == (int)a.arg.mm.mm)
 					mms[k] = mms[--nmm];
 		if (i % 5000 == 4999) {
 			p = plat();
