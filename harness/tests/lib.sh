@@ -57,6 +57,16 @@ jget() {
 }
 
 # all writable knobs, one "name=value" a line
+# knob_snapshot under the live-KSM lock: while another user's run holds
+# it, the knobs are that run's (its lock-step pages_to_scan and
+# sleep_millisecs), not the host's, and a suite that restored those at its
+# end would leave the host changed
+knob_snapshot_locked() {
+	(
+		flock -w 600 8 || { echo "live-KSM lock busy for 10 minutes" >&2; exit 1; }
+		knob_snapshot
+	) 8>/run/lock/ksmlab-live-ksm.lock
+}
 knob_snapshot() {
 	for k in run pages_to_scan sleep_millisecs max_page_sharing merge_across_nodes \
 		use_zero_pages smart_scan stable_node_chains_prune_millisecs advisor_mode \

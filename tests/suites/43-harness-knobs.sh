@@ -19,7 +19,7 @@ need_live_ksm
 exec 9>/run/lock/ksmlab-test-43.lock
 flock -w 600 9 || skip "another instance of this suite held its lock for 10 minutes"
 tmp=$(mktemp -d)
-orig=$(knob_snapshot)
+orig=$(knob_snapshot_locked) || fail "snapshot of the host's knobs"
 restore_orig() {
 	# put back what we found (ksmlab knob takes the lock for each write)
 	while IFS='=' read -r k v; do
@@ -38,11 +38,11 @@ err=$("$KSMLAB" knob -b linux pages_to_scan 123 2>&1 >/dev/null) || fail "knob p
 "$KSMLAB" knob -b linux use_zero_pages 1 >/dev/null || fail "knob use_zero_pages"
 # needs no KSM pages on the host: best effort
 "$KSMLAB" knob -b linux max_page_sharing 300 >/dev/null 2>&1 || echo "note: max_page_sharing left as is (KSM pages exist)"
-before=$(knob_snapshot)
+before=$(knob_snapshot_locked) || fail "snapshot of the knobs"
 echo "knobs before: $(tr '\n' ' ' <<<"$before")"
 
 check_same() {
-	after=$(knob_snapshot)
+	after=$(knob_snapshot_locked) || fail "snapshot of the knobs after $1"
 	if [ "$before" != "$after" ]; then
 		diff <(echo "$before") <(echo "$after")
 		fail "knobs changed after $1"
