@@ -132,6 +132,7 @@ static int kmod_open(struct ksml_drv *d)
 	kp->ref = ref;
 	kp->nr_nodes = (int)ref.version.nr_node_ids;
 	d->priv = kp;
+	d->nr_nodes = kp->nr_nodes > 1 ? kp->nr_nodes : 1;
 	/* the core's values, but not the kernel's cow_ksm nor smaps */
 	d->caps = KSML_CAP_ALL & ~(KSML_CAP_COW_KSM | KSML_CAP_ANON_HUGE);
 	/*
@@ -247,19 +248,28 @@ static int kmod_mm_exit(struct ksml_drv *d, int id)
 	return ret;
 }
 
-static int kmod_mmap(struct ksml_drv *d, int id, unsigned long addr,
-		     unsigned long len, bool shared)
+static int kmod_mmap_flags(struct ksml_drv *d, int id, unsigned long addr,
+			   unsigned long len, unsigned int flags)
 {
 	unsigned int mm = mm_of(d, id);
 	unsigned long out = 0;
-	int ret;
+	int ret, nid = KSML_DRV_MAP_NODE_OF(flags);
 
 	if (!mm)
 		return -EINVAL;
-	ret = ksml_ref_mmap(&K(d)->ref, mm, addr, len,
-			    (shared ? KSML_MAP_SHARED : KSML_MAP_PRIVATE) |
-				    KSML_MAP_ANONYMOUS | KSML_MAP_FIXED,
-			    &out);
+	if (nid >= d->nr_nodes)
+		return ksml_drv_seterr(d, -EOPNOTSUPP,
+				       "kmod: node %d does not exist (the "
+				       "module's frames carry %d node id(s))",
+				       nid, d->nr_nodes);
+	ret = ksml_ref_mmap(
+		&K(d)->ref, mm, addr, len,
+		(flags & KSML_DRV_MAP_SHARED ? KSML_MAP_SHARED
+					     : KSML_MAP_PRIVATE) |
+			KSML_MAP_ANONYMOUS | KSML_MAP_FIXED |
+			(flags & KSML_DRV_MAP_PROT_NONE ? KSML_MAP_RDONLY : 0) |
+			(nid >= 0 ? KSML_MAP_NODE(nid) : 0),
+		&out);
 	if (ret)
 		return ksml_drv_seterr(d, ret, "kmod: mmap 0x%lx+%lu: %s", addr,
 				       len, strerror(-ret));
@@ -268,6 +278,13 @@ static int kmod_mmap(struct ksml_drv *d, int id, unsigned long addr,
 				       "kmod: mmap at 0x%lx returned 0x%llx",
 				       addr, (unsigned long long)out);
 	return 0;
+}
+
+static int kmod_mmap(struct ksml_drv *d, int id, unsigned long addr,
+		     unsigned long len, bool shared)
+{
+	return kmod_mmap_flags(d, id, addr, len,
+			       shared ? KSML_DRV_MAP_SHARED : 0);
 }
 
 static int kmod_munmap(struct ksml_drv *d, int id, unsigned long addr,
@@ -280,8 +297,8 @@ static int kmod_munmap(struct ksml_drv *d, int id, unsigned long addr,
 		  : -EINVAL;
 }
 
-static int kmod_write(struct ksml_drv *d, int id, unsigned long addr,
-		      const void *buf, size_t len)
+static int kmod_rw(struct ksml_drv *d, int id, unsigned long addr,
+		   const void *buf, size_t len, unsigned int rw_flags)
 {
 	unsigned int mm = mm_of(d, id);
 	size_t done = 0;
@@ -295,13 +312,79 @@ static int kmod_write(struct ksml_drv *d, int id, unsigned long addr,
 
 		ret = kerr(d,
 			   ksml_ref_write(&K(d)->ref, mm, addr + done,
-					  (const char *)buf + done, n, 0),
-			   "write");
+					  (const char *)buf + done, n,
+					  rw_flags),
+			   rw_flags ? "forced write" : "write");
 		if (ret)
 			return ret;
 		done += n;
 	}
 	return 0;
+}
+
+static int kmod_write(struct ksml_drv *d, int id, unsigned long addr,
+		      const void *buf, size_t len)
+{
+	return kmod_rw(d, id, addr, buf, len, 0);
+}
+
+static int kmod_write_force(struct ksml_drv *d, int id, unsigned long addr,
+			    const void *buf, size_t len)
+{
+	return kmod_rw(d, id, addr, buf, len, KSM_REF_RW_FORCE);
+}
+
+static int kmod_page_info(struct ksml_drv *d, int id, unsigned long addr,
+			  bool *present, unsigned long *pfn)
+{
+	unsigned int mm = mm_of(d, id);
+	struct ksm_ref_page_info pi;
+	int ret;
+
+	if (!mm)
+		return -EINVAL;
+	ret = kerr(d, ksml_ref_page_info(&K(d)->ref, mm, addr, &pi),
+		   "page info");
+	if (ret)
+		return ret;
+	*present = pi.flags & KSM_REF_PI_PRESENT;
+	*pfn = (unsigned long)pi.pfn;
+	return 0;
+}
+
+static int kmod_prctl_get(struct ksml_drv *d, int id, int *on)
+{
+	unsigned int mm = mm_of(d, id);
+	int ret;
+
+	if (!mm)
+		return -EINVAL;
+	ret = ksml_ref_prctl_get(&K(d)->ref, mm);
+	if (ret < 0)
+		return kerr(d, ret, "prctl(PR_GET_MEMORY_MERGE)");
+	*on = ret;
+	return 0;
+}
+
+/* as ref's: a fresh space that keeps MERGE_ANY (ksm_execve) */
+static int kmod_mm_exec(struct ksml_drv *d, int parent, int *child)
+{
+	unsigned int p = mm_of(d, parent);
+	int c, ret;
+
+	if (!p)
+		return -EINVAL;
+	c = ksml_ref_mm_create(&K(d)->ref);
+	if (c < 0)
+		return kerr(d, c, "exec model");
+	if (ksml_ref_prctl_get(&K(d)->ref, p) == 1) {
+		ret = ksml_ref_prctl_set(&K(d)->ref, (unsigned int)c, 1);
+		if (ret) {
+			ksml_ref_mm_exit(&K(d)->ref, (unsigned int)c);
+			return kerr(d, ret, "exec model");
+		}
+	}
+	return add_mm(d, (unsigned int)c, child);
 }
 
 /* pages generated into one buffer, written KSM_REF_MAX_RW at a time */
@@ -517,4 +600,9 @@ const struct ksml_backend_ops ksml_backend_kmod = {
 	.counters = kmod_counters,
 	.mm_stat = kmod_mm_stat,
 	.cpu_ns = kmod_cpu_ns,
+	.mmap_flags = kmod_mmap_flags,
+	.write_force = kmod_write_force,
+	.page_info = kmod_page_info,
+	.prctl_get_merge_any = kmod_prctl_get,
+	.mm_exec = kmod_mm_exec,
 };

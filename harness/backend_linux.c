@@ -32,6 +32,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
@@ -41,6 +42,7 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#include <linux/userfaultfd.h>
 
 #ifndef PR_SET_MEMORY_MERGE
 #define PR_SET_MEMORY_MERGE 67
@@ -68,13 +70,34 @@
 #define STEP_SLEEP_B "3600001"
 
 enum wop {
-	W_MMAP = 1, W_MUNMAP, W_WRITE, W_FILL, W_MADVISE, W_PRCTL, W_PIN,
-	W_UNPIN, W_MIGRATE, W_FORK, W_EXIT,
+	W_MMAP = 1,
+	W_MUNMAP,
+	W_WRITE,
+	W_FILL,
+	W_MADVISE,
+	W_PRCTL,
+	W_PIN,
+	W_UNPIN,
+	W_MIGRATE,
+	W_FORK,
+	W_EXIT,
+	W_PRCTL_GET,
+	W_EXEC,
+	W_UFFD_WP,
 };
 
 /* W_MMAP's arg */
 #define W_MAP_SHARED 1
 #define W_MAP_THP    2 /* no MADV_NOHUGEPAGE: the run's THP mode applies */
+#define W_MAP_PROT_NONE 4
+/* bits 8-15: KSML_DRV_MAP_NODE's node + 1 */
+#define W_MAP_NODE_MASK 0xff00
+
+/* W_WRITE's arg: through /proc/self/mem, which ignores the protections */
+#define W_WRITE_FORCE 1
+
+/* exec'd workers find their control socket here (see exec_worker_entry) */
+#define WORKER_FD_ENV "KSMLAB_WORKER_FD"
 
 struct wreq {
 	int op;
@@ -87,12 +110,15 @@ struct wreq {
 struct wrep {
 	int ret; /* 0 or -errno */
 	int pid;
+	int val; /* W_PRCTL_GET's value; W_UFFD_WP's failed step */
 };
 
 struct worker {
 	int fd; /* control socket, -1 once exited */
 	int pid;
 	bool our_child; /* forked by the harness (waitpid), else by a worker */
+	/* an exec'd image: our function pointers mean nothing there */
+	bool execd;
 	/* the span of the mappings made through us (inherited on fork) */
 	unsigned long lo, hi;
 };
@@ -160,9 +186,19 @@ struct pin {
 
 static struct pin pins[MAX_PINS];
 static int nr_pins;
+
+#define MAX_UFFDS 16
+/* userfaultfds write-protecting a range, closed when it is unmapped */
+static struct {
+	int fd;
+	unsigned long lo, hi;
+} uffds[MAX_UFFDS];
+static int nr_uffds;
 /* the workload's mappings, for merge-any filtering */
 static unsigned long wl_lo = ~0UL, wl_hi;
 static char maps_buf[1 << 16];
+
+static int host_nodes(void);
 
 static int wsend(int fd, const struct wrep *r, int passfd)
 {
@@ -295,7 +331,102 @@ static int do_migrate(unsigned long addr, unsigned long n, int nid)
 	return 0;
 }
 
+static void close_uffds(unsigned long lo, unsigned long hi)
+{
+	int i;
+
+	for (i = 0; i < nr_uffds; i++) {
+		if (uffds[i].hi <= lo || hi <= uffds[i].lo)
+			continue;
+		close(uffds[i].fd);
+		uffds[i--] = uffds[--nr_uffds];
+	}
+}
+
+/*
+ * ksm_functional_tests' test_unmerge_uffd_wp setup.  On failure *step
+ * says which call failed: 1 userfaultfd, 2 the WP feature, 3 register,
+ * 4 write-protect (the kernel's test skips on 1-3, fails on 4).
+ */
+static int do_uffd_wp(unsigned long addr, unsigned long len, int *step)
+{
+	struct uffdio_api api;
+	struct uffdio_register reg;
+	struct uffdio_writeprotect wp;
+	int fd, e;
+
+	if (nr_uffds >= MAX_UFFDS)
+		return -ENOSPC;
+	*step = 1;
+	fd = (int)syscall(SYS_userfaultfd, O_CLOEXEC | O_NONBLOCK);
+	if (fd < 0)
+		return -errno;
+	memset(&api, 0, sizeof(api));
+	api.api = UFFD_API;
+	api.features = UFFD_FEATURE_PAGEFAULT_FLAG_WP;
+	*step = 2;
+	if (ioctl(fd, UFFDIO_API, &api) ||
+	    !(api.features & UFFD_FEATURE_PAGEFAULT_FLAG_WP)) {
+		close(fd);
+		return -EOPNOTSUPP;
+	}
+	memset(&reg, 0, sizeof(reg));
+	reg.range.start = addr;
+	reg.range.len = len;
+	reg.mode = UFFDIO_REGISTER_MODE_WP;
+	*step = 3;
+	if (ioctl(fd, UFFDIO_REGISTER, &reg))
+		goto fail;
+	memset(&wp, 0, sizeof(wp));
+	wp.range.start = addr;
+	wp.range.len = len;
+	wp.mode = UFFDIO_WRITEPROTECT_MODE_WP;
+	*step = 4;
+	if (ioctl(fd, UFFDIO_WRITEPROTECT, &wp))
+		goto fail;
+	uffds[nr_uffds].fd = fd;
+	uffds[nr_uffds].lo = addr;
+	uffds[nr_uffds++].hi = addr + len;
+	*step = 0;
+	return 0;
+fail:
+	e = errno;
+	close(fd);
+	return -e;
+}
+
+/* W_WRITE_FORCE: FOLL_FORCE, as test_prot_none writes its PROT_NONE range */
+static int force_write(unsigned long addr, const void *buf, size_t len)
+{
+	/* opened here: an fd of our parent's /proc/self/mem is its mm */
+	int fd = open("/proc/self/mem", O_RDWR | O_CLOEXEC), ret = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (pwrite(fd, buf, len, (off_t)addr) != (ssize_t)len)
+		ret = errno ? -errno : -EIO;
+	close(fd);
+	return ret;
+}
+
 static void worker_loop(int fd) __attribute__((noreturn));
+
+/*
+ * The child of W_EXEC: execs this very program, whose constructor
+ * (exec_worker_entry) takes over before main and serves fd.
+ */
+static void exec_worker(int fd) __attribute__((noreturn));
+
+static void exec_worker(int fd)
+{
+	char val[16];
+
+	snprintf(val, sizeof(val), "%d", fd);
+	if (setenv(WORKER_FD_ENV, val, 1) || fcntl(fd, F_SETFD, 0))
+		_exit(1);
+	execl("/proc/self/exe", "ksmlab-worker", (char *)NULL);
+	_exit(127);
+}
 
 static void worker_loop(int fd)
 {
@@ -324,8 +455,11 @@ static void worker_loop(int fd)
 			 * only unreserved; KSM does not look at VM_NORESERVE.
 			 */
 			int big = q.len >= (1UL << 30) ? MAP_NORESERVE : 0;
+			int node = ((q.arg & W_MAP_NODE_MASK) >> 8) - 1;
 			void *p = mmap((void *)q.addr, q.len,
-				       PROT_READ | PROT_WRITE,
+				       q.arg & W_MAP_PROT_NONE
+					       ? PROT_NONE
+					       : PROT_READ | PROT_WRITE,
 				       (q.arg & W_MAP_SHARED ? MAP_SHARED
 							     : MAP_PRIVATE) |
 					       MAP_ANONYMOUS |
@@ -344,6 +478,19 @@ static void worker_loop(int fd)
 				 */
 				if (!(q.arg & W_MAP_THP))
 					madvise(p, q.len, MADV_NOHUGEPAGE);
+				if (node >= 0) {
+					unsigned long mask = 1UL << node;
+
+					/* MPOL_BIND (2): faults take node's
+					 * pages */
+					if (syscall(SYS_mbind, p, q.len, 2,
+						    &mask, sizeof(mask) * 8 + 1,
+						    0)) {
+						r.ret = -errno;
+						munmap(p, q.len);
+						break;
+					}
+				}
 				if (q.addr < wl_lo)
 					wl_lo = q.addr;
 				if (q.addr + q.len > wl_hi)
@@ -352,21 +499,34 @@ static void worker_loop(int fd)
 			break;
 		}
 		case W_MUNMAP:
+			close_uffds(q.addr, q.addr + q.len);
 			r.ret = munmap((void *)q.addr, q.len) ? -errno : 0;
 			break;
 		case W_WRITE: {
 			/* the data follows in messages of at most 64 KiB */
 			unsigned long done = 0;
+			char *dst = (char *)q.addr;
 
+			if (q.arg & W_WRITE_FORCE) {
+				dst = malloc(q.len ? q.len : 1);
+				if (!dst)
+					_exit(1);
+			}
 			while (done < q.len) {
-				n = recv(fd, (char *)q.addr + done,
-					 q.len - done > 65536 ? 65536 : q.len - done, 0);
+				n = recv(fd, dst + done,
+					 q.len - done > 65536 ? 65536
+							      : q.len - done,
+					 0);
 				if (n <= 0) {
 					if (n < 0 && errno == EINTR)
 						continue;
 					_exit(1);
 				}
 				done += (unsigned long)n;
+			}
+			if (q.arg & W_WRITE_FORCE) {
+				r.ret = force_write(q.addr, dst, q.len);
+				free(dst);
 			}
 			break;
 		}
@@ -386,6 +546,13 @@ static void worker_loop(int fd)
 			if (!r.ret && q.arg)
 				unmerge_foreign_vmas();
 			break;
+		case W_PRCTL_GET:
+			r.val = prctl(PR_GET_MEMORY_MERGE, 0, 0, 0, 0);
+			r.ret = r.val < 0 ? -errno : 0;
+			break;
+		case W_UFFD_WP:
+			r.ret = do_uffd_wp(q.addr, q.len, &r.val);
+			break;
 		case W_PIN:
 			r.ret = do_pin(q.addr);
 			break;
@@ -395,7 +562,8 @@ static void worker_loop(int fd)
 		case W_MIGRATE:
 			r.ret = do_migrate(q.addr, q.len, q.arg);
 			break;
-		case W_FORK: {
+		case W_FORK:
+		case W_EXEC: {
 			int sp[2];
 			pid_t pid;
 
@@ -424,6 +592,12 @@ static void worker_loop(int fd)
 					close(pins[i].pfd[1]);
 				}
 				nr_pins = 0;
+				/* nor the parent's userfaultfds */
+				for (i = 0; i < nr_uffds; i++)
+					close(uffds[i].fd);
+				nr_uffds = 0;
+				if (q.op == W_EXEC)
+					exec_worker(sp[1]);
 				worker_loop(sp[1]);
 			}
 			close(sp[1]);
@@ -442,6 +616,32 @@ static void worker_loop(int fd)
 		if (passfd >= 0)
 			close(passfd);
 	}
+}
+
+/*
+ * An exec'd worker (W_EXEC) is this program again: before its main runs,
+ * it answers "ready" on the inherited control socket and serves it.  The
+ * constructor is here so that every program that links the linux backend
+ * can be exec'd as a worker.
+ */
+static void exec_worker_entry(void) __attribute__((constructor));
+
+static void exec_worker_entry(void)
+{
+	const char *e = getenv(WORKER_FD_ENV);
+	struct wrep r;
+	int fd;
+
+	if (!e)
+		return;
+	fd = atoi(e);
+	unsetenv(WORKER_FD_ENV);
+	fcntl(fd, F_SETFD, FD_CLOEXEC);
+	memset(&r, 0, sizeof(r));
+	r.pid = getpid();
+	if (wsend(fd, &r, -1))
+		_exit(1);
+	worker_loop(fd);
 }
 
 /* --------------------------------------------------------------- harness */
@@ -515,7 +715,8 @@ int ksml_linux_foreign_users(const struct ksml_drv *d, char *list, size_t size,
 int ksml_linux_foreign_users(const struct ksml_drv *d, char *list, size_t size,
 			     unsigned long *items)
 {
-	const struct linux_priv *lp = d ? d->priv : NULL;
+	const struct linux_priv *lp =
+		d && d->ops == &ksml_backend_linux ? d->priv : NULL;
 	DIR *dir = opendir("/proc");
 	struct dirent *e;
 	int users = 0;
@@ -794,6 +995,7 @@ static int linux_open(struct ksml_drv *d)
 		lp->cow_ksm0 = c < 0 ? 0 : (unsigned long)c;
 	}
 	d->caps = ksml_linux_probe(NULL, 0);
+	d->nr_nodes = host_nodes();
 	return 0;
 fail:
 	linux_close(d);
@@ -838,6 +1040,7 @@ static int add_worker(struct ksml_drv *d, int fd, int pid, bool ours, int *id)
 	lp->w[lp->nr].our_child = ours;
 	lp->w[lp->nr].lo = ~0UL;
 	lp->w[lp->nr].hi = 0;
+	lp->w[lp->nr].execd = false;
 	*id = lp->nr++;
 	return 0;
 }
@@ -892,7 +1095,39 @@ static int linux_mm_fork(struct ksml_drv *d, int parent, int *child)
 	if (!ret) {
 		P(d)->w[*child].lo = P(d)->w[parent].lo;
 		P(d)->w[*child].hi = P(d)->w[parent].hi;
+		P(d)->w[*child].execd = P(d)->w[parent].execd;
 	}
+	return ret;
+}
+
+/* a real fork and execve of the worker: the kernel's MERGE_ANY over exec */
+static int linux_mm_exec(struct ksml_drv *d, int parent, int *child)
+{
+	struct wreq q = {.op = W_EXEC};
+	struct wrep r;
+	int fd = -1, ret;
+	ssize_t n;
+
+	ret = call(d, parent, &q, &r, &fd);
+	if (ret)
+		return ret;
+	if (fd < 0)
+		return ksml_drv_seterr(d, -EIO,
+				       "linux: exec: no socket from worker");
+	/* the exec'd image says ready; EOF if execve failed */
+	do {
+		n = recv(fd, &r, sizeof(r), 0);
+	} while (n < 0 && errno == EINTR && !ksml_live_interrupted);
+	if (n != (ssize_t)sizeof(r)) {
+		close(fd);
+		return ksml_drv_seterr(
+			d, -ENOEXEC,
+			"linux: exec of /proc/self/exe in worker %d failed",
+			parent);
+	}
+	ret = add_worker(d, fd, r.pid, false, child);
+	if (!ret)
+		P(d)->w[*child].execd = true;
 	return ret;
 }
 
@@ -948,20 +1183,14 @@ static int simple(struct ksml_drv *d, int id, int op, unsigned long addr,
 	return ret;
 }
 
+static int linux_mmap_flags(struct ksml_drv *d, int id, unsigned long addr,
+			    unsigned long len, unsigned int flags);
+
 static int linux_mmap(struct ksml_drv *d, int id, unsigned long addr,
 		      unsigned long len, bool shared)
 {
-	int ret = simple(d, id, W_MMAP, addr, len,
-			 (shared ? W_MAP_SHARED : 0) |
-				 (P(d)->thp ? W_MAP_THP : 0),
-			 "mmap");
-	struct worker *w = &P(d)->w[id];
-
-	if (!ret && addr < w->lo)
-		w->lo = addr;
-	if (!ret && addr + len > w->hi)
-		w->hi = addr + len;
-	return ret;
+	return linux_mmap_flags(d, id, addr, len,
+				shared ? KSML_DRV_MAP_SHARED : 0);
 }
 
 /*
@@ -1018,11 +1247,11 @@ static int linux_munmap(struct ksml_drv *d, int id, unsigned long addr,
 	return simple(d, id, W_MUNMAP, addr, len, 0, "munmap");
 }
 
-static int linux_write(struct ksml_drv *d, int id, unsigned long addr,
-		       const void *buf, size_t len)
+static int linux_rw(struct ksml_drv *d, int id, unsigned long addr,
+		    const void *buf, size_t len, int arg)
 {
 	struct linux_priv *lp = P(d);
-	struct wreq q = { .op = W_WRITE, .addr = addr, .len = len };
+	struct wreq q = {.op = W_WRITE, .arg = arg, .addr = addr, .len = len};
 	struct wrep r;
 	size_t done = 0;
 	ssize_t n;
@@ -1046,6 +1275,24 @@ static int linux_write(struct ksml_drv *d, int id, unsigned long addr,
 	return r.ret;
 }
 
+static int linux_write(struct ksml_drv *d, int id, unsigned long addr,
+		       const void *buf, size_t len)
+{
+	return linux_rw(d, id, addr, buf, len, 0);
+}
+
+static int linux_write_force(struct ksml_drv *d, int id, unsigned long addr,
+			     const void *buf, size_t len)
+{
+	int ret = linux_rw(d, id, addr, buf, len, W_WRITE_FORCE);
+
+	if (ret && !d->err[0])
+		ksml_drv_seterr(d, ret,
+				"linux: write to /proc/%d/mem at 0x%lx: %s",
+				P(d)->w[id].pid, addr, strerror(-ret));
+	return ret;
+}
+
 static int linux_fill(struct ksml_drv *d, int id, unsigned long addr,
 		      unsigned long npages, ksml_drv_gen_fn gen, const void *ctx,
 		      size_t ctx_size)
@@ -1053,6 +1300,19 @@ static int linux_fill(struct ksml_drv *d, int id, unsigned long addr,
 	struct wreq q = { .op = W_FILL, .addr = addr, .len = npages, .gen = gen };
 	struct wrep r;
 
+	if (id >= 0 && id < P(d)->nr && P(d)->w[id].execd) {
+		static unsigned char page[4096];
+		unsigned long i;
+		int ret;
+
+		for (i = 0; i < npages; i++) {
+			gen(ctx, i, page);
+			ret = linux_write(d, id, addr + i * 4096UL, page, 4096);
+			if (ret)
+				return ret;
+		}
+		return 0;
+	}
 	memcpy(q.ctx, ctx, ctx_size);
 	return call(d, id, &q, &r, NULL);
 }
@@ -1066,6 +1326,116 @@ static int linux_madvise(struct ksml_drv *d, int id, unsigned long addr,
 static int linux_prctl(struct ksml_drv *d, int id, bool on)
 {
 	return simple(d, id, W_PRCTL, 0, 0, on, "prctl(PR_SET_MEMORY_MERGE)");
+}
+
+static int linux_prctl_get(struct ksml_drv *d, int id, int *on)
+{
+	struct wreq q = {.op = W_PRCTL_GET};
+	struct wrep r;
+	int ret = call(d, id, &q, &r, NULL);
+
+	if (ret && !d->err[0])
+		ksml_drv_seterr(d, ret, "linux: prctl(PR_GET_MEMORY_MERGE): %s",
+				strerror(-ret));
+	if (!ret)
+		*on = r.val;
+	return ret;
+}
+
+/* -EOPNOTSUPP where the kernel's test skips, the errno where it fails */
+static int linux_uffd_wp(struct ksml_drv *d, int id, unsigned long addr,
+			 unsigned long len)
+{
+	struct wreq q = {.op = W_UFFD_WP, .addr = addr, .len = len};
+	struct wrep r;
+	int ret = call(d, id, &q, &r, NULL);
+
+	if (!ret || d->err[0])
+		return ret;
+	switch (r.val) {
+	case 1:
+		return ksml_drv_seterr(d, -EOPNOTSUPP, "userfaultfd: %s",
+				       strerror(-ret));
+	case 2:
+		return ksml_drv_seterr(
+			d, -EOPNOTSUPP,
+			"UFFD_FEATURE_PAGEFAULT_FLAG_WP not available");
+	case 3:
+		return ksml_drv_seterr(d, -EOPNOTSUPP,
+				       "UFFDIO_REGISTER (WP): %s",
+				       strerror(-ret));
+	case 4:
+		return ksml_drv_seterr(d, ret == -EOPNOTSUPP ? -EIO : ret,
+				       "UFFDIO_WRITEPROTECT: %s",
+				       strerror(-ret));
+	}
+	return ksml_drv_seterr(d, ret, "linux: userfaultfd: %s",
+			       strerror(-ret));
+}
+
+static int linux_mmap_flags(struct ksml_drv *d, int id, unsigned long addr,
+			    unsigned long len, unsigned int flags)
+{
+	int nid = KSML_DRV_MAP_NODE_OF(flags), ret;
+	struct worker *w;
+
+	if (nid >= d->nr_nodes)
+		return ksml_drv_seterr(d, -EOPNOTSUPP,
+				       "linux: host has %d NUMA node(s), "
+				       "cannot place pages on node %d",
+				       d->nr_nodes, nid);
+	ret = simple(
+		d, id, W_MMAP, addr, len,
+		(flags & KSML_DRV_MAP_SHARED ? W_MAP_SHARED : 0) |
+			(flags & KSML_DRV_MAP_PROT_NONE ? W_MAP_PROT_NONE : 0) |
+			(P(d)->thp ? W_MAP_THP : 0) | (int)((nid + 1) << 8),
+		"mmap");
+	if (ret)
+		return ret;
+	w = &P(d)->w[id];
+	if (addr < w->lo)
+		w->lo = addr;
+	if (addr + len > w->hi)
+		w->hi = addr + len;
+	return 0;
+}
+
+/* the worker's /proc/PID/pagemap: PFNs need CAP_SYS_ADMIN, which we have */
+static int linux_page_info(struct ksml_drv *d, int id, unsigned long addr,
+			   bool *present, unsigned long *pfn)
+{
+	struct linux_priv *lp = P(d);
+	char path[64];
+	uint64_t e;
+	ssize_t n;
+	int fd;
+
+	if (id < 0 || id >= lp->nr || lp->w[id].fd < 0)
+		return ksml_drv_seterr(d, -EINVAL,
+				       "linux: no live address space %d", id);
+	snprintf(path, sizeof(path), "/proc/%d/pagemap", lp->w[id].pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return ksml_drv_seterr(d, -errno, "linux: %s: %s", path,
+				       strerror(errno));
+	n = pread(fd, &e, sizeof(e), (off_t)(addr / 4096 * sizeof(e)));
+	close(fd);
+	if (n != (ssize_t)sizeof(e))
+		return ksml_drv_seterr(d, n < 0 ? -errno : -EIO,
+				       "linux: reading %s", path);
+	*present = (e >> 63) & 1;
+	*pfn = (unsigned long)(e & ((1ULL << 55) - 1));
+	/* a hidden PFN tells nothing: ignored, as the kernel's test does */
+	if (!*pfn)
+		*present = false;
+	return 0;
+}
+
+static int linux_foreign(struct ksml_drv *d, char *list, size_t size)
+{
+	unsigned long items;
+
+	return ksml_linux_foreign_users(d, list, size, &items);
 }
 
 static int linux_pin(struct ksml_drv *d, int id, unsigned long addr)
@@ -1422,6 +1792,13 @@ const struct ksml_backend_ops ksml_backend_linux = {
 	.counters = linux_counters,
 	.mm_stat = linux_mm_stat,
 	.cpu_ns = linux_cpu_ns,
+	.mmap_flags = linux_mmap_flags,
+	.write_force = linux_write_force,
+	.page_info = linux_page_info,
+	.prctl_get_merge_any = linux_prctl_get,
+	.mm_exec = linux_mm_exec,
+	.uffd_wp = linux_uffd_wp,
+	.foreign_users = linux_foreign,
 };
 
 /* pid of the worker behind address space id (tests, debugging), or -1 */

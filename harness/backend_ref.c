@@ -106,6 +106,7 @@ static int ref_open(struct ksml_drv *d)
 	}
 	d->priv = rp;
 	d->caps = KSML_CAP_ALL;
+	d->nr_nodes = d->opts.numa_nodes > 1 ? d->opts.numa_nodes : 1;
 	/* a kernel without smart scan reads every page every pass */
 	if (d->opts.emulate_missing & KSML_CAP_SMART_SCAN) {
 		ret = ksml_set_smart_scan(rp->ksm, false);
@@ -250,12 +251,12 @@ static int ref_mm_exit(struct ksml_drv *d, int id)
 	return 0;
 }
 
-static int ref_mmap(struct ksml_drv *d, int id, unsigned long addr,
-		    unsigned long len, bool shared)
+static int ref_mmap_flags(struct ksml_drv *d, int id, unsigned long addr,
+			  unsigned long len, unsigned int flags)
 {
 	struct ksml_mm *mm = mm_of(d, id);
 	unsigned long out = 0;
-	int ret;
+	int ret, nid = KSML_DRV_MAP_NODE_OF(flags);
 
 	if (!mm)
 		return -EINVAL;
@@ -265,10 +266,19 @@ static int ref_mmap(struct ksml_drv *d, int id, unsigned long addr,
 	if (R(d)->rg[id].nr >= MAX_RANGES)
 		return ksml_drv_seterr(d, -ENOMEM, "ref: more than %d mappings in space %d",
 				       MAX_RANGES, id);
-	ret = ksml_vm_mmap(mm, addr, len,
-			   (shared ? KSML_MAP_SHARED : KSML_MAP_PRIVATE) |
-				   KSML_MAP_ANONYMOUS | KSML_MAP_FIXED,
-			   &out);
+	if (nid >= d->nr_nodes)
+		return ksml_drv_seterr(d, -EOPNOTSUPP,
+				       "ref: node %d does not exist (the "
+				       "instance has %d node(s))",
+				       nid, d->nr_nodes);
+	ret = ksml_vm_mmap(
+		mm, addr, len,
+		(flags & KSML_DRV_MAP_SHARED ? KSML_MAP_SHARED
+					     : KSML_MAP_PRIVATE) |
+			KSML_MAP_ANONYMOUS | KSML_MAP_FIXED |
+			(flags & KSML_DRV_MAP_PROT_NONE ? KSML_MAP_RDONLY : 0) |
+			(nid >= 0 ? KSML_MAP_NODE(nid) : 0),
+		&out);
 	if (ret)
 		return ksml_drv_seterr(d, ret, "ref: mmap 0x%lx+%lu: %s", addr,
 				       len, strerror(-ret));
@@ -278,6 +288,13 @@ static int ref_mmap(struct ksml_drv *d, int id, unsigned long addr,
 	R(d)->rg[id].lo[R(d)->rg[id].nr] = addr;
 	R(d)->rg[id].hi[R(d)->rg[id].nr++] = addr + len;
 	return 0;
+}
+
+static int ref_mmap(struct ksml_drv *d, int id, unsigned long addr,
+		    unsigned long len, bool shared)
+{
+	return ref_mmap_flags(d, id, addr, len,
+			      shared ? KSML_DRV_MAP_SHARED : 0);
 }
 
 static int ref_munmap(struct ksml_drv *d, int id, unsigned long addr,
@@ -300,6 +317,72 @@ static int ref_write(struct ksml_drv *d, int id, unsigned long addr,
 	struct ksml_mm *mm = mm_of(d, id);
 
 	return mm ? err_of(d, ksml_vm_write(mm, addr, buf, len), "write") : -EINVAL;
+}
+
+static int ref_write_force(struct ksml_drv *d, int id, unsigned long addr,
+			   const void *buf, size_t len)
+{
+	struct ksml_mm *mm = mm_of(d, id);
+
+	return mm ? err_of(d, ksml_vm_write_force(mm, addr, buf, len),
+			   "forced write")
+		  : -EINVAL;
+}
+
+static int ref_page_info(struct ksml_drv *d, int id, unsigned long addr,
+			 bool *present, unsigned long *pfn)
+{
+	struct ksml_mm *mm = mm_of(d, id);
+	struct ksml_page_info pi;
+	int ret;
+
+	if (!mm)
+		return -EINVAL;
+	ret = ksml_vm_page_info(mm, addr, &pi);
+	if (ret)
+		return err_of(d, ret, "page info");
+	*present = pi.present;
+	*pfn = pi.pfn;
+	return 0;
+}
+
+static int ref_prctl_get(struct ksml_drv *d, int id, int *on)
+{
+	struct ksml_mm *mm = mm_of(d, id);
+	int ret;
+
+	if (!mm)
+		return -EINVAL;
+	ret = ksml_vm_prctl_get_memory_merge(mm);
+	if (ret < 0)
+		return err_of(d, ret, "prctl(PR_GET_MEMORY_MERGE)");
+	*on = ret;
+	return 0;
+}
+
+/*
+ * The kernel's exec builds a new mm whose flags keep MMF_VM_MERGE_ANY
+ * (MMF_INIT_MASK) and registers it with KSM (ksm_execve): a fresh space
+ * given PR_SET_MEMORY_MERGE(1) when the parent had it.
+ */
+static int ref_mm_exec(struct ksml_drv *d, int parent, int *child)
+{
+	struct ksml_mm *p = mm_of(d, parent), *c;
+	int ret;
+
+	if (!p)
+		return -EINVAL;
+	ret = ksml_mm_create(R(d)->ksm, &c);
+	if (ret)
+		return err_of(d, ret, "exec model");
+	if (ksml_vm_prctl_get_memory_merge(p) == 1) {
+		ret = ksml_vm_prctl_set_memory_merge(c, 1);
+		if (ret) {
+			ksml_mm_exit(c);
+			return err_of(d, ret, "exec model");
+		}
+	}
+	return add_mm(d, c, child);
 }
 
 static int ref_madvise(struct ksml_drv *d, int id, unsigned long addr,
@@ -429,4 +512,9 @@ const struct ksml_backend_ops ksml_backend_ref = {
 	.counters = ref_counters,
 	.mm_stat = ref_mm_stat,
 	.cpu_ns = ref_cpu_ns,
+	.mmap_flags = ref_mmap_flags,
+	.write_force = ref_write_force,
+	.page_info = ref_page_info,
+	.prctl_get_merge_any = ref_prctl_get,
+	.mm_exec = ref_mm_exec,
 };

@@ -94,6 +94,7 @@ int ksml_drv_open(struct ksml_drv *d, const struct ksml_backend_ops *ops,
 	d->ops = ops;
 	if (opts)
 		d->opts = *opts;
+	d->nr_nodes = 1;
 	return ops->open(d);
 }
 
@@ -240,6 +241,52 @@ int ksml_drv_cpu_ns(struct ksml_drv *d, uint64_t *ns)
 {
 	*ns = 0;
 	DISPATCH(cpu_ns, ns);
+}
+
+int ksml_drv_mmap_flags(struct ksml_drv *d, int id, unsigned long addr,
+			unsigned long len, unsigned int flags)
+{
+	DISPATCH(mmap_flags, id, addr, len, flags);
+}
+
+int ksml_drv_write_force(struct ksml_drv *d, int id, unsigned long addr,
+			 const void *buf, size_t len)
+{
+	DISPATCH(write_force, id, addr, buf, len);
+}
+
+int ksml_drv_page_info(struct ksml_drv *d, int id, unsigned long addr,
+		       bool *present, unsigned long *pfn)
+{
+	*present = false;
+	*pfn = 0;
+	DISPATCH(page_info, id, addr, present, pfn);
+}
+
+int ksml_drv_prctl_get_merge_any(struct ksml_drv *d, int id, int *on)
+{
+	*on = 0;
+	DISPATCH(prctl_get_merge_any, id, on);
+}
+
+int ksml_drv_mm_exec(struct ksml_drv *d, int parent, int *child)
+{
+	DISPATCH(mm_exec, parent, child);
+}
+
+int ksml_drv_uffd_wp(struct ksml_drv *d, int id, unsigned long addr,
+		     unsigned long len)
+{
+	DISPATCH(uffd_wp, id, addr, len);
+}
+
+int ksml_drv_foreign_users(struct ksml_drv *d, char *list, size_t size)
+{
+	if (size)
+		list[0] = 0;
+	if (!d->ops->foreign_users)
+		return 0;
+	DISPATCH(foreign_users, list, size);
 }
 
 #define MAX_CONV_IDS 256

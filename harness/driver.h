@@ -86,7 +86,41 @@ struct ksml_backend_ops {
 	int (*mm_stat)(struct ksml_drv *d, int id, struct ksml_mm_stat *st);
 	/* CPU time spent scanning so far (ns) */
 	int (*cpu_ns)(struct ksml_drv *d, uint64_t *ns);
+	/*
+	 * What the kernel's own KSM selftests need beyond a workload's view
+	 * (tests/selftests): mmap with KSML_DRV_MAP_* flags; writes that
+	 * ignore the protections (/proc/PID/mem, FOLL_FORCE); the frame a
+	 * page maps (pagemap: present and pfn, the oracle of "range maps
+	 * duplicates"); PR_GET_MEMORY_MERGE (-EINVAL where unknown, as the
+	 * prctl); exec (a fork whose child execs: a fresh space that keeps
+	 * MERGE_ANY, MMF_INIT_MASK and ksm_execve; ref and kmod model it);
+	 * userfaultfd write-protection of a range (linux only: -EOPNOTSUPP
+	 * with a sentence where the kernel cannot, the model has none);
+	 * other users of the same KSM (linux: host processes, not ours).
+	 */
+	int (*mmap_flags)(struct ksml_drv *d, int id, unsigned long addr,
+			  unsigned long len, unsigned int flags);
+	int (*write_force)(struct ksml_drv *d, int id, unsigned long addr,
+			   const void *buf, size_t len);
+	int (*page_info)(struct ksml_drv *d, int id, unsigned long addr,
+			 bool *present, unsigned long *pfn);
+	int (*prctl_get_merge_any)(struct ksml_drv *d, int id, int *on);
+	int (*mm_exec)(struct ksml_drv *d, int parent, int *child);
+	int (*uffd_wp)(struct ksml_drv *d, int id, unsigned long addr,
+		       unsigned long len);
+	int (*foreign_users)(struct ksml_drv *d, char *list, size_t size);
 };
+
+/* mmap_flags: a private anonymous mapping unless KSML_DRV_MAP_SHARED */
+#define KSML_DRV_MAP_SHARED 0x1u
+/*
+ * PROT_NONE from the start, filled with write_force (ref and kmod: a
+ * read-only mapping, vmem has no mprotect; neither can the test write it)
+ */
+#define KSML_DRV_MAP_PROT_NONE 0x2u
+/* pages placed on node n (mbind MPOL_BIND; ref, kmod: the VMA's node) */
+#define KSML_DRV_MAP_NODE(n)	    ((((unsigned int)(n) + 1u) & 0xffu) << 8)
+#define KSML_DRV_MAP_NODE_OF(flags) ((int)(((flags) >> 8) & 0xffu) - 1)
 
 struct ksml_drv_opts {
 	int numa_nodes;	      /* ref: simulated nodes (0 = host's) */
@@ -112,6 +146,7 @@ struct ksml_drv {
 	bool noise_ksmlab; /* ... and one was another ksmlab (same contents) */
 	int waited_s;     /* linux: seconds spent in wait_quiet_s */
 	unsigned int caps; /* enum ksml_cap: what this backend has */
+	int nr_nodes;	   /* NUMA nodes pages can be placed on (>= 1) */
 };
 
 /*
@@ -208,6 +243,18 @@ int ksml_drv_scan(struct ksml_drv *d, unsigned long nr);
 int ksml_drv_counters(struct ksml_drv *d, struct ksml_counters *c);
 int ksml_drv_mm_stat(struct ksml_drv *d, int id, struct ksml_mm_stat *st);
 int ksml_drv_cpu_ns(struct ksml_drv *d, uint64_t *ns);
+int ksml_drv_mmap_flags(struct ksml_drv *d, int id, unsigned long addr,
+			unsigned long len, unsigned int flags);
+int ksml_drv_write_force(struct ksml_drv *d, int id, unsigned long addr,
+			 const void *buf, size_t len);
+int ksml_drv_page_info(struct ksml_drv *d, int id, unsigned long addr,
+		       bool *present, unsigned long *pfn);
+int ksml_drv_prctl_get_merge_any(struct ksml_drv *d, int id, int *on);
+int ksml_drv_mm_exec(struct ksml_drv *d, int parent, int *child);
+int ksml_drv_uffd_wp(struct ksml_drv *d, int id, unsigned long addr,
+		     unsigned long len);
+/* their number (0 where nobody else can use it), "pid/comm,..." in list */
+int ksml_drv_foreign_users(struct ksml_drv *d, char *list, size_t size);
 
 /*
  * Scan until converged: the deterministic counters (global, and

@@ -19,7 +19,9 @@ gb=build/selftests/guest
 mkdir -p "$gb"
 # static programs (libnuma.a's getaddrinfo warning is expected)
 gcc -static -o "$gb/ksm_selftests" build/selftests/ksm_selftests.o \
-	build/selftests/st_backends.o build/harness/live.o build/harness/ktap.o build/libksmcore.a -lnuma -lpthread 2>"$gb/link.log"
+	build/harness/driver.o build/harness/backend_ref.o build/harness/backend_linux.o \
+	build/harness/backend_kmod.o build/harness/live.o build/harness/ktap.o \
+	build/libksmcore.a -lnuma -lpthread 2>"$gb/link.log"
 gcc -static -o "$gb/ksm_knobtable" build/selftests/ksm_knobtable.o \
 	build/harness/live.o build/libksmcore.a -lnuma -lpthread 2>>"$gb/link.log"
 cat >"$gb/init" <<'INIT'

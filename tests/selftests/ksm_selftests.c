@@ -2,14 +2,14 @@
 /*
  * ksm_selftests.c - the kernel's KSM selftests, ksm_tests.c (every mode)
  * and ksm_functional_tests.c (every case), re-expressed from their
- * description in ksm-spec §9 as cases that run on every backend of
- * st_backend.h, with the same pass conditions:
+ * description in ksm-spec §9 as cases that run on every backend of the
+ * harness driver (harness/driver.h), with the same pass conditions:
  *
  *   - the count oracle of ksm_tests (pages_shared/pages_sharing against
- *     max_page_sharing, after full_scans advanced by 2);
+ *     max_page_sharing, after 2 full scans);
  *   - "range maps duplicates" of ksm_functional_tests, from the pagemap
- *     (linux: /proc/self/pagemap; ref/kmod: ksml_vm_page_info), and the
- *     per-process ksm_stat / ksm_merging_pages.
+ *     (linux: the worker's /proc/PID/pagemap; ref/kmod: the model's
+ *     page info), and the per-process ksm_stat / ksm_merging_pages.
  *
  * Usage: ksm_selftests [-b ref,linux,kmod] [-c substring] [-s MiB] [-v]
  * Prints one line per case x backend as it runs, then the table, then
@@ -22,10 +22,14 @@
  *     advisor none, sleep_millisecs=0); the timing modes use
  *     pages_to_scan = their size (the kernel: -p, default 10) and small
  *     sizes (-s, default 16 MiB) to stay short;
- *   - ref and kmod scan only while a case waits for full scans, the host's
- *     ksmd runs continuously from run=1 on (as under the kernel's test);
- *   - after each case run=0 (ksmd idle between cases), and on linux all
- *     knobs are restored at the end.
+ *   - every case runs on a driver of its own (a fresh ref instance; on
+ *     linux the host's knobs saved and restored around it), in address
+ *     spaces of the driver (linux: worker processes), at addresses the
+ *     case picks;
+ *   - KSM scans only in the driver's lock-stepped scans (run=1 while one
+ *     runs, 0 between), exactly as many full scans as the kernel's test
+ *     waits for at least; on linux the driver paces ksmd itself
+ *     (pages_to_scan and sleep_millisecs are its own).
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -37,22 +41,19 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
-#include <sys/mman.h>
-#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
-#include <linux/userfaultfd.h>
 
-#include "st_backend.h"
+#include "driver.h"
 #include "ktap.h"
 #include "live.h"
+#include "vmem.h"
 
-#define MIB (1ul << 20)
-#define SCAN_TIMEOUT_S 60.0
+#define MIB	(1ul << 20)
 #define FT_SIZE (2 * MIB) /* ksm_functional_tests' range */
+#define ST_PAGE 4096UL
 
-int ksml_st_linux_child_open(struct st_be *b);
+enum st_result { ST_PASS = 0, ST_FAIL = 1, ST_SKIP = 2 };
 
 static bool verbose;
 static unsigned long timing_mib = 16;
@@ -120,112 +121,132 @@ static void obs(const char *fmt, ...)
 }
 
 /*
- * Children: a child function runs through child_tramp, which in another
- * process (linux fork or exec) appends its new observations to its message
- * after OBS_MARK; run_child moves them back into the parent's.
+ * The child side of a fork (or fork+exec) test runs here, on the child's
+ * address space; child_arg is its argument.
  */
-#define OBS_MARK "\x1eOBS:"
-unsigned long ksml_st_child_arg;
-static st_child_fn g_child_fn;
-static pid_t g_main_pid;
+typedef int (*child_fn)(struct ksml_drv *d, int mm, char *msg, size_t msz);
+static unsigned long child_arg;
 
-static int child_tramp(struct st_be *b, void *mm, char *msg, size_t msz)
-{
-	char local[1536] = "";
-	size_t before;
-	int r;
-
-	if (getpid() == g_main_pid)
-		return g_child_fn(b, mm, msg, msz);
-	if (!g_obs) {
-		g_obs = local;
-		g_obs_sz = sizeof(local);
-	}
-	before = strlen(g_obs);
-	r = g_child_fn(b, mm, msg, msz);
-	if (strlen(msg) + strlen(OBS_MARK) + strlen(g_obs + before) + 1 < msz) {
-		strcat(msg, OBS_MARK);
-		strcat(msg, g_obs + before + (g_obs[before] == ' '));
-	}
-	return r;
-}
-
-static int run_child(struct st_be *b, void *mm, st_child_fn fn, unsigned long arg,
+static int run_child(struct ksml_drv *d, int mm, child_fn fn, unsigned long arg,
 		     bool exec, char *msg, size_t msz)
 {
-	char m[2048] = "", *mark;
-	int r;
+	char m[2048] = "";
+	int c, r;
 
-	g_child_fn = fn;
-	ksml_st_child_arg = arg;
-	r = b->ops->child(b, mm, child_tramp, exec, m, sizeof(m));
-	mark = strstr(m, OBS_MARK);
-	if (mark) {
-		*mark = 0;
-		if (mark[strlen(OBS_MARK)])
-			obs("%s", mark + strlen(OBS_MARK));
+	child_arg = arg;
+	if (exec ? ksml_drv_mm_exec(d, mm, &c) : ksml_drv_mm_fork(d, mm, &c)) {
+		say(msg, msz, "%s", ksml_drv_error(d));
+		return ST_FAIL;
 	}
+	r = fn(d, c, m, sizeof(m));
+	ksml_drv_mm_exit(d, c);
 	if (m[0])
 		say(msg, msz, "%s", m);
 	return r;
 }
 
-static unsigned long counter(struct st_be *b, const char *name)
+static unsigned long counter(struct ksml_drv *d, const char *name)
 {
 	char buf[64];
 
-	if (b->ops->knob_read(b, name, buf, sizeof(buf)) < 0)
+	if (ksml_drv_knob_read(d, name, buf, sizeof(buf)) < 0)
 		return ~0ul;
 	return strtoul(buf, NULL, 10);
 }
 
-static long scounter(struct st_be *b, const char *name)
+static long scounter(struct ksml_drv *d, const char *name)
 {
 	char buf[64];
 
-	if (b->ops->knob_read(b, name, buf, sizeof(buf)) < 0)
+	if (ksml_drv_knob_read(d, name, buf, sizeof(buf)) < 0)
 		return -1;
 	return strtol(buf, NULL, 10);
 }
 
-static int knob(struct st_be *b, const char *k, const char *v, char *msg,
+static int knob(struct ksml_drv *d, const char *k, const char *v, char *msg,
 		size_t msz)
 {
-	int ret = b->ops->knob_write(b, k, v);
+	int ret = ksml_drv_knob_write(d, k, v);
 
 	if (ret)
 		say(msg, msz, "writing %s to %s: %s", v, k, strerror(-ret));
 	return ret;
 }
 
-static int knob_ul(struct st_be *b, const char *k, unsigned long v, char *msg,
-		   size_t msz)
+static int knob_ul(struct ksml_drv *d, const char *k, unsigned long v,
+		   char *msg, size_t msz)
 {
 	char s[32];
 
 	snprintf(s, sizeof(s), "%lu", v);
-	return knob(b, k, s, msg, msz);
+	return knob(d, k, s, msg, msz);
 }
 
 /* ------------------------------------------------------------ fills */
 
-static void gen_byte(unsigned long idx, unsigned char *pg, const void *arg)
+static void gen_byte(const void *ctx, unsigned long idx, void *pg)
 {
-	memset(pg, *(const unsigned char *)arg, ST_PAGE);
+	memset(pg, *(const unsigned char *)ctx, ST_PAGE);
 }
 
 /* ksm_tests -C: pair i (pages 2i, 2i+1) starts with i+1 bytes of '+' */
-static void gen_pairs(unsigned long idx, unsigned char *pg, const void *arg)
+static void gen_pairs(const void *ctx, unsigned long idx, void *pg)
 {
 	memset(pg, '*', ST_PAGE);
 	memset(pg, '+', idx / 2 + 1);
 }
 
-static int map_byte(struct st_be *b, void *mm, unsigned long npages, int node,
+/*
+ * The driver maps at fixed addresses: each case's mappings, in every
+ * address space of it (a fork's child maps beside what it inherited),
+ * get their own range, never reused within the case.
+ */
+#define ST_MAP_BASE 0x200000000000UL
+#define ST_MAP_GAP  (16 * ST_PAGE)
+static unsigned long next_addr;
+
+static unsigned long pick_addr(unsigned long len, unsigned long align)
+{
+	unsigned long a = (next_addr + align - 1) & ~(align - 1);
+
+	next_addr = a + len + ST_MAP_GAP;
+	return a;
+}
+
+/*
+ * npages private anonymous pages (on node, -1 = any) filled from gen;
+ * a PROT_NONE range is filled with forced writes, as nothing else can
+ */
+static int map_fill(struct ksml_drv *d, int mm, unsigned long npages, int node,
+		    bool prot_none, ksml_drv_gen_fn gen, const void *ctx,
+		    size_t ctx_size, unsigned long *addr)
+{
+	unsigned char pg[ST_PAGE];
+	unsigned long i;
+	int ret;
+
+	*addr = pick_addr(npages * ST_PAGE, ST_PAGE);
+	ret = ksml_drv_mmap_flags(
+		d, mm, *addr, npages * ST_PAGE,
+		(prot_none ? KSML_DRV_MAP_PROT_NONE : 0) |
+			(node >= 0 ? KSML_DRV_MAP_NODE(node) : 0));
+	if (ret || !prot_none)
+		return ret ? ret
+			   : ksml_drv_fill(d, mm, *addr, npages, gen, ctx,
+					   ctx_size);
+	for (i = 0; !ret && i < npages; i++) {
+		gen(ctx, i, pg);
+		ret = ksml_drv_write_force(d, mm, *addr + i * ST_PAGE, pg,
+					   ST_PAGE);
+	}
+	return ret;
+}
+
+static int map_byte(struct ksml_drv *d, int mm, unsigned long npages, int node,
 		    bool prot_none, unsigned char val, unsigned long *addr)
 {
-	return b->ops->map_fill(b, mm, npages, node, prot_none, gen_byte, &val,
-				addr);
+	return map_fill(d, mm, npages, node, prot_none, gen_byte, &val,
+			sizeof(val), addr);
 }
 
 /* ------------------------------------------------------------ oracles */
@@ -238,7 +259,7 @@ static int cmp_ul(const void *a, const void *b)
 }
 
 /* ksm_functional_tests' range_maps_duplicates: any two present pages on one pfn */
-static int range_maps_duplicates(struct st_be *b, void *mm, unsigned long addr,
+static int range_maps_duplicates(struct ksml_drv *d, int mm, unsigned long addr,
 				 unsigned long len)
 {
 	unsigned long n = len / ST_PAGE, i, k = 0;
@@ -251,7 +272,7 @@ static int range_maps_duplicates(struct st_be *b, void *mm, unsigned long addr,
 		bool present;
 		unsigned long p;
 
-		if (b->ops->page(b, mm, addr + i * ST_PAGE, &present, &p))
+		if (ksml_drv_page_info(d, mm, addr + i * ST_PAGE, &present, &p))
 			continue;
 		if (present)
 			pfn[k++] = p;
@@ -265,11 +286,12 @@ static int range_maps_duplicates(struct st_be *b, void *mm, unsigned long addr,
 }
 
 /* ksm_tests' assert_ksm_pages_count(D) */
-static int check_count(struct st_be *b, unsigned long d, char *msg, size_t msz)
+static int check_count(struct ksml_drv *drv, unsigned long d, char *msg,
+		       size_t msz)
 {
-	unsigned long m = counter(b, "max_page_sharing");
-	unsigned long shared = counter(b, "pages_shared");
-	unsigned long sharing = counter(b, "pages_sharing");
+	unsigned long m = counter(drv, "max_page_sharing");
+	unsigned long shared = counter(drv, "pages_shared");
+	unsigned long sharing = counter(drv, "pages_sharing");
 	unsigned long ws, wg;
 	char foreign[256];
 
@@ -280,14 +302,17 @@ static int check_count(struct st_be *b, unsigned long d, char *msg, size_t msz)
 		ws = d / m + 1;
 		wg = d - ws;
 	}
-	say(msg, msz, "pages_shared=%lu pages_sharing=%lu (oracle(%lu) with max_page_sharing=%lu: %lu %lu) chains=%lu dups=%lu",
-	    shared, sharing, d, m, ws, wg, counter(b, "stable_node_chains"),
-	    counter(b, "stable_node_dups"));
+	say(msg, msz,
+	    "pages_shared=%lu pages_sharing=%lu (oracle(%lu) with "
+	    "max_page_sharing=%lu: %lu %lu) chains=%lu dups=%lu",
+	    shared, sharing, d, m, ws, wg, counter(drv, "stable_node_chains"),
+	    counter(drv, "stable_node_dups"));
 	obs("g:shared=%lu,sharing=%lu,chains=%lu,dups=%lu", shared, sharing,
-	    counter(b, "stable_node_chains"), counter(b, "stable_node_dups"));
+	    counter(drv, "stable_node_chains"),
+	    counter(drv, "stable_node_dups"));
 	if (shared == ws && sharing == wg)
 		return ST_PASS;
-	if (b->ops->foreign(b, foreign, sizeof(foreign))) {
+	if (ksml_drv_foreign_users(drv, foreign, sizeof(foreign)) > 0) {
 		say(msg, msz, "host noise: other KSM users %s count in the global counters",
 		    foreign);
 		return ST_SKIP;
@@ -297,25 +322,22 @@ static int check_count(struct st_be *b, unsigned long d, char *msg, size_t msz)
 
 /* ---------------------------------------------------- ksmd handshake */
 
-/* remember full_scans, run=1, wait until it has advanced by nr */
-static int ksm_scans(struct st_be *b, unsigned long nr, bool set_run, char *msg,
+/* nr full scans: the kernel's tests wait until full_scans advanced by nr */
+static int ksm_scans(struct ksml_drv *d, unsigned long nr, char *msg,
 		     size_t msz)
 {
-	unsigned long start = counter(b, "full_scans");
-	int ret;
+	unsigned long start = counter(d, "full_scans");
+	int ret = ksml_drv_scan(d, nr);
 
-	if (set_run && knob(b, "run", "1", msg, msz))
-		return -EIO;
-	ret = b->ops->scan_until(b, start + nr, SCAN_TIMEOUT_S);
 	if (ret)
 		say(msg, msz, "waiting for %lu full scans from %lu: %s", nr, start,
 		    strerror(-ret));
 	return ret;
 }
 
-static int ksm_merge(struct st_be *b, char *msg, size_t msz)
+static int ksm_merge(struct ksml_drv *d, char *msg, size_t msz)
 {
-	return ksm_scans(b, 2, true, msg, msz);
+	return ksm_scans(d, 2, msg, msz);
 }
 
 /*
@@ -324,27 +346,41 @@ static int ksm_merge(struct st_be *b, char *msg, size_t msz)
  * knobs they do not set.
  */
 /* a knob newer kernels have (advisor_mode 6.9, smart_scan 6.7): absent is fine */
-static int knob_opt(struct st_be *b, const char *k, const char *v, char *msg,
+static int knob_opt(struct ksml_drv *d, const char *k, const char *v, char *msg,
 		    size_t msz)
 {
-	int ret = b->ops->knob_write(b, k, v);
+	int ret = ksml_drv_knob_write(d, k, v);
 
 	if (ret && ret != -ENOENT)
 		say(msg, msz, "writing %s to %s: %s", v, k, strerror(-ret));
 	return ret == -ENOENT ? 0 : ret;
 }
 
-static int setup_knobs(struct st_be *b, unsigned long pages_to_scan, char *msg,
-		       size_t msz)
+/*
+ * ref and kmod scan in the caller, in batches of pages_to_scan; the linux
+ * driver lock-steps ksmd with a pages_to_scan larger than any pass and
+ * sleep_millisecs its own (one batch is one pass), which the kernel
+ * tests' values would split
+ */
+static bool paced_by_driver(const struct ksml_drv *d)
 {
-	if (knob(b, "run", "2", msg, msz) || knob_opt(b, "advisor_mode", "none", msg, msz) ||
-	    knob(b, "max_page_sharing", "256", msg, msz) ||
-	    knob(b, "merge_across_nodes", "1", msg, msz) ||
-	    knob(b, "use_zero_pages", "0", msg, msz) ||
-	    knob_opt(b, "smart_scan", "1", msg, msz) ||
-	    knob(b, "stable_node_chains_prune_millisecs", "2000", msg, msz) ||
-	    knob(b, "sleep_millisecs", "0", msg, msz) ||
-	    knob_ul(b, "pages_to_scan", pages_to_scan, msg, msz))
+	return d->ops == &ksml_backend_linux;
+}
+
+static int setup_knobs(struct ksml_drv *d, unsigned long pages_to_scan,
+		       char *msg, size_t msz)
+{
+	if (knob(d, "run", "2", msg, msz) ||
+	    knob_opt(d, "advisor_mode", "none", msg, msz) ||
+	    knob(d, "max_page_sharing", "256", msg, msz) ||
+	    knob(d, "merge_across_nodes", "1", msg, msz) ||
+	    knob(d, "use_zero_pages", "0", msg, msz) ||
+	    knob_opt(d, "smart_scan", "1", msg, msz) ||
+	    knob(d, "stable_node_chains_prune_millisecs", "2000", msg, msz))
+		return -EIO;
+	if (!paced_by_driver(d) &&
+	    (knob(d, "sleep_millisecs", "0", msg, msz) ||
+	     knob_ul(d, "pages_to_scan", pages_to_scan, msg, msz)))
 		return -EIO;
 	return 0;
 }
@@ -354,7 +390,7 @@ static int setup_knobs(struct st_be *b, unsigned long pages_to_scan, char *msg,
 struct tcase {
 	const char *name;
 	const char *origin;
-	int (*fn)(struct st_be *b, void *mm, const struct tcase *t, char *msg,
+	int (*fn)(struct ksml_drv *d, int mm, const struct tcase *t, char *msg,
 		  size_t msz);
 	unsigned long pages;
 	int mps;	/* max_page_sharing, 0 = default */
@@ -363,40 +399,40 @@ struct tcase {
 };
 
 /* -M: page_count pages of '*', merged via madvise (or prctl): oracle(count) */
-static int merge_pages(struct st_be *b, void *mm, unsigned long pages,
+static int merge_pages(struct ksml_drv *d, int mm, unsigned long pages,
 		       bool prctl, char *msg, size_t msz)
 {
 	unsigned long addr;
 	int r = ST_FAIL, ret;
 
-	ret = map_byte(b, mm, pages, -1, false, '*', &addr);
+	ret = map_byte(d, mm, pages, -1, false, '*', &addr);
 	if (ret) {
 		say(msg, msz, "map: %s", strerror(-ret));
 		return ST_FAIL;
 	}
 	if (prctl)
-		ret = b->ops->prctl_set(b, mm, 1);
+		ret = ksml_drv_prctl_merge_any(d, mm, 1);
 	else
-		ret = b->ops->madvise(b, mm, addr, pages * ST_PAGE,
-				      KSML_MADV_MERGEABLE);
+		ret = ksml_drv_madvise(d, mm, addr, pages * ST_PAGE,
+				       KSML_MADV_MERGEABLE);
 	if (ret == -EINVAL && prctl) {
 		say(msg, msz, "PR_SET_MEMORY_MERGE not supported");
 		r = ST_SKIP;
 	} else if (ret) {
 		say(msg, msz, "%s: %s", prctl ? "prctl" : "madvise", strerror(-ret));
-	} else if (!ksm_merge(b, msg, msz)) {
-		r = check_count(b, pages, msg, msz);
+	} else if (!ksm_merge(d, msg, msz)) {
+		r = check_count(d, pages, msg, msz);
 	}
 	if (prctl)
-		b->ops->prctl_set(b, mm, 0);
-	b->ops->unmap(b, mm, addr, pages * ST_PAGE);
+		ksml_drv_prctl_merge_any(d, mm, 0);
+	ksml_drv_munmap(d, mm, addr, pages * ST_PAGE);
 	return r;
 }
 
 /* -M -t 1 runs in a fresh process, as the kernel's ksm_tests does */
-static int merge_prctl_child(struct st_be *b, void *mm, char *msg, size_t msz)
+static int merge_prctl_child(struct ksml_drv *d, int mm, char *msg, size_t msz)
 {
-	return merge_pages(b, mm, ksml_st_child_arg, true, msg, msz);
+	return merge_pages(d, mm, child_arg, true, msg, msz);
 }
 
 /*
@@ -406,39 +442,41 @@ static int merge_prctl_child(struct st_be *b, void *mm, char *msg, size_t msz)
  * oracle would count, so that variant runs in an exec'd fresh process
  * (ref, kmod: a fresh mm).
  */
-static int kt_merge(struct st_be *b, void *mm, const struct tcase *t, char *msg,
-		    size_t msz)
+static int kt_merge(struct ksml_drv *d, int mm, const struct tcase *t,
+		    char *msg, size_t msz)
 {
-	if (setup_knobs(b, t->pages, msg, msz))
+	if (setup_knobs(d, t->pages, msg, msz))
 		return ST_FAIL;
-	if (t->mps && knob_ul(b, "max_page_sharing", (unsigned long)t->mps, msg, msz))
+	if (t->mps &&
+	    knob_ul(d, "max_page_sharing", (unsigned long)t->mps, msg, msz))
 		return ST_FAIL;
 	if (t->arg)
-		return run_child(b, mm, merge_prctl_child, t->pages, true, msg, msz);
-	return merge_pages(b, mm, t->pages, false, msg, msz);
+		return run_child(d, mm, merge_prctl_child, t->pages, true, msg,
+				 msz);
+	return merge_pages(d, mm, t->pages, false, msg, msz);
 }
 
 /*
  * -U: two pages of '*' merged, then one byte of each rewritten ('-',
  * '+'; or MADV_UNMERGEABLE with arg=1), one more full scan: oracle(0)
  */
-static int kt_unmerge(struct st_be *b, void *mm, const struct tcase *t,
+static int kt_unmerge(struct ksml_drv *d, int mm, const struct tcase *t,
 		      char *msg, size_t msz)
 {
 	unsigned long addr;
 	int r = ST_FAIL, ret;
 
-	if (setup_knobs(b, 10, msg, msz))
+	if (setup_knobs(d, 10, msg, msz))
 		return ST_FAIL;
-	ret = map_byte(b, mm, 2, -1, false, '*', &addr);
+	ret = map_byte(d, mm, 2, -1, false, '*', &addr);
 	if (ret) {
 		say(msg, msz, "map: %s", strerror(-ret));
 		return ST_FAIL;
 	}
-	ret = b->ops->madvise(b, mm, addr, 2 * ST_PAGE, KSML_MADV_MERGEABLE);
-	if (ret || ksm_merge(b, msg, msz))
+	ret = ksml_drv_madvise(d, mm, addr, 2 * ST_PAGE, KSML_MADV_MERGEABLE);
+	if (ret || ksm_merge(d, msg, msz))
 		goto out;
-	r = check_count(b, 2, msg, msz);
+	r = check_count(d, 2, msg, msz);
 	if (r != ST_PASS) {
 		if (r == ST_FAIL)
 			say(msg, msz, "not merged before the unmerge");
@@ -446,19 +484,17 @@ static int kt_unmerge(struct st_be *b, void *mm, const struct tcase *t,
 	}
 	r = ST_FAIL;
 	/*
-	 * ksmd stopped (the store waits for its batch) so that the counters
+	 * ksmd stays stopped after the driver's scans, so that the counters
 	 * read "right after" are comparable across backends; the kernel's
 	 * test leaves it running, which changes nothing to the pass condition
 	 */
-	if (knob(b, "run", "0", msg, msz))
-		goto out;
 	if (t->arg) {
-		ret = b->ops->madvise(b, mm, addr, 2 * ST_PAGE,
-				      KSML_MADV_UNMERGEABLE);
+		ret = ksml_drv_madvise(d, mm, addr, 2 * ST_PAGE,
+				       KSML_MADV_UNMERGEABLE);
 	} else {
-		ret = b->ops->write(b, mm, addr, "-", 1, false);
+		ret = ksml_drv_write(d, mm, addr, "-", 1);
 		if (!ret)
-			ret = b->ops->write(b, mm, addr + ST_PAGE, "+", 1, false);
+			ret = ksml_drv_write(d, mm, addr + ST_PAGE, "+", 1);
 	}
 	if (ret) {
 		say(msg, msz, "%s: %s", t->arg ? "MADV_UNMERGEABLE" : "write",
@@ -466,47 +502,52 @@ static int kt_unmerge(struct st_be *b, void *mm, const struct tcase *t,
 		goto out;
 	}
 	{
-		unsigned long sh = counter(b, "pages_shared");
-		unsigned long sg = counter(b, "pages_sharing");
-		int d = range_maps_duplicates(b, mm, addr, 2 * ST_PAGE);
+		unsigned long sh = counter(d, "pages_shared");
+		unsigned long sg = counter(d, "pages_sharing");
+		int dups = range_maps_duplicates(d, mm, addr, 2 * ST_PAGE);
 
-		say(msg, msz, "right after: pages_shared=%lu pages_sharing=%lu duplicates=%d",
-		    sh, sg, d);
+		say(msg, msz,
+		    "right after: pages_shared=%lu pages_sharing=%lu "
+		    "duplicates=%d",
+		    sh, sg, dups);
 		obs("g:right-after:shared=%lu,sharing=%lu", sh, sg);
-		obs("right-after-dups=%d", d);
+		obs("right-after-dups=%d", dups);
 	}
-	if (ksm_scans(b, 1, true, msg, msz))
+	if (ksm_scans(d, 1, msg, msz))
 		goto out;
-	r = check_count(b, 0, msg, msz);
+	r = check_count(d, 0, msg, msz);
 out:
-	b->ops->unmap(b, mm, addr, 2 * ST_PAGE);
+	ksml_drv_munmap(d, mm, addr, 2 * ST_PAGE);
 	return r;
 }
 
 /* -Z: page_count zero-filled pages; uzp=1: oracle(0), uzp=0: oracle(count) */
-static int kt_zero(struct st_be *b, void *mm, const struct tcase *t, char *msg,
+static int kt_zero(struct ksml_drv *d, int mm, const struct tcase *t, char *msg,
 		   size_t msz)
 {
 	unsigned long addr;
 	int r = ST_FAIL, ret;
 
-	if (setup_knobs(b, t->pages, msg, msz) ||
-	    knob(b, "use_zero_pages", t->arg ? "1" : "0", msg, msz))
+	if (setup_knobs(d, t->pages, msg, msz) ||
+	    knob(d, "use_zero_pages", t->arg ? "1" : "0", msg, msz))
 		return ST_FAIL;
-	ret = map_byte(b, mm, t->pages, -1, false, 0, &addr);
+	ret = map_byte(d, mm, t->pages, -1, false, 0, &addr);
 	if (ret) {
 		say(msg, msz, "map: %s", strerror(-ret));
 		return ST_FAIL;
 	}
-	ret = b->ops->madvise(b, mm, addr, t->pages * ST_PAGE, KSML_MADV_MERGEABLE);
-	if (!ret && !ksm_merge(b, msg, msz)) {
-		r = check_count(b, t->arg ? 0 : t->pages, msg, msz);
-		say(msg, msz, "ksm_zero_pages=%ld", scounter(b, "ksm_zero_pages"));
+	ret = ksml_drv_madvise(d, mm, addr, t->pages * ST_PAGE,
+			       KSML_MADV_MERGEABLE);
+	if (!ret && !ksm_merge(d, msg, msz)) {
+		r = check_count(d, t->arg ? 0 : t->pages, msg, msz);
+		say(msg, msz, "ksm_zero_pages=%ld",
+		    scounter(d, "ksm_zero_pages"));
 		/* absent before 6.10: nothing to compare */
 		if (!g_short_stat)
-			obs("g:ksm_zero_pages=%ld", scounter(b, "ksm_zero_pages"));
+			obs("g:ksm_zero_pages=%ld",
+			    scounter(d, "ksm_zero_pages"));
 	}
-	b->ops->unmap(b, mm, addr, t->pages * ST_PAGE);
+	ksml_drv_munmap(d, mm, addr, t->pages * ST_PAGE);
 	return r;
 }
 
@@ -514,33 +555,33 @@ static int kt_zero(struct st_be *b, void *mm, const struct tcase *t, char *msg,
  * -N: one page of '*' on each of two nodes, each range merged on its own;
  * merge_across_nodes=1: oracle(2), =0: oracle(0)
  */
-static int kt_numa(struct st_be *b, void *mm, const struct tcase *t, char *msg,
+static int kt_numa(struct ksml_drv *d, int mm, const struct tcase *t, char *msg,
 		   size_t msz)
 {
 	unsigned long a0 = 0, a1 = 0;
 	int r = ST_FAIL, ret;
 
-	if (setup_knobs(b, 10, msg, msz) ||
-	    knob(b, "merge_across_nodes", t->arg ? "1" : "0", msg, msz))
+	if (setup_knobs(d, 10, msg, msz) ||
+	    knob(d, "merge_across_nodes", t->arg ? "1" : "0", msg, msz))
 		return ST_FAIL;
-	ret = map_byte(b, mm, 1, 0, false, '*', &a0);
+	ret = map_byte(d, mm, 1, 0, false, '*', &a0);
 	if (!ret)
-		ret = map_byte(b, mm, 1, 1, false, '*', &a1);
+		ret = map_byte(d, mm, 1, 1, false, '*', &a1);
 	if (ret) {
 		say(msg, msz, "map on nodes 0 and 1: %s", strerror(-ret));
 		goto out;
 	}
-	if (b->ops->madvise(b, mm, a0, ST_PAGE, KSML_MADV_MERGEABLE) ||
-	    ksm_merge(b, msg, msz) ||
-	    b->ops->madvise(b, mm, a1, ST_PAGE, KSML_MADV_MERGEABLE) ||
-	    ksm_merge(b, msg, msz))
+	if (ksml_drv_madvise(d, mm, a0, ST_PAGE, KSML_MADV_MERGEABLE) ||
+	    ksm_merge(d, msg, msz) ||
+	    ksml_drv_madvise(d, mm, a1, ST_PAGE, KSML_MADV_MERGEABLE) ||
+	    ksm_merge(d, msg, msz))
 		goto out;
-	r = check_count(b, t->arg ? 2 : 0, msg, msz);
+	r = check_count(d, t->arg ? 2 : 0, msg, msz);
 out:
 	if (a0)
-		b->ops->unmap(b, mm, a0, ST_PAGE);
+		ksml_drv_munmap(d, mm, a0, ST_PAGE);
 	if (a1)
-		b->ops->unmap(b, mm, a1, ST_PAGE);
+		ksml_drv_munmap(d, mm, a1, ST_PAGE);
 	return r;
 }
 
@@ -552,29 +593,39 @@ static void say_speed(char *msg, size_t msz, const char *what, unsigned long byt
 }
 
 /* -P: time from before madvise until 2 full scans; pass if completed */
-static int kt_merge_time(struct st_be *b, void *mm, const struct tcase *t,
+static int kt_merge_time(struct ksml_drv *d, int mm, const struct tcase *t,
 			 char *msg, size_t msz)
 {
 	unsigned long len = timing_mib * MIB, addr;
 	double t0;
 	int r = ST_FAIL;
 
-	if (setup_knobs(b, len / ST_PAGE, msg, msz))
+	if (setup_knobs(d, len / ST_PAGE, msg, msz))
 		return ST_FAIL;
-	if (map_byte(b, mm, len / ST_PAGE, -1, false, '*', &addr))
+	if (map_byte(d, mm, len / ST_PAGE, -1, false, '*', &addr))
 		return ST_FAIL;
 	t0 = now_s();
-	if (!b->ops->madvise(b, mm, addr, len, KSML_MADV_MERGEABLE) &&
-	    !ksm_merge(b, msg, msz)) {
+	if (!ksml_drv_madvise(d, mm, addr, len, KSML_MADV_MERGEABLE) &&
+	    !ksm_merge(d, msg, msz)) {
 		say_speed(msg, msz, "merge", len, now_s() - t0);
 		say(msg, msz, "pages_shared=%lu pages_sharing=%lu",
-		    counter(b, "pages_shared"), counter(b, "pages_sharing"));
-		obs("g:shared=%lu,sharing=%lu", counter(b, "pages_shared"),
-		    counter(b, "pages_sharing"));
+		    counter(d, "pages_shared"), counter(d, "pages_sharing"));
+		obs("g:shared=%lu,sharing=%lu", counter(d, "pages_shared"),
+		    counter(d, "pages_sharing"));
 		r = ST_PASS;
 	}
-	b->ops->unmap(b, mm, addr, len);
+	ksml_drv_munmap(d, mm, addr, len);
 	return r;
+}
+
+/* AnonHugePages: the case's space maps nothing but the THP range */
+static int huge_kb(struct ksml_drv *d, int mm, unsigned long *kb)
+{
+	struct ksml_mm_stat st;
+	int ret = ksml_drv_mm_stat(d, mm, &st);
+
+	*kb = ret ? 0 : st.anon_huge_kb;
+	return ret;
 }
 
 /*
@@ -587,7 +638,7 @@ static int kt_merge_time(struct st_be *b, void *mm, const struct tcase *t,
  * splits: harness/THP.md point 3) are observations compared between
  * backends.
  */
-static int kt_merge_time_thp(struct st_be *b, void *mm, const struct tcase *t,
+static int kt_merge_time_thp(struct ksml_drv *d, int mm, const struct tcase *t,
 			     char *msg, size_t msz)
 {
 	unsigned long hp = 2 * MIB, len = timing_mib * MIB / hp * hp;
@@ -596,19 +647,23 @@ static int kt_merge_time_thp(struct st_be *b, void *mm, const struct tcase *t,
 	int r = ST_FAIL, ret;
 	double t0;
 
-	if (!b->ops->map_thp || !b->ops->huge_kb) {
+	if (!(d->caps & KSML_CAP_ANON_HUGE)) {
 		say(msg, msz,
 		    "%s cannot map or count THPs (its ABI has neither)",
-		    b->ops->name);
+		    d->ops->name);
 		return ST_SKIP;
 	}
 	if (!len) {
 		say(msg, msz, "-s %lu: less than one 2 MiB THP", timing_mib);
 		return ST_FAIL;
 	}
-	if (setup_knobs(b, len / ST_PAGE, msg, msz))
+	if (setup_knobs(d, len / ST_PAGE, msg, msz))
 		return ST_FAIL;
-	ret = b->ops->map_thp(b, mm, len, &addr);
+	/* the THP mode is madvise (run_case): MADV_HUGEPAGE on 2 MiB-aligned */
+	addr = pick_addr(len, hp);
+	ret = ksml_drv_mmap(d, mm, addr, len, false);
+	if (!ret)
+		ret = ksml_drv_madvise(d, mm, addr, len, KSML_MADV_HUGEPAGE);
 	if (ret) {
 		say(msg, msz, "THP mapping of %lu MiB: %s", len / MIB,
 		    strerror(-ret));
@@ -617,11 +672,11 @@ static int kt_merge_time_thp(struct st_be *b, void *mm, const struct tcase *t,
 	memset(pg, '*', sizeof(pg));
 	/* allocate_transhuge: the first write of each 2 MiB faults a THP */
 	for (off = 0; !ret && off < len; off += hp)
-		ret = b->ops->write(b, mm, addr + off, pg, 1, false);
+		ret = ksml_drv_write(d, mm, addr + off, pg, 1);
 	if (!ret)
-		ret = b->ops->huge_kb(b, mm, addr, len, &kb);
+		ret = huge_kb(d, mm, &kb);
 	for (off = 0; !ret && off < len; off += ST_PAGE)
-		ret = b->ops->write(b, mm, addr + off, pg, ST_PAGE, false);
+		ret = ksml_drv_write(d, mm, addr + off, pg, ST_PAGE);
 	if (ret) {
 		say(msg, msz, "filling the THP range: %s", strerror(-ret));
 		goto out;
@@ -634,53 +689,54 @@ static int kt_merge_time_thp(struct st_be *b, void *mm, const struct tcase *t,
 		goto out;
 	}
 	t0 = now_s();
-	if (!b->ops->madvise(b, mm, addr, len, KSML_MADV_MERGEABLE) &&
-	    !ksm_merge(b, msg, msz)) {
+	if (!ksml_drv_madvise(d, mm, addr, len, KSML_MADV_MERGEABLE) &&
+	    !ksm_merge(d, msg, msz)) {
 		say_speed(msg, msz, "merge", len, now_s() - t0);
 		/*
 		 * Two subpages of one folio that meet in the unstable tree
-		 * merge a scan later (THP.md point 4): the kernel's ksmd,
-		 * free-running here, may or may not have done that scan when
-		 * the counters are read.  One scan more for the observation.
+		 * merge a scan later (THP.md point 4): under the kernel's
+		 * free-running ksmd that scan may or may not have happened
+		 * when its test reads the counters.  One scan more for the
+		 * observation.
 		 */
-		if (ksm_scans(b, 1, false, msg, msz))
+		if (ksm_scans(d, 1, msg, msz))
 			goto out;
-		b->ops->huge_kb(b, mm, addr, len, &after);
+		huge_kb(d, mm, &after);
 		say(msg, msz,
 		    "pages_shared=%lu pages_sharing=%lu AnonHugePages %lu kB "
 		    "after",
-		    counter(b, "pages_shared"), counter(b, "pages_sharing"),
+		    counter(d, "pages_shared"), counter(d, "pages_sharing"),
 		    after);
 		obs("g:thp=%lu,shared=%lu,sharing=%lu,huge_kb_after=%lu", nthp,
-		    counter(b, "pages_shared"), counter(b, "pages_sharing"),
+		    counter(d, "pages_shared"), counter(d, "pages_sharing"),
 		    after);
 		r = ST_PASS;
 	}
 out:
-	b->ops->unmap(b, mm, addr, len);
+	ksml_drv_munmap(d, mm, addr, len);
 	return r;
 }
 
 /* -D: merge, then time MADV_UNMERGEABLE over the range */
-static int kt_unmerge_time(struct st_be *b, void *mm, const struct tcase *t,
+static int kt_unmerge_time(struct ksml_drv *d, int mm, const struct tcase *t,
 			   char *msg, size_t msz)
 {
 	unsigned long len = timing_mib * MIB, addr;
 	int r = ST_FAIL, ret;
 	double t0;
 
-	if (setup_knobs(b, len / ST_PAGE, msg, msz))
+	if (setup_knobs(d, len / ST_PAGE, msg, msz))
 		return ST_FAIL;
-	if (map_byte(b, mm, len / ST_PAGE, -1, false, '*', &addr))
+	if (map_byte(d, mm, len / ST_PAGE, -1, false, '*', &addr))
 		return ST_FAIL;
-	if (!b->ops->madvise(b, mm, addr, len, KSML_MADV_MERGEABLE) &&
-	    !ksm_merge(b, msg, msz)) {
+	if (!ksml_drv_madvise(d, mm, addr, len, KSML_MADV_MERGEABLE) &&
+	    !ksm_merge(d, msg, msz)) {
 		say(msg, msz, "merged: pages_shared=%lu pages_sharing=%lu",
-		    counter(b, "pages_shared"), counter(b, "pages_sharing"));
-		obs("g:shared=%lu,sharing=%lu", counter(b, "pages_shared"),
-		    counter(b, "pages_sharing"));
+		    counter(d, "pages_shared"), counter(d, "pages_sharing"));
+		obs("g:shared=%lu,sharing=%lu", counter(d, "pages_shared"),
+		    counter(d, "pages_sharing"));
 		t0 = now_s();
-		ret = b->ops->madvise(b, mm, addr, len, KSML_MADV_UNMERGEABLE);
+		ret = ksml_drv_madvise(d, mm, addr, len, KSML_MADV_UNMERGEABLE);
 		if (ret) {
 			say(msg, msz, "MADV_UNMERGEABLE: %s", strerror(-ret));
 		} else {
@@ -688,11 +744,11 @@ static int kt_unmerge_time(struct st_be *b, void *mm, const struct tcase *t,
 			r = ST_PASS;
 		}
 	}
-	b->ops->unmap(b, mm, addr, len);
+	ksml_drv_munmap(d, mm, addr, len);
 	return r;
 }
 
-static int write_even_pages(struct st_be *b, void *mm, unsigned long addr,
+static int write_even_pages(struct ksml_drv *d, int mm, unsigned long addr,
 			    unsigned long n, double *s)
 {
 	double t0 = now_s();
@@ -700,7 +756,7 @@ static int write_even_pages(struct st_be *b, void *mm, unsigned long addr,
 	int ret = 0;
 
 	for (i = 0; !ret && i + 1 < n; i += 2)
-		ret = b->ops->write(b, mm, addr + i * ST_PAGE, "-", 1, false);
+		ret = ksml_drv_write(d, mm, addr + i * ST_PAGE, "-", 1);
 	*s = now_s() - t0;
 	return ret;
 }
@@ -709,7 +765,7 @@ static int write_even_pages(struct st_be *b, void *mm, unsigned long addr,
  * -C: 4000 pages; time one write into every even page unmerged, then
  * build 2000 identical pairs, merge, and time the same writes (COW)
  */
-static int kt_cow_time(struct st_be *b, void *mm, const struct tcase *t,
+static int kt_cow_time(struct ksml_drv *d, int mm, const struct tcase *t,
 		       char *msg, size_t msz)
 {
 	unsigned long n = 4000, addr, i;
@@ -717,46 +773,46 @@ static int kt_cow_time(struct st_be *b, void *mm, const struct tcase *t,
 	double s0, s1;
 	int r = ST_FAIL;
 
-	if (!pg || setup_knobs(b, n, msg, msz)) {
+	if (!pg || setup_knobs(d, n, msg, msz)) {
 		free(pg);
 		return ST_FAIL;
 	}
-	if (map_byte(b, mm, n, -1, false, '*', &addr)) {
+	if (map_byte(d, mm, n, -1, false, '*', &addr)) {
 		free(pg);
 		return ST_FAIL;
 	}
-	if (write_even_pages(b, mm, addr, n, &s0))
+	if (write_even_pages(d, mm, addr, n, &s0))
 		goto out;
 	for (i = 0; i < n; i++) {
-		gen_pairs(i, pg, NULL);
-		if (b->ops->write(b, mm, addr + i * ST_PAGE, pg, i / 2 + 1, false))
+		gen_pairs(NULL, i, pg);
+		if (ksml_drv_write(d, mm, addr + i * ST_PAGE, pg, i / 2 + 1))
 			goto out;
 	}
-	if (b->ops->madvise(b, mm, addr, n * ST_PAGE, KSML_MADV_MERGEABLE) ||
-	    ksm_merge(b, msg, msz))
+	if (ksml_drv_madvise(d, mm, addr, n * ST_PAGE, KSML_MADV_MERGEABLE) ||
+	    ksm_merge(d, msg, msz))
 		goto out;
 	say(msg, msz, "merged: pages_shared=%lu pages_sharing=%lu (2000 pairs)",
-	    counter(b, "pages_shared"), counter(b, "pages_sharing"));
-	obs("g:shared=%lu,sharing=%lu", counter(b, "pages_shared"),
-	    counter(b, "pages_sharing"));
-	if (write_even_pages(b, mm, addr, n, &s1))
+	    counter(d, "pages_shared"), counter(d, "pages_sharing"));
+	obs("g:shared=%lu,sharing=%lu", counter(d, "pages_shared"),
+	    counter(d, "pages_sharing"));
+	if (write_even_pages(d, mm, addr, n, &s1))
 		goto out;
 	say(msg, msz, "2000 writes: unmerged %.3f ms, merged (COW) %.3f ms",
 	    s0 * 1e3, s1 * 1e3);
 	r = ST_PASS;
 out:
-	b->ops->unmap(b, mm, addr, n * ST_PAGE);
+	ksml_drv_munmap(d, mm, addr, n * ST_PAGE);
 	free(pg);
 	return r;
 }
 
 /* ---------------------------------------------- ksm_functional_tests */
 
-static int my_merging_pages(struct st_be *b, void *mm)
+static int my_merging_pages(struct ksml_drv *d, int mm)
 {
 	struct ksml_mm_stat st;
 
-	if (b->ops->mm_stat(b, mm, &st))
+	if (ksml_drv_mm_stat(d, mm, &st))
 		return -1;
 	return (int)st.ksm_merging_pages;
 }
@@ -768,43 +824,46 @@ enum ft_mode { FT_PRCTL, FT_MADVISE, FT_NONE };
  * observations (ksmd stopped, so both are stable): madvise-mode cases only,
  * where the linux process has nothing registered but the range.
  */
-static void snap(struct st_be *b, void *mm, const char *tag)
+static void snap(struct ksml_drv *d, int mm, const char *tag)
 {
 	struct ksml_mm_stat st;
 
 	if (g_short_stat) {
 		/* what a 6.1 kernel shows too */
-		if (!b->ops->mm_stat(b, mm, &st))
+		if (!ksml_drv_mm_stat(d, mm, &st))
 			obs("%s:rmap=%lu,merging=%lu", tag, st.ksm_rmap_items,
 			    st.ksm_merging_pages);
-		obs("g:%s:shared=%lu,sharing=%lu,unshared=%lu,chains=%lu,dups=%lu",
-		    tag, counter(b, "pages_shared"), counter(b, "pages_sharing"),
-		    counter(b, "pages_unshared"), counter(b, "stable_node_chains"),
-		    counter(b, "stable_node_dups"));
+		obs("g:%s:shared=%lu,sharing=%lu,unshared=%lu,chains=%lu,dups=%"
+		    "lu",
+		    tag, counter(d, "pages_shared"),
+		    counter(d, "pages_sharing"), counter(d, "pages_unshared"),
+		    counter(d, "stable_node_chains"),
+		    counter(d, "stable_node_dups"));
 		return;
 	}
-	if (!b->ops->mm_stat(b, mm, &st))
+	if (!ksml_drv_mm_stat(d, mm, &st))
 		obs("%s:rmap=%lu,zero=%ld,merging=%lu,profit=%ld,mergeable=%d", tag,
 		    st.ksm_rmap_items, st.ksm_zero_pages, st.ksm_merging_pages,
 		    st.ksm_process_profit, st.ksm_mergeable);
-	obs("g:%s:shared=%lu,sharing=%lu,unshared=%lu,zero=%ld,chains=%lu,dups=%lu",
-	    tag, counter(b, "pages_shared"), counter(b, "pages_sharing"),
-	    counter(b, "pages_unshared"), scounter(b, "ksm_zero_pages"),
-	    counter(b, "stable_node_chains"), counter(b, "stable_node_dups"));
+	obs("g:%s:shared=%lu,sharing=%lu,unshared=%lu,zero=%ld,chains=%lu,dups="
+	    "%lu",
+	    tag, counter(d, "pages_shared"), counter(d, "pages_sharing"),
+	    counter(d, "pages_unshared"), scounter(d, "ksm_zero_pages"),
+	    counter(d, "stable_node_chains"), counter(d, "stable_node_dups"));
 }
 
 /*
- * After a case's checks: three more full scans (every page revisited, where
- * ever the host's cursor stood), then a snapshot of what KSM made of it.
- * An mm left without VM_MERGEABLE areas is dropped by ksmd at the end of
- * a pass that walked it from its start (ksm-spec 3.3): then nothing may be
- * left to scan and full_scans stops (ref: -EAGAIN at once; linux: when no
- * other process is registered), so "our mm has left KSM" also ends the wait.
+ * After a case's checks: three more full scans (every page revisited),
+ * then a snapshot of what KSM made of it.  An mm left without
+ * VM_MERGEABLE areas is dropped by ksmd at the end of a pass that walked
+ * it from its start (ksm-spec 3.3): then nothing may be left to scan and
+ * full_scans stops (-EAGAIN: at once on ref, on linux when no other
+ * process is registered), so "our mm has left KSM" also ends the wait.
  */
-static void settle(struct st_be *b, void *mm, const char *tag, char *msg,
+static void settle(struct ksml_drv *d, int mm, const char *tag, char *msg,
 		   size_t msz)
 {
-	unsigned long start = counter(b, "full_scans");
+	unsigned long start = counter(d, "full_scans");
 	struct ksml_mm_stat st;
 	double t0 = now_s();
 	int ret;
@@ -812,26 +871,30 @@ static void settle(struct st_be *b, void *mm, const char *tag, char *msg,
 	/*
 	 * smart_scan off: unmerged pages then stay in the unstable tree from
 	 * one pass to the next, a fixed point; with it on, their skipping
-	 * depends on how many passes ran (exactly 3 on ref, 3 or more on linux)
+	 * depends on how many passes ran (under the kernel's tests'
+	 * free-running ksmd, 3 or more)
 	 */
-	if (knob_opt(b, "smart_scan", "0", msg, msz) || knob(b, "run", "1", msg, msz))
+	if (knob_opt(d, "smart_scan", "0", msg, msz))
 		return;
 	for (;;) {
-		ret = b->ops->scan_until(b, start + 3, 0.2);
+		unsigned long fs = counter(d, "full_scans");
+
+		if (fs >= start + 3)
+			break;
+		ret = ksml_drv_scan(d, start + 3 - fs);
 		if (!ret)
 			break;
-		if (!b->ops->mm_stat(b, mm, &st) && !st.ksm_mergeable &&
+		if (!ksml_drv_mm_stat(d, mm, &st) && !st.ksm_mergeable &&
 		    !st.ksm_rmap_items)
 			break;
 		if ((ret != -ETIMEDOUT && ret != -EAGAIN) || now_s() - t0 > 30) {
-			say(msg, msz, "settling (3 more full scans from %lu): %s",
-			    start, strerror(-ret));
-			knob(b, "run", "0", msg, msz);
+			say(msg, msz,
+			    "settling (3 more full scans from %lu): %s", start,
+			    strerror(-ret));
 			return;
 		}
 	}
-	if (!knob(b, "run", "0", msg, msz))
-		snap(b, mm, tag);
+	snap(d, mm, tag);
 }
 
 /*
@@ -839,41 +902,42 @@ static void settle(struct st_be *b, void *mm, const char *tag, char *msg,
  * of val (PROT_NONE if asked), enable KSM by mode, merge; a non-zero val
  * must leave ksm_merging_pages > 0.  Returns ST_*, the range in *addr.
  */
-static int ft_map_merge(struct st_be *b, void *mm, unsigned char val,
+static int ft_map_merge(struct ksml_drv *d, int mm, unsigned char val,
 			bool prot_none, enum ft_mode mode, unsigned long *addr,
 			char *msg, size_t msz)
 {
 	int ret, n;
 
-	if (knob(b, "run", "2", msg, msz))
+	if (knob(d, "run", "2", msg, msz))
 		return ST_FAIL;
-	n = my_merging_pages(b, mm);
+	n = my_merging_pages(d, mm);
 	if (n) {
 		say(msg, msz, "still %d pages merged after run=2", n);
 		return ST_FAIL;
 	}
-	ret = map_byte(b, mm, FT_SIZE / ST_PAGE, -1, prot_none, val, addr);
+	ret = map_byte(d, mm, FT_SIZE / ST_PAGE, -1, prot_none, val, addr);
 	if (ret) {
 		say(msg, msz, "map%s: %s", prot_none ? " PROT_NONE" : "",
 		    strerror(-ret));
 		return prot_none ? ST_SKIP : ST_FAIL;
 	}
 	if (mode == FT_PRCTL) {
-		ret = b->ops->prctl_set(b, mm, 1);
+		ret = ksml_drv_prctl_merge_any(d, mm, 1);
 		if (ret == -EINVAL) {
 			say(msg, msz, "PR_SET_MEMORY_MERGE not supported");
 			return ST_SKIP;
 		}
 	} else if (mode == FT_MADVISE) {
-		ret = b->ops->madvise(b, mm, *addr, FT_SIZE, KSML_MADV_MERGEABLE);
+		ret = ksml_drv_madvise(d, mm, *addr, FT_SIZE,
+				       KSML_MADV_MERGEABLE);
 	}
 	if (ret) {
 		say(msg, msz, "enabling KSM: %s", strerror(-ret));
 		return ST_FAIL;
 	}
-	if (ksm_merge(b, msg, msz))
+	if (ksm_merge(d, msg, msz))
 		return ST_FAIL;
-	n = my_merging_pages(b, mm);
+	n = my_merging_pages(d, mm);
 	if (val && n <= 0) {
 		say(msg, msz, "no pages got merged (ksm_merging_pages=%d)", n);
 		return ST_FAIL;
@@ -881,70 +945,72 @@ static int ft_map_merge(struct st_be *b, void *mm, unsigned char val,
 	say(msg, msz, "merged: ksm_merging_pages=%d", n);
 	/*
 	 * For the snapshots only (the kernel's checks are done): one more
-	 * full scan, so that the state is the same after exactly 3 passes
-	 * (ref, kmod) and after the 3 or more the host's free-running ksmd
-	 * made (the rmap_items of pages merged with the zero page go in the
-	 * pass after the merge); then ksmd stopped (the store waits for its
-	 * batch).  The kernel's test leaves it running, which none of its
-	 * checks depends on.
+	 * full scan, as the 3 or more a free-running ksmd makes (the
+	 * rmap_items of pages merged with the zero page go in the pass after
+	 * the merge); ksmd stays stopped after it.  The kernel's test leaves
+	 * it running, which none of its checks depends on.
 	 */
-	if (ksm_scans(b, 1, false, msg, msz) || knob(b, "run", "0", msg, msz))
+	if (ksm_scans(d, 1, msg, msz))
 		return ST_FAIL;
-	/* under MERGE_ANY the whole linux process merges, not just the range */
+	/* under MERGE_ANY a linux process merges more than the range */
 	if (mode == FT_MADVISE)
-		snap(b, mm, "merged");
+		snap(d, mm, "merged");
 	return ST_PASS;
 }
 
-static int expect_no_dups(struct st_be *b, void *mm, unsigned long addr,
+static int expect_no_dups(struct ksml_drv *d, int mm, unsigned long addr,
 			  char *msg, size_t msz)
 {
-	int d = range_maps_duplicates(b, mm, addr, FT_SIZE);
+	int dups = range_maps_duplicates(d, mm, addr, FT_SIZE);
 
-	obs("dups=%d", d);
-	if (d) {
-		say(msg, msz, "range maps duplicates (%d)", d);
+	obs("dups=%d", dups);
+	if (dups) {
+		say(msg, msz, "range maps duplicates (%d)", dups);
 		return ST_FAIL;
 	}
 	say(msg, msz, "no duplicates");
 	return ST_PASS;
 }
 
-static int ft_setup(struct st_be *b, char *msg, size_t msz)
+static int ft_setup(struct ksml_drv *d, char *msg, size_t msz)
 {
-	return setup_knobs(b, 2 * FT_SIZE / ST_PAGE, msg, msz) ? ST_FAIL : ST_PASS;
+	return setup_knobs(d, 2 * FT_SIZE / ST_PAGE, msg, msz) ? ST_FAIL
+							       : ST_PASS;
 }
 
 /* test_unmerge: MADV_UNMERGEABLE over a merged range: no duplicates */
-static int ft_unmerge(struct st_be *b, void *mm, const struct tcase *t,
+static int ft_unmerge(struct ksml_drv *d, int mm, const struct tcase *t,
 		      char *msg, size_t msz)
 {
 	unsigned long addr = 0;
-	int r = ft_setup(b, msg, msz), ret;
+	int r = ft_setup(d, msg, msz), ret;
 
 	if (!r)
-		r = ft_map_merge(b, mm, 0xcf, false, FT_MADVISE, &addr, msg, msz);
+		r = ft_map_merge(d, mm, 0xcf, false, FT_MADVISE, &addr, msg,
+				 msz);
 	if (!r) {
-		ret = b->ops->madvise(b, mm, addr, FT_SIZE, KSML_MADV_UNMERGEABLE);
+		ret = ksml_drv_madvise(d, mm, addr, FT_SIZE,
+				       KSML_MADV_UNMERGEABLE);
 		if (ret) {
 			say(msg, msz, "MADV_UNMERGEABLE: %s", strerror(-ret));
 			r = ST_FAIL;
 		} else {
-			snap(b, mm, "unmerged");
-			r = expect_no_dups(b, mm, addr, msg, msz);
-			settle(b, mm, "rescanned", msg, msz);
+			snap(d, mm, "unmerged");
+			r = expect_no_dups(d, mm, addr, msg, msz);
+			settle(d, mm, "rescanned", msg, msz);
 		}
 	}
 	if (addr)
-		b->ops->unmap(b, mm, addr, FT_SIZE);
+		ksml_drv_munmap(d, mm, addr, FT_SIZE);
 	return r;
 }
 
-static long my_zero_pages(struct st_be *b, void *mm)
+/* -1 where ksm_stat has no ksm_zero_pages line (the driver reads it 0) */
+static long my_zero_pages(struct ksml_drv *d, int mm)
 {
 	struct ksml_mm_stat st;
 
-	if (b->ops->mm_stat(b, mm, &st))
+	if (!(d->caps & KSML_CAP_ZERO_PAGES) || ksml_drv_mm_stat(d, mm, &st))
 		return -1;
 	return st.ksm_zero_pages;
 }
@@ -954,21 +1020,21 @@ static long my_zero_pages(struct st_be *b, void *mm)
  * mm's ksm_zero_pages is 512; MADV_UNMERGEABLE on the first half: 256;
  * a distinct write into each page of the second half: 0; no duplicates
  */
-static int ft_unmerge_zero_pages(struct st_be *b, void *mm,
+static int ft_unmerge_zero_pages(struct ksml_drv *d, int mm,
 				 const struct tcase *t, char *msg, size_t msz)
 {
 	unsigned long addr = 0, n = FT_SIZE / ST_PAGE, i;
-	int r = ft_setup(b, msg, msz);
+	int r = ft_setup(d, msg, msz);
 	long z;
 
-	if (!r && knob(b, "use_zero_pages", "1", msg, msz))
+	if (!r && knob(d, "use_zero_pages", "1", msg, msz))
 		r = ST_FAIL;
 	if (!r)
-		r = ft_map_merge(b, mm, 0, false, FT_MADVISE, &addr, msg, msz);
+		r = ft_map_merge(d, mm, 0, false, FT_MADVISE, &addr, msg, msz);
 	if (r)
 		goto out;
 	r = ST_FAIL;
-	z = my_zero_pages(b, mm);
+	z = my_zero_pages(d, mm);
 	if (z < 0) {
 		say(msg, msz, "no ksm_zero_pages in ksm_stat (kernel before 6.10?)");
 		r = ST_SKIP;
@@ -978,10 +1044,10 @@ static int ft_unmerge_zero_pages(struct st_be *b, void *mm,
 	obs("zero=%ld", z);
 	if (z != (long)n)
 		goto out;
-	if (b->ops->madvise(b, mm, addr, FT_SIZE / 2, KSML_MADV_UNMERGEABLE))
+	if (ksml_drv_madvise(d, mm, addr, FT_SIZE / 2, KSML_MADV_UNMERGEABLE))
 		goto out;
-	z = my_zero_pages(b, mm);
-	snap(b, mm, "half-unmerged");
+	z = my_zero_pages(d, mm);
+	snap(d, mm, "half-unmerged");
 	say(msg, msz, "after unmerging half: %ld (want %lu)", z, n / 2);
 	obs("zero=%ld", z);
 	if (z != (long)(n / 2))
@@ -989,91 +1055,53 @@ static int ft_unmerge_zero_pages(struct st_be *b, void *mm,
 	for (i = n / 2; i < n; i++) {
 		unsigned int v = (unsigned int)i;
 
-		if (b->ops->write(b, mm, addr + i * ST_PAGE, &v, sizeof(v), false))
+		if (ksml_drv_write(d, mm, addr + i * ST_PAGE, &v, sizeof(v)))
 			goto out;
 	}
-	z = my_zero_pages(b, mm);
+	z = my_zero_pages(d, mm);
 	say(msg, msz, "after writing the other half: %ld (want 0)", z);
 	obs("zero=%ld", z);
-	snap(b, mm, "written");
+	snap(d, mm, "written");
 	if (z)
 		goto out;
-	r = expect_no_dups(b, mm, addr, msg, msz);
-	settle(b, mm, "rescanned", msg, msz);
+	r = expect_no_dups(d, mm, addr, msg, msz);
+	settle(d, mm, "rescanned", msg, msz);
 out:
 	if (addr)
-		b->ops->unmap(b, mm, addr, FT_SIZE);
+		ksml_drv_munmap(d, mm, addr, FT_SIZE);
 	return r;
 }
 
 /* test_unmerge_discarded: MADV_DONTNEED the first half, then unmerge all */
-static int ft_unmerge_discarded(struct st_be *b, void *mm,
+static int ft_unmerge_discarded(struct ksml_drv *d, int mm,
 				const struct tcase *t, char *msg, size_t msz)
 {
 	unsigned long addr = 0;
-	int r = ft_setup(b, msg, msz), ret;
+	int r = ft_setup(d, msg, msz), ret;
 
 	if (!r)
-		r = ft_map_merge(b, mm, 0xcf, false, FT_MADVISE, &addr, msg, msz);
+		r = ft_map_merge(d, mm, 0xcf, false, FT_MADVISE, &addr, msg,
+				 msz);
 	if (!r) {
-		ret = b->ops->madvise(b, mm, addr, FT_SIZE / 2, KSML_MADV_DONTNEED);
+		ret = ksml_drv_madvise(d, mm, addr, FT_SIZE / 2,
+				       KSML_MADV_DONTNEED);
 		if (!ret) {
-			snap(b, mm, "discarded");
-			ret = b->ops->madvise(b, mm, addr, FT_SIZE,
-					      KSML_MADV_UNMERGEABLE);
+			snap(d, mm, "discarded");
+			ret = ksml_drv_madvise(d, mm, addr, FT_SIZE,
+					       KSML_MADV_UNMERGEABLE);
 		}
 		if (ret) {
 			say(msg, msz, "DONTNEED/UNMERGEABLE: %s", strerror(-ret));
 			r = ST_FAIL;
 		} else {
-			snap(b, mm, "unmerged");
-			r = expect_no_dups(b, mm, addr, msg, msz);
-			settle(b, mm, "rescanned", msg, msz);
+			snap(d, mm, "unmerged");
+			r = expect_no_dups(d, mm, addr, msg, msz);
+			settle(d, mm, "rescanned", msg, msz);
 		}
 	}
 	if (addr)
-		b->ops->unmap(b, mm, addr, FT_SIZE);
+		ksml_drv_munmap(d, mm, addr, FT_SIZE);
 	return r;
-}
-
-/* the userfaultfd part of test_unmerge_uffd_wp (linux): ST_* */
-static int uffd_wp_range(unsigned long addr, int *fdp, char *msg, size_t msz)
-{
-	struct uffdio_api api;
-	struct uffdio_register reg;
-	struct uffdio_writeprotect wp;
-	int fd = (int)syscall(SYS_userfaultfd, O_CLOEXEC | O_NONBLOCK);
-
-	*fdp = fd;
-	if (fd < 0) {
-		say(msg, msz, "userfaultfd: %s", strerror(errno));
-		return ST_SKIP;
-	}
-	memset(&api, 0, sizeof(api));
-	api.api = UFFD_API;
-	api.features = UFFD_FEATURE_PAGEFAULT_FLAG_WP;
-	if (ioctl(fd, UFFDIO_API, &api) ||
-	    !(api.features & UFFD_FEATURE_PAGEFAULT_FLAG_WP)) {
-		say(msg, msz, "UFFD_FEATURE_PAGEFAULT_FLAG_WP not available");
-		return ST_SKIP;
-	}
-	memset(&reg, 0, sizeof(reg));
-	reg.range.start = addr;
-	reg.range.len = FT_SIZE;
-	reg.mode = UFFDIO_REGISTER_MODE_WP;
-	if (ioctl(fd, UFFDIO_REGISTER, &reg)) {
-		say(msg, msz, "UFFDIO_REGISTER (WP): %s", strerror(errno));
-		return ST_SKIP;
-	}
-	memset(&wp, 0, sizeof(wp));
-	wp.range.start = addr;
-	wp.range.len = FT_SIZE;
-	wp.mode = UFFDIO_WRITEPROTECT_MODE_WP;
-	if (ioctl(fd, UFFDIO_WRITEPROTECT, &wp)) {
-		say(msg, msz, "UFFDIO_WRITEPROTECT: %s", strerror(errno));
-		return ST_FAIL;
-	}
-	return ST_PASS;
 }
 
 /*
@@ -1083,33 +1111,42 @@ static int uffd_wp_range(unsigned long addr, int *fdp, char *msg, size_t msz)
  * (a read-only mapping filled by forced writes), which the unmerge must
  * still unshare.
  */
-static int ft_unmerge_uffd_wp(struct st_be *b, void *mm, const struct tcase *t,
+static int ft_unmerge_uffd_wp(struct ksml_drv *d, int mm, const struct tcase *t,
 			      char *msg, size_t msz)
 {
 	unsigned long addr = 0;
-	int r = ft_setup(b, msg, msz), ret, fd = -1;
+	bool uffd = d->ops->uffd_wp;
+	int r = ft_setup(d, msg, msz), ret;
 
 	if (!r)
-		r = ft_map_merge(b, mm, 0xcf, !b->is_linux, FT_MADVISE, &addr, msg,
+		r = ft_map_merge(d, mm, 0xcf, !uffd, FT_MADVISE, &addr, msg,
 				 msz);
-	if (!r && b->is_linux)
-		r = uffd_wp_range(addr, &fd, msg, msz);
-	else if (!r)
-		say(msg, msz, "modelled: uffd-wp as a read-only range (no userfaultfd in %s)",
-		    b->ops->name);
+	if (!r && uffd) {
+		/* the kernel's test skips where it cannot write-protect */
+		ret = ksml_drv_uffd_wp(d, mm, addr, FT_SIZE);
+		if (ret) {
+			say(msg, msz, "%s", ksml_drv_error(d));
+			r = ret == -EOPNOTSUPP ? ST_SKIP : ST_FAIL;
+		}
+	} else if (!r) {
+		say(msg, msz,
+		    "modelled: uffd-wp as a read-only range (no userfaultfd in "
+		    "%s)",
+		    d->ops->name);
+	}
 	if (!r) {
-		ret = b->ops->madvise(b, mm, addr, FT_SIZE, KSML_MADV_UNMERGEABLE);
+		ret = ksml_drv_madvise(d, mm, addr, FT_SIZE,
+				       KSML_MADV_UNMERGEABLE);
 		if (ret) {
 			say(msg, msz, "MADV_UNMERGEABLE: %s", strerror(-ret));
 			r = ST_FAIL;
 		} else {
-			r = expect_no_dups(b, mm, addr, msg, msz);
+			r = expect_no_dups(d, mm, addr, msg, msz);
 		}
 	}
-	if (fd >= 0)
-		close(fd);
+	/* the unmap also ends the write-protection (its userfaultfd) */
 	if (addr)
-		b->ops->unmap(b, mm, addr, FT_SIZE);
+		ksml_drv_munmap(d, mm, addr, FT_SIZE);
 	return r;
 }
 
@@ -1118,45 +1155,55 @@ static int ft_unmerge_uffd_wp(struct st_be *b, void *mm, const struct tcase *t,
  * written into each page of the first half through /proc/self/mem (ref:
  * ksml_vm_write_force), MADV_UNMERGEABLE on the second half: no duplicates
  */
-static int ft_prot_none(struct st_be *b, void *mm, const struct tcase *t,
+static int ft_prot_none(struct ksml_drv *d, int mm, const struct tcase *t,
 			char *msg, size_t msz)
 {
 	unsigned long addr = 0, n = FT_SIZE / ST_PAGE, i;
-	int r = ft_setup(b, msg, msz), ret = 0;
+	int r = ft_setup(d, msg, msz), ret = 0;
 
 	if (!r)
-		r = ft_map_merge(b, mm, 0x11, true, FT_MADVISE, &addr, msg, msz);
+		r = ft_map_merge(d, mm, 0x11, true, FT_MADVISE, &addr, msg,
+				 msz);
 	if (r)
 		goto out;
 	for (i = 0; !ret && i < n / 2; i++) {
 		unsigned int v = (unsigned int)i + 1;
 
-		ret = b->ops->write(b, mm, addr + i * ST_PAGE, &v, sizeof(v), true);
+		ret = ksml_drv_write_force(d, mm, addr + i * ST_PAGE, &v,
+					   sizeof(v));
 	}
 	if (!ret) {
-		snap(b, mm, "forced");
-		ret = b->ops->madvise(b, mm, addr + FT_SIZE / 2, FT_SIZE / 2,
-				      KSML_MADV_UNMERGEABLE);
+		snap(d, mm, "forced");
+		ret = ksml_drv_madvise(d, mm, addr + FT_SIZE / 2, FT_SIZE / 2,
+				       KSML_MADV_UNMERGEABLE);
 	}
 	if (ret) {
 		say(msg, msz, "forced write/UNMERGEABLE: %s", strerror(-ret));
 		r = ST_FAIL;
 	} else {
-		snap(b, mm, "unmerged");
-		r = expect_no_dups(b, mm, addr, msg, msz);
-		settle(b, mm, "rescanned", msg, msz);
+		snap(d, mm, "unmerged");
+		r = expect_no_dups(d, mm, addr, msg, msz);
+		settle(d, mm, "rescanned", msg, msz);
 	}
 out:
 	if (addr)
-		b->ops->unmap(b, mm, addr, FT_SIZE);
+		ksml_drv_munmap(d, mm, addr, FT_SIZE);
 	return r;
 }
 
-/* test_prctl: set 1, get 1, set 0, get 0 */
-static int ft_prctl(struct st_be *b, void *mm, const struct tcase *t, char *msg,
-		    size_t msz)
+/* PR_GET_MEMORY_MERGE: the value, or -errno as the prctl */
+static int prctl_get(struct ksml_drv *d, int mm)
 {
-	int ret = b->ops->prctl_set(b, mm, 1), g1, g0;
+	int on, ret = ksml_drv_prctl_get_merge_any(d, mm, &on);
+
+	return ret ? ret : on;
+}
+
+/* test_prctl: set 1, get 1, set 0, get 0 */
+static int ft_prctl(struct ksml_drv *d, int mm, const struct tcase *t,
+		    char *msg, size_t msz)
+{
+	int ret = ksml_drv_prctl_merge_any(d, mm, 1), g1, g0;
 
 	if (ret == -EINVAL) {
 		say(msg, msz, "PR_SET_MEMORY_MERGE not supported");
@@ -1166,9 +1213,9 @@ static int ft_prctl(struct st_be *b, void *mm, const struct tcase *t, char *msg,
 		say(msg, msz, "PR_SET_MEMORY_MERGE 1: %s", strerror(-ret));
 		return ST_FAIL;
 	}
-	g1 = b->ops->prctl_get(b, mm);
-	ret = b->ops->prctl_set(b, mm, 0);
-	g0 = b->ops->prctl_get(b, mm);
+	g1 = prctl_get(d, mm);
+	ret = ksml_drv_prctl_merge_any(d, mm, 0);
+	g0 = prctl_get(d, mm);
 	say(msg, msz, "get after set 1: %d, after set 0: %d (set 0: %d)", g1, g0,
 	    ret);
 	obs("get=%d,%d", g1, g0);
@@ -1176,32 +1223,32 @@ static int ft_prctl(struct st_be *b, void *mm, const struct tcase *t, char *msg,
 }
 
 /* the child of test_prctl_fork(_exec): inherited MERGE_ANY, and it merges */
-static int prctl_child(struct st_be *b, void *mm, char *msg, size_t msz)
+static int prctl_child(struct ksml_drv *d, int mm, char *msg, size_t msz)
 {
 	unsigned long addr = 0;
-	int g = b->ops->prctl_get(b, mm), r;
+	int g = prctl_get(d, mm), r;
 
 	if (g != 1) {
 		say(msg, msz, "child: PR_GET_MEMORY_MERGE = %d, want 1", g);
 		return ST_FAIL;
 	}
-	r = ft_map_merge(b, mm, 0xcf, false, FT_NONE, &addr, msg, msz);
+	r = ft_map_merge(d, mm, 0xcf, false, FT_NONE, &addr, msg, msz);
 	if (addr)
-		b->ops->unmap(b, mm, addr, FT_SIZE);
+		ksml_drv_munmap(d, mm, addr, FT_SIZE);
 	if (!r)
 		say(msg, msz, "child: MERGE_ANY inherited and merging");
 	return r;
 }
 
 /* test_prctl_fork / test_prctl_fork_exec (arg = exec) */
-static int ft_prctl_fork(struct st_be *b, void *mm, const struct tcase *t,
+static int ft_prctl_fork(struct ksml_drv *d, int mm, const struct tcase *t,
 			 char *msg, size_t msz)
 {
-	int r = ft_setup(b, msg, msz), ret;
+	int r = ft_setup(d, msg, msz), ret;
 
 	if (r)
 		return r;
-	ret = b->ops->prctl_set(b, mm, 1);
+	ret = ksml_drv_prctl_merge_any(d, mm, 1);
 	if (ret == -EINVAL) {
 		say(msg, msz, "PR_SET_MEMORY_MERGE not supported");
 		return ST_SKIP;
@@ -1210,10 +1257,10 @@ static int ft_prctl_fork(struct st_be *b, void *mm, const struct tcase *t,
 		say(msg, msz, "PR_SET_MEMORY_MERGE 1: %s", strerror(-ret));
 		return ST_FAIL;
 	}
-	r = run_child(b, mm, prctl_child, 0, t->arg, msg, msz);
-	if (t->arg && !b->is_linux)
+	r = run_child(d, mm, prctl_child, 0, t->arg, msg, msz);
+	if (t->arg && d->ops != &ksml_backend_linux)
 		say(msg, msz, "exec modelled: a fresh mm given PR_SET_MEMORY_MERGE(1) as the parent had it");
-	ret = b->ops->prctl_set(b, mm, 0);
+	ret = ksml_drv_prctl_merge_any(d, mm, 0);
 	if (ret) {
 		say(msg, msz, "parent: PR_SET_MEMORY_MERGE 0: %s", strerror(-ret));
 		r = ST_FAIL;
@@ -1222,33 +1269,33 @@ static int ft_prctl_fork(struct st_be *b, void *mm, const struct tcase *t,
 }
 
 /* test_prctl_unmerge: merged via prctl; prctl 0 must unmerge */
-static int ft_prctl_unmerge(struct st_be *b, void *mm, const struct tcase *t,
+static int ft_prctl_unmerge(struct ksml_drv *d, int mm, const struct tcase *t,
 			    char *msg, size_t msz)
 {
 	unsigned long addr = 0;
-	int r = ft_setup(b, msg, msz), ret;
+	int r = ft_setup(d, msg, msz), ret;
 
 	if (!r)
-		r = ft_map_merge(b, mm, 0xcf, false, FT_PRCTL, &addr, msg, msz);
+		r = ft_map_merge(d, mm, 0xcf, false, FT_PRCTL, &addr, msg, msz);
 	if (!r) {
-		ret = b->ops->prctl_set(b, mm, 0);
+		ret = ksml_drv_prctl_merge_any(d, mm, 0);
 		if (ret) {
 			say(msg, msz, "PR_SET_MEMORY_MERGE 0: %s", strerror(-ret));
 			r = ST_FAIL;
 		} else {
-			r = expect_no_dups(b, mm, addr, msg, msz);
+			r = expect_no_dups(d, mm, addr, msg, msz);
 		}
 	} else {
-		b->ops->prctl_set(b, mm, 0);
+		ksml_drv_prctl_merge_any(d, mm, 0);
 	}
 	if (addr)
-		b->ops->unmap(b, mm, addr, FT_SIZE);
+		ksml_drv_munmap(d, mm, addr, FT_SIZE);
 	return r;
 }
 
-static int merging_child(struct st_be *b, void *mm, char *msg, size_t msz)
+static int merging_child(struct ksml_drv *d, int mm, char *msg, size_t msz)
 {
-	int n = my_merging_pages(b, mm);
+	int n = my_merging_pages(d, mm);
 
 	say(msg, msz, "child: ksm_merging_pages=%d (want 0)", n);
 	obs("child-merging=%d", n);
@@ -1256,22 +1303,23 @@ static int merging_child(struct st_be *b, void *mm, char *msg, size_t msz)
 }
 
 /* test_fork_ksm_merging_page_count: the child starts with 0 merging pages */
-static int ft_fork_merging_count(struct st_be *b, void *mm,
+static int ft_fork_merging_count(struct ksml_drv *d, int mm,
 				 const struct tcase *t, char *msg, size_t msz)
 {
 	unsigned long addr = 0;
-	int r = ft_setup(b, msg, msz);
+	int r = ft_setup(d, msg, msz);
 
 	if (!r)
-		r = ft_map_merge(b, mm, 0xcf, false, FT_MADVISE, &addr, msg, msz);
+		r = ft_map_merge(d, mm, 0xcf, false, FT_MADVISE, &addr, msg,
+				 msz);
 	if (!r)
-		r = run_child(b, mm, merging_child, 0, false, msg, msz);
+		r = run_child(d, mm, merging_child, 0, false, msg, msz);
 	if (!r) {
-		snap(b, mm, "child-gone");
-		settle(b, mm, "rescanned", msg, msz);
+		snap(d, mm, "child-gone");
+		settle(d, mm, "rescanned", msg, msz);
 	}
 	if (addr)
-		b->ops->unmap(b, mm, addr, FT_SIZE);
+		ksml_drv_munmap(d, mm, addr, FT_SIZE);
 	return r;
 }
 
@@ -1285,15 +1333,15 @@ enum xt_action { XT_COW3, XT_UZP_TOGGLE, XT_MUNMAP_HALF, XT_DONTNEED_HALF,
  * VM_MERGEABLE), it maps the parent's KSM pages; it COWs 10 of them with
  * equal contents, lets KSM settle and reports its own ksm_stat
  */
-static int xt_fork_child(struct st_be *b, void *mm, char *msg, size_t msz)
+static int xt_fork_child(struct ksml_drv *d, int mm, char *msg, size_t msz)
 {
-	unsigned long addr = ksml_st_child_arg, i;
+	unsigned long addr = child_arg, i;
 
-	snap(b, mm, "child-forked");
+	snap(d, mm, "child-forked");
 	for (i = 0; i < 10; i++)
-		if (b->ops->write(b, mm, addr + i * ST_PAGE, "-", 1, false))
+		if (ksml_drv_write(d, mm, addr + i * ST_PAGE, "-", 1))
 			return ST_FAIL;
-	settle(b, mm, "child-settled", msg, msz);
+	settle(d, mm, "child-settled", msg, msz);
 	return ST_PASS;
 }
 
@@ -1304,62 +1352,63 @@ static int xt_fork_child(struct st_be *b, void *mm, char *msg, size_t msz)
  * stopped, a snapshot; an action; a snapshot; then settle() and a last
  * snapshot.  Pass = completed; what matters is the observations column.
  */
-static int xt_probe(struct st_be *b, void *mm, const struct tcase *t, char *msg,
-		    size_t msz)
+static int xt_probe(struct ksml_drv *d, int mm, const struct tcase *t,
+		    char *msg, size_t msz)
 {
 	unsigned long addr, len = t->pages * ST_PAGE, i;
 	unsigned char fill = t->arg == XT_UZP_TOGGLE ? 0 : '*';
 	int ret;
 
-	if (setup_knobs(b, 2 * t->pages, msg, msz) ||
-	    knob(b, "stable_node_chains_prune_millisecs", "0", msg, msz))
+	if (setup_knobs(d, 2 * t->pages, msg, msz) ||
+	    knob(d, "stable_node_chains_prune_millisecs", "0", msg, msz))
 		return ST_FAIL;
-	if (t->mps && knob_ul(b, "max_page_sharing", (unsigned long)t->mps, msg, msz))
+	if (t->mps &&
+	    knob_ul(d, "max_page_sharing", (unsigned long)t->mps, msg, msz))
 		return ST_FAIL;
-	ret = map_byte(b, mm, t->pages, -1, false, fill, &addr);
+	ret = map_byte(d, mm, t->pages, -1, false, fill, &addr);
 	if (ret) {
 		say(msg, msz, "map: %s", strerror(-ret));
 		return ST_FAIL;
 	}
-	if (b->ops->madvise(b, mm, addr, len, KSML_MADV_MERGEABLE) ||
-	    ksm_merge(b, msg, msz) || ksm_scans(b, 1, false, msg, msz) ||
-	    knob(b, "run", "0", msg, msz))
+	if (ksml_drv_madvise(d, mm, addr, len, KSML_MADV_MERGEABLE) ||
+	    ksm_merge(d, msg, msz) || ksm_scans(d, 1, msg, msz))
 		goto fail;
-	snap(b, mm, "merged");
+	snap(d, mm, "merged");
 	switch (t->arg) {
 	case XT_COW3:
 		/* three pages of three different dups/chains written */
 		for (i = 0; i < t->pages; i += t->pages / 3 + 1)
-			if (b->ops->write(b, mm, addr + i * ST_PAGE, "-", 1, false))
+			if (ksml_drv_write(d, mm, addr + i * ST_PAGE, "-", 1))
 				goto fail;
 		break;
 	case XT_UZP_TOGGLE:
 		/* the KSM page of zeros stays; only new merges use the zero page */
-		if (knob(b, "use_zero_pages", "1", msg, msz))
+		if (knob(d, "use_zero_pages", "1", msg, msz))
 			goto fail;
 		break;
 	case XT_MUNMAP_HALF:
-		if (b->ops->unmap(b, mm, addr, len / 2))
+		if (ksml_drv_munmap(d, mm, addr, len / 2))
 			goto fail;
 		addr += len / 2;
 		len -= len / 2;
 		break;
 	case XT_DONTNEED_HALF:
-		if (b->ops->madvise(b, mm, addr, len / 2, KSML_MADV_DONTNEED))
+		if (ksml_drv_madvise(d, mm, addr, len / 2, KSML_MADV_DONTNEED))
 			goto fail;
 		break;
 	}
-	snap(b, mm, "action");
+	snap(d, mm, "action");
 	if (t->arg == XT_FORK) {
 		/* the child writes 10 pages, lets KSM settle, exits */
-		if (run_child(b, mm, xt_fork_child, addr, false, msg, msz) != ST_PASS)
+		if (run_child(d, mm, xt_fork_child, addr, false, msg, msz) !=
+		    ST_PASS)
 			goto fail;
 	}
-	settle(b, mm, "rescanned", msg, msz);
-	b->ops->unmap(b, mm, addr, len);
+	settle(d, mm, "rescanned", msg, msz);
+	ksml_drv_munmap(d, mm, addr, len);
 	return ST_PASS;
 fail:
-	b->ops->unmap(b, mm, addr, len);
+	ksml_drv_munmap(d, mm, addr, len);
 	return ST_FAIL;
 }
 
@@ -1444,9 +1493,8 @@ struct outcome {
 };
 
 static struct outcome out[NR_CASES][NR_BE];
-static const struct st_be_ops *const be_ops[NR_BE] = {
-	&ksml_st_ref_ops, &ksml_st_linux_ops, &ksml_st_kmod_ops
-};
+static const struct ksml_backend_ops *const be_ops[NR_BE] = {
+	&ksml_backend_ref, &ksml_backend_linux, &ksml_backend_kmod};
 static const char *const rname[] = { "PASS", "FAIL", "SKIP" };
 
 /* global counters are not comparable while other processes use KSM */
@@ -1470,34 +1518,74 @@ static void drop_global_obs(char *o)
 	*dst = 0;
 }
 
-static void run_case(struct st_be *b, const struct tcase *t, struct outcome *o)
+/* KSMLAB_WAIT_QUIET seconds (default 20) for other KSM users to leave */
+static int wait_quiet_s(void)
 {
-	char why[256] = "";
-	void *mm = NULL;
-	double t0 = now_s();
-	int ret;
+	const char *e = getenv("KSMLAB_WAIT_QUIET");
 
+	return e ? atoi(e) : 20;
+}
+
+/*
+ * One case on a driver of its own: a fresh ref instance (with the case's
+ * simulated nodes); on linux the host's knobs saved before and restored
+ * after it.  Returns the open's error (the case did not run) or 0.
+ */
+static int run_case(const struct ksml_backend_ops *ops, const struct tcase *t,
+		    struct outcome *o, bool first, char *why, size_t wsz)
+{
+	struct ksml_drv_opts opts;
+	struct ksml_drv d;
+	double t0 = now_s();
+	int mm, ret;
+
+	memset(&opts, 0, sizeof(opts));
+	opts.numa_nodes = t->nodes;
+	opts.lock_timeout_s = 120;
+	/* the first case waits for quiet; the others find what it found */
+	opts.wait_quiet_s = first ? wait_quiet_s() : 0;
+	ret = ksml_drv_open(&d, ops, &opts);
+	if (ret) {
+		snprintf(why, wsz, "%s", ksml_drv_error(&d));
+		if (first)
+			return ret;
+	}
 	o->ran = true;
 	o->msg[0] = 0;
 	o->obs[0] = 0;
 	o->noisy = false;
 	g_obs = o->obs;
 	g_obs_sz = sizeof(o->obs);
-	ret = b->ops->reset(b, t->nodes, why, sizeof(why));
+	next_addr = ST_MAP_BASE;
 	if (ret) {
-		o->r = ret == -EOPNOTSUPP ? ST_SKIP : ST_FAIL;
+		o->r = ST_FAIL;
 		say(o->msg, sizeof(o->msg), "%s", why);
 		goto done;
 	}
-	ret = b->ops->mm_new(b, &mm);
+	if (t->nodes > d.nr_nodes) {
+		o->r = ST_SKIP;
+		say(o->msg, sizeof(o->msg),
+		    "%s has %d NUMA node(s) (the case needs %d)", ops->name,
+		    d.nr_nodes, t->nodes);
+		goto close;
+	}
+	/* a THP mode is the driver's before its first address space */
+	if (t->fn == kt_merge_time_thp && (d.caps & KSML_CAP_ANON_HUGE) &&
+	    ksml_drv_thp(&d, "madvise", "madvise")) {
+		o->r = ST_FAIL;
+		say(o->msg, sizeof(o->msg), "THP mode madvise: %s",
+		    ksml_drv_error(&d));
+		goto close;
+	}
+	ret = ksml_drv_mm_create(&d, &mm);
 	if (ret) {
 		o->r = ST_FAIL;
-		say(o->msg, sizeof(o->msg), "mm_new: %s", strerror(-ret));
-		goto done;
+		say(o->msg, sizeof(o->msg), "mm_create: %s", strerror(-ret));
+		goto close;
 	}
-	o->r = t->fn(b, mm, t, o->msg, sizeof(o->msg));
-	b->ops->mm_put(b, mm);
-	if (b->ops->foreign(b, why, sizeof(why))) {
+	o->r = t->fn(&d, mm, t, o->msg, sizeof(o->msg));
+	ksml_drv_mm_exit(&d, mm);
+	if (ksml_drv_foreign_users(&d, why, wsz) > 0) {
 		if (!strstr(o->msg, "host noise"))
 			say(o->msg, sizeof(o->msg),
 			    "host: other KSM users during the case (%s): global counters include them",
@@ -1505,16 +1593,17 @@ static void run_case(struct st_be *b, const struct tcase *t, struct outcome *o)
 		drop_global_obs(o->obs);
 		o->noisy = true;
 	}
-	/* ksmd idle between cases */
-	b->ops->knob_write(b, "run", "0");
+close:
+	ksml_drv_close(&d);
 done:
 	g_obs = NULL;
 	o->s = now_s() - t0;
-	printf("%-28s %-5s %s (%.2f s) %s\n", t->name, b->ops->name, rname[o->r],
+	printf("%-28s %-5s %s (%.2f s) %s\n", t->name, ops->name, rname[o->r],
 	       o->s, verbose || o->r ? o->msg : "");
 	if (verbose && o->obs[0])
 		printf("%-28s %-5s   observations: %s\n", "", "", o->obs);
 	fflush(stdout);
+	return 0;
 }
 
 static void skip_all(int bi, const char *why, const char *filter)
@@ -1602,46 +1691,6 @@ static void print_table(const bool *want)
 	}
 }
 
-/* the functions an exec'd child can run, by id */
-static int merge_prctl_child(struct st_be *b, void *mm, char *msg, size_t msz);
-static const st_child_fn exec_fns[] = { prctl_child, merge_prctl_child };
-
-int ksml_st_exec_fn_id(st_child_fn fn)
-{
-	size_t i;
-
-	if (fn == child_tramp)
-		fn = g_child_fn;
-	for (i = 0; i < sizeof(exec_fns) / sizeof(exec_fns[0]); i++)
-		if (exec_fns[i] == fn)
-			return (int)i;
-	return -1;
-}
-
-/* the exec'd child (linux): a fresh process that runs one child function */
-int ksml_st_exec_child_main(int pipe_fd, int fn_id, unsigned long arg)
-{
-	struct st_be b = { 0 };
-	char msg[512] = "";
-	int r;
-
-	if (fn_id < 0 || fn_id >= (int)(sizeof(exec_fns) / sizeof(exec_fns[0]))) {
-		snprintf(msg, sizeof(msg), "exec child: bad function id %d", fn_id);
-		r = ST_FAIL;
-	} else if (ksml_st_linux_child_open(&b)) {
-		snprintf(msg, sizeof(msg), "exec child: cannot open /proc/self files");
-		r = ST_FAIL;
-	} else {
-		g_child_fn = exec_fns[fn_id];
-		ksml_st_child_arg = arg;
-		r = child_tramp(&b, &b, msg, sizeof(msg));
-		b.ops->close(&b);
-	}
-	if (write(pipe_fd, msg, strlen(msg)) < 0)
-		r = ST_FAIL;
-	return r;
-}
-
 static void usage(void)
 {
 	fprintf(stderr,
@@ -1714,10 +1763,6 @@ int main(int argc, char **argv)
 	FILE *ktap = NULL;
 	size_t i;
 
-	if (argc == 5 && !strcmp(argv[1], ST_EXEC_CHILD_ARG))
-		return ksml_st_exec_child_main(atoi(argv[2]), atoi(argv[3]),
-					       strtoul(argv[4], NULL, 10));
-	g_main_pid = getpid();
 	while ((opt = getopt(argc, argv, "b:c:s:vkh")) != -1) {
 		switch (opt) {
 		case 'k':
@@ -1768,21 +1813,21 @@ int main(int argc, char **argv)
 			printf("note: this kernel's ksm_stat/ksm_zero_pages are older: observations limited to them\n");
 	}
 	for (bi = 0; bi < NR_BE; bi++) {
-		struct st_be b = { be_ops[bi], NULL, false };
+		bool first = true;
 		char why[512] = "";
 
 		if (!want[bi])
 			continue;
-		if (b.ops->open(&b, why, sizeof(why))) {
-			skip_all(bi, why, filter);
-			continue;
-		}
 		for (i = 0; i < NR_CASES && !ksml_live_interrupted; i++) {
 			if (filter && !strstr(cases[i].name, filter))
 				continue;
-			run_case(&b, &cases[i], &out[i][bi]);
+			if (run_case(be_ops[bi], &cases[i], &out[i][bi], first,
+				     why, sizeof(why))) {
+				skip_all(bi, why, filter);
+				break;
+			}
+			first = false;
 		}
-		b.ops->close(&b);
 	}
 	print_table(want);
 	for (i = 0; i < NR_CASES; i++)
