@@ -1300,19 +1300,8 @@ static int linux_fill(struct ksml_drv *d, int id, unsigned long addr,
 	struct wreq q = { .op = W_FILL, .addr = addr, .len = npages, .gen = gen };
 	struct wrep r;
 
-	if (id >= 0 && id < P(d)->nr && P(d)->w[id].execd) {
-		static unsigned char page[4096];
-		unsigned long i;
-		int ret;
-
-		for (i = 0; i < npages; i++) {
-			gen(ctx, i, page);
-			ret = linux_write(d, id, addr + i * 4096UL, page, 4096);
-			if (ret)
-				return ret;
-		}
-		return 0;
-	}
+	if (id >= 0 && id < P(d)->nr && P(d)->w[id].execd)
+		return ksml_drv_fill_by_writes(d, id, addr, npages, gen, ctx);
 	memcpy(q.ctx, ctx, ctx_size);
 	return call(d, id, &q, &r, NULL);
 }

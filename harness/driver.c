@@ -170,20 +170,14 @@ int ksml_drv_write(struct ksml_drv *d, int id, unsigned long addr,
 	DISPATCH(write, id, addr, buf, len);
 }
 
-int ksml_drv_fill(struct ksml_drv *d, int id, unsigned long addr,
-		  unsigned long npages, ksml_drv_gen_fn gen, const void *ctx,
-		  size_t ctx_size)
+int ksml_drv_fill_by_writes(struct ksml_drv *d, int id, unsigned long addr,
+			    unsigned long npages, ksml_drv_gen_fn gen,
+			    const void *ctx)
 {
 	static unsigned char page[4096];
 	unsigned long i;
 	int ret;
 
-	if (ctx_size > KSML_DRV_MAX_CTX)
-		return ksml_drv_seterr(d, -EINVAL, "fill: context of %zu bytes (max %d)",
-				       ctx_size, KSML_DRV_MAX_CTX);
-	if (d->ops->fill)
-		DISPATCH(fill, id, addr, npages, gen, ctx, ctx_size);
-	/* generic: one write per page */
 	for (i = 0; i < npages; i++) {
 		gen(ctx, i, page);
 		ret = ksml_drv_write(d, id, addr + i * 4096UL, page, 4096);
@@ -191,6 +185,20 @@ int ksml_drv_fill(struct ksml_drv *d, int id, unsigned long addr,
 			return ret;
 	}
 	return 0;
+}
+
+int ksml_drv_fill(struct ksml_drv *d, int id, unsigned long addr,
+		  unsigned long npages, ksml_drv_gen_fn gen, const void *ctx,
+		  size_t ctx_size)
+{
+
+	if (ctx_size > KSML_DRV_MAX_CTX)
+		return ksml_drv_seterr(d, -EINVAL,
+				       "fill: context of %zu bytes (max %d)",
+				       ctx_size, KSML_DRV_MAX_CTX);
+	if (d->ops->fill)
+		DISPATCH(fill, id, addr, npages, gen, ctx, ctx_size);
+	return ksml_drv_fill_by_writes(d, id, addr, npages, gen, ctx);
 }
 
 int ksml_drv_madvise(struct ksml_drv *d, int id, unsigned long addr,

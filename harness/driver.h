@@ -232,6 +232,10 @@ int ksml_drv_write(struct ksml_drv *d, int id, unsigned long addr,
 int ksml_drv_fill(struct ksml_drv *d, int id, unsigned long addr,
 		  unsigned long npages, ksml_drv_gen_fn gen, const void *ctx,
 		  size_t ctx_size);
+/* the fill of a backend without its own: one ksml_drv_write per page */
+int ksml_drv_fill_by_writes(struct ksml_drv *d, int id, unsigned long addr,
+			    unsigned long npages, ksml_drv_gen_fn gen,
+			    const void *ctx);
 int ksml_drv_madvise(struct ksml_drv *d, int id, unsigned long addr,
 		     unsigned long len, int advice);
 int ksml_drv_prctl_merge_any(struct ksml_drv *d, int id, bool on);

@@ -84,17 +84,21 @@ wait_scanning() {
 	sleep 0.5
 }
 
+# within 10 s of a SIGKILL the run's guard waits for the lock and restores
+wait_guard() {
+	for _ in $(seq 100); do
+		[ ! -e /run/lock/ksmlab-live-ksm.saved ] && [ "$(knob_snapshot)" = "$before" ] && return
+		sleep 0.1
+	done
+}
+
 # SIGKILL: the run's guard process puts the knobs back at once
 "$KSMLAB" run -q -b linux harness/tests/long-run.wl >/dev/null 2>"$tmp/guard.err" &
 pid=$!
 wait_scanning "SIGKILL"
 kill -KILL "$pid"
 wait "$pid" 2>/dev/null
-# (within 10 s: the guard waits for the lock and restores)
-for _ in $(seq 100); do
-	[ ! -e /run/lock/ksmlab-live-ksm.saved ] && [ "$(knob_snapshot)" = "$before" ] && break
-	sleep 0.1
-done
+wait_guard
 check_same "SIGKILL, repaired by the run's guard with no other ksmlab run"
 
 # without the guard (KSMLAB_NO_GUARD=1, or a guard killed too) the state
@@ -128,10 +132,7 @@ pid=$!
 thp_running "SIGKILL of a THP run"
 kill -KILL "$pid"
 wait "$pid" 2>/dev/null
-for _ in $(seq 100); do
-	[ ! -e /run/lock/ksmlab-live-ksm.saved ] && [ "$(knob_snapshot)" = "$before" ] && break
-	sleep 0.1
-done
+wait_guard
 check_same "SIGKILL of a THP run, repaired by the run's guard"
 KSMLAB_NO_GUARD=1 "$KSMLAB" run -q -b linux harness/tests/long-run-thp.wl >/dev/null 2>&1 &
 pid=$!
