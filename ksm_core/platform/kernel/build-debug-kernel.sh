@@ -55,12 +55,8 @@ esac
 
 if [ -z "$(srcver)" ]; then
 	echo "build-debug-kernel: installing linux-source-6.1" >&2
-	export DEBIAN_FRONTEND=noninteractive
-	pk="linux-source-6.1 bc flex bison libelf-dev libssl-dev xz-utils"
-	# shellcheck disable=SC2086
-	apt-get -o DPkg::Lock::Timeout=600 install -y --no-install-recommends $pk >/dev/null ||
-		{ apt-get -o DPkg::Lock::Timeout=600 update -q >/dev/null &&
-			apt-get -o DPkg::Lock::Timeout=600 install -y --no-install-recommends $pk >/dev/null; }
+	# the one apt path (its lock and its wait for other apt runs)
+	"$here/../../../tools/ensure-deps.sh" debugkernel
 fi
 d=$(dir)
 if built; then

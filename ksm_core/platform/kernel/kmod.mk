@@ -103,7 +103,8 @@ $(KMOD_CACHE)/boot/vmlinuz-%:
 	@# stale package lists (or none) get one apt-get update, then a retry
 	cd $(KMOD_CACHE)/deb && rm -f linux-image-$*_*.deb && \
 		{ apt-get download linux-image-$* >dl.log 2>&1 || \
-		  { apt-get -o DPkg::Lock::Timeout=600 update -q >/dev/null 2>&1; \
+		  { flock -w 1200 /run/lock/ksmlab-apt.lock \
+		    apt-get -o DPkg::Lock::Timeout=600 update -q >/dev/null 2>&1; \
 		    apt-get download linux-image-$* >dl.log 2>&1; } || cat dl.log; }
 	@test -f $(KMOD_CACHE)/deb/linux-image-$*_*.deb || \
 		{ echo "kmod: apt-get download linux-image-$* failed" >&2; exit 1; }
