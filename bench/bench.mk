@@ -31,9 +31,13 @@ BENCH_HDRS := bench/gbench_c.h bench/bench_ctx.h bench/bench_live.h bench/bench_
 	$(wildcard harness/*.h) \
 	$(CORE_HDR)
 
-.PHONY: bench bench-build bench-compare bench-ctx-force bench-print-dir
+.PHONY: bench bench-build bench-bins bench-compare bench-ctx-force bench-print-dir
 
-bench-build: $(BENCH_BINS)
+# its packages first, as make bench does: a fresh machine lacks xxhash.h and
+# Google Benchmark
+bench-build: deps-bench
+	@$(MAKE) --no-print-directory bench-bins
+bench-bins: $(BENCH_BINS)
 
 $(BB)/gbench_c.o: bench/gbench_c.cc bench/gbench_c.h
 	@mkdir -p $(BB)
