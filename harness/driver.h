@@ -177,7 +177,7 @@ enum ksml_cap {
 	 * without it ref runs with fork_inherits_ksm_counters
 	 */
 	KSML_CAP_FORK_RESETS_COUNTERS = 1u << 7,
-	/* each space's AnonHugePages (smaps; the module's ABI lacks it) */
+	/* each space's AnonHugePages (smaps; the module's ABI from 1.2) */
 	KSML_CAP_ANON_HUGE = 1u << 8,
 	/*
 	 * a page's checksum is looked at before the stable tree is searched
