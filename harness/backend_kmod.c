@@ -133,8 +133,13 @@ static int kmod_open(struct ksml_drv *d)
 	kp->nr_nodes = (int)ref.version.nr_node_ids;
 	d->priv = kp;
 	d->nr_nodes = kp->nr_nodes > 1 ? kp->nr_nodes : 1;
-	/* the core's values, but not the kernel's cow_ksm nor smaps */
+	/*
+	 * the core's values, but not the kernel's cow_ksm nor smaps KSM;
+	 * AnonHugePages from ABI 1.2 on (its MM_STAT and THP ioctl)
+	 */
 	d->caps = KSML_CAP_ALL & ~(KSML_CAP_COW_KSM | KSML_CAP_ANON_HUGE);
+	if (ksml_ref_abi_minor(&ref) >= 2)
+		d->caps |= KSML_CAP_ANON_HUGE;
 	/*
 	 * run=2 first (merge_across_nodes and max_page_sharing need it), then
 	 * advisor_mode (the advisor owns pages_to_scan while on), the rest
@@ -152,6 +157,19 @@ static int kmod_open(struct ksml_drv *d)
 		ret = kmod_knob_write(d, k ? k->name : "run",
 				      k ? k->kernel_default : "2");
 		if (ret) {
+			ksml_ref_close(&kp->ref);
+			free(kp);
+			d->priv = NULL;
+			return ret;
+		}
+	}
+	/* the THP mode too outlives a run: back to vmem's default */
+	if (d->caps & KSML_CAP_ANON_HUGE) {
+		ret = ksml_ref_thp_set(&kp->ref, KSML_THP_MADVISE,
+				       KSM_REF_THP_DEFRAG_MADVISE);
+		if (ret) {
+			ksml_drv_seterr(d, ret, "kmod: THP mode madvise: %s",
+					strerror(-ret));
 			ksml_ref_close(&kp->ref);
 			free(kp);
 			d->priv = NULL;
@@ -534,20 +552,44 @@ static int kmod_counters(struct ksml_drv *d, struct ksml_counters *c)
 }
 
 /*
- * The module's ABI has no THP mode (nor AnonHugePages in its mm_stat:
- * no KSML_CAP_ANON_HUGE, so the diff does not hold it to one): its
- * vmem instance keeps vmem's default, madvise, which a workload can ask
- * for; MADV_HUGEPAGE reaches it through the madvise ioctl.
+ * The module's vmem THP mode (KSM_REF_IOC_THP, ABI 1.2), the instance's
+ * until the next open resets it.  defrag must be one of the kernel's five
+ * values; vmem does not model it (ksm_ref_ioctl.h), as on ref.  A module
+ * before 1.2 has only its default, madvise.
  */
 static int kmod_thp(struct ksml_drv *d, const char *mode, const char *defrag)
 {
-	(void)defrag;
-	if (strcmp(mode, "madvise"))
+	int m = ksml_ref_thp_mode_of(mode);
+	int df = ksml_ref_thp_defrag_of(defrag ? defrag : "madvise");
+	int ret;
+
+	if (m < 0)
+		return ksml_drv_seterr(d, -EINVAL,
+				       "kmod: unknown THP mode '%s' (expected "
+				       "always, madvise or never)",
+				       mode);
+	if (df < 0)
+		return ksml_drv_seterr(
+			d, -EINVAL,
+			"kmod: unknown THP defrag '%s' (expected "
+			"always, defer, defer+madvise, madvise "
+			"or never)",
+			defrag);
+	if (!(d->caps & KSML_CAP_ANON_HUGE)) {
+		if (m == KSML_THP_MADVISE)
+			return 0;
 		return ksml_drv_seterr(
 			d, -EOPNOTSUPP,
-			"kmod: the module has no THP mode ioctl: only 'thp "
-			"madvise' (its instance's mode) can run, not '%s'",
-			mode);
+			"kmod: the module speaks ABI %#x, without the THP mode "
+			"ioctl (1.2): only 'thp madvise' (its instance's mode) "
+			"can run, not '%s'",
+			K(d)->ref.version.abi_version, mode);
+	}
+	ret = ksml_ref_thp_set(&K(d)->ref, m, df);
+	if (ret)
+		return ksml_drv_seterr(
+			d, ret, "kmod: THP mode %s defrag %s: %s", mode,
+			defrag ? defrag : "madvise", strerror(-ret));
 	return 0;
 }
 
@@ -568,6 +610,8 @@ static int kmod_mm_stat(struct ksml_drv *d, int id, struct ksml_mm_stat *st)
 	st->ksm_process_profit = k.ksm_process_profit;
 	st->ksm_merge_any = k.ksm_merge_any;
 	st->ksm_mergeable = k.ksm_mergeable;
+	/* 0 from a module before 1.2 (no KSML_CAP_ANON_HUGE then) */
+	st->anon_huge_kb = (unsigned long)k.anon_huge_kb;
 	return 0;
 }
 

@@ -861,6 +861,13 @@ unsigned int ksml_linux_probe(char *release, size_t size)
 	 */
 	if (major > 6 || (major == 6 && minor >= 9))
 		caps |= KSML_CAP_CHECKSUM_FIRST;
+	/*
+	 * Nor what a THP split does with zero-filled subpages.  Measured in
+	 * the guest: 6.1.192 keeps them as pages that then merge
+	 * (thp-partial-dups, thp-vm-images), 6.18 maps them to the zero page.
+	 */
+	if (major > 6 || (major == 6 && minor >= 12))
+		caps |= KSML_CAP_SPLIT_ZERO_REMAP;
 	return caps;
 }
 

@@ -99,6 +99,8 @@ static int ref_open(struct ksml_drv *d)
 		d->opts.emulate_missing & KSML_CAP_FORK_RESETS_COUNTERS;
 	cfg.stable_search_first =
 		d->opts.emulate_missing & KSML_CAP_CHECKSUM_FIRST;
+	cfg.split_keeps_zero_subpages =
+		d->opts.emulate_missing & KSML_CAP_SPLIT_ZERO_REMAP;
 	ret = ksml_init(&rp->ksm, &cfg);
 	if (ret) {
 		free(rp);

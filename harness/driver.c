@@ -28,6 +28,7 @@ const char *ksml_cap_name(unsigned int cap)
 		"fork resets the child's counters",
 		"AnonHugePages",
 		"checksum before the stable tree search",
+		"THP split maps zero subpages to the zero page",
 	};
 	unsigned int i;
 

@@ -177,7 +177,7 @@ enum ksml_cap {
 	 * without it ref runs with fork_inherits_ksm_counters
 	 */
 	KSML_CAP_FORK_RESETS_COUNTERS = 1u << 7,
-	/* each space's AnonHugePages (smaps; the module's ABI lacks it) */
+	/* each space's AnonHugePages (smaps; the module's ABI from 1.2) */
 	KSML_CAP_ANON_HUGE = 1u << 8,
 	/*
 	 * a page's checksum is looked at before the stable tree is searched
@@ -185,7 +185,13 @@ enum ksml_cap {
 	 * changing page"); without it ref runs with stable_search_first
 	 */
 	KSML_CAP_CHECKSUM_FIRST = 1u << 9,
-	KSML_CAP_ALL = (1u << 10) - 1,
+	/*
+	 * a THP split maps its zero-filled subpages to the shared zero page
+	 * (6.12, remap_page(RMP_USE_SHARED_ZEROPAGE)); without it ref runs
+	 * with split_keeps_zero_subpages
+	 */
+	KSML_CAP_SPLIT_ZERO_REMAP = 1u << 10,
+	KSML_CAP_ALL = (1u << 11) - 1,
 };
 
 /* "cow_ksm", "smart_scan", ... : the name of one cap bit */

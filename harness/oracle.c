@@ -413,10 +413,11 @@ int ksml_oracle_diff(const struct ksml_oracle_opts *o, const char *other,
 		oe.emulate_missing =
 			~caps &
 			(KSML_CAP_SMART_SCAN | KSML_CAP_FORK_RESETS_COUNTERS |
-			 KSML_CAP_ZERO_PAGES | KSML_CAP_CHECKSUM_FIRST);
+			 KSML_CAP_ZERO_PAGES | KSML_CAP_CHECKSUM_FIRST |
+			 KSML_CAP_SPLIT_ZERO_REMAP);
 		if (oe.emulate_missing)
 			snprintf(row->emulated, sizeof(row->emulated),
-				 "ref as linux %s:%s%s%s%s", rel,
+				 "ref as linux %s:%s%s%s%s%s", rel,
 				 oe.emulate_missing & KSML_CAP_SMART_SCAN
 					 ? " smart_scan=0 (no smart_scan knob)"
 					 : "",
@@ -431,6 +432,10 @@ int ksml_oracle_diff(const struct ksml_oracle_opts *o, const char *other,
 					 : "",
 				 oe.emulate_missing & KSML_CAP_CHECKSUM_FIRST
 					 ? " stable_search_first (before 6.9)"
+					 : "",
+				 oe.emulate_missing & KSML_CAP_SPLIT_ZERO_REMAP
+					 ? " split_keeps_zero_subpages (before "
+					   "6.12)"
 					 : "");
 	}
 	o = &oe;

@@ -104,6 +104,14 @@ struct ksml_config {
 	 * ("don't waste time searching stable tree for fast changing page").
 	 */
 	bool stable_search_first;
+	/*
+	 * split a THP as the kernels before 6.12 do: every subpage stays a
+	 * page of its own, zero-filled ones too.  Off: 6.12+'s
+	 * remap_page(RMP_USE_SHARED_ZEROPAGE), which maps the zero-filled
+	 * subpages of a split folio to the shared zero page and frees them
+	 * (harness/THP.md point 5).
+	 */
+	bool split_keeps_zero_subpages;
 };
 
 /* set cfg's index and options to a named configuration (the rest stays) */

@@ -519,7 +519,8 @@ int ksml_split_folio(struct ksml *ksm, struct ksml_frame *page)
 			KSML_WRITE_ONCE(pte->flags,
 					pte->flags & ~KSML_PTE_HUGE);
 			/* remap_page(RMP_USE_SHARED_ZEROPAGE): zeros go */
-			if (page_is_zero(ksm, f)) {
+			if (!ksm->cfg.split_keeps_zero_subpages &&
+			    page_is_zero(ksm, f)) {
 				pte->frame = NULL;
 				KSML_WRITE_ONCE(pte->flags,
 						KSML_PTE_PRESENT |

@@ -271,6 +271,41 @@ static void test_thp_zero_subpages(void **state)
 	}
 }
 
+/*
+ * split_keeps_zero_subpages (the kernels before 6.12): a split leaves the
+ * zero-written subpages as pages of their own, so KSM scans and merges
+ * them like any equal pages (on 6.12+ they are the zero page, above)
+ */
+static void test_thp_split_keeps_zero_subpages(void **state)
+{
+	struct ksml_config cfg = {0};
+	struct ksml *ksm = NULL;
+	struct ksml_mm *mm;
+	unsigned long seed[512];
+	int i;
+
+	(void)state;
+	test_config(&cfg);
+	cfg.split_keeps_zero_subpages = true;
+	assert_int_equal(ksml_init(&ksm, &cfg), 0);
+	assert_int_equal(ksml_set_pages_to_scan(ksm, 100000), 0);
+	assert_int_equal(ksml_set_run(ksm, KSML_RUN_MERGE), 0);
+	mm = thp_mm(ksm, 1, true);
+	fill_thp(mm, BASE, seed, 16, 64, 512);
+	full_scans(ksm, 4);
+	assert_int_equal(anon_huge_kb(mm), 0);
+	for (i = 16; i < 16 + 64; i++) {
+		struct ksml_page_info pi = info(mm, BASE + i * PAGE);
+
+		assert_true(pi.present && !pi.zero && pi.ksm);
+	}
+	/* one KSM page for the 16 equal subpages, one for the 64 zeros */
+	assert_counts(ksm, 2, 16 + 64 - 2, 512 - 16 - 64, 0);
+	check_pages(mm, BASE, seed, 512);
+	assert_invariants(ksm);
+	ksml_destroy(ksm);
+}
+
 /* THP.md 5: untouched subpages, and a THP with all kinds */
 static void test_thp_untouched_and_mixed(void **state)
 {
@@ -464,6 +499,7 @@ int main(void)
 		cmocka_unit_test(test_thp_unique_stays_whole),
 		cmocka_unit_test(test_thp_dups_split_on_merge),
 		cmocka_unit_test(test_thp_zero_subpages),
+		cmocka_unit_test(test_thp_split_keeps_zero_subpages),
 		cmocka_unit_test(test_thp_untouched_and_mixed),
 		cmocka_unit_test(test_thp_fork_and_cow),
 		cmocka_unit_test(test_thp_fork_dups),

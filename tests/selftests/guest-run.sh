@@ -7,6 +7,8 @@
 # column with two real nodes (the -N cases).  Reuses the kmod helper's
 # mkinitramfs.sh and kernel; needs `make kmod` and the cached vmlinuz.
 # Prints the guest's output; exit 0 if both programs exited 0.
+# ST_ARGS: more ksm_selftests options for the guest run, e.g.
+# ST_ARGS="-c H-merge" for the THP case alone (-c's substring, no spaces).
 set -eu
 cd "$(dirname "$0")/../.."
 log=${1:-build/selftests/guest.log}
@@ -35,12 +37,15 @@ mount -t tmpfs tmpfs /tmp
 mkdir -p /run/lock
 echo "GUEST: kernel=$(uname -r) nodes=$(ls -d /sys/devices/system/node/node[0-9]* | wc -l) cpus=$(nproc)"
 insmod /ksm_ref.ko ksmd=0 || echo "GUEST: insmod failed"
-ksm_selftests -b ref,linux,kmod -s 4
+ksm_selftests -b ref,linux,kmod -s 4 @ST_ARGS@
 echo "GUEST: ksm_selftests exit=$?"
 ksm_knobtable
 echo "GUEST: ksm_knobtable exit=$?"
 poweroff -f
 INIT
+st_args=${ST_ARGS:-}
+case "$st_args" in *[!A-Za-z0-9_.,\ -]*) echo "guest-run: ST_ARGS '$st_args': letters, digits, _.,- and spaces only"; exit 1 ;; esac
+sed -i "s|@ST_ARGS@|$st_args|" "$gb/init"
 "$kdir/mkinitramfs.sh" "$gb/initramfs.cpio.gz" "$gb/init" "$ko" \
 	"$gb/ksm_selftests" "$gb/ksm_knobtable"
 # KVM is not usable on every host (nested): TCG unless QEMU_ACCEL says otherwise

@@ -649,7 +649,8 @@ static int kt_merge_time_thp(struct ksml_drv *d, int mm, const struct tcase *t,
 
 	if (!(d->caps & KSML_CAP_ANON_HUGE)) {
 		say(msg, msz,
-		    "%s cannot map or count THPs (its ABI has neither)",
+		    "%s cannot set a THP mode nor count THPs (no "
+		    "AnonHugePages: ksm_ref.ko before ABI 1.2)",
 		    d->ops->name);
 		return ST_SKIP;
 	}

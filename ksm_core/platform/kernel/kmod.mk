@@ -61,11 +61,9 @@ KMOD_GUEST_BINS := $(KMOD_GUEST_B)/ksmref_test
 KMOD_INITRAMFS  := $(KMOD_GUEST_B)/initramfs.cpio.gz
 # the conformance workloads run in the guest; the 64k-page ones need more
 # memory than the guest's 1 GiB gives two backends (and the module's
-# default max_frames).  Not the THP ones (workloads/thp-*.wl) yet: the
-# module's ABI has no THP mode ioctl (kmod refuses 'thp always', which
-# thp-write-after-split uses) and no AnonHugePages in its mm_stat, and the
-# guest's run of the madvise ones against its own kernel's THP is untried
-KMOD_WORKLOADS  := $(foreach w,$(wildcard workloads/*.wl),$(if $(or $(findstring 64k,$(w)),$(findstring -2m,$(w)),$(findstring /thp-,$(w))),,$(w)))
+# default max_frames).  The THP ones (workloads/thp-*.wl) too, since ABI
+# 1.2 (KSM_REF_IOC_THP, AnonHugePages in MM_STAT)
+KMOD_WORKLOADS  := $(foreach w,$(wildcard workloads/*.wl),$(if $(or $(findstring 64k,$(w)),$(findstring -2m,$(w))),,$(w)))
 
 # ksmlab itself, static, when the harness is in the tree (harness.mk):
 # the guest runs `ksmlab run -b ref|kmod|linux` and `ksmlab diff`

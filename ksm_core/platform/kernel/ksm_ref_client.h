@@ -68,6 +68,12 @@ static inline bool ksml_ref_abi_ok(const struct ksml_ref *r)
 	return (r->version.abi_version >> 16) == KSM_REF_ABI_MAJOR;
 }
 
+/* the module's ABI minor (0 if VERSION failed): what it answers */
+static inline unsigned int ksml_ref_abi_minor(const struct ksml_ref *r)
+{
+	return r->version.abi_version & 0xffff;
+}
+
 /* closing exits every address space the file created */
 static inline void ksml_ref_close(struct ksml_ref *r)
 {
@@ -201,12 +207,17 @@ static inline int ksml_ref_page_info(const struct ksml_ref *r, unsigned int mm,
 	return ksml_ref_ioctl(r, KSM_REF_IOC_PAGE_INFO, pi);
 }
 
+/* a module before ABI 1.2 answers only the shorter MM_STAT: anon_huge_kb 0 */
 static inline int ksml_ref_mm_stat(const struct ksml_ref *r, unsigned int mm,
 				   struct ksm_ref_mm_stat *st)
 {
 	memset(st, 0, sizeof(*st));
 	st->mm = mm;
-	return ksml_ref_ioctl(r, KSM_REF_IOC_MM_STAT, st);
+	return ksml_ref_ioctl(r,
+			      ksml_ref_abi_minor(r) >= 2
+				      ? KSM_REF_IOC_MM_STAT
+				      : KSM_REF_IOC_MM_STAT_1_1,
+			      st);
 }
 
 /* ------------------------------------------------------- the instance */
@@ -217,10 +228,64 @@ static inline int ksml_ref_counters(const struct ksml_ref *r,
 {
 	memset(c, 0, sizeof(*c));
 	return ksml_ref_ioctl(r,
-			      (r->version.abi_version & 0xffff)
-				      ? KSM_REF_IOC_STATS
-				      : KSM_REF_IOC_STATS_1_0,
+			      ksml_ref_abi_minor(r) ? KSM_REF_IOC_STATS
+						    : KSM_REF_IOC_STATS_1_0,
 			      c);
+}
+
+/*
+ * THP (ABI 1.2): the names of /sys/kernel/mm/transparent_hugepage's
+ * enabled and defrag as the ABI's numbers (vmem.h's KSML_THP_* order,
+ * KSM_REF_THP_DEFRAG_*), -EINVAL for any other name
+ */
+static inline int ksml_ref_thp_mode_of(const char *name)
+{
+	static const char *const modes[] = {"never", "madvise", "always"};
+	int i;
+
+	for (i = 0; i < (int)(sizeof(modes) / sizeof(modes[0])); i++)
+		if (!strcmp(name, modes[i]))
+			return i;
+	return -EINVAL;
+}
+
+static inline int ksml_ref_thp_defrag_of(const char *name)
+{
+	static const char *const defrags[] = {
+		[KSM_REF_THP_DEFRAG_ALWAYS] = "always",
+		[KSM_REF_THP_DEFRAG_DEFER] = "defer",
+		[KSM_REF_THP_DEFRAG_DEFER_MADVISE] = "defer+madvise",
+		[KSM_REF_THP_DEFRAG_MADVISE] = "madvise",
+		[KSM_REF_THP_DEFRAG_NEVER] = "never",
+	};
+	int i;
+
+	for (i = 0; i < (int)(sizeof(defrags) / sizeof(defrags[0])); i++)
+		if (!strcmp(name, defrags[i]))
+			return i;
+	return -EINVAL;
+}
+
+/* the instance's THP mode and defrag (numbers as the ABI's) */
+static inline int ksml_ref_thp_set(const struct ksml_ref *r, int mode,
+				   int defrag)
+{
+	struct ksm_ref_thp t = {.set = 1, .mode = mode, .defrag = defrag};
+
+	return ksml_ref_ioctl(r, KSM_REF_IOC_THP, &t);
+}
+
+static inline int ksml_ref_thp_get(const struct ksml_ref *r, int *mode,
+				   int *defrag)
+{
+	struct ksm_ref_thp t = {0};
+	int err = ksml_ref_ioctl(r, KSM_REF_IOC_THP, &t);
+
+	if (!err) {
+		*mode = t.mode;
+		*defrag = t.defrag;
+	}
+	return err;
 }
 
 static inline int ksml_ref_plat(const struct ksml_ref *r,

@@ -139,6 +139,42 @@ static int ksm_ref_rw(struct ksml_mm *mm, struct ksm_ref_rw *rw, bool write)
 	return err;
 }
 
+/*
+ * THP: vmem's mode lives in the instance; defrag, which vmem does not
+ * model (ksm_ref_ioctl.h), here.  The lock keeps a get from seeing one
+ * half of a concurrent set.
+ */
+static DEFINE_MUTEX(ksm_ref_thp_lock);
+static int ksm_ref_thp_defrag = KSM_REF_THP_DEFRAG_MADVISE;
+
+static int ksm_ref_thp(struct ksml *ksm, struct ksm_ref_thp *t)
+{
+	int ret = 0;
+
+	BUILD_BUG_ON(KSML_THP_NEVER != 0 || KSML_THP_MADVISE != 1 ||
+		     KSML_THP_ALWAYS != 2);
+	if (t->set > 1 || t->reserved)
+		return -EINVAL;
+	mutex_lock(&ksm_ref_thp_lock);
+	if (t->set) {
+		/* both checked before either is set: -EINVAL changes nothing */
+		if (t->defrag < 0 || t->defrag > KSM_REF_THP_DEFRAG_MAX)
+			ret = -EINVAL;
+		else
+			ret = ksml_vm_set_thp_mode(ksm, t->mode);
+		if (!ret)
+			ksm_ref_thp_defrag = t->defrag;
+	} else if (t->mode || t->defrag) {
+		/* get: they are out fields, in as 0 */
+		ret = -EINVAL;
+	} else {
+		t->mode = ksml_vm_get_thp_mode(ksm);
+		t->defrag = ksm_ref_thp_defrag;
+	}
+	mutex_unlock(&ksm_ref_thp_lock);
+	return ret;
+}
+
 /* a NUL-terminated string inside a fixed array */
 static bool ksm_ref_str_ok(const char *s, size_t size)
 {
@@ -260,6 +296,9 @@ static long ksm_ref_global_ioctl(unsigned int cmd, union ksm_ref_arg *a)
 			return -EINVAL;
 		ksml_plat_fail_nth(a->n);
 		break;
+	case KSM_REF_IOC_THP:
+		ret = ksm_ref_thp(ksm, &a->thp);
+		break;
 	default:
 		return -ENOTTY;
 	}
@@ -375,9 +414,13 @@ static long ksm_ref_mm_ioctl(struct ksm_ref_file *f, unsigned int cmd,
 		a->page_info.mapcount = pi.mapcount;
 		return 0;
 	}
-	case KSM_REF_IOC_MM_STAT: {
+	case KSM_REF_IOC_MM_STAT:
+	case KSM_REF_IOC_MM_STAT_1_1: {
 		struct ksml_mm_stat st;
 
+		/* 1.1's number gets this struct's prefix (copied by size) */
+		BUILD_BUG_ON(offsetof(struct ksm_ref_mm_stat, anon_huge_kb) !=
+			     KSM_REF_MM_STAT_SIZE_1_1);
 		if (a->mm_stat.reserved)
 			return -EINVAL;
 		memset(&st, 0, sizeof(st));
@@ -390,6 +433,7 @@ static long ksm_ref_mm_ioctl(struct ksm_ref_file *f, unsigned int cmd,
 		a->mm_stat.ksm_process_profit = st.ksm_process_profit;
 		a->mm_stat.ksm_merge_any = st.ksm_merge_any;
 		a->mm_stat.ksm_mergeable = st.ksm_mergeable;
+		a->mm_stat.anon_huge_kb = st.anon_huge_kb;
 		return 0;
 	}
 	}
@@ -414,6 +458,7 @@ static bool ksm_ref_is_mm_cmd(unsigned int cmd)
 	case KSM_REF_IOC_MIGRATE:
 	case KSM_REF_IOC_PAGE_INFO:
 	case KSM_REF_IOC_MM_STAT:
+	case KSM_REF_IOC_MM_STAT_1_1:
 		return true;
 	}
 	return false;
@@ -432,6 +477,7 @@ static bool ksm_ref_is_global_cmd(unsigned int cmd)
 	case KSM_REF_IOC_CHECK:
 	case KSM_REF_IOC_PLAT:
 	case KSM_REF_IOC_FAIL_NTH:
+	case KSM_REF_IOC_THP:
 		return true;
 	}
 	return false;

@@ -8,8 +8,8 @@
  * Minor versions only add ioctls.  Every struct size is part of its ioctl
  * number, so a changed layout is a new number (-ENOTTY on an old module).
  * A struct only grows at its end, and the module keeps answering the old
- * size's number with that prefix of the new struct (1.1: STATS_1_0); a
- * number with any other size stays unknown (-ENOTTY).
+ * size's number with that prefix of the new struct (1.1: STATS_1_0; 1.2:
+ * MM_STAT_1_1); a number with any other size stays unknown (-ENOTTY).
  *
  * Address spaces are the core's model (vmem.h), not the caller's memory:
  * an open file owns the ones it creates (ids 1..KSM_REF_MAX_MMS, valid
@@ -28,7 +28,7 @@
 #include <linux/types.h>
 
 #define KSM_REF_ABI_MAJOR   1
-#define KSM_REF_ABI_MINOR   1
+#define KSM_REF_ABI_MINOR   2
 #define KSM_REF_ABI_VERSION ((KSM_REF_ABI_MAJOR << 16) | KSM_REF_ABI_MINOR)
 
 #define KSM_REF_DEV   "/dev/ksm_ref"
@@ -119,7 +119,11 @@ struct ksm_ref_page_info {
 	__s64 mapcount; /* out */
 };
 
-/* /proc/PID/ksm_stat of one address space */
+/*
+ * /proc/PID/ksm_stat of one address space.  1.2 appended AnonHugePages;
+ * a 1.1 client's MM_STAT (KSM_REF_IOC_MM_STAT_1_1) gets the fields up to
+ * ksm_mergeable.
+ */
 struct ksm_ref_mm_stat {
 	__u32 mm;
 	__u32 reserved;
@@ -129,6 +133,40 @@ struct ksm_ref_mm_stat {
 	__s64 ksm_process_profit;
 	__u32 ksm_merge_any;
 	__u32 ksm_mergeable;
+	/* 1.2: smaps "AnonHugePages:", kB of PMD-mapped THPs (ksml_mm_stat) */
+	__u64 anon_huge_kb;
+};
+/* sizeof(struct ksm_ref_mm_stat) in ABI 1.0 and 1.1: up to ksm_mergeable */
+#define KSM_REF_MM_STAT_SIZE_1_1                                               \
+	(2 * sizeof(__u32) + 4 * sizeof(__u64) + 2 * sizeof(__u32))
+
+/*
+ * THP (1.2): /sys/kernel/mm/transparent_hugepage/{enabled,defrag} of the
+ * module's vmem instance (the one KSM instance: every open file sees the
+ * same).  set=1 sets both, set=0 gets both (mode and defrag are then
+ * out).  mode is vmem.h's KSML_THP_* (never 0, madvise 1, always 2);
+ * defrag is one of KSM_REF_THP_DEFRAG_*, the kernel's five values.
+ * vmem does not model defrag: its THP allocation never stalls nor fails
+ * for want of compaction, so which of them is set changes no fault's
+ * outcome (as the ref backend, which takes any); the module keeps it so
+ * that it reads back what was written.  As the kernel's sysfs files, the
+ * mode may change while address spaces exist: it decides later faults.
+ * A mode or defrag out of range, a set other than 0/1, a nonzero
+ * reserved field, or a get with mode or defrag not 0: -EINVAL, nothing
+ * changed.  Load default: madvise,
+ * madvise (the kernel's defaults).
+ */
+#define KSM_REF_THP_DEFRAG_ALWAYS	 0 /* "always" */
+#define KSM_REF_THP_DEFRAG_DEFER	 1 /* "defer" */
+#define KSM_REF_THP_DEFRAG_DEFER_MADVISE 2 /* "defer+madvise" */
+#define KSM_REF_THP_DEFRAG_MADVISE	 3 /* "madvise" */
+#define KSM_REF_THP_DEFRAG_NEVER	 4 /* "never" */
+#define KSM_REF_THP_DEFRAG_MAX		 KSM_REF_THP_DEFRAG_NEVER
+struct ksm_ref_thp {
+	__u32 set;
+	__s32 mode;   /* in (set) / out (get) */
+	__s32 defrag; /* in (set) / out (get) */
+	__u32 reserved;
 };
 
 /*
@@ -220,6 +258,7 @@ union ksm_ref_arg {
 	struct ksm_ref_scan scan;
 	struct ksm_ref_check check;
 	struct ksm_ref_plat plat;
+	struct ksm_ref_thp thp;
 	__s64 n;
 };
 
@@ -245,6 +284,10 @@ union ksm_ref_arg {
 	_IOWR(KSM_REF_IOC_MAGIC, 0x0e, struct ksm_ref_page_info)
 #define KSM_REF_IOC_MM_STAT                                                    \
 	_IOWR(KSM_REF_IOC_MAGIC, 0x0f, struct ksm_ref_mm_stat)
+/* ABI 1.0/1.1's MM_STAT: the first KSM_REF_MM_STAT_SIZE_1_1 bytes */
+#define KSM_REF_IOC_MM_STAT_1_1                                                \
+	_IOC(_IOC_READ | _IOC_WRITE, KSM_REF_IOC_MAGIC, 0x0f,                  \
+	     KSM_REF_MM_STAT_SIZE_1_1)
 #define KSM_REF_IOC_STATS _IOR(KSM_REF_IOC_MAGIC, 0x10, struct ksm_ref_counters)
 /* ABI 1.0's STATS: the first KSM_REF_COUNTERS_SIZE_1_0 bytes */
 #define KSM_REF_IOC_STATS_1_0                                                  \
@@ -260,7 +303,9 @@ union ksm_ref_arg {
 #define KSM_REF_IOC_PLAT  _IOR(KSM_REF_IOC_MAGIC, 0x16, struct ksm_ref_plat)
 /* arm the failure injection: the n-th allocation/step from now fails */
 #define KSM_REF_IOC_FAIL_NTH _IOW(KSM_REF_IOC_MAGIC, 0x17, __s64)
+/* 1.2: the instance's THP mode and defrag */
+#define KSM_REF_IOC_THP _IOWR(KSM_REF_IOC_MAGIC, 0x18, struct ksm_ref_thp)
 
-#define KSM_REF_IOC_NR_MAX 0x17
+#define KSM_REF_IOC_NR_MAX 0x18
 
 #endif /* KSM_REF_IOCTL_H */

@@ -5,7 +5,8 @@
  * knob table, the kernel's defaults.  Usage: ksmref_test CMD [ARGS]
  *
  *   unit           enter/exit, merge, COW, unmerge, run=2, fork, pin,
- *                  zero pages, NUMA placement, chains, argument validation
+ *                  zero pages, NUMA placement, chains, argument validation,
+ *                  THP mode and AnonHugePages (ABI 1.2)
  *   sysfs          knob files and refused writes: errno as the kernel's,
  *                  compared with the guest's own /sys/kernel/mm/ksm
  *   hotplug        offline/online a memory block: the notifier sees it
@@ -855,6 +856,8 @@ static int cmd_migrate(void)
 	return nfail;
 }
 
+static void t_thp(void); /* beside the reads' ABI checks */
+
 static int cmd_unit(void)
 {
 	group = "unit.";
@@ -868,6 +871,7 @@ static int cmd_unit(void)
 	t_numa();
 	t_chains();
 	t_validation();
+	t_thp();
 	knob("run", "0");
 	check_invariants("final_invariants");
 	ksml_ref_close(&dev);
@@ -1387,6 +1391,164 @@ static bool untouched(const unsigned char *buf, size_t off, size_t size)
 		if (buf[off] != 0xa5)
 			return false;
 	return true;
+}
+
+/*
+ * THP (ABI 1.2): KSM_REF_IOC_THP sets and gets the instance's vmem mode
+ * and defrag; bad values are -EINVAL and change nothing; the mode decides
+ * the faults that follow (also with address spaces alive: no -EBUSY, as
+ * the kernel's sysfs file), seen in MM_STAT's AnonHugePages; 1.1's
+ * shorter MM_STAT gets its prefix and not a byte more.
+ */
+#define HPAGE (2UL << 20)
+
+/* anon_huge_kb after a first write to each 2 MiB of a fresh mapping */
+static long thp_fault_kb(int mm, unsigned long addr, unsigned long len,
+			 bool hugepage)
+{
+	struct ksm_ref_mm_stat st;
+	unsigned long off;
+	int err;
+
+	err = ksml_ref_mmap(
+		&dev, mm, addr, len,
+		KSML_MAP_PRIVATE | KSML_MAP_ANONYMOUS | KSML_MAP_FIXED, NULL);
+	if (!err && hugepage)
+		err = ksml_ref_madvise(&dev, mm, addr, len, KSML_MADV_HUGEPAGE);
+	for (off = 0; !err && off < len; off += HPAGE)
+		err = ksml_ref_write(&dev, mm, addr + off, "t", 1, 0);
+	err = err ?: ksml_ref_mm_stat(&dev, (unsigned int)mm, &st);
+	return err ? err : (long)st.anon_huge_kb;
+}
+
+/* the MM_STAT number of size size on buf (0xa5 past the mm id) */
+static int mm_stat_sized(unsigned int size, unsigned int mm, unsigned char *buf,
+			 size_t bufsize)
+{
+	struct ksm_ref_mm_stat head = {.mm = mm};
+
+	memset(buf, 0xa5, bufsize);
+	memcpy(buf, &head, 8); /* mm, reserved */
+	return ksml_ref_ioctl(
+		&dev,
+		_IOC(_IOC_READ | _IOC_WRITE, KSM_REF_IOC_MAGIC, 0x0f, size),
+		buf);
+}
+
+static void t_thp(void)
+{
+	static const struct {
+		const char *name;
+		struct ksm_ref_thp t;
+	} bad[] = {
+		{"thp_bad_mode", {.set = 1, .mode = 3, .defrag = 3}},
+		{"thp_negative_mode", {.set = 1, .mode = -1, .defrag = 3}},
+		{"thp_bad_defrag", {.set = 1, .mode = 2, .defrag = 5}},
+		{"thp_negative_defrag", {.set = 1, .mode = 2, .defrag = -1}},
+		{"thp_bad_set", {.set = 2, .mode = 2, .defrag = 0}},
+		{"thp_reserved",
+		 {.set = 1, .mode = 2, .defrag = 0, .reserved = 1}},
+		{"thp_get_nonzero_in", {.set = 0, .mode = 1, .defrag = 0}},
+	};
+	static const unsigned int bad_sizes[] = {
+		KSM_REF_MM_STAT_SIZE_1_1 - 8,
+		KSM_REF_MM_STAT_SIZE_1_1 + 4,
+		sizeof(struct ksm_ref_mm_stat) + 8,
+	};
+	unsigned char buf[sizeof(struct ksm_ref_mm_stat) + 16];
+	struct ksm_ref_mm_stat st, old;
+	int mode = -1, defrag = -1, m, df, err, mm, n;
+	long kb;
+	size_t k;
+
+	err = ksml_ref_thp_get(&dev, &mode, &defrag);
+	report(!err && mode == KSML_THP_MADVISE &&
+		       defrag == KSM_REF_THP_DEFRAG_MADVISE,
+	       "thp_default_madvise", "err=%d mode=%d defrag=%d", err, mode,
+	       defrag);
+	/* every good pair reads back */
+	n = 0;
+	for (m = KSML_THP_NEVER; m <= KSML_THP_ALWAYS; m++)
+		for (df = 0; df <= KSM_REF_THP_DEFRAG_MAX; df++) {
+			err = ksml_ref_thp_set(&dev, m, df);
+			err = err ?: ksml_ref_thp_get(&dev, &mode, &defrag);
+			if (!err && mode == m && defrag == df)
+				n++;
+			else
+				printf("KMODTEST: thp set %d/%d: err=%d got "
+				       "%d/%d\n",
+				       m, df, err, mode, defrag);
+		}
+	report(n == 3 * (KSM_REF_THP_DEFRAG_MAX + 1), "thp_set_get_all",
+	       "%d of %d pairs read back", n, 3 * (KSM_REF_THP_DEFRAG_MAX + 1));
+	/* bad values: -EINVAL, and the mode set before is untouched */
+	ksml_ref_thp_set(&dev, KSML_THP_NEVER, KSM_REF_THP_DEFRAG_DEFER);
+	for (k = 0; k < sizeof(bad) / sizeof(bad[0]); k++) {
+		struct ksm_ref_thp t = bad[k].t;
+
+		err = ksml_ref_ioctl(&dev, KSM_REF_IOC_THP, &t);
+		mode = defrag = -1;
+		ksml_ref_thp_get(&dev, &mode, &defrag);
+		report(err == -EINVAL && mode == KSML_THP_NEVER &&
+			       defrag == KSM_REF_THP_DEFRAG_DEFER,
+		       bad[k].name,
+		       "err=%d (want -EINVAL) then mode=%d defrag=%d", err,
+		       mode, defrag);
+	}
+	err = ksml_ref_ioctl(&dev, _IOWR(KSM_REF_IOC_MAGIC, 0x18, char[8]),
+			     buf);
+	report(err == -ENOTTY, "thp_wrong_size", "err=%d", err);
+
+	/* the mode decides each fault; changing it with an mm alive is fine */
+	mm = ksml_ref_mm_create(&dev);
+	err = mm < 0 ? mm
+		     : ksml_ref_thp_set(&dev, KSML_THP_MADVISE,
+					KSM_REF_THP_DEFRAG_MADVISE);
+	kb = err ? err : thp_fault_kb(mm, BASE, 2 * HPAGE, false);
+	report(kb == 0, "thp_madvise_no_advice_small", "AnonHugePages %ld", kb);
+	kb = err ? err : thp_fault_kb(mm, BASE + 2 * HPAGE, 2 * HPAGE, true);
+	report(kb == 4096, "thp_madvise_hugepage", "AnonHugePages %ld", kb);
+	err = err
+		      ?: ksml_ref_thp_set(&dev, KSML_THP_ALWAYS,
+					  KSM_REF_THP_DEFRAG_ALWAYS);
+	report(!err, "thp_set_with_mm_alive", "err=%d", err);
+	kb = err ? err : thp_fault_kb(mm, BASE + 4 * HPAGE, HPAGE, false);
+	report(kb == 4096 + 2048, "thp_always", "AnonHugePages %ld", kb);
+	err = err
+		      ?: ksml_ref_thp_set(&dev, KSML_THP_NEVER,
+					  KSM_REF_THP_DEFRAG_NEVER);
+	kb = err ? err : thp_fault_kb(mm, BASE + 6 * HPAGE, HPAGE, true);
+	report(kb == 4096 + 2048, "thp_never_hugepage_small",
+	       "AnonHugePages %ld", kb);
+
+	/* 1.1's MM_STAT: the prefix, the same values, nothing past it */
+	err = mm < 0 ? mm : ksml_ref_mm_stat(&dev, (unsigned int)mm, &st);
+	err = err
+		      ?: mm_stat_sized(KSM_REF_MM_STAT_SIZE_1_1,
+				       (unsigned int)mm, buf, sizeof(buf));
+	memcpy(&old, buf, sizeof(old));
+	report(!err && untouched(buf, KSM_REF_MM_STAT_SIZE_1_1, sizeof(buf)) &&
+		       !memcmp(&old, &st, KSM_REF_MM_STAT_SIZE_1_1) &&
+		       st.anon_huge_kb == 4096 + 2048,
+	       "mm_stat_1_1_prefix",
+	       "err=%d rmap_items %llu/%llu anon_huge_kb %llu", err,
+	       (unsigned long long)old.ksm_rmap_items,
+	       (unsigned long long)st.ksm_rmap_items,
+	       (unsigned long long)st.anon_huge_kb);
+	for (k = 0; k < sizeof(bad_sizes) / sizeof(bad_sizes[0]); k++) {
+		char name[64];
+
+		snprintf(name, sizeof(name), "mm_stat_size_%u", bad_sizes[k]);
+		err = mm_stat_sized(bad_sizes[k], (unsigned int)mm, buf,
+				    sizeof(buf));
+		report(err == -ENOTTY && untouched(buf, 8, sizeof(buf)), name,
+		       "err=%d (want -ENOTTY)", err);
+	}
+	if (mm > 0)
+		ksml_ref_mm_exit(&dev, (unsigned int)mm);
+	err = ksml_ref_thp_set(&dev, KSML_THP_MADVISE,
+			       KSM_REF_THP_DEFRAG_MADVISE);
+	report(!err, "thp_restore_madvise", "err=%d", err);
 }
 
 static int cmd_reads(void)
