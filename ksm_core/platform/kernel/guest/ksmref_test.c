@@ -1583,298 +1583,338 @@ static const char *const knob_names[] = {
 	"",
 };
 
-/*
- * With nproc > 1, nproc processes (each with its own open file) fuzz at
- * the same time on the guest's 2 CPUs; KSM_REF_IOC_CHECK, which needs a
- * quiescent instance, is then left to the end.
- */
-static int cmd_fuzz(long iters, unsigned long seed, int nproc)
+static const unsigned long fuzz_cmds[] = {
+	KSM_REF_IOC_VERSION,	KSM_REF_IOC_MM_CREATE, KSM_REF_IOC_MM_EXIT,
+	KSM_REF_IOC_MM_FORK,	KSM_REF_IOC_MMAP,      KSM_REF_IOC_MUNMAP,
+	KSM_REF_IOC_MREMAP,	KSM_REF_IOC_WRITE,     KSM_REF_IOC_READ,
+	KSM_REF_IOC_MADVISE,	KSM_REF_IOC_PRCTL,     KSM_REF_IOC_PIN,
+	KSM_REF_IOC_UNPIN,	KSM_REF_IOC_MIGRATE,   KSM_REF_IOC_PAGE_INFO,
+	KSM_REF_IOC_MM_STAT,	KSM_REF_IOC_STATS,     KSM_REF_IOC_KNOB_READ,
+	KSM_REF_IOC_KNOB_WRITE, KSM_REF_IOC_SCAN,      KSM_REF_IOC_SCAN_FULL,
+	KSM_REF_IOC_CHECK,	KSM_REF_IOC_PLAT,      KSM_REF_IOC_FAIL_NTH,
+};
+
+static const uint64_t fuzz_addrs[] = {
+	BASE,
+	BASE + PG,
+	BASE + 7 * PG,
+	BASE + 100,
+	0,
+	PG,
+	~0ULL,
+	~0ULL - PG + 1,
+	1ULL << 47,
+	(1ULL << 47) - PG,
+	0x7ffffffff000ULL,
+	BASE + 64 * PG,
+	0x20000000,
+	0xffff888000000000ULL,
+};
+
+static const uint64_t fuzz_lens[] = {
+	PG,	2 * PG, 16 * PG,    64 * PG,	    0,	    1, 100,
+	PG + 1, ~0ULL,	1ULL << 40, KSM_REF_MAX_RW, 3 * PG,
+};
+
+/* an address or a length, good and bad: both draw one number */
+static uint64_t pick_addr(void)
 {
-	static const unsigned long cmds[] = {
-		KSM_REF_IOC_VERSION,	KSM_REF_IOC_MM_CREATE,
-		KSM_REF_IOC_MM_EXIT,	KSM_REF_IOC_MM_FORK,
-		KSM_REF_IOC_MMAP,	KSM_REF_IOC_MUNMAP,
-		KSM_REF_IOC_MREMAP,	KSM_REF_IOC_WRITE,
-		KSM_REF_IOC_READ,	KSM_REF_IOC_MADVISE,
-		KSM_REF_IOC_PRCTL,	KSM_REF_IOC_PIN,
-		KSM_REF_IOC_UNPIN,	KSM_REF_IOC_MIGRATE,
-		KSM_REF_IOC_PAGE_INFO,	KSM_REF_IOC_MM_STAT,
-		KSM_REF_IOC_STATS,	KSM_REF_IOC_KNOB_READ,
-		KSM_REF_IOC_KNOB_WRITE, KSM_REF_IOC_SCAN,
-		KSM_REF_IOC_SCAN_FULL,	KSM_REF_IOC_CHECK,
-		KSM_REF_IOC_PLAT,	KSM_REF_IOC_FAIL_NTH,
-	};
-	static const uint64_t addrs[] = {
-		BASE,
-		BASE + PG,
-		BASE + 7 * PG,
-		BASE + 100,
-		0,
-		PG,
-		~0ULL,
-		~0ULL - PG + 1,
-		1ULL << 47,
-		(1ULL << 47) - PG,
-		0x7ffffffff000ULL,
-		BASE + 64 * PG,
-		0x20000000,
-		0xffff888000000000ULL,
-	};
-	static const uint64_t lens[] = {
-		PG,	2 * PG, 16 * PG,    64 * PG,	    0,	    1, 100,
-		PG + 1, ~0ULL,	1ULL << 40, KSM_REF_MAX_RW, 3 * PG,
-	};
-	static char ubuf[KSM_REF_MAX_RW + PG];
+	return pick(fuzz_addrs, sizeof(fuzz_addrs) / 8);
+}
+
+static uint64_t pick_len(void)
+{
+	return pick(fuzz_lens, sizeof(fuzz_lens) / 8);
+}
+
+/* the user buffer of WRITE and READ; bufs[] also points at bad ones */
+static char fuzz_ubuf[KSM_REF_MAX_RW + PG];
+
+/*
+ * One fuzzing process: the mms it made (ioctl targets, mostly), the
+ * buffers it passes, and what its calls returned.
+ */
+struct fuzz {
 	uint64_t bufs[6];
 	int mms[32];
-	int nmm = 0;
-	long i, nerr[8] = {0}, npins = 0;
-	pid_t pids[8] = {0};
-	int k, child = -1;
-	unsigned long long frames0;
-	struct ksm_ref_plat p;
-	char msg[KSM_REF_MSG_LEN];
-	int r;
-	void *unmapped;
+	int nmm;
+	int nproc;
+	long nerr[8];
+	long npins; /* pins taken and not released */
+};
 
-	group = "fuzz.";
-	rng = seed * 0x9e3779b97f4a7c15ULL + 1;
-	dev_open();
-	unmapped =
+static void fuzz_init(struct fuzz *f, int nproc)
+{
+	void *unmapped =
 		mmap(NULL, PG, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	bufs[0] = (uintptr_t)ubuf;
-	bufs[1] = 0;
-	bufs[2] = (uintptr_t)unmapped;
-	bufs[3] = 0xffff888000000000ULL;
-	bufs[4] = (uintptr_t)ubuf + 13;
-	bufs[5] = 1;
-	for (i = 0; i < (long)sizeof(ubuf); i++)
-		ubuf[i] = (char)(i % 7 == 0 ? rnd() : 0);
-	frames0 = plat().frames_in_use;
-	knob("sleep_millisecs", "0");
-	knob("pages_to_scan", "50");
-	knob("run", "1");
+	long i;
+
+	memset(f, 0, sizeof(*f));
+	f->nproc = nproc;
+	f->bufs[0] = (uintptr_t)fuzz_ubuf;
+	f->bufs[1] = 0;
+	f->bufs[2] = (uintptr_t)unmapped;
+	f->bufs[3] = 0xffff888000000000ULL;
+	f->bufs[4] = (uintptr_t)fuzz_ubuf + 13;
+	f->bufs[5] = 1;
+	for (i = 0; i < (long)sizeof(fuzz_ubuf); i++)
+		fuzz_ubuf[i] = (char)(i % 7 == 0 ? rnd() : 0);
+}
+
+/*
+ * Fork processes 1..nproc-1, each with its own open file and its own
+ * seed; returns the process's number in the child, -1 in the parent.
+ */
+static int fuzz_fork(unsigned long seed, int nproc, pid_t *pids)
+{
+	int k;
 
 	for (k = 1; k < nproc && k < 8; k++) {
 		pid_t pid = fork();
 
 		if (pid == 0) {
-			child = k;
 			ksml_ref_close(&dev);
 			dev_open();
 			rng = (seed * 100 + (unsigned long)k) *
 				      0x9e3779b97f4a7c15ULL +
 			      1;
-			break;
+			return k;
 		}
 		pids[k] = pid;
 	}
-	for (i = 0; i < iters; i++) {
-		union ksml_ref_arg a;
-		unsigned long cmd =
-			cmds[rnd() % (sizeof(cmds) / sizeof(cmds[0]))];
-		unsigned int mmid = nmm && rnd() % 8
-					    ? (unsigned int)mms[rnd() % nmm]
-					    : (unsigned int)rnd() % 40;
-		unsigned int kind = rnd() % 16;
-		void *arg = &a;
+	return -1;
+}
 
-		memset(&a, 0, sizeof(a));
-		if (nproc > 1 && cmd == KSM_REF_IOC_CHECK)
-			cmd = KSM_REF_IOC_VERSION;
-		switch (_IOC_NR(cmd)) {
-		case 0x04:
-		case 0x05:
-			a.arg.map.mm = mmid;
-			a.arg.map.addr = pick(addrs, sizeof(addrs) / 8);
-			a.arg.map.len = pick(lens, sizeof(lens) / 8);
-			a.arg.map.flags =
-				rnd() % 4 ? (KSML_MAP_PRIVATE |
-					     KSML_MAP_ANONYMOUS |
-					     (rnd() % 2 ? KSML_MAP_FIXED : 0))
-					  : (unsigned int)rnd();
-			if (_IOC_NR(cmd) == 0x05 && rnd() % 4)
-				a.arg.map.flags = 0;
-			break;
-		case 0x06:
-			a.arg.mremap.mm = mmid;
-			a.arg.mremap.old_addr = pick(addrs, sizeof(addrs) / 8);
-			a.arg.mremap.old_len = pick(lens, sizeof(lens) / 8);
-			a.arg.mremap.new_len = pick(lens, sizeof(lens) / 8);
-			a.arg.mremap.new_addr = pick(addrs, sizeof(addrs) / 8);
-			break;
-		case 0x07:
-		case 0x08:
-			a.arg.rw.mm = mmid;
-			a.arg.rw.addr = pick(addrs, sizeof(addrs) / 8);
-			a.arg.rw.len =
-				rnd() % 3 ? (rnd() % 4) * PG +
-						    (rnd() % 2 ? 0 : rnd() % PG)
-					  : pick(lens, sizeof(lens) / 8);
-			a.arg.rw.buf = bufs[rnd() % 6];
-			a.arg.rw.flags =
-				rnd() % 8 ? 0
-					  : (rnd() % 2 ? KSM_REF_RW_FORCE
-						       : (unsigned int)rnd());
-			/* mostly small, repetitive contents: merges happen */
-			if (a.arg.rw.buf == (uintptr_t)ubuf)
-				memset(ubuf, (int)(rnd() % 3),
-				       a.arg.rw.len < PG * 4 ? a.arg.rw.len
-							     : PG * 4);
-			break;
-		case 0x09:
-			a.arg.madvise.mm = mmid;
-			a.arg.madvise.addr = pick(addrs, sizeof(addrs) / 8);
-			a.arg.madvise.len = pick(lens, sizeof(lens) / 8);
-			a.arg.madvise.advice =
-				rnd() % 4 ? (rnd() % 2 ? KSML_MADV_MERGEABLE
-						       : KSML_MADV_UNMERGEABLE)
-					  : (int)rnd() % 20;
-			break;
-		case 0x0a:
-			a.arg.prctl.mm = mmid;
-			a.arg.prctl.set = rnd() % 3;
-			a.arg.prctl.arg = rnd() % 4 ? rnd() % 2 : rnd();
-			break;
-		case 0x0b:
-		case 0x0c:
-		case 0x0d:
-			a.arg.page.mm = mmid;
-			a.arg.page.addr = pick(addrs, sizeof(addrs) / 8);
-			a.arg.page.nid = _IOC_NR(cmd) == 0x0d
-						 ? (int)(rnd() % 4) - 1
-						 : (rnd() % 8 ? 0 : 1);
-			break;
-		case 0x0e:
-		case 0x0f:
-			a.arg.page_info.mm = mmid;
-			a.arg.page_info.addr = pick(addrs, sizeof(addrs) / 8);
-			break;
-		case 0x02:
-		case 0x03:
-			a.arg.mm.mm = mmid;
-			a.arg.mm.child = rnd() % 8 ? 0 : (unsigned int)rnd();
-			break;
-		case 0x11:
-		case 0x12:
-			snprintf(a.arg.knob.name, sizeof(a.arg.knob.name), "%s",
-				 knob_names[rnd() % (sizeof(knob_names) /
-						     sizeof(knob_names[0]))]);
-			switch (rnd() % 6) {
-			case 0:
-				snprintf(a.arg.knob.value,
-					 sizeof(a.arg.knob.value), "%llu",
-					 (unsigned long long)(rnd() % 3));
-				break;
-			case 1:
-				snprintf(a.arg.knob.value,
-					 sizeof(a.arg.knob.value), "%llu",
-					 (unsigned long long)(rnd() % 600));
-				break;
-			case 2:
-				snprintf(a.arg.knob.value,
-					 sizeof(a.arg.knob.value), "%lld",
-					 (long long)rnd());
-				break;
-			case 3:
-				snprintf(a.arg.knob.value,
-					 sizeof(a.arg.knob.value), "scan-time");
-				break;
-			case 4:
-				for (k = 0; k < 20; k++)
-					a.arg.knob.value[k] =
-						(char)(rnd() % 255 + 1);
-				break;
-			default:
-				memset(a.arg.knob.value, 'A',
-				       sizeof(a.arg.knob.value));
-				break;
-			}
-			/* keep ksmd's pace sane: it shares 2 CPUs with the
-			 * fuzzer */
-			if (!strcmp(a.arg.knob.name, "pages_to_scan") ||
-			    !strcmp(a.arg.knob.name, "sleep_millisecs") ||
-			    !strncmp(a.arg.knob.name, "advisor", 7))
-				snprintf(a.arg.knob.value,
-					 sizeof(a.arg.knob.value), "%llu",
-					 (unsigned long long)(rnd() % 200));
-			break;
-		case 0x13:
-			a.arg.scan.nr_pages = rnd() % 16 ? rnd() % 300 : rnd();
-			break;
-		case 0x14:
-			a.arg.scan.nr_scans = rnd() % 3;
-			a.arg.scan.max_batches =
-				rnd() % 8 ? 1 + rnd() % 20 : rnd();
-			break;
-		case 0x17:
-			/* a failure injected a few allocations ahead */
-			a.arg.n = rnd() % 4 ? (long long)(1 + rnd() % 12)
-					    : -(long long)(rnd() % 3);
-			break;
-		}
-		/* malformed: random bytes, bad pointers, wrong numbers */
-		if (kind == 0)
-			for (k = 0; k < 512; k++)
-				a.raw[k] = (unsigned char)rnd();
-		else if (kind == 1)
-			arg = (void *)(uintptr_t)bufs[1 + rnd() % 5];
-		else if (kind == 2)
-			cmd = _IOC(rnd() % 4, KSM_REF_IOC_MAGIC, rnd() % 0x30,
-				   rnd() % 600);
-		else if (kind == 3)
-			cmd = (unsigned long)rnd() & 0xffffffffUL;
-		r = -ksml_ref_ioctl(&dev, cmd, arg);
-		nerr[r == 0	   ? 0
-		     : r == EINVAL ? 1
-		     : r == EFAULT ? 2
-		     : r == ENOTTY ? 3
-		     : r == ENOMEM ? 4
-		     : r == ENOSPC ? 5
-				   : 6]++;
-		if (r == 0 &&
-		    (cmd == KSM_REF_IOC_MM_CREATE ||
-		     cmd == KSM_REF_IOC_MM_FORK) &&
-		    kind >= 4) {
-			int id = cmd == KSM_REF_IOC_MM_CREATE
-					 ? (int)a.arg.mm.mm
-					 : (int)a.arg.mm.child;
+/* MMAP, MUNMAP and MREMAP: good and bad ranges and flags */
+static void fuzz_map_args(unsigned long cmd, unsigned int mmid,
+			  union ksml_ref_arg *a)
+{
+	if (_IOC_NR(cmd) == 0x06) {
+		a->arg.mremap.mm = mmid;
+		a->arg.mremap.old_addr = pick_addr();
+		a->arg.mremap.old_len = pick_len();
+		a->arg.mremap.new_len = pick_len();
+		a->arg.mremap.new_addr = pick_addr();
+		return;
+	}
+	a->arg.map.mm = mmid;
+	a->arg.map.addr = pick_addr();
+	a->arg.map.len = pick_len();
+	a->arg.map.flags = rnd() % 4 ? (KSML_MAP_PRIVATE | KSML_MAP_ANONYMOUS |
+					(rnd() % 2 ? KSML_MAP_FIXED : 0))
+				     : (unsigned int)rnd();
+	if (_IOC_NR(cmd) == 0x05 && rnd() % 4)
+		a->arg.map.flags = 0;
+}
 
-			if (nmm < 32)
-				mms[nmm++] = id;
-			else
-				ksml_ref_mm_exit(&dev, id);
-		}
-		/* a pin outlives its mm (like a GUP pin): the frame stays */
-		if (r == 0 && cmd == KSM_REF_IOC_PIN)
-			npins++;
-		if (r == 0 && cmd == KSM_REF_IOC_UNPIN)
-			npins--;
-		if (r == 0 && cmd == KSM_REF_IOC_MM_EXIT && kind >= 4)
-			for (k = 0; k < nmm; k++)
-				if (mms[k] == (int)a.arg.mm.mm)
-					mms[k] = mms[--nmm];
-		if (i % 5000 == 4999) {
-			p = plat();
-			if (p.warn_count)
-				break;
-		}
+/* WRITE and READ: lengths around a page, good and bad buffers */
+static void fuzz_rw_args(const struct fuzz *f, unsigned int mmid,
+			 union ksml_ref_arg *a)
+{
+	a->arg.rw.mm = mmid;
+	a->arg.rw.addr = pick_addr();
+	a->arg.rw.len =
+		rnd() % 3 ? (rnd() % 4) * PG + (rnd() % 2 ? 0 : rnd() % PG)
+			  : pick_len();
+	a->arg.rw.buf = f->bufs[rnd() % 6];
+	a->arg.rw.flags = rnd() % 8 ? 0
+				    : (rnd() % 2 ? KSM_REF_RW_FORCE
+						 : (unsigned int)rnd());
+	/* mostly small, repetitive contents: merges happen */
+	if (a->arg.rw.buf == (uintptr_t)fuzz_ubuf)
+		memset(fuzz_ubuf, (int)(rnd() % 3),
+		       a->arg.rw.len < PG * 4 ? a->arg.rw.len : PG * 4);
+}
+
+/* KNOB_READ and KNOB_WRITE: any name of knob_names, a value of six kinds */
+static void fuzz_knob_args(union ksml_ref_arg *a)
+{
+	char *v = a->arg.knob.value;
+	size_t vsize = sizeof(a->arg.knob.value);
+	int k;
+
+	snprintf(a->arg.knob.name, sizeof(a->arg.knob.name), "%s",
+		 knob_names[rnd() %
+			    (sizeof(knob_names) / sizeof(knob_names[0]))]);
+	switch (rnd() % 6) {
+	case 0:
+		snprintf(v, vsize, "%llu", (unsigned long long)(rnd() % 3));
+		break;
+	case 1:
+		snprintf(v, vsize, "%llu", (unsigned long long)(rnd() % 600));
+		break;
+	case 2:
+		snprintf(v, vsize, "%lld", (long long)rnd());
+		break;
+	case 3:
+		snprintf(v, vsize, "scan-time");
+		break;
+	case 4:
+		for (k = 0; k < 20; k++)
+			v[k] = (char)(rnd() % 255 + 1);
+		break;
+	default:
+		memset(v, 'A', vsize);
+		break;
 	}
-	ksml_ref_fail_nth(&dev, 0);
-	printf("KMODTEST: fuzz seed=%lu proc=%d iters=%ld ok=%ld EINVAL=%ld "
-	       "EFAULT=%ld ENOTTY=%ld ENOMEM=%ld ENOSPC=%ld other=%ld\n",
-	       seed, child < 0 ? 0 : child, i, nerr[0], nerr[1], nerr[2],
-	       nerr[3], nerr[4], nerr[5], nerr[6]);
-	if (child >= 0) {
-		fflush(stdout);
-		_exit(npins < 0 ? 0 : npins > 250 ? 250 : (int)npins);
+	/* keep ksmd's pace sane: it shares 2 CPUs with the fuzzer */
+	if (!strcmp(a->arg.knob.name, "pages_to_scan") ||
+	    !strcmp(a->arg.knob.name, "sleep_millisecs") ||
+	    !strncmp(a->arg.knob.name, "advisor", 7))
+		snprintf(v, vsize, "%llu", (unsigned long long)(rnd() % 200));
+}
+
+/* the arguments of cmd, well-formed or nearly: mostly an mm of ours */
+static void fuzz_args(const struct fuzz *f, unsigned long cmd,
+		      unsigned int mmid, union ksml_ref_arg *a)
+{
+	switch (_IOC_NR(cmd)) {
+	case 0x04:
+	case 0x05:
+	case 0x06:
+		fuzz_map_args(cmd, mmid, a);
+		break;
+	case 0x07:
+	case 0x08:
+		fuzz_rw_args(f, mmid, a);
+		break;
+	case 0x09:
+		a->arg.madvise.mm = mmid;
+		a->arg.madvise.addr = pick_addr();
+		a->arg.madvise.len = pick_len();
+		a->arg.madvise.advice =
+			rnd() % 4 ? (rnd() % 2 ? KSML_MADV_MERGEABLE
+					       : KSML_MADV_UNMERGEABLE)
+				  : (int)rnd() % 20;
+		break;
+	case 0x0a:
+		a->arg.prctl.mm = mmid;
+		a->arg.prctl.set = rnd() % 3;
+		a->arg.prctl.arg = rnd() % 4 ? rnd() % 2 : rnd();
+		break;
+	case 0x0b:
+	case 0x0c:
+	case 0x0d:
+		a->arg.page.mm = mmid;
+		a->arg.page.addr = pick_addr();
+		a->arg.page.nid = _IOC_NR(cmd) == 0x0d ? (int)(rnd() % 4) - 1
+						       : (rnd() % 8 ? 0 : 1);
+		break;
+	case 0x0e:
+	case 0x0f:
+		a->arg.page_info.mm = mmid;
+		a->arg.page_info.addr = pick_addr();
+		break;
+	case 0x02:
+	case 0x03:
+		a->arg.mm.mm = mmid;
+		a->arg.mm.child = rnd() % 8 ? 0 : (unsigned int)rnd();
+		break;
+	case 0x11:
+	case 0x12:
+		fuzz_knob_args(a);
+		break;
+	case 0x13:
+		a->arg.scan.nr_pages = rnd() % 16 ? rnd() % 300 : rnd();
+		break;
+	case 0x14:
+		a->arg.scan.nr_scans = rnd() % 3;
+		a->arg.scan.max_batches = rnd() % 8 ? 1 + rnd() % 20 : rnd();
+		break;
+	case 0x17:
+		/* a failure injected a few allocations ahead */
+		a->arg.n = rnd() % 4 ? (long long)(1 + rnd() % 12)
+				     : -(long long)(rnd() % 3);
+		break;
 	}
-	for (k = 1; k < nproc && k < 8; k++) {
+}
+
+/* malformed (kind 0-3): random bytes, bad pointers, wrong numbers */
+static void fuzz_malform(const struct fuzz *f, unsigned int kind,
+			 unsigned long *cmd, void **arg, union ksml_ref_arg *a)
+{
+	int k;
+
+	if (kind == 0)
+		for (k = 0; k < 512; k++)
+			a->raw[k] = (unsigned char)rnd();
+	else if (kind == 1)
+		*arg = (void *)(uintptr_t)f->bufs[1 + rnd() % 5];
+	else if (kind == 2)
+		*cmd = _IOC(rnd() % 4, KSM_REF_IOC_MAGIC, rnd() % 0x30,
+			    rnd() % 600);
+	else if (kind == 3)
+		*cmd = (unsigned long)rnd() & 0xffffffffUL;
+}
+
+/* count the errno; keep track of the mms made and exited, and the pins */
+static void fuzz_account(struct fuzz *f, unsigned long cmd, unsigned int kind,
+			 int r, const union ksml_ref_arg *a)
+{
+	int k;
+
+	f->nerr[r == 0	      ? 0
+		: r == EINVAL ? 1
+		: r == EFAULT ? 2
+		: r == ENOTTY ? 3
+		: r == ENOMEM ? 4
+		: r == ENOSPC ? 5
+			      : 6]++;
+	if (r == 0 &&
+	    (cmd == KSM_REF_IOC_MM_CREATE || cmd == KSM_REF_IOC_MM_FORK) &&
+	    kind >= 4) {
+		int id = cmd == KSM_REF_IOC_MM_CREATE ? (int)a->arg.mm.mm
+						      : (int)a->arg.mm.child;
+
+		if (f->nmm < 32)
+			f->mms[f->nmm++] = id;
+		else
+			ksml_ref_mm_exit(&dev, id);
+	}
+	/* a pin outlives its mm (like a GUP pin): the frame stays */
+	if (r == 0 && cmd == KSM_REF_IOC_PIN)
+		f->npins++;
+	if (r == 0 && cmd == KSM_REF_IOC_UNPIN)
+		f->npins--;
+	if (r == 0 && cmd == KSM_REF_IOC_MM_EXIT && kind >= 4)
+		for (k = 0; k < f->nmm; k++)
+			if (f->mms[k] == (int)a->arg.mm.mm)
+				f->mms[k] = f->mms[--f->nmm];
+}
+
+/* one random ioctl: a command, an mm, how to malform it, its arguments */
+static void fuzz_one(struct fuzz *f)
+{
+	union ksml_ref_arg a;
+	unsigned long cmd =
+		fuzz_cmds[rnd() % (sizeof(fuzz_cmds) / sizeof(fuzz_cmds[0]))];
+	unsigned int mmid = f->nmm && rnd() % 8
+				    ? (unsigned int)f->mms[rnd() % f->nmm]
+				    : (unsigned int)rnd() % 40;
+	unsigned int kind = rnd() % 16;
+	void *arg = &a;
+	int r;
+
+	memset(&a, 0, sizeof(a));
+	if (f->nproc > 1 && cmd == KSM_REF_IOC_CHECK)
+		cmd = KSM_REF_IOC_VERSION;
+	fuzz_args(f, cmd, mmid, &a);
+	fuzz_malform(f, kind, &cmd, &arg, &a);
+	r = -ksml_ref_ioctl(&dev, cmd, arg);
+	fuzz_account(f, cmd, kind, r, &a);
+}
+
+/* the parent: wait for the other processes, add up the pins they left */
+static void fuzz_reap(struct fuzz *f, const pid_t *pids)
+{
+	int k;
+
+	for (k = 1; k < f->nproc && k < 8; k++) {
 		int st = 0;
 
 		waitpid(pids[k], &st, 0);
 		if (WIFEXITED(st)) {
-			npins += WEXITSTATUS(st);
+			f->npins += WEXITSTATUS(st);
 		} else {
 			char nm[32];
 
@@ -1882,6 +1922,18 @@ static int cmd_fuzz(long iters, unsigned long seed, int nproc)
 			report(false, nm, "killed by signal %d", WTERMSIG(st));
 		}
 	}
+}
+
+/*
+ * After the fuzzing: the invariants hold, no KSML_WARN_ON fired, and
+ * closing the file gave back every frame but the pinned ones.
+ */
+static void fuzz_check_after(const struct fuzz *f, unsigned long long frames0)
+{
+	struct ksm_ref_plat p;
+	char msg[KSM_REF_MSG_LEN];
+	int r;
+
 	knob("run", "0");
 	r = ksml_ref_check(&dev, msg, sizeof(msg));
 	report(r == 0, "invariants_after_fuzz", "%d %s", r, msg);
@@ -1896,12 +1948,53 @@ static int cmd_fuzz(long iters, unsigned long seed, int nproc)
 	knob_default("sleep_millisecs");
 	knob_default("pages_to_scan");
 	p = plat();
-	report(p.frames_in_use <= frames0 + (npins > 0 ? npins : 0),
+	report(p.frames_in_use <= frames0 + (f->npins > 0 ? f->npins : 0),
 	       "frames_released_on_close",
 	       "frames_in_use %llu -> %llu, live_pages=%lld, pins left=%ld",
 	       frames0, (unsigned long long)p.frames_in_use,
-	       (long long)p.live_pages, npins);
+	       (long long)p.live_pages, f->npins);
 	ksml_ref_close(&dev);
+}
+
+/*
+ * With nproc > 1, nproc processes (each with its own open file) fuzz at
+ * the same time on the guest's 2 CPUs; KSM_REF_IOC_CHECK, which needs a
+ * quiescent instance, is then left to the end.
+ */
+static int cmd_fuzz(long iters, unsigned long seed, int nproc)
+{
+	struct fuzz f;
+	pid_t pids[8] = {0};
+	unsigned long long frames0;
+	long i;
+	int child;
+
+	group = "fuzz.";
+	rng = seed * 0x9e3779b97f4a7c15ULL + 1;
+	dev_open();
+	fuzz_init(&f, nproc);
+	frames0 = plat().frames_in_use;
+	knob("sleep_millisecs", "0");
+	knob("pages_to_scan", "50");
+	knob("run", "1");
+
+	child = fuzz_fork(seed, nproc, pids);
+	for (i = 0; i < iters; i++) {
+		fuzz_one(&f);
+		if (i % 5000 == 4999 && plat().warn_count)
+			break;
+	}
+	ksml_ref_fail_nth(&dev, 0);
+	printf("KMODTEST: fuzz seed=%lu proc=%d iters=%ld ok=%ld EINVAL=%ld "
+	       "EFAULT=%ld ENOTTY=%ld ENOMEM=%ld ENOSPC=%ld other=%ld\n",
+	       seed, child < 0 ? 0 : child, i, f.nerr[0], f.nerr[1], f.nerr[2],
+	       f.nerr[3], f.nerr[4], f.nerr[5], f.nerr[6]);
+	if (child >= 0) {
+		fflush(stdout);
+		_exit(f.npins < 0 ? 0 : f.npins > 250 ? 250 : (int)f.npins);
+	}
+	fuzz_reap(&f, pids);
+	fuzz_check_after(&f, frames0);
 	return nfail;
 }
 
