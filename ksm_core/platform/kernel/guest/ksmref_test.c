@@ -176,6 +176,12 @@ static int knob_default(const char *name)
 	return knob(name, ksml_knob_default(name));
 }
 
+/* val, or the default when val is NULL */
+static int knob_or_default(const char *name, const char *val)
+{
+	return val ? knob(name, val) : knob_default(name);
+}
+
 #define KSM_SYS "/sys/kernel/mm/ksm"
 
 /* --------------------------------------------------------- page data */
@@ -223,19 +229,26 @@ static int verify_pages(int mm, unsigned long addr, const unsigned int *seeds,
 }
 
 /*
- * Reset the instance: run=2 (unmerge all), then the given knobs, then
- * run=1; ksmd is told to sleep long so the test's own scans dominate.
+ * Reset the instance: run=2 (unmerge all), then the given knobs (NULL:
+ * the kernel's default), then run=1; ksmd is told to sleep long so the
+ * test's own scans dominate.
  */
 static int reset(const char *mac, const char *mps, const char *zero)
 {
 	int err = knob("run", "2");
 
 	err = err ?: knob("sleep_millisecs", "1000");
-	err = err ?: knob("merge_across_nodes", mac);
-	err = err ?: knob("max_page_sharing", mps);
-	err = err ?: knob("use_zero_pages", zero);
+	err = err ?: knob_or_default("merge_across_nodes", mac);
+	err = err ?: knob_or_default("max_page_sharing", mps);
+	err = err ?: knob_or_default("use_zero_pages", zero);
 	err = err ?: knob("run", "1");
 	return err;
+}
+
+/* reset() with the three at their defaults */
+static int reset_defaults(void)
+{
+	return reset(NULL, NULL, NULL);
 }
 
 /* scan until the counters are stable over 2 full scans (max 30) */
@@ -339,7 +352,7 @@ static void t_merge_cow_unmerge(void)
 
 	for (i = 0; i < 64; i++)
 		seeds[i] = 100 + i % 4;
-	reset("1", "256", "0");
+	reset_defaults();
 	mm = ksml_ref_mm_create(&dev);
 	err = mm < 0 ? mm
 		     : ksml_ref_mmap(&dev, mm, BASE, 64 * PG,
@@ -464,7 +477,7 @@ static void t_fork(void)
 
 	for (i = 0; i < 16; i++)
 		seeds[i] = 7;
-	reset("1", "256", "0");
+	reset_defaults();
 	mm = ksml_ref_mm_create(&dev);
 	err = mm < 0 ? mm
 		     : ksml_ref_mmap(&dev, mm, BASE, 16 * PG,
@@ -503,7 +516,7 @@ static void t_pin(void)
 	struct ksm_ref_counters c;
 	int mm, err;
 
-	reset("1", "256", "0");
+	reset_defaults();
 	mm = ksml_ref_mm_create(&dev);
 	err = mm < 0 ? mm
 		     : ksml_ref_mmap(&dev, mm, BASE, 2 * PG,
@@ -536,7 +549,7 @@ static void t_zero_pages(void)
 	struct ksm_ref_counters c;
 	int mm, i, err = 0;
 
-	reset("1", "256", "1");
+	reset(NULL, NULL, "1");
 	mm = ksml_ref_mm_create(&dev);
 	err = mm < 0 ? mm
 		     : ksml_ref_mmap(&dev, mm, BASE, 8 * PG,
@@ -558,7 +571,7 @@ static void t_zero_pages(void)
 	report(c.ksm_zero_pages == 0, "zero_pages_gone_on_exit",
 	       "ksm_zero_pages=%lld", (long long)c.ksm_zero_pages);
 	knob("run", "2");
-	knob("use_zero_pages", "0");
+	knob_default("use_zero_pages");
 }
 
 /* 8 equal pages, 4 on each node: one KSM page, or one per node */
@@ -569,7 +582,7 @@ static void t_numa(void)
 	struct ksm_ref_page_info pi;
 	int mm, i, err, placed = 0;
 
-	reset("1", "256", "0");
+	reset_defaults();
 	mm = ksml_ref_mm_create(&dev);
 	err = mm < 0 ? mm
 		     : ksml_ref_mmap(&dev, mm, BASE, 8 * PG,
@@ -595,7 +608,7 @@ static void t_numa(void)
 	err = knob("merge_across_nodes", "0");
 	report(err == -EBUSY, "merge_across_nodes_busy", "err=%d (want -EBUSY)",
 	       err);
-	err = reset("0", "256", "0");
+	err = reset("0", NULL, NULL);
 	/* run=2 unshared the pages: their copies may sit on one node */
 	for (i = 0; i < 8 && !err; i++)
 		err = ksml_ref_page(&dev, KSM_REF_IOC_MIGRATE, mm,
@@ -609,7 +622,7 @@ static void t_numa(void)
 	report(!err, "numa_contents", "err=%d", err);
 	ksml_ref_mm_exit(&dev, mm);
 	converge(&c0);
-	reset("1", "256", "0");
+	reset_defaults();
 }
 
 /*
@@ -636,7 +649,7 @@ static void t_migrate_race(void)
 	unsigned long long raced = 0;
 	char page[PG];
 
-	reset("1", "256", "0");
+	reset_defaults();
 	for (i = 0; i < MIGRATE_RACE_PAGES; i++)
 		seeds[i] = 9;
 	fill(page, 9);
@@ -720,7 +733,7 @@ static void t_chains(void)
 
 	for (i = 0; i < 10; i++)
 		seeds[i] = 3;
-	err = reset("1", "2", "0");
+	err = reset(NULL, "2", NULL);
 	report(!err, "max_page_sharing_2", "err=%d", err);
 	mm = ksml_ref_mm_create(&dev);
 	err = mm < 0 ? mm
@@ -748,7 +761,7 @@ static void t_chains(void)
 	check_invariants("chains_invariants");
 	ksml_ref_mm_exit(&dev, mm);
 	converge(&c);
-	reset("1", "256", "0");
+	reset_defaults();
 }
 
 /* bad ids, pointers, sizes, flags: -EINVAL/-EFAULT/-ENOTTY, never an oops */
@@ -1044,7 +1057,7 @@ static int cmd_hotplug(void)
 	dev_open();
 	for (i = 0; i < 2048; i++)
 		seeds[i] = 7000 + i % 64;
-	reset("1", "256", "0");
+	reset_defaults();
 	mm = ksml_ref_mm_create(&dev);
 	err = mm < 0 ? mm
 		     : ksml_ref_mmap(&dev, mm, BASE, 2048 * PG,
@@ -1132,7 +1145,7 @@ static int cmd_ksmd(void)
 		seeds[i] = 40 + i % 2;
 	err = knob("run", "2");
 	err = err ?: knob("sleep_millisecs", "10");
-	err = err ?: knob("pages_to_scan", "100");
+	err = err ?: knob_default("pages_to_scan");
 	mm = ksml_ref_mm_create(&dev);
 	err = err
 		      ?: (mm < 0 ? mm
@@ -1974,6 +1987,7 @@ static int cmd_fuzz(long iters, unsigned long seed, int nproc)
 	dev_open();
 	fuzz_init(&f, nproc);
 	frames0 = plat().frames_in_use;
+	/* not the defaults: ksmd busy all the time, in small batches */
 	knob("sleep_millisecs", "0");
 	knob("pages_to_scan", "50");
 	knob("run", "1");
@@ -2138,7 +2152,7 @@ static int ref_run(int mac, struct det *out, char *why, size_t whysize)
 
 	for (i = 0; i < CMP_PAGES; i++)
 		seeds[i] = cmp_seed(i);
-	err = reset(mac ? "1" : "0", "256", "0");
+	err = reset(mac ? "1" : "0", NULL, NULL);
 	/* the guest kernel (6.1) predates smart_scan: compare without it */
 	err = err ?: knob("smart_scan", "0");
 	mm = ksml_ref_mm_create(&dev);
@@ -2171,8 +2185,8 @@ static int ref_run(int mac, struct det *out, char *why, size_t whysize)
 				       : st.ksm_merging_pages;
 	}
 	ksml_ref_mm_exit(&dev, mm);
-	reset("1", "256", "0");
-	knob("smart_scan", "1");
+	reset_defaults();
+	knob_default("smart_scan");
 	knob("run", "0");
 	if (err)
 		snprintf(why, whysize, "ksm_ref: %d", err);
