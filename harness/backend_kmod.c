@@ -262,22 +262,9 @@ static int kmod_mmap_flags(struct ksml_drv *d, int id, unsigned long addr,
 				       "kmod: node %d does not exist (the "
 				       "module's frames carry %d node id(s))",
 				       nid, d->nr_nodes);
-	ret = ksml_ref_mmap(
-		&K(d)->ref, mm, addr, len,
-		(flags & KSML_DRV_MAP_SHARED ? KSML_MAP_SHARED
-					     : KSML_MAP_PRIVATE) |
-			KSML_MAP_ANONYMOUS | KSML_MAP_FIXED |
-			(flags & KSML_DRV_MAP_PROT_NONE ? KSML_MAP_RDONLY : 0) |
-			(nid >= 0 ? KSML_MAP_NODE(nid) : 0),
-		&out);
-	if (ret)
-		return ksml_drv_seterr(d, ret, "kmod: mmap 0x%lx+%lu: %s", addr,
-				       len, strerror(-ret));
-	if (out != addr)
-		return ksml_drv_seterr(d, -EFAULT,
-				       "kmod: mmap at 0x%lx returned 0x%llx",
-				       addr, (unsigned long long)out);
-	return 0;
+	ret = ksml_ref_mmap(&K(d)->ref, mm, addr, len,
+			    ksml_drv_model_map_flags(flags), &out);
+	return ksml_drv_model_mmap_result(d, ret, addr, len, out);
 }
 
 static int kmod_mmap(struct ksml_drv *d, int id, unsigned long addr,

@@ -271,20 +271,11 @@ static int ref_mmap_flags(struct ksml_drv *d, int id, unsigned long addr,
 				       "ref: node %d does not exist (the "
 				       "instance has %d node(s))",
 				       nid, d->nr_nodes);
-	ret = ksml_vm_mmap(
-		mm, addr, len,
-		(flags & KSML_DRV_MAP_SHARED ? KSML_MAP_SHARED
-					     : KSML_MAP_PRIVATE) |
-			KSML_MAP_ANONYMOUS | KSML_MAP_FIXED |
-			(flags & KSML_DRV_MAP_PROT_NONE ? KSML_MAP_RDONLY : 0) |
-			(nid >= 0 ? KSML_MAP_NODE(nid) : 0),
-		&out);
+	ret = ksml_vm_mmap(mm, addr, len, ksml_drv_model_map_flags(flags),
+			   &out);
+	ret = ksml_drv_model_mmap_result(d, ret, addr, len, out);
 	if (ret)
-		return ksml_drv_seterr(d, ret, "ref: mmap 0x%lx+%lu: %s", addr,
-				       len, strerror(-ret));
-	if (out != addr)
-		return ksml_drv_seterr(d, -EFAULT, "ref: mmap at 0x%lx returned 0x%lx",
-				       addr, out);
+		return ret;
 	R(d)->rg[id].lo[R(d)->rg[id].nr] = addr;
 	R(d)->rg[id].hi[R(d)->rg[id].nr++] = addr + len;
 	return 0;
