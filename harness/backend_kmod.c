@@ -15,6 +15,7 @@
 #define _GNU_SOURCE
 #endif
 #include "driver.h"
+#include "live.h" /* ksml_sysfs_value */
 
 #include <errno.h>
 #include <stdio.h>
@@ -73,9 +74,7 @@ static int kmod_knob_read(struct ksml_drv *d, const char *name, char *buf,
 			  size_t size)
 {
 	char value[KSM_REF_NAME_LEN];
-	char *a, *b;
 	int ret = ksml_ref_knob_read(&K(d)->ref, name, value, sizeof(value));
-	size_t n;
 
 	if (ret < 0 && !knob_fits(name))
 		return ksml_drv_seterr(d, ret, "kmod: knob name %s too long",
@@ -83,15 +82,7 @@ static int kmod_knob_read(struct ksml_drv *d, const char *name, char *buf,
 	if (ret < 0)
 		return ksml_drv_seterr(d, ret, "kmod: reading knob %s: %s",
 				       name, strerror(-ret));
-	n = strlen(value);
-	while (n && (value[n - 1] == '\n' || value[n - 1] == ' '))
-		value[--n] = 0;
-	a = strchr(value, '[');
-	b = a ? strchr(a, ']') : NULL;
-	if (a && b) {
-		*b = 0;
-		memmove(value, a + 1, strlen(a + 1) + 1);
-	}
+	ksml_sysfs_value(value);
 	snprintf(buf, size, "%s", value);
 	return 0;
 }

@@ -8,6 +8,7 @@
  * a step) so that registrations land at the same place of the mm list.
  */
 #include "driver.h"
+#include "live.h" /* ksml_sysfs_value */
 
 #include <errno.h>
 #include <stdio.h>
@@ -146,22 +147,11 @@ static int ref_knob_read(struct ksml_drv *d, const char *name, char *buf,
 			 size_t size)
 {
 	int ret = ksml_knob_read(R(d)->ksm, name, buf, size);
-	size_t n;
 
 	if (ret < 0)
 		return ksml_drv_seterr(d, ret, "ref: reading knob %s: %s", name,
 				       strerror(-ret));
-	n = strlen(buf);
-	while (n && (buf[n - 1] == '\n' || buf[n - 1] == ' '))
-		buf[--n] = 0;
-	if (strchr(buf, '[')) {
-		char *a = strchr(buf, '['), *b = strchr(buf, ']');
-
-		if (b && b > a) {
-			memmove(buf, a + 1, (size_t)(b - a - 1));
-			buf[b - a - 1] = 0;
-		}
-	}
+	ksml_sysfs_value(buf);
 	return 0;
 }
 
