@@ -296,6 +296,23 @@ static void check_invariants(const char *name)
 
 #define BASE 0x10000000UL
 
+/* npages at BASE in mm, private and anonymous (an mm < 0 is its error) */
+static int map_base(int mm, unsigned long npages)
+{
+	return mm < 0 ? mm
+		      : ksml_ref_mmap(&dev, mm, BASE, npages * PG,
+				      KSML_MAP_PRIVATE | KSML_MAP_ANONYMOUS |
+					      KSML_MAP_FIXED,
+				      NULL);
+}
+
+/* the npages at BASE in mm: MADV_MERGEABLE */
+static int madvise_base(int mm, unsigned long npages)
+{
+	return ksml_ref_madvise(&dev, mm, BASE, npages * PG,
+				KSML_MADV_MERGEABLE);
+}
+
 static void t_version(void)
 {
 	struct ksm_ref_version v;
@@ -354,17 +371,13 @@ static void t_merge_cow_unmerge(void)
 		seeds[i] = 100 + i % 4;
 	reset_defaults();
 	mm = ksml_ref_mm_create(&dev);
-	err = mm < 0 ? mm
-		     : ksml_ref_mmap(&dev, mm, BASE, 64 * PG,
-				     KSML_MAP_PRIVATE | KSML_MAP_ANONYMOUS |
-					     KSML_MAP_FIXED,
-				     NULL);
+	err = map_base(mm, 64);
 	err = err ?: write_pages(mm, BASE, seeds, 64);
 	report(!err, "setup_64_pages", "err=%d", err);
 	ksml_ref_mm_stat(&dev, mm, &st);
 	report(!st.ksm_mergeable, "enter_not_before_madvise", "mergeable=%u",
 	       st.ksm_mergeable);
-	err = ksml_ref_madvise(&dev, mm, BASE, 64 * PG, KSML_MADV_MERGEABLE);
+	err = madvise_base(mm, 64);
 	ksml_ref_mm_stat(&dev, mm, &st);
 	report(!err && st.ksm_mergeable, "enter_on_madvise",
 	       "err=%d mergeable=%u", err, st.ksm_mergeable);
@@ -431,7 +444,7 @@ static void t_merge_cow_unmerge(void)
 	report(!err, "unmerge_contents", "err=%d", err);
 
 	/* run=2 unmerges everything at once and keeps the registration */
-	ksml_ref_madvise(&dev, mm, BASE, 64 * PG, KSML_MADV_MERGEABLE);
+	madvise_base(mm, 64);
 	converge(&c);
 	err = knob("run", "2");
 	c = counters();
@@ -479,15 +492,9 @@ static void t_fork(void)
 		seeds[i] = 7;
 	reset_defaults();
 	mm = ksml_ref_mm_create(&dev);
-	err = mm < 0 ? mm
-		     : ksml_ref_mmap(&dev, mm, BASE, 16 * PG,
-				     KSML_MAP_PRIVATE | KSML_MAP_ANONYMOUS |
-					     KSML_MAP_FIXED,
-				     NULL);
+	err = map_base(mm, 16);
 	err = err ?: write_pages(mm, BASE, seeds, 16);
-	err = err
-		      ?: ksml_ref_madvise(&dev, mm, BASE, 16 * PG,
-					  KSML_MADV_MERGEABLE);
+	err = err ?: madvise_base(mm, 16);
 	converge(&c);
 	child = ksml_ref_mm_fork(&dev, mm);
 	report(child > 0, "fork", "child=%d", child);
@@ -518,16 +525,10 @@ static void t_pin(void)
 
 	reset_defaults();
 	mm = ksml_ref_mm_create(&dev);
-	err = mm < 0 ? mm
-		     : ksml_ref_mmap(&dev, mm, BASE, 2 * PG,
-				     KSML_MAP_PRIVATE | KSML_MAP_ANONYMOUS |
-					     KSML_MAP_FIXED,
-				     NULL);
+	err = map_base(mm, 2);
 	err = err ?: write_pages(mm, BASE, seeds, 2);
 	err = err ?: ksml_ref_page(&dev, KSM_REF_IOC_PIN, mm, BASE, 0);
-	err = err
-		      ?: ksml_ref_madvise(&dev, mm, BASE, 2 * PG,
-					  KSML_MADV_MERGEABLE);
+	err = err ?: madvise_base(mm, 2);
 	converge(&c);
 	report(!err && c.pages_sharing == 0 && c.pages_shared == 0,
 	       "pinned_not_merged", "err=%d shared=%llu sharing=%llu", err,
@@ -551,16 +552,10 @@ static void t_zero_pages(void)
 
 	reset(NULL, NULL, "1");
 	mm = ksml_ref_mm_create(&dev);
-	err = mm < 0 ? mm
-		     : ksml_ref_mmap(&dev, mm, BASE, 8 * PG,
-				     KSML_MAP_PRIVATE | KSML_MAP_ANONYMOUS |
-					     KSML_MAP_FIXED,
-				     NULL);
+	err = map_base(mm, 8);
 	for (i = 0; i < 8 && !err; i++)
 		err = ksml_ref_write(&dev, mm, BASE + i * PG, zero, PG, 0);
-	err = err
-		      ?: ksml_ref_madvise(&dev, mm, BASE, 8 * PG,
-					  KSML_MADV_MERGEABLE);
+	err = err ?: madvise_base(mm, 8);
 	converge(&c);
 	report(!err && c.ksm_zero_pages == 8 && c.pages_shared == 0,
 	       "use_zero_pages", "err=%d ksm_zero_pages=%lld shared=%llu", err,
@@ -584,11 +579,7 @@ static void t_numa(void)
 
 	reset_defaults();
 	mm = ksml_ref_mm_create(&dev);
-	err = mm < 0 ? mm
-		     : ksml_ref_mmap(&dev, mm, BASE, 8 * PG,
-				     KSML_MAP_PRIVATE | KSML_MAP_ANONYMOUS |
-					     KSML_MAP_FIXED,
-				     NULL);
+	err = map_base(mm, 8);
 	err = err ?: write_pages(mm, BASE, seeds, 8);
 	for (i = 0; i < 8 && !err; i++)
 		err = ksml_ref_page(&dev, KSM_REF_IOC_MIGRATE, mm,
@@ -599,7 +590,7 @@ static void t_numa(void)
 			placed++;
 	report(!err && placed == 8, "migrate_places_pages",
 	       "err=%d placed=%d/8", err, placed);
-	err = ksml_ref_madvise(&dev, mm, BASE, 8 * PG, KSML_MADV_MERGEABLE);
+	err = madvise_base(mm, 8);
 	converge(&c1);
 	report(!err && c1.pages_shared == 1 && c1.pages_sharing == 7,
 	       "merge_across_nodes_1", "shared=%llu sharing=%llu",
@@ -654,16 +645,9 @@ static void t_migrate_race(void)
 		seeds[i] = 9;
 	fill(page, 9);
 	mm = ksml_ref_mm_create(&dev);
-	err = mm < 0 ? mm
-		     : ksml_ref_mmap(&dev, mm, BASE, MIGRATE_RACE_PAGES * PG,
-				     KSML_MAP_PRIVATE | KSML_MAP_ANONYMOUS |
-					     KSML_MAP_FIXED,
-				     NULL);
+	err = map_base(mm, MIGRATE_RACE_PAGES);
 	err = err ?: write_pages(mm, BASE, seeds, MIGRATE_RACE_PAGES);
-	err = err
-		      ?: ksml_ref_madvise(&dev, mm, BASE,
-					  MIGRATE_RACE_PAGES * PG,
-					  KSML_MADV_MERGEABLE);
+	err = err ?: madvise_base(mm, MIGRATE_RACE_PAGES);
 	err = err ?: converge(&c);
 	err = err ?: knob("pages_to_scan", "16");
 	err = err ?: knob("sleep_millisecs", "0");
@@ -736,15 +720,9 @@ static void t_chains(void)
 	err = reset(NULL, "2", NULL);
 	report(!err, "max_page_sharing_2", "err=%d", err);
 	mm = ksml_ref_mm_create(&dev);
-	err = mm < 0 ? mm
-		     : ksml_ref_mmap(&dev, mm, BASE, 10 * PG,
-				     KSML_MAP_PRIVATE | KSML_MAP_ANONYMOUS |
-					     KSML_MAP_FIXED,
-				     NULL);
+	err = map_base(mm, 10);
 	err = err ?: write_pages(mm, BASE, seeds, 10);
-	err = err
-		      ?: ksml_ref_madvise(&dev, mm, BASE, 10 * PG,
-					  KSML_MADV_MERGEABLE);
+	err = err ?: madvise_base(mm, 10);
 	converge(&c);
 	report(!err && c.stable_node_chains == 1 && c.stable_node_dups >= 2 &&
 		       c.pages_shared + c.pages_sharing == 10 &&
@@ -1059,15 +1037,9 @@ static int cmd_hotplug(void)
 		seeds[i] = 7000 + i % 64;
 	reset_defaults();
 	mm = ksml_ref_mm_create(&dev);
-	err = mm < 0 ? mm
-		     : ksml_ref_mmap(&dev, mm, BASE, 2048 * PG,
-				     KSML_MAP_PRIVATE | KSML_MAP_ANONYMOUS |
-					     KSML_MAP_FIXED,
-				     NULL);
+	err = map_base(mm, 2048);
 	err = err ?: write_pages(mm, BASE, seeds, 2048);
-	err = err
-		      ?: ksml_ref_madvise(&dev, mm, BASE, 2048 * PG,
-					  KSML_MADV_MERGEABLE);
+	err = err ?: madvise_base(mm, 2048);
 	err = err ?: converge(&c0);
 	/* ksmd_ref keeps scanning: it must wait while a block goes offline */
 	knob("sleep_millisecs", "0");
@@ -1147,17 +1119,9 @@ static int cmd_ksmd(void)
 	err = err ?: knob("sleep_millisecs", "10");
 	err = err ?: knob_default("pages_to_scan");
 	mm = ksml_ref_mm_create(&dev);
-	err = err
-		      ?: (mm < 0 ? mm
-				 : ksml_ref_mmap(&dev, mm, BASE, 32 * PG,
-						 KSML_MAP_PRIVATE |
-							 KSML_MAP_ANONYMOUS |
-							 KSML_MAP_FIXED,
-						 NULL));
+	err = err ?: map_base(mm, 32);
 	err = err ?: write_pages(mm, BASE, seeds, 32);
-	err = err
-		      ?: ksml_ref_madvise(&dev, mm, BASE, 32 * PG,
-					  KSML_MADV_MERGEABLE);
+	err = err ?: madvise_base(mm, 32);
 	fs0 = sys_long(KSM_REF_SYSFS, "full_scans");
 	err = err ?: knob("run", "1");
 	for (i = 0; i < 200; i++) {
@@ -1240,17 +1204,9 @@ static int cmd_freeze(void)
 	err = knob("run", "2");
 	err = err ?: knob("sleep_millisecs", "0");
 	mm = ksml_ref_mm_create(&dev);
-	err = err
-		      ?: (mm < 0 ? mm
-				 : ksml_ref_mmap(&dev, mm, BASE, 512 * PG,
-						 KSML_MAP_PRIVATE |
-							 KSML_MAP_ANONYMOUS |
-							 KSML_MAP_FIXED,
-						 NULL));
+	err = err ?: map_base(mm, 512);
 	err = err ?: write_pages(mm, BASE, seeds, 512);
-	err = err
-		      ?: ksml_ref_madvise(&dev, mm, BASE, 512 * PG,
-					  KSML_MADV_MERGEABLE);
+	err = err ?: madvise_base(mm, 512);
 	err = err ?: knob("run", "1");
 	usleep(100000);
 	sys_write("/sys/module/suspend/parameters", "pm_test_delay", "1");
@@ -1428,15 +1384,9 @@ static int cmd_reads(void)
 	knob("run", "2");
 	knob("run", "1");
 	mm = ksml_ref_mm_create(&dev);
-	err = mm < 0 ? mm
-		     : ksml_ref_mmap(&dev, mm, BASE, READS_PAGES * PG,
-				     KSML_MAP_PRIVATE | KSML_MAP_ANONYMOUS |
-					     KSML_MAP_FIXED,
-				     NULL);
+	err = map_base(mm, READS_PAGES);
 	err = err ?: write_pages(mm, BASE, seeds, READS_PAGES);
-	err = err
-		      ?: ksml_ref_madvise(&dev, mm, BASE, READS_PAGES * PG,
-					  KSML_MADV_MERGEABLE);
+	err = err ?: madvise_base(mm, READS_PAGES);
 
 	/* pass 1: the checksum filter holds every fresh page back */
 	c0 = counters();
@@ -1515,11 +1465,7 @@ static int cmd_limits(void)
 	p0 = plat();
 	knob("run", "2");
 	mm = ksml_ref_mm_create(&dev);
-	err = mm < 0 ? mm
-		     : ksml_ref_mmap(&dev, mm, BASE, 700 * PG,
-				     KSML_MAP_PRIVATE | KSML_MAP_ANONYMOUS |
-					     KSML_MAP_FIXED,
-				     NULL);
+	err = map_base(mm, 700);
 	for (i = 0; i < 700; i++)
 		seeds[i] = 20000 + i % 2;
 	for (i = 0; i < 700 && !err; i++) {
@@ -1535,7 +1481,7 @@ static int cmd_limits(void)
 	err = verify_pages(mm, BASE, seeds, written);
 	report(!err, "written_pages_intact", "err=%d", err);
 	/* merging the 2 contents frees all but 2 frames: room again */
-	err = ksml_ref_madvise(&dev, mm, BASE, 700 * PG, KSML_MADV_MERGEABLE);
+	err = madvise_base(mm, 700);
 	knob("run", "1");
 	converge(&c);
 	knob("run", "0");
@@ -2156,20 +2102,12 @@ static int ref_run(int mac, struct det *out, char *why, size_t whysize)
 	/* the guest kernel (6.1) predates smart_scan: compare without it */
 	err = err ?: knob("smart_scan", "0");
 	mm = ksml_ref_mm_create(&dev);
-	err = err
-		      ?: (mm < 0 ? mm
-				 : ksml_ref_mmap(&dev, mm, BASE, CMP_PAGES * PG,
-						 KSML_MAP_PRIVATE |
-							 KSML_MAP_ANONYMOUS |
-							 KSML_MAP_FIXED,
-						 NULL));
+	err = err ?: map_base(mm, CMP_PAGES);
 	err = err ?: write_pages(mm, BASE, seeds, CMP_PAGES);
 	for (i = 0; i < CMP_PAGES && !err; i++)
 		err = ksml_ref_page(&dev, KSM_REF_IOC_MIGRATE, mm,
 				    BASE + i * PG, cmp_node(i));
-	err = err
-		      ?: ksml_ref_madvise(&dev, mm, BASE, CMP_PAGES * PG,
-					  KSML_MADV_MERGEABLE);
+	err = err ?: madvise_base(mm, CMP_PAGES);
 	err = err ?: converge(&c);
 	err = err ?: verify_pages(mm, BASE, seeds, CMP_PAGES);
 	out->shared = c.pages_shared;
