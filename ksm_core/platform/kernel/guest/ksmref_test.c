@@ -294,6 +294,16 @@ static void check_invariants(const char *name)
 
 /* --------------------------------------------------------- unit tests */
 
+/*
+ * The writable knobs every KSM kernel has (smart_scan and the advisor's
+ * came later), in the order both lists below have always had: the
+ * fuzzer picks from knob_names by index, so its seeds depend on it.
+ */
+#define CLASSIC_KNOBS                                                          \
+	"run", "pages_to_scan", "sleep_millisecs", "merge_across_nodes",       \
+		"max_page_sharing", "stable_node_chains_prune_millisecs",      \
+		"use_zero_pages"
+
 #define BASE 0x10000000UL
 
 /* npages at BASE in mm, private and anonymous (an mm < 0 is its error) */
@@ -332,13 +342,7 @@ static void t_defaults(void)
 {
 	/* the counters start at 0, the knobs at the core's table's defaults */
 	static const char *const d[] = {
-		"run",
-		"pages_to_scan",
-		"sleep_millisecs",
-		"merge_across_nodes",
-		"max_page_sharing",
-		"stable_node_chains_prune_millisecs",
-		"use_zero_pages",
+		CLASSIC_KNOBS,
 		"pages_shared",
 		"pages_sharing",
 		"full_scans",
@@ -1523,13 +1527,7 @@ static uint64_t pick(const uint64_t *v, int n)
 }
 
 static const char *const knob_names[] = {
-	"run",
-	"pages_to_scan",
-	"sleep_millisecs",
-	"merge_across_nodes",
-	"max_page_sharing",
-	"stable_node_chains_prune_millisecs",
-	"use_zero_pages",
+	CLASSIC_KNOBS,
 	"smart_scan",
 	"advisor_mode",
 	"advisor_max_cpu",
