@@ -361,30 +361,13 @@ static void t_defaults(void)
 	report(!bad[0], "knob_defaults", "%s", bad);
 }
 
-/* 64 pages, 4 contents x 16: merge, then COW, unmerge, run=2 */
-static void t_merge_cow_unmerge(void)
+/* the 64 pages of t_merge_cow_unmerge merged into 4: KSM, read-only */
+static void check_merged_64(int mm, const unsigned int *seeds)
 {
-	unsigned int seeds[64];
 	struct ksm_ref_counters c;
 	struct ksm_ref_page_info pi;
 	struct ksm_ref_mm_stat st;
-	char page[PG];
-	int mm, i, err, nksm = 0;
-
-	for (i = 0; i < 64; i++)
-		seeds[i] = 100 + i % 4;
-	reset_defaults();
-	mm = ksml_ref_mm_create(&dev);
-	err = map_base(mm, 64);
-	err = err ?: write_pages(mm, BASE, seeds, 64);
-	report(!err, "setup_64_pages", "err=%d", err);
-	ksml_ref_mm_stat(&dev, mm, &st);
-	report(!st.ksm_mergeable, "enter_not_before_madvise", "mergeable=%u",
-	       st.ksm_mergeable);
-	err = madvise_base(mm, 64);
-	ksml_ref_mm_stat(&dev, mm, &st);
-	report(!err && st.ksm_mergeable, "enter_on_madvise",
-	       "err=%d mergeable=%u", err, st.ksm_mergeable);
+	int i, err, nksm = 0;
 
 	err = converge(&c);
 	report(!err && c.pages_shared == 4 && c.pages_sharing == 60 &&
@@ -407,6 +390,14 @@ static void t_merge_cow_unmerge(void)
 	err = verify_pages(mm, BASE, seeds, 64);
 	report(!err, "merge_contents_intact", "err=%d", err);
 	check_invariants("merge_invariants");
+}
+
+static void check_cow(int mm, unsigned int *seeds)
+{
+	struct ksm_ref_counters c;
+	struct ksm_ref_page_info pi;
+	char page[PG];
+	int err;
 
 	/* COW: page 5 gets new content; its group keeps the old one */
 	fill(page, 999);
@@ -424,10 +415,16 @@ static void t_merge_cow_unmerge(void)
 	       err, (unsigned long long)c.pages_shared,
 	       (unsigned long long)c.pages_sharing,
 	       (unsigned long long)c.pages_unshared);
+}
+
+static void check_unmerge(int mm, const unsigned int *seeds)
+{
+	struct ksm_ref_counters c;
+	struct ksm_ref_page_info pi;
+	int i, err, nksm = 0;
 
 	/* unmerge: PTEs private at once, counters after ksmd passes */
 	err = ksml_ref_madvise(&dev, mm, BASE, 64 * PG, KSML_MADV_UNMERGEABLE);
-	nksm = 0;
 	for (i = 0; i < 64; i++)
 		if (!ksml_ref_page_info(&dev, mm, BASE + i * PG, &pi) &&
 		    (pi.flags & KSM_REF_PI_KSM))
@@ -446,6 +443,13 @@ static void t_merge_cow_unmerge(void)
 	       (unsigned long long)c.full_scans);
 	err = verify_pages(mm, BASE, seeds, 64);
 	report(!err, "unmerge_contents", "err=%d", err);
+}
+
+static void check_run2(int mm, const unsigned int *seeds)
+{
+	struct ksm_ref_counters c;
+	struct ksm_ref_mm_stat st;
+	int err;
 
 	/* run=2 unmerges everything at once and keeps the registration */
 	madvise_base(mm, 64);
@@ -469,6 +473,12 @@ static void t_merge_cow_unmerge(void)
 	converge(&c);
 	report(c.pages_sharing == 59, "run1_resumes", "sharing=%llu",
 	       (unsigned long long)c.pages_sharing);
+}
+
+static void check_exit(int mm)
+{
+	struct ksm_ref_counters c;
+	int err;
 
 	/* exit: the registration and its items go */
 	err = ksml_ref_mm_exit(&dev, mm);
@@ -483,6 +493,35 @@ static void t_merge_cow_unmerge(void)
 	err = ksml_ref_mm_exit(&dev, mm);
 	report(err == -EINVAL, "exit_twice_einval", "err=%d", err);
 	check_invariants("exit_invariants");
+}
+
+/* 64 pages, 4 contents x 16: merge, then COW, unmerge, run=2 */
+static void t_merge_cow_unmerge(void)
+{
+	unsigned int seeds[64];
+	struct ksm_ref_mm_stat st;
+	int mm, i, err;
+
+	for (i = 0; i < 64; i++)
+		seeds[i] = 100 + i % 4;
+	reset_defaults();
+	mm = ksml_ref_mm_create(&dev);
+	err = map_base(mm, 64);
+	err = err ?: write_pages(mm, BASE, seeds, 64);
+	report(!err, "setup_64_pages", "err=%d", err);
+	ksml_ref_mm_stat(&dev, mm, &st);
+	report(!st.ksm_mergeable, "enter_not_before_madvise", "mergeable=%u",
+	       st.ksm_mergeable);
+	err = madvise_base(mm, 64);
+	ksml_ref_mm_stat(&dev, mm, &st);
+	report(!err && st.ksm_mergeable, "enter_on_madvise",
+	       "err=%d mergeable=%u", err, st.ksm_mergeable);
+
+	check_merged_64(mm, seeds);
+	check_cow(mm, seeds);
+	check_unmerge(mm, seeds);
+	check_run2(mm, seeds);
+	check_exit(mm);
 }
 
 static void t_fork(void)
