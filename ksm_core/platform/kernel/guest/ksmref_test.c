@@ -963,16 +963,13 @@ static const struct knob_case knob_cases[] = {
 	{"general_profit", "0", -EACCES},
 };
 
-static int cmd_sysfs(void)
+/* every file of the guest's KSM exists in ksm_ref, same mode */
+static void check_files_as_guest_ksm(void)
 {
-	char ref_val[128], ksm_val[128], saved[128], path[256];
-	size_t i;
 	DIR *d;
 	struct dirent *e;
-	int nsame = 0, nref = 0;
+	int nsame = 0;
 
-	group = "sysfs.";
-	/* every file of the guest's KSM exists in ksm_ref, same mode */
 	d = opendir(KSM_SYS);
 	if (!d) {
 		report(false, "guest_ksm_sysfs", "%s: %s", KSM_SYS,
@@ -1001,6 +998,16 @@ static int cmd_sysfs(void)
 		report(!missing[0] && nsame >= 10, "files_as_guest_ksm",
 		       "%d same; missing or other mode: %s", nsame, missing);
 	}
+}
+
+static int cmd_sysfs(void)
+{
+	char ref_val[128], ksm_val[128], saved[128], path[256];
+	size_t i;
+	int nref = 0;
+
+	group = "sysfs.";
+	check_files_as_guest_ksm();
 
 	knob("run", "0");
 	for (i = 0; i < sizeof(knob_cases) / sizeof(knob_cases[0]); i++) {
