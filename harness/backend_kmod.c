@@ -21,7 +21,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "../ksm_core/platform/kernel/ksm_ref_client.h"
 #include "vmem.h"
@@ -454,18 +453,10 @@ static int kmod_migrate(struct ksml_drv *d, int id, unsigned long addr,
 	return 0;
 }
 
-static uint64_t cpu_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
-
 /* the scan runs in this process's ioctl: its CPU time is ours */
 static int kmod_scan(struct ksml_drv *d, unsigned long nr)
 {
-	uint64_t t0 = cpu_now();
+	uint64_t t0 = ksml_drv_cpu_now();
 	int ret;
 
 	ret = kmod_knob_write(d, "run", "1");
@@ -473,7 +464,7 @@ static int kmod_scan(struct ksml_drv *d, unsigned long nr)
 		return ret;
 	ret = ksml_ref_scan_full(&K(d)->ref, nr, 0);
 	kmod_knob_write(d, "run", "0");
-	K(d)->cpu_ns += cpu_now() - t0;
+	K(d)->cpu_ns += ksml_drv_cpu_now() - t0;
 	if (ret == -EAGAIN)
 		return -EAGAIN;
 	if (ret)

@@ -14,7 +14,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #define MAX_MMS 512
 #define MAX_RANGES 64
@@ -419,18 +418,10 @@ static int ref_migrate(struct ksml_drv *d, int id, unsigned long addr,
 	return 0;
 }
 
-static uint64_t cpu_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
-
 static int ref_scan(struct ksml_drv *d, unsigned long nr)
 {
 	struct ref_priv *rp = R(d);
-	uint64_t t0 = cpu_now();
+	uint64_t t0 = ksml_drv_cpu_now();
 	int ret;
 
 	ret = ksml_set_run(rp->ksm, KSML_RUN_MERGE);
@@ -438,7 +429,7 @@ static int ref_scan(struct ksml_drv *d, unsigned long nr)
 		return err_of(d, ret, "run=1");
 	ret = ksml_scan_full(rp->ksm, nr, 0);
 	ksml_set_run(rp->ksm, KSML_RUN_STOP);
-	rp->cpu_ns += cpu_now() - t0;
+	rp->cpu_ns += ksml_drv_cpu_now() - t0;
 	if (ret == -KSML_EAGAIN)
 		return -EAGAIN;
 	return err_of(d, ret, "ksml_scan_full");

@@ -10,6 +10,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 const char *const ksml_det_names[KSML_NR_DET] = {
 	"pages_shared",	      "pages_sharing",	  "pages_unshared",
@@ -67,6 +68,14 @@ int ksml_drv_seterr(struct ksml_drv *d, int err, const char *fmt, ...)
 	vsnprintf(d->err, sizeof(d->err), fmt, ap);
 	va_end(ap);
 	return err;
+}
+
+uint64_t ksml_drv_cpu_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
 }
 
 unsigned int ksml_drv_model_map_flags(unsigned int flags)

@@ -221,6 +221,8 @@ void ksml_drv_note(struct ksml_drv *d, const char *fmt, ...)
  * result: 0, or the error (ret, or -EFAULT if it mapped elsewhere) set
  * in the backend's name.
  */
+/* this process's CPU time in ns: what ref's and kmod's scans cost */
+uint64_t ksml_drv_cpu_now(void);
 unsigned int ksml_drv_model_map_flags(unsigned int flags);
 int ksml_drv_model_mmap_result(struct ksml_drv *d, int ret, unsigned long addr,
 			       unsigned long len, unsigned long out);
