@@ -75,6 +75,23 @@ def counter(rows, key):
     return median(vals)
 
 
+def errors(rows):
+    """the error messages of the runs that failed"""
+    return [r.get("error_message") for r in rows if r.get("error_occurred")]
+
+
+def first_error(rows):
+    errs = errors(rows)
+    return errs[0] if errs else None
+
+
+def tag_of(backend, index):
+    """a BM_ref_* or BM_linux_* row's column: linux, or the configuration
+    of its index argument"""
+    return "linux" if backend == "linux" else \
+        next(c for c, code, _ in CONFIGS if code == int(index))
+
+
 def find(rs, regex):
     rx = re.compile(regex)
     return {n: v for n, v in rs.items() if rx.search(n)}
@@ -90,6 +107,13 @@ def fmt_rate(x):
     return f"{x:.0f}"
 
 
+# a pattern's row of the table: per column (a configuration or linux), the
+# median of each counter, under the column's name + suffix
+ROW_COUNTERS = (("", "pages_per_cpu_s"), ("_saved", "saved_MiB"), ("_ok", "expect_ok"),
+                ("_conv", "converge_scans"), ("_cpu_conv", "converge_cpu_s"),
+                ("_shared", "pages_shared"), ("_sharing", "pages_sharing"),
+                ("_merging", "merging_pages"), ("_others", "others_pages"),
+                ("_unshared", "pages_unshared"), ("_rmap", "rmap_items"))
 COUNTER_KEYS = ("pages_shared", "pages_sharing", "pages_unshared", "rmap_items",
                 "merging_pages")
 OWN_KEYS = ("merging_pages", "rmap_items")
@@ -185,11 +209,9 @@ def scaling(sr):
         m = re.match(r"^BM_(ref|linux)_scale/([^/]+)/pages:(\d+)(?:/index:(\d))?/", n)
         if not m:
             continue
-        tag = "linux" if m.group(1) == "linux" else \
-            next(c for c, code, _ in CONFIGS if code == int(m.group(4)))
-        errs = [r.get("error_message") for r in rows if r.get("error_occurred")]
+        tag = tag_of(m.group(1), m.group(4))
         scale.setdefault(m.group(2), {}).setdefault(tag, {})[int(m.group(3))] = (
-            counter(rows, "pages_per_cpu_s"), errs[0] if errs else None)
+            counter(rows, "pages_per_cpu_s"), first_error(rows))
         # ksmd scanned other processes' pages too: its figure is blended
         sc, fs = counter(rows, "pages_scanned"), counter(rows, "full_scans")
         if tag == "linux" and sc and fs and sc > int(m.group(3)) * fs:
@@ -238,13 +260,11 @@ def sparse_scan(sr):
         m = re.match(r"^BM_(ref|linux)_sparse/([^/]+)/pages:(\d+)/vma_mib:(\d+)(?:/index:(\d))?/", n)
         if not m:
             continue
-        tag = "linux" if m.group(1) == "linux" else \
-            next(c for c, code, _ in CONFIGS if code == int(m.group(5)))
-        errs = [r.get("error_message") for r in rows if r.get("error_occurred")]
+        tag = tag_of(m.group(1), m.group(5))
         cpu, fs = counter(rows, "cpu_s"), counter(rows, "full_scans")
         ok = counter(rows, "expect_ok")
         per.setdefault((m.group(2), int(m.group(3))), {}).setdefault(tag, {})[int(m.group(4))] = (
-            cpu / fs * 1e6 if cpu and fs else None, errs[0] if errs else None, ok)
+            cpu / fs * 1e6 if cpu and fs else None, first_error(rows), ok)
     if not per:
         return ""
     out = []
@@ -319,20 +339,10 @@ def main():
         for tag in TAGS:
             sizes[tag], rows = largest(found[tag])
             row["n_" + tag] = len(rows)
-            row[tag] = counter(rows, "pages_per_cpu_s")
-            row[tag + "_saved"] = counter(rows, "saved_MiB")
-            row[tag + "_ok"] = counter(rows, "expect_ok")
-            row[tag + "_conv"] = counter(rows, "converge_scans")
-            row[tag + "_cpu_conv"] = counter(rows, "converge_cpu_s")
-            row[tag + "_shared"] = counter(rows, "pages_shared")
-            row[tag + "_sharing"] = counter(rows, "pages_sharing")
-            row[tag + "_merging"] = counter(rows, "merging_pages")
-            row[tag + "_others"] = counter(rows, "others_pages")
-            row[tag + "_unshared"] = counter(rows, "pages_unshared")
-            row[tag + "_rmap"] = counter(rows, "rmap_items")
+            for suffix, key in ROW_COUNTERS:
+                row[tag + suffix] = counter(rows, key)
             row["rows_" + tag] = rows
-            errs = [r.get("error_message") for r in rows if r.get("error_occurred")]
-            row[tag + "_err"] = errs[0] if errs else None
+            row[tag + "_err"] = first_error(rows)
             # pages read per page scanned (ref: the core's counters): a
             # checksum reads one page, a compare that found the pages equal
             # read two; one that found a difference stopped where memcmp
@@ -464,7 +474,7 @@ def main():
         ref = wr[n]
         def c(rows, k):
             return counter(rows, k)
-        lerr = [r.get("error_message") for r in lin if r.get("error_occurred")]
+        lerr = errors(lin)
         wl_rows.append({
             "wl": w, "pages": c(ref, "pages"),
             "ref": c(ref, "pages_per_cpu_s"), "linux": c(lin, "pages_per_cpu_s"),
@@ -694,7 +704,7 @@ def main():
     for n, rows in sorted(mr.items()):
         t = counter(rows, "real_time")
         ips = counter(rows, "items_per_second")
-        err = [r.get("error_message") for r in rows if r.get("error_occurred")]
+        err = errors(rows)
         if err:
             md.append(f"| {n} | skipped: {err[0]} | |")
         elif t is not None:
@@ -706,7 +716,7 @@ def main():
     for n, rows in sorted(sr.items()):
         if not re.match(r"^BM_(ref|linux)_(mans|pts|mps)|^BM_numa", n):
             continue
-        err = [r.get("error_message") for r in rows if r.get("error_occurred")]
+        err = errors(rows)
         if err:
             md.append(f"| {n} | skipped | | {err[0]} |")
             continue

@@ -15,12 +15,12 @@
 #define _GNU_SOURCE
 #endif
 #include "driver.h"
+#include "live.h" /* ksml_sysfs_value */
 
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "../ksm_core/platform/kernel/ksm_ref_client.h"
 #include "vmem.h"
@@ -73,9 +73,7 @@ static int kmod_knob_read(struct ksml_drv *d, const char *name, char *buf,
 			  size_t size)
 {
 	char value[KSM_REF_NAME_LEN];
-	char *a, *b;
 	int ret = ksml_ref_knob_read(&K(d)->ref, name, value, sizeof(value));
-	size_t n;
 
 	if (ret < 0 && !knob_fits(name))
 		return ksml_drv_seterr(d, ret, "kmod: knob name %s too long",
@@ -83,15 +81,7 @@ static int kmod_knob_read(struct ksml_drv *d, const char *name, char *buf,
 	if (ret < 0)
 		return ksml_drv_seterr(d, ret, "kmod: reading knob %s: %s",
 				       name, strerror(-ret));
-	n = strlen(value);
-	while (n && (value[n - 1] == '\n' || value[n - 1] == ' '))
-		value[--n] = 0;
-	a = strchr(value, '[');
-	b = a ? strchr(a, ']') : NULL;
-	if (a && b) {
-		*b = 0;
-		memmove(value, a + 1, strlen(a + 1) + 1);
-	}
+	ksml_sysfs_value(value);
 	snprintf(buf, size, "%s", value);
 	return 0;
 }
@@ -280,22 +270,9 @@ static int kmod_mmap_flags(struct ksml_drv *d, int id, unsigned long addr,
 				       "kmod: node %d does not exist (the "
 				       "module's frames carry %d node id(s))",
 				       nid, d->nr_nodes);
-	ret = ksml_ref_mmap(
-		&K(d)->ref, mm, addr, len,
-		(flags & KSML_DRV_MAP_SHARED ? KSML_MAP_SHARED
-					     : KSML_MAP_PRIVATE) |
-			KSML_MAP_ANONYMOUS | KSML_MAP_FIXED |
-			(flags & KSML_DRV_MAP_PROT_NONE ? KSML_MAP_RDONLY : 0) |
-			(nid >= 0 ? KSML_MAP_NODE(nid) : 0),
-		&out);
-	if (ret)
-		return ksml_drv_seterr(d, ret, "kmod: mmap 0x%lx+%lu: %s", addr,
-				       len, strerror(-ret));
-	if (out != addr)
-		return ksml_drv_seterr(d, -EFAULT,
-				       "kmod: mmap at 0x%lx returned 0x%llx",
-				       addr, (unsigned long long)out);
-	return 0;
+	ret = ksml_ref_mmap(&K(d)->ref, mm, addr, len,
+			    ksml_drv_model_map_flags(flags), &out);
+	return ksml_drv_model_mmap_result(d, ret, addr, len, out);
 }
 
 static int kmod_mmap(struct ksml_drv *d, int id, unsigned long addr,
@@ -494,18 +471,10 @@ static int kmod_migrate(struct ksml_drv *d, int id, unsigned long addr,
 	return 0;
 }
 
-static uint64_t cpu_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
-
 /* the scan runs in this process's ioctl: its CPU time is ours */
 static int kmod_scan(struct ksml_drv *d, unsigned long nr)
 {
-	uint64_t t0 = cpu_now();
+	uint64_t t0 = ksml_drv_cpu_now();
 	int ret;
 
 	ret = kmod_knob_write(d, "run", "1");
@@ -513,7 +482,7 @@ static int kmod_scan(struct ksml_drv *d, unsigned long nr)
 		return ret;
 	ret = ksml_ref_scan_full(&K(d)->ref, nr, 0);
 	kmod_knob_write(d, "run", "0");
-	K(d)->cpu_ns += cpu_now() - t0;
+	K(d)->cpu_ns += ksml_drv_cpu_now() - t0;
 	if (ret == -EAGAIN)
 		return -EAGAIN;
 	if (ret)

@@ -8,12 +8,12 @@
  * a step) so that registrations land at the same place of the mm list.
  */
 #include "driver.h"
+#include "live.h" /* ksml_sysfs_value */
 
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #define MAX_MMS 512
 #define MAX_RANGES 64
@@ -148,22 +148,11 @@ static int ref_knob_read(struct ksml_drv *d, const char *name, char *buf,
 			 size_t size)
 {
 	int ret = ksml_knob_read(R(d)->ksm, name, buf, size);
-	size_t n;
 
 	if (ret < 0)
 		return ksml_drv_seterr(d, ret, "ref: reading knob %s: %s", name,
 				       strerror(-ret));
-	n = strlen(buf);
-	while (n && (buf[n - 1] == '\n' || buf[n - 1] == ' '))
-		buf[--n] = 0;
-	if (strchr(buf, '[')) {
-		char *a = strchr(buf, '['), *b = strchr(buf, ']');
-
-		if (b && b > a) {
-			memmove(buf, a + 1, (size_t)(b - a - 1));
-			buf[b - a - 1] = 0;
-		}
-	}
+	ksml_sysfs_value(buf);
 	return 0;
 }
 
@@ -273,20 +262,11 @@ static int ref_mmap_flags(struct ksml_drv *d, int id, unsigned long addr,
 				       "ref: node %d does not exist (the "
 				       "instance has %d node(s))",
 				       nid, d->nr_nodes);
-	ret = ksml_vm_mmap(
-		mm, addr, len,
-		(flags & KSML_DRV_MAP_SHARED ? KSML_MAP_SHARED
-					     : KSML_MAP_PRIVATE) |
-			KSML_MAP_ANONYMOUS | KSML_MAP_FIXED |
-			(flags & KSML_DRV_MAP_PROT_NONE ? KSML_MAP_RDONLY : 0) |
-			(nid >= 0 ? KSML_MAP_NODE(nid) : 0),
-		&out);
+	ret = ksml_vm_mmap(mm, addr, len, ksml_drv_model_map_flags(flags),
+			   &out);
+	ret = ksml_drv_model_mmap_result(d, ret, addr, len, out);
 	if (ret)
-		return ksml_drv_seterr(d, ret, "ref: mmap 0x%lx+%lu: %s", addr,
-				       len, strerror(-ret));
-	if (out != addr)
-		return ksml_drv_seterr(d, -EFAULT, "ref: mmap at 0x%lx returned 0x%lx",
-				       addr, out);
+		return ret;
 	R(d)->rg[id].lo[R(d)->rg[id].nr] = addr;
 	R(d)->rg[id].hi[R(d)->rg[id].nr++] = addr + len;
 	return 0;
@@ -440,18 +420,10 @@ static int ref_migrate(struct ksml_drv *d, int id, unsigned long addr,
 	return 0;
 }
 
-static uint64_t cpu_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
-
 static int ref_scan(struct ksml_drv *d, unsigned long nr)
 {
 	struct ref_priv *rp = R(d);
-	uint64_t t0 = cpu_now();
+	uint64_t t0 = ksml_drv_cpu_now();
 	int ret;
 
 	ret = ksml_set_run(rp->ksm, KSML_RUN_MERGE);
@@ -459,7 +431,7 @@ static int ref_scan(struct ksml_drv *d, unsigned long nr)
 		return err_of(d, ret, "run=1");
 	ret = ksml_scan_full(rp->ksm, nr, 0);
 	ksml_set_run(rp->ksm, KSML_RUN_STOP);
-	rp->cpu_ns += cpu_now() - t0;
+	rp->cpu_ns += ksml_drv_cpu_now() - t0;
 	if (ret == -KSML_EAGAIN)
 		return -EAGAIN;
 	return err_of(d, ret, "ksml_scan_full");

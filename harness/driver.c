@@ -4,11 +4,13 @@
  * "not supported" errors, error/notes buffers, convergence.
  */
 #include "driver.h"
+#include "vmem.h" /* the model's mmap flags */
 
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 const char *const ksml_det_names[KSML_NR_DET] = {
 	"pages_shared",	      "pages_sharing",	  "pages_unshared",
@@ -67,6 +69,38 @@ int ksml_drv_seterr(struct ksml_drv *d, int err, const char *fmt, ...)
 	vsnprintf(d->err, sizeof(d->err), fmt, ap);
 	va_end(ap);
 	return err;
+}
+
+uint64_t ksml_drv_cpu_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+unsigned int ksml_drv_model_map_flags(unsigned int flags)
+{
+	int nid = KSML_DRV_MAP_NODE_OF(flags);
+
+	return (flags & KSML_DRV_MAP_SHARED ? KSML_MAP_SHARED
+					    : KSML_MAP_PRIVATE) |
+	       KSML_MAP_ANONYMOUS | KSML_MAP_FIXED |
+	       (flags & KSML_DRV_MAP_PROT_NONE ? KSML_MAP_RDONLY : 0) |
+	       (nid >= 0 ? KSML_MAP_NODE(nid) : 0);
+}
+
+int ksml_drv_model_mmap_result(struct ksml_drv *d, int ret, unsigned long addr,
+			       unsigned long len, unsigned long out)
+{
+	if (ret)
+		return ksml_drv_seterr(d, ret, "%s: mmap 0x%lx+%lu: %s",
+				       d->ops->name, addr, len, strerror(-ret));
+	if (out != addr)
+		return ksml_drv_seterr(d, -EFAULT,
+				       "%s: mmap at 0x%lx returned 0x%lx",
+				       d->ops->name, addr, out);
+	return 0;
 }
 
 void ksml_drv_note(struct ksml_drv *d, const char *fmt, ...)

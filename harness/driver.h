@@ -221,6 +221,17 @@ int ksml_drv_seterr(struct ksml_drv *d, int err, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 void ksml_drv_note(struct ksml_drv *d, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+/*
+ * For the backends over the model (ref, kmod): the vmem.h flags of a
+ * KSML_DRV_MAP_* request (anonymous, fixed), and the check of the mmap's
+ * result: 0, or the error (ret, or -EFAULT if it mapped elsewhere) set
+ * in the backend's name.
+ */
+/* this process's CPU time in ns: what ref's and kmod's scans cost */
+uint64_t ksml_drv_cpu_now(void);
+unsigned int ksml_drv_model_map_flags(unsigned int flags);
+int ksml_drv_model_mmap_result(struct ksml_drv *d, int ret, unsigned long addr,
+			       unsigned long len, unsigned long out);
 
 int ksml_drv_knob_write(struct ksml_drv *d, const char *name, const char *val);
 int ksml_drv_knob_read(struct ksml_drv *d, const char *name, char *buf,

@@ -132,12 +132,16 @@ int ksml_live_read(const char *name, char *buf, size_t size)
 	}
 	close(fd);
 	buf[n] = 0;
+	ksml_sysfs_value(buf);
+	return (int)strlen(buf);
+}
+
+void ksml_sysfs_value(char *buf)
+{
+	size_t n = strlen(buf);
+
 	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == ' '))
 		buf[--n] = 0;
-	/*
-	 * advisor_mode reads "[none] scan-time", THP's enabled
-	 * "always [madvise] never": keep the active one
-	 */
 	if (strchr(buf, '[')) {
 		char *a = strchr(buf, '['), *b = strchr(buf, ']');
 
@@ -146,7 +150,6 @@ int ksml_live_read(const char *name, char *buf, size_t size)
 			buf[b - a - 1] = 0;
 		}
 	}
-	return (int)strlen(buf);
 }
 
 unsigned long ksml_live_read_ul(const char *name)

@@ -52,7 +52,15 @@ void ksml_live_unlock(void);
 /* writable knob names in restore order (KSM's, then THP's, run last) */
 int ksml_live_knob_count(void);
 const char *ksml_live_knob_name(int i);
+/* the knob's value, as ksml_sysfs_value leaves it; length or -errno */
 int ksml_live_read(const char *name, char *buf, size_t size);
+/*
+ * A sysfs file's text as a knob's value, in place: no trailing newline
+ * or blank, and of a choice the active one (advisor_mode reads
+ * "[none] scan-time", THP's enabled "always [madvise] never").  For
+ * every backend's knob_read: ref and kmod show the kernel's text too.
+ */
+void ksml_sysfs_value(char *buf);
 /* returns -errno of the write(2) on the sysfs file */
 int ksml_live_write(const char *name, const char *val);
 unsigned long ksml_live_read_ul(const char *name);

@@ -238,6 +238,7 @@ static int s_make_shared(struct side *s, char *note, size_t nsz)
 	time_t t0;
 	int ret;
 
+	/* not the defaults: two full scans in a moment */
 	if (s_write(s, "sleep_millisecs", "0") || s_write(s, "pages_to_scan", "1000"))
 		return -EIO;
 	if (!is_live(s)) {

@@ -367,17 +367,32 @@ static bool paced_by_driver(const struct ksml_drv *d)
 	return d->ops == &ksml_backend_linux;
 }
 
+/* the kernel's default of k, as the core's knob table has it */
+static int knob_default(struct ksml_drv *d, const char *k, char *msg,
+			size_t msz)
+{
+	return knob(d, k, ksml_knob_default(k), msg, msz);
+}
+
+static int knob_opt_default(struct ksml_drv *d, const char *k, char *msg,
+			    size_t msz)
+{
+	return knob_opt(d, k, ksml_knob_default(k), msg, msz);
+}
+
 static int setup_knobs(struct ksml_drv *d, unsigned long pages_to_scan,
 		       char *msg, size_t msz)
 {
+	/* run=2 first: unmerge what the last case left */
 	if (knob(d, "run", "2", msg, msz) ||
-	    knob_opt(d, "advisor_mode", "none", msg, msz) ||
-	    knob(d, "max_page_sharing", "256", msg, msz) ||
-	    knob(d, "merge_across_nodes", "1", msg, msz) ||
-	    knob(d, "use_zero_pages", "0", msg, msz) ||
-	    knob_opt(d, "smart_scan", "1", msg, msz) ||
-	    knob(d, "stable_node_chains_prune_millisecs", "2000", msg, msz))
+	    knob_opt_default(d, "advisor_mode", msg, msz) ||
+	    knob_default(d, "max_page_sharing", msg, msz) ||
+	    knob_default(d, "merge_across_nodes", msg, msz) ||
+	    knob_default(d, "use_zero_pages", msg, msz) ||
+	    knob_opt_default(d, "smart_scan", msg, msz) ||
+	    knob_default(d, "stable_node_chains_prune_millisecs", msg, msz))
 		return -EIO;
+	/* not the defaults: the kernel tests' pace, ksmd never asleep */
 	if (!paced_by_driver(d) &&
 	    (knob(d, "sleep_millisecs", "0", msg, msz) ||
 	     knob_ul(d, "pages_to_scan", pages_to_scan, msg, msz)))

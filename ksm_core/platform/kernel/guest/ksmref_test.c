@@ -177,6 +177,12 @@ static int knob_default(const char *name)
 	return knob(name, ksml_knob_default(name));
 }
 
+/* val, or the default when val is NULL */
+static int knob_or_default(const char *name, const char *val)
+{
+	return val ? knob(name, val) : knob_default(name);
+}
+
 #define KSM_SYS "/sys/kernel/mm/ksm"
 
 /* --------------------------------------------------------- page data */
@@ -224,19 +230,26 @@ static int verify_pages(int mm, unsigned long addr, const unsigned int *seeds,
 }
 
 /*
- * Reset the instance: run=2 (unmerge all), then the given knobs, then
- * run=1; ksmd is told to sleep long so the test's own scans dominate.
+ * Reset the instance: run=2 (unmerge all), then the given knobs (NULL:
+ * the kernel's default), then run=1; ksmd is told to sleep long so the
+ * test's own scans dominate.
  */
 static int reset(const char *mac, const char *mps, const char *zero)
 {
 	int err = knob("run", "2");
 
 	err = err ?: knob("sleep_millisecs", "1000");
-	err = err ?: knob("merge_across_nodes", mac);
-	err = err ?: knob("max_page_sharing", mps);
-	err = err ?: knob("use_zero_pages", zero);
+	err = err ?: knob_or_default("merge_across_nodes", mac);
+	err = err ?: knob_or_default("max_page_sharing", mps);
+	err = err ?: knob_or_default("use_zero_pages", zero);
 	err = err ?: knob("run", "1");
 	return err;
+}
+
+/* reset() with the three at their defaults */
+static int reset_defaults(void)
+{
+	return reset(NULL, NULL, NULL);
 }
 
 /* scan until the counters are stable over 2 full scans (max 30) */
@@ -282,7 +295,34 @@ static void check_invariants(const char *name)
 
 /* --------------------------------------------------------- unit tests */
 
+/*
+ * The writable knobs every KSM kernel has (smart_scan and the advisor's
+ * came later), in the order both lists below have always had: the
+ * fuzzer picks from knob_names by index, so its seeds depend on it.
+ */
+#define CLASSIC_KNOBS                                                          \
+	"run", "pages_to_scan", "sleep_millisecs", "merge_across_nodes",       \
+		"max_page_sharing", "stable_node_chains_prune_millisecs",      \
+		"use_zero_pages"
+
 #define BASE 0x10000000UL
+
+/* npages at BASE in mm, private and anonymous (an mm < 0 is its error) */
+static int map_base(int mm, unsigned long npages)
+{
+	return mm < 0 ? mm
+		      : ksml_ref_mmap(&dev, mm, BASE, npages * PG,
+				      KSML_MAP_PRIVATE | KSML_MAP_ANONYMOUS |
+					      KSML_MAP_FIXED,
+				      NULL);
+}
+
+/* the npages at BASE in mm: MADV_MERGEABLE */
+static int madvise_base(int mm, unsigned long npages)
+{
+	return ksml_ref_madvise(&dev, mm, BASE, npages * PG,
+				KSML_MADV_MERGEABLE);
+}
 
 static void t_version(void)
 {
@@ -303,13 +343,7 @@ static void t_defaults(void)
 {
 	/* the counters start at 0, the knobs at the core's table's defaults */
 	static const char *const d[] = {
-		"run",
-		"pages_to_scan",
-		"sleep_millisecs",
-		"merge_across_nodes",
-		"max_page_sharing",
-		"stable_node_chains_prune_millisecs",
-		"use_zero_pages",
+		CLASSIC_KNOBS,
 		"pages_shared",
 		"pages_sharing",
 		"full_scans",
@@ -328,34 +362,13 @@ static void t_defaults(void)
 	report(!bad[0], "knob_defaults", "%s", bad);
 }
 
-/* 64 pages, 4 contents x 16: merge, then COW, unmerge, run=2 */
-static void t_merge_cow_unmerge(void)
+/* the 64 pages of t_merge_cow_unmerge merged into 4: KSM, read-only */
+static void check_merged_64(int mm, const unsigned int *seeds)
 {
-	unsigned int seeds[64];
 	struct ksm_ref_counters c;
 	struct ksm_ref_page_info pi;
 	struct ksm_ref_mm_stat st;
-	char page[PG];
-	int mm, i, err, nksm = 0;
-
-	for (i = 0; i < 64; i++)
-		seeds[i] = 100 + i % 4;
-	reset("1", "256", "0");
-	mm = ksml_ref_mm_create(&dev);
-	err = mm < 0 ? mm
-		     : ksml_ref_mmap(&dev, mm, BASE, 64 * PG,
-				     KSML_MAP_PRIVATE | KSML_MAP_ANONYMOUS |
-					     KSML_MAP_FIXED,
-				     NULL);
-	err = err ?: write_pages(mm, BASE, seeds, 64);
-	report(!err, "setup_64_pages", "err=%d", err);
-	ksml_ref_mm_stat(&dev, mm, &st);
-	report(!st.ksm_mergeable, "enter_not_before_madvise", "mergeable=%u",
-	       st.ksm_mergeable);
-	err = ksml_ref_madvise(&dev, mm, BASE, 64 * PG, KSML_MADV_MERGEABLE);
-	ksml_ref_mm_stat(&dev, mm, &st);
-	report(!err && st.ksm_mergeable, "enter_on_madvise",
-	       "err=%d mergeable=%u", err, st.ksm_mergeable);
+	int i, err, nksm = 0;
 
 	err = converge(&c);
 	report(!err && c.pages_shared == 4 && c.pages_sharing == 60 &&
@@ -378,6 +391,14 @@ static void t_merge_cow_unmerge(void)
 	err = verify_pages(mm, BASE, seeds, 64);
 	report(!err, "merge_contents_intact", "err=%d", err);
 	check_invariants("merge_invariants");
+}
+
+static void check_cow(int mm, unsigned int *seeds)
+{
+	struct ksm_ref_counters c;
+	struct ksm_ref_page_info pi;
+	char page[PG];
+	int err;
 
 	/* COW: page 5 gets new content; its group keeps the old one */
 	fill(page, 999);
@@ -395,10 +416,16 @@ static void t_merge_cow_unmerge(void)
 	       err, (unsigned long long)c.pages_shared,
 	       (unsigned long long)c.pages_sharing,
 	       (unsigned long long)c.pages_unshared);
+}
+
+static void check_unmerge(int mm, const unsigned int *seeds)
+{
+	struct ksm_ref_counters c;
+	struct ksm_ref_page_info pi;
+	int i, err, nksm = 0;
 
 	/* unmerge: PTEs private at once, counters after ksmd passes */
 	err = ksml_ref_madvise(&dev, mm, BASE, 64 * PG, KSML_MADV_UNMERGEABLE);
-	nksm = 0;
 	for (i = 0; i < 64; i++)
 		if (!ksml_ref_page_info(&dev, mm, BASE + i * PG, &pi) &&
 		    (pi.flags & KSM_REF_PI_KSM))
@@ -417,9 +444,16 @@ static void t_merge_cow_unmerge(void)
 	       (unsigned long long)c.full_scans);
 	err = verify_pages(mm, BASE, seeds, 64);
 	report(!err, "unmerge_contents", "err=%d", err);
+}
+
+static void check_run2(int mm, const unsigned int *seeds)
+{
+	struct ksm_ref_counters c;
+	struct ksm_ref_mm_stat st;
+	int err;
 
 	/* run=2 unmerges everything at once and keeps the registration */
-	ksml_ref_madvise(&dev, mm, BASE, 64 * PG, KSML_MADV_MERGEABLE);
+	madvise_base(mm, 64);
 	converge(&c);
 	err = knob("run", "2");
 	c = counters();
@@ -440,6 +474,12 @@ static void t_merge_cow_unmerge(void)
 	converge(&c);
 	report(c.pages_sharing == 59, "run1_resumes", "sharing=%llu",
 	       (unsigned long long)c.pages_sharing);
+}
+
+static void check_exit(int mm)
+{
+	struct ksm_ref_counters c;
+	int err;
 
 	/* exit: the registration and its items go */
 	err = ksml_ref_mm_exit(&dev, mm);
@@ -456,6 +496,35 @@ static void t_merge_cow_unmerge(void)
 	check_invariants("exit_invariants");
 }
 
+/* 64 pages, 4 contents x 16: merge, then COW, unmerge, run=2 */
+static void t_merge_cow_unmerge(void)
+{
+	unsigned int seeds[64];
+	struct ksm_ref_mm_stat st;
+	int mm, i, err;
+
+	for (i = 0; i < 64; i++)
+		seeds[i] = 100 + i % 4;
+	reset_defaults();
+	mm = ksml_ref_mm_create(&dev);
+	err = map_base(mm, 64);
+	err = err ?: write_pages(mm, BASE, seeds, 64);
+	report(!err, "setup_64_pages", "err=%d", err);
+	ksml_ref_mm_stat(&dev, mm, &st);
+	report(!st.ksm_mergeable, "enter_not_before_madvise", "mergeable=%u",
+	       st.ksm_mergeable);
+	err = madvise_base(mm, 64);
+	ksml_ref_mm_stat(&dev, mm, &st);
+	report(!err && st.ksm_mergeable, "enter_on_madvise",
+	       "err=%d mergeable=%u", err, st.ksm_mergeable);
+
+	check_merged_64(mm, seeds);
+	check_cow(mm, seeds);
+	check_unmerge(mm, seeds);
+	check_run2(mm, seeds);
+	check_exit(mm);
+}
+
 static void t_fork(void)
 {
 	unsigned int seeds[16];
@@ -465,17 +534,11 @@ static void t_fork(void)
 
 	for (i = 0; i < 16; i++)
 		seeds[i] = 7;
-	reset("1", "256", "0");
+	reset_defaults();
 	mm = ksml_ref_mm_create(&dev);
-	err = mm < 0 ? mm
-		     : ksml_ref_mmap(&dev, mm, BASE, 16 * PG,
-				     KSML_MAP_PRIVATE | KSML_MAP_ANONYMOUS |
-					     KSML_MAP_FIXED,
-				     NULL);
+	err = map_base(mm, 16);
 	err = err ?: write_pages(mm, BASE, seeds, 16);
-	err = err
-		      ?: ksml_ref_madvise(&dev, mm, BASE, 16 * PG,
-					  KSML_MADV_MERGEABLE);
+	err = err ?: madvise_base(mm, 16);
 	converge(&c);
 	child = ksml_ref_mm_fork(&dev, mm);
 	report(child > 0, "fork", "child=%d", child);
@@ -504,18 +567,12 @@ static void t_pin(void)
 	struct ksm_ref_counters c;
 	int mm, err;
 
-	reset("1", "256", "0");
+	reset_defaults();
 	mm = ksml_ref_mm_create(&dev);
-	err = mm < 0 ? mm
-		     : ksml_ref_mmap(&dev, mm, BASE, 2 * PG,
-				     KSML_MAP_PRIVATE | KSML_MAP_ANONYMOUS |
-					     KSML_MAP_FIXED,
-				     NULL);
+	err = map_base(mm, 2);
 	err = err ?: write_pages(mm, BASE, seeds, 2);
 	err = err ?: ksml_ref_page(&dev, KSM_REF_IOC_PIN, mm, BASE, 0);
-	err = err
-		      ?: ksml_ref_madvise(&dev, mm, BASE, 2 * PG,
-					  KSML_MADV_MERGEABLE);
+	err = err ?: madvise_base(mm, 2);
 	converge(&c);
 	report(!err && c.pages_sharing == 0 && c.pages_shared == 0,
 	       "pinned_not_merged", "err=%d shared=%llu sharing=%llu", err,
@@ -537,18 +594,12 @@ static void t_zero_pages(void)
 	struct ksm_ref_counters c;
 	int mm, i, err = 0;
 
-	reset("1", "256", "1");
+	reset(NULL, NULL, "1");
 	mm = ksml_ref_mm_create(&dev);
-	err = mm < 0 ? mm
-		     : ksml_ref_mmap(&dev, mm, BASE, 8 * PG,
-				     KSML_MAP_PRIVATE | KSML_MAP_ANONYMOUS |
-					     KSML_MAP_FIXED,
-				     NULL);
+	err = map_base(mm, 8);
 	for (i = 0; i < 8 && !err; i++)
 		err = ksml_ref_write(&dev, mm, BASE + i * PG, zero, PG, 0);
-	err = err
-		      ?: ksml_ref_madvise(&dev, mm, BASE, 8 * PG,
-					  KSML_MADV_MERGEABLE);
+	err = err ?: madvise_base(mm, 8);
 	converge(&c);
 	report(!err && c.ksm_zero_pages == 8 && c.pages_shared == 0,
 	       "use_zero_pages", "err=%d ksm_zero_pages=%lld shared=%llu", err,
@@ -559,7 +610,7 @@ static void t_zero_pages(void)
 	report(c.ksm_zero_pages == 0, "zero_pages_gone_on_exit",
 	       "ksm_zero_pages=%lld", (long long)c.ksm_zero_pages);
 	knob("run", "2");
-	knob("use_zero_pages", "0");
+	knob_default("use_zero_pages");
 }
 
 /* 8 equal pages, 4 on each node: one KSM page, or one per node */
@@ -570,13 +621,9 @@ static void t_numa(void)
 	struct ksm_ref_page_info pi;
 	int mm, i, err, placed = 0;
 
-	reset("1", "256", "0");
+	reset_defaults();
 	mm = ksml_ref_mm_create(&dev);
-	err = mm < 0 ? mm
-		     : ksml_ref_mmap(&dev, mm, BASE, 8 * PG,
-				     KSML_MAP_PRIVATE | KSML_MAP_ANONYMOUS |
-					     KSML_MAP_FIXED,
-				     NULL);
+	err = map_base(mm, 8);
 	err = err ?: write_pages(mm, BASE, seeds, 8);
 	for (i = 0; i < 8 && !err; i++)
 		err = ksml_ref_page(&dev, KSM_REF_IOC_MIGRATE, mm,
@@ -587,7 +634,7 @@ static void t_numa(void)
 			placed++;
 	report(!err && placed == 8, "migrate_places_pages",
 	       "err=%d placed=%d/8", err, placed);
-	err = ksml_ref_madvise(&dev, mm, BASE, 8 * PG, KSML_MADV_MERGEABLE);
+	err = madvise_base(mm, 8);
 	converge(&c1);
 	report(!err && c1.pages_shared == 1 && c1.pages_sharing == 7,
 	       "merge_across_nodes_1", "shared=%llu sharing=%llu",
@@ -596,7 +643,7 @@ static void t_numa(void)
 	err = knob("merge_across_nodes", "0");
 	report(err == -EBUSY, "merge_across_nodes_busy", "err=%d (want -EBUSY)",
 	       err);
-	err = reset("0", "256", "0");
+	err = reset("0", NULL, NULL);
 	/* run=2 unshared the pages: their copies may sit on one node */
 	for (i = 0; i < 8 && !err; i++)
 		err = ksml_ref_page(&dev, KSM_REF_IOC_MIGRATE, mm,
@@ -610,7 +657,7 @@ static void t_numa(void)
 	report(!err, "numa_contents", "err=%d", err);
 	ksml_ref_mm_exit(&dev, mm);
 	converge(&c0);
-	reset("1", "256", "0");
+	reset_defaults();
 }
 
 /*
@@ -637,21 +684,14 @@ static void t_migrate_race(void)
 	unsigned long long raced = 0;
 	char page[PG];
 
-	reset("1", "256", "0");
+	reset_defaults();
 	for (i = 0; i < MIGRATE_RACE_PAGES; i++)
 		seeds[i] = 9;
 	fill(page, 9);
 	mm = ksml_ref_mm_create(&dev);
-	err = mm < 0 ? mm
-		     : ksml_ref_mmap(&dev, mm, BASE, MIGRATE_RACE_PAGES * PG,
-				     KSML_MAP_PRIVATE | KSML_MAP_ANONYMOUS |
-					     KSML_MAP_FIXED,
-				     NULL);
+	err = map_base(mm, MIGRATE_RACE_PAGES);
 	err = err ?: write_pages(mm, BASE, seeds, MIGRATE_RACE_PAGES);
-	err = err
-		      ?: ksml_ref_madvise(&dev, mm, BASE,
-					  MIGRATE_RACE_PAGES * PG,
-					  KSML_MADV_MERGEABLE);
+	err = err ?: madvise_base(mm, MIGRATE_RACE_PAGES);
 	err = err ?: converge(&c);
 	err = err ?: knob("pages_to_scan", "16");
 	err = err ?: knob("sleep_millisecs", "0");
@@ -721,18 +761,12 @@ static void t_chains(void)
 
 	for (i = 0; i < 10; i++)
 		seeds[i] = 3;
-	err = reset("1", "2", "0");
+	err = reset(NULL, "2", NULL);
 	report(!err, "max_page_sharing_2", "err=%d", err);
 	mm = ksml_ref_mm_create(&dev);
-	err = mm < 0 ? mm
-		     : ksml_ref_mmap(&dev, mm, BASE, 10 * PG,
-				     KSML_MAP_PRIVATE | KSML_MAP_ANONYMOUS |
-					     KSML_MAP_FIXED,
-				     NULL);
+	err = map_base(mm, 10);
 	err = err ?: write_pages(mm, BASE, seeds, 10);
-	err = err
-		      ?: ksml_ref_madvise(&dev, mm, BASE, 10 * PG,
-					  KSML_MADV_MERGEABLE);
+	err = err ?: madvise_base(mm, 10);
 	converge(&c);
 	report(!err && c.stable_node_chains == 1 && c.stable_node_dups >= 2 &&
 		       c.pages_shared + c.pages_sharing == 10 &&
@@ -749,7 +783,7 @@ static void t_chains(void)
 	check_invariants("chains_invariants");
 	ksml_ref_mm_exit(&dev, mm);
 	converge(&c);
-	reset("1", "256", "0");
+	reset_defaults();
 }
 
 /* bad ids, pointers, sizes, flags: -EINVAL/-EFAULT/-ENOTTY, never an oops */
@@ -933,16 +967,13 @@ static const struct knob_case knob_cases[] = {
 	{"general_profit", "0", -EACCES},
 };
 
-static int cmd_sysfs(void)
+/* every file of the guest's KSM exists in ksm_ref, same mode */
+static void check_files_as_guest_ksm(void)
 {
-	char ref_val[128], ksm_val[128], saved[128], path[256];
-	size_t i;
 	DIR *d;
 	struct dirent *e;
-	int nsame = 0, nref = 0;
+	int nsame = 0;
 
-	group = "sysfs.";
-	/* every file of the guest's KSM exists in ksm_ref, same mode */
 	d = opendir(KSM_SYS);
 	if (!d) {
 		report(false, "guest_ksm_sysfs", "%s: %s", KSM_SYS,
@@ -971,6 +1002,16 @@ static int cmd_sysfs(void)
 		report(!missing[0] && nsame >= 10, "files_as_guest_ksm",
 		       "%d same; missing or other mode: %s", nsame, missing);
 	}
+}
+
+static int cmd_sysfs(void)
+{
+	char ref_val[128], ksm_val[128], saved[128], path[256];
+	size_t i;
+	int nref = 0;
+
+	group = "sysfs.";
+	check_files_as_guest_ksm();
 
 	knob("run", "0");
 	for (i = 0; i < sizeof(knob_cases) / sizeof(knob_cases[0]); i++) {
@@ -1048,17 +1089,11 @@ static int cmd_hotplug(void)
 	dev_open();
 	for (i = 0; i < 2048; i++)
 		seeds[i] = 7000 + i % 64;
-	reset("1", "256", "0");
+	reset_defaults();
 	mm = ksml_ref_mm_create(&dev);
-	err = mm < 0 ? mm
-		     : ksml_ref_mmap(&dev, mm, BASE, 2048 * PG,
-				     KSML_MAP_PRIVATE | KSML_MAP_ANONYMOUS |
-					     KSML_MAP_FIXED,
-				     NULL);
+	err = map_base(mm, 2048);
 	err = err ?: write_pages(mm, BASE, seeds, 2048);
-	err = err
-		      ?: ksml_ref_madvise(&dev, mm, BASE, 2048 * PG,
-					  KSML_MADV_MERGEABLE);
+	err = err ?: madvise_base(mm, 2048);
 	err = err ?: converge(&c0);
 	/* ksmd_ref keeps scanning: it must wait while a block goes offline */
 	knob("sleep_millisecs", "0");
@@ -1136,19 +1171,11 @@ static int cmd_ksmd(void)
 		seeds[i] = 40 + i % 2;
 	err = knob("run", "2");
 	err = err ?: knob("sleep_millisecs", "10");
-	err = err ?: knob("pages_to_scan", "100");
+	err = err ?: knob_default("pages_to_scan");
 	mm = ksml_ref_mm_create(&dev);
-	err = err
-		      ?: (mm < 0 ? mm
-				 : ksml_ref_mmap(&dev, mm, BASE, 32 * PG,
-						 KSML_MAP_PRIVATE |
-							 KSML_MAP_ANONYMOUS |
-							 KSML_MAP_FIXED,
-						 NULL));
+	err = err ?: map_base(mm, 32);
 	err = err ?: write_pages(mm, BASE, seeds, 32);
-	err = err
-		      ?: ksml_ref_madvise(&dev, mm, BASE, 32 * PG,
-					  KSML_MADV_MERGEABLE);
+	err = err ?: madvise_base(mm, 32);
 	fs0 = sys_long(KSM_REF_SYSFS, "full_scans");
 	err = err ?: knob("run", "1");
 	for (i = 0; i < 200; i++) {
@@ -1231,17 +1258,9 @@ static int cmd_freeze(void)
 	err = knob("run", "2");
 	err = err ?: knob("sleep_millisecs", "0");
 	mm = ksml_ref_mm_create(&dev);
-	err = err
-		      ?: (mm < 0 ? mm
-				 : ksml_ref_mmap(&dev, mm, BASE, 512 * PG,
-						 KSML_MAP_PRIVATE |
-							 KSML_MAP_ANONYMOUS |
-							 KSML_MAP_FIXED,
-						 NULL));
+	err = err ?: map_base(mm, 512);
 	err = err ?: write_pages(mm, BASE, seeds, 512);
-	err = err
-		      ?: ksml_ref_madvise(&dev, mm, BASE, 512 * PG,
-					  KSML_MADV_MERGEABLE);
+	err = err ?: madvise_base(mm, 512);
 	err = err ?: knob("run", "1");
 	usleep(100000);
 	sys_write("/sys/module/suspend/parameters", "pm_test_delay", "1");
@@ -1577,15 +1596,9 @@ static int cmd_reads(void)
 	knob("run", "2");
 	knob("run", "1");
 	mm = ksml_ref_mm_create(&dev);
-	err = mm < 0 ? mm
-		     : ksml_ref_mmap(&dev, mm, BASE, READS_PAGES * PG,
-				     KSML_MAP_PRIVATE | KSML_MAP_ANONYMOUS |
-					     KSML_MAP_FIXED,
-				     NULL);
+	err = map_base(mm, READS_PAGES);
 	err = err ?: write_pages(mm, BASE, seeds, READS_PAGES);
-	err = err
-		      ?: ksml_ref_madvise(&dev, mm, BASE, READS_PAGES * PG,
-					  KSML_MADV_MERGEABLE);
+	err = err ?: madvise_base(mm, READS_PAGES);
 
 	/* pass 1: the checksum filter holds every fresh page back */
 	c0 = counters();
@@ -1664,11 +1677,7 @@ static int cmd_limits(void)
 	p0 = plat();
 	knob("run", "2");
 	mm = ksml_ref_mm_create(&dev);
-	err = mm < 0 ? mm
-		     : ksml_ref_mmap(&dev, mm, BASE, 700 * PG,
-				     KSML_MAP_PRIVATE | KSML_MAP_ANONYMOUS |
-					     KSML_MAP_FIXED,
-				     NULL);
+	err = map_base(mm, 700);
 	for (i = 0; i < 700; i++)
 		seeds[i] = 20000 + i % 2;
 	for (i = 0; i < 700 && !err; i++) {
@@ -1684,7 +1693,7 @@ static int cmd_limits(void)
 	err = verify_pages(mm, BASE, seeds, written);
 	report(!err, "written_pages_intact", "err=%d", err);
 	/* merging the 2 contents frees all but 2 frames: room again */
-	err = ksml_ref_madvise(&dev, mm, BASE, 700 * PG, KSML_MADV_MERGEABLE);
+	err = madvise_base(mm, 700);
 	knob("run", "1");
 	converge(&c);
 	knob("run", "0");
@@ -1726,13 +1735,7 @@ static uint64_t pick(const uint64_t *v, int n)
 }
 
 static const char *const knob_names[] = {
-	"run",
-	"pages_to_scan",
-	"sleep_millisecs",
-	"merge_across_nodes",
-	"max_page_sharing",
-	"stable_node_chains_prune_millisecs",
-	"use_zero_pages",
+	CLASSIC_KNOBS,
 	"smart_scan",
 	"advisor_mode",
 	"advisor_max_cpu",
@@ -1745,298 +1748,338 @@ static const char *const knob_names[] = {
 	"",
 };
 
-/*
- * With nproc > 1, nproc processes (each with its own open file) fuzz at
- * the same time on the guest's 2 CPUs; KSM_REF_IOC_CHECK, which needs a
- * quiescent instance, is then left to the end.
- */
-static int cmd_fuzz(long iters, unsigned long seed, int nproc)
+static const unsigned long fuzz_cmds[] = {
+	KSM_REF_IOC_VERSION,	KSM_REF_IOC_MM_CREATE, KSM_REF_IOC_MM_EXIT,
+	KSM_REF_IOC_MM_FORK,	KSM_REF_IOC_MMAP,      KSM_REF_IOC_MUNMAP,
+	KSM_REF_IOC_MREMAP,	KSM_REF_IOC_WRITE,     KSM_REF_IOC_READ,
+	KSM_REF_IOC_MADVISE,	KSM_REF_IOC_PRCTL,     KSM_REF_IOC_PIN,
+	KSM_REF_IOC_UNPIN,	KSM_REF_IOC_MIGRATE,   KSM_REF_IOC_PAGE_INFO,
+	KSM_REF_IOC_MM_STAT,	KSM_REF_IOC_STATS,     KSM_REF_IOC_KNOB_READ,
+	KSM_REF_IOC_KNOB_WRITE, KSM_REF_IOC_SCAN,      KSM_REF_IOC_SCAN_FULL,
+	KSM_REF_IOC_CHECK,	KSM_REF_IOC_PLAT,      KSM_REF_IOC_FAIL_NTH,
+};
+
+static const uint64_t fuzz_addrs[] = {
+	BASE,
+	BASE + PG,
+	BASE + 7 * PG,
+	BASE + 100,
+	0,
+	PG,
+	~0ULL,
+	~0ULL - PG + 1,
+	1ULL << 47,
+	(1ULL << 47) - PG,
+	0x7ffffffff000ULL,
+	BASE + 64 * PG,
+	0x20000000,
+	0xffff888000000000ULL,
+};
+
+static const uint64_t fuzz_lens[] = {
+	PG,	2 * PG, 16 * PG,    64 * PG,	    0,	    1, 100,
+	PG + 1, ~0ULL,	1ULL << 40, KSM_REF_MAX_RW, 3 * PG,
+};
+
+/* an address or a length, good and bad: both draw one number */
+static uint64_t pick_addr(void)
 {
-	static const unsigned long cmds[] = {
-		KSM_REF_IOC_VERSION,	KSM_REF_IOC_MM_CREATE,
-		KSM_REF_IOC_MM_EXIT,	KSM_REF_IOC_MM_FORK,
-		KSM_REF_IOC_MMAP,	KSM_REF_IOC_MUNMAP,
-		KSM_REF_IOC_MREMAP,	KSM_REF_IOC_WRITE,
-		KSM_REF_IOC_READ,	KSM_REF_IOC_MADVISE,
-		KSM_REF_IOC_PRCTL,	KSM_REF_IOC_PIN,
-		KSM_REF_IOC_UNPIN,	KSM_REF_IOC_MIGRATE,
-		KSM_REF_IOC_PAGE_INFO,	KSM_REF_IOC_MM_STAT,
-		KSM_REF_IOC_STATS,	KSM_REF_IOC_KNOB_READ,
-		KSM_REF_IOC_KNOB_WRITE, KSM_REF_IOC_SCAN,
-		KSM_REF_IOC_SCAN_FULL,	KSM_REF_IOC_CHECK,
-		KSM_REF_IOC_PLAT,	KSM_REF_IOC_FAIL_NTH,
-	};
-	static const uint64_t addrs[] = {
-		BASE,
-		BASE + PG,
-		BASE + 7 * PG,
-		BASE + 100,
-		0,
-		PG,
-		~0ULL,
-		~0ULL - PG + 1,
-		1ULL << 47,
-		(1ULL << 47) - PG,
-		0x7ffffffff000ULL,
-		BASE + 64 * PG,
-		0x20000000,
-		0xffff888000000000ULL,
-	};
-	static const uint64_t lens[] = {
-		PG,	2 * PG, 16 * PG,    64 * PG,	    0,	    1, 100,
-		PG + 1, ~0ULL,	1ULL << 40, KSM_REF_MAX_RW, 3 * PG,
-	};
-	static char ubuf[KSM_REF_MAX_RW + PG];
+	return pick(fuzz_addrs, sizeof(fuzz_addrs) / 8);
+}
+
+static uint64_t pick_len(void)
+{
+	return pick(fuzz_lens, sizeof(fuzz_lens) / 8);
+}
+
+/* the user buffer of WRITE and READ; bufs[] also points at bad ones */
+static char fuzz_ubuf[KSM_REF_MAX_RW + PG];
+
+/*
+ * One fuzzing process: the mms it made (ioctl targets, mostly), the
+ * buffers it passes, and what its calls returned.
+ */
+struct fuzz {
 	uint64_t bufs[6];
 	int mms[32];
-	int nmm = 0;
-	long i, nerr[8] = {0}, npins = 0;
-	pid_t pids[8] = {0};
-	int k, child = -1;
-	unsigned long long frames0;
-	struct ksm_ref_plat p;
-	char msg[KSM_REF_MSG_LEN];
-	int r;
-	void *unmapped;
+	int nmm;
+	int nproc;
+	long nerr[8];
+	long npins; /* pins taken and not released */
+};
 
-	group = "fuzz.";
-	rng = seed * 0x9e3779b97f4a7c15ULL + 1;
-	dev_open();
-	unmapped =
+static void fuzz_init(struct fuzz *f, int nproc)
+{
+	void *unmapped =
 		mmap(NULL, PG, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	bufs[0] = (uintptr_t)ubuf;
-	bufs[1] = 0;
-	bufs[2] = (uintptr_t)unmapped;
-	bufs[3] = 0xffff888000000000ULL;
-	bufs[4] = (uintptr_t)ubuf + 13;
-	bufs[5] = 1;
-	for (i = 0; i < (long)sizeof(ubuf); i++)
-		ubuf[i] = (char)(i % 7 == 0 ? rnd() : 0);
-	frames0 = plat().frames_in_use;
-	knob("sleep_millisecs", "0");
-	knob("pages_to_scan", "50");
-	knob("run", "1");
+	long i;
+
+	memset(f, 0, sizeof(*f));
+	f->nproc = nproc;
+	f->bufs[0] = (uintptr_t)fuzz_ubuf;
+	f->bufs[1] = 0;
+	f->bufs[2] = (uintptr_t)unmapped;
+	f->bufs[3] = 0xffff888000000000ULL;
+	f->bufs[4] = (uintptr_t)fuzz_ubuf + 13;
+	f->bufs[5] = 1;
+	for (i = 0; i < (long)sizeof(fuzz_ubuf); i++)
+		fuzz_ubuf[i] = (char)(i % 7 == 0 ? rnd() : 0);
+}
+
+/*
+ * Fork processes 1..nproc-1, each with its own open file and its own
+ * seed; returns the process's number in the child, -1 in the parent.
+ */
+static int fuzz_fork(unsigned long seed, int nproc, pid_t *pids)
+{
+	int k;
 
 	for (k = 1; k < nproc && k < 8; k++) {
 		pid_t pid = fork();
 
 		if (pid == 0) {
-			child = k;
 			ksml_ref_close(&dev);
 			dev_open();
 			rng = (seed * 100 + (unsigned long)k) *
 				      0x9e3779b97f4a7c15ULL +
 			      1;
-			break;
+			return k;
 		}
 		pids[k] = pid;
 	}
-	for (i = 0; i < iters; i++) {
-		union ksml_ref_arg a;
-		unsigned long cmd =
-			cmds[rnd() % (sizeof(cmds) / sizeof(cmds[0]))];
-		unsigned int mmid = nmm && rnd() % 8
-					    ? (unsigned int)mms[rnd() % nmm]
-					    : (unsigned int)rnd() % 40;
-		unsigned int kind = rnd() % 16;
-		void *arg = &a;
+	return -1;
+}
 
-		memset(&a, 0, sizeof(a));
-		if (nproc > 1 && cmd == KSM_REF_IOC_CHECK)
-			cmd = KSM_REF_IOC_VERSION;
-		switch (_IOC_NR(cmd)) {
-		case 0x04:
-		case 0x05:
-			a.arg.map.mm = mmid;
-			a.arg.map.addr = pick(addrs, sizeof(addrs) / 8);
-			a.arg.map.len = pick(lens, sizeof(lens) / 8);
-			a.arg.map.flags =
-				rnd() % 4 ? (KSML_MAP_PRIVATE |
-					     KSML_MAP_ANONYMOUS |
-					     (rnd() % 2 ? KSML_MAP_FIXED : 0))
-					  : (unsigned int)rnd();
-			if (_IOC_NR(cmd) == 0x05 && rnd() % 4)
-				a.arg.map.flags = 0;
-			break;
-		case 0x06:
-			a.arg.mremap.mm = mmid;
-			a.arg.mremap.old_addr = pick(addrs, sizeof(addrs) / 8);
-			a.arg.mremap.old_len = pick(lens, sizeof(lens) / 8);
-			a.arg.mremap.new_len = pick(lens, sizeof(lens) / 8);
-			a.arg.mremap.new_addr = pick(addrs, sizeof(addrs) / 8);
-			break;
-		case 0x07:
-		case 0x08:
-			a.arg.rw.mm = mmid;
-			a.arg.rw.addr = pick(addrs, sizeof(addrs) / 8);
-			a.arg.rw.len =
-				rnd() % 3 ? (rnd() % 4) * PG +
-						    (rnd() % 2 ? 0 : rnd() % PG)
-					  : pick(lens, sizeof(lens) / 8);
-			a.arg.rw.buf = bufs[rnd() % 6];
-			a.arg.rw.flags =
-				rnd() % 8 ? 0
-					  : (rnd() % 2 ? KSM_REF_RW_FORCE
-						       : (unsigned int)rnd());
-			/* mostly small, repetitive contents: merges happen */
-			if (a.arg.rw.buf == (uintptr_t)ubuf)
-				memset(ubuf, (int)(rnd() % 3),
-				       a.arg.rw.len < PG * 4 ? a.arg.rw.len
-							     : PG * 4);
-			break;
-		case 0x09:
-			a.arg.madvise.mm = mmid;
-			a.arg.madvise.addr = pick(addrs, sizeof(addrs) / 8);
-			a.arg.madvise.len = pick(lens, sizeof(lens) / 8);
-			a.arg.madvise.advice =
-				rnd() % 4 ? (rnd() % 2 ? KSML_MADV_MERGEABLE
-						       : KSML_MADV_UNMERGEABLE)
-					  : (int)rnd() % 20;
-			break;
-		case 0x0a:
-			a.arg.prctl.mm = mmid;
-			a.arg.prctl.set = rnd() % 3;
-			a.arg.prctl.arg = rnd() % 4 ? rnd() % 2 : rnd();
-			break;
-		case 0x0b:
-		case 0x0c:
-		case 0x0d:
-			a.arg.page.mm = mmid;
-			a.arg.page.addr = pick(addrs, sizeof(addrs) / 8);
-			a.arg.page.nid = _IOC_NR(cmd) == 0x0d
-						 ? (int)(rnd() % 4) - 1
-						 : (rnd() % 8 ? 0 : 1);
-			break;
-		case 0x0e:
-		case 0x0f:
-			a.arg.page_info.mm = mmid;
-			a.arg.page_info.addr = pick(addrs, sizeof(addrs) / 8);
-			break;
-		case 0x02:
-		case 0x03:
-			a.arg.mm.mm = mmid;
-			a.arg.mm.child = rnd() % 8 ? 0 : (unsigned int)rnd();
-			break;
-		case 0x11:
-		case 0x12:
-			snprintf(a.arg.knob.name, sizeof(a.arg.knob.name), "%s",
-				 knob_names[rnd() % (sizeof(knob_names) /
-						     sizeof(knob_names[0]))]);
-			switch (rnd() % 6) {
-			case 0:
-				snprintf(a.arg.knob.value,
-					 sizeof(a.arg.knob.value), "%llu",
-					 (unsigned long long)(rnd() % 3));
-				break;
-			case 1:
-				snprintf(a.arg.knob.value,
-					 sizeof(a.arg.knob.value), "%llu",
-					 (unsigned long long)(rnd() % 600));
-				break;
-			case 2:
-				snprintf(a.arg.knob.value,
-					 sizeof(a.arg.knob.value), "%lld",
-					 (long long)rnd());
-				break;
-			case 3:
-				snprintf(a.arg.knob.value,
-					 sizeof(a.arg.knob.value), "scan-time");
-				break;
-			case 4:
-				for (k = 0; k < 20; k++)
-					a.arg.knob.value[k] =
-						(char)(rnd() % 255 + 1);
-				break;
-			default:
-				memset(a.arg.knob.value, 'A',
-				       sizeof(a.arg.knob.value));
-				break;
-			}
-			/* keep ksmd's pace sane: it shares 2 CPUs with the
-			 * fuzzer */
-			if (!strcmp(a.arg.knob.name, "pages_to_scan") ||
-			    !strcmp(a.arg.knob.name, "sleep_millisecs") ||
-			    !strncmp(a.arg.knob.name, "advisor", 7))
-				snprintf(a.arg.knob.value,
-					 sizeof(a.arg.knob.value), "%llu",
-					 (unsigned long long)(rnd() % 200));
-			break;
-		case 0x13:
-			a.arg.scan.nr_pages = rnd() % 16 ? rnd() % 300 : rnd();
-			break;
-		case 0x14:
-			a.arg.scan.nr_scans = rnd() % 3;
-			a.arg.scan.max_batches =
-				rnd() % 8 ? 1 + rnd() % 20 : rnd();
-			break;
-		case 0x17:
-			/* a failure injected a few allocations ahead */
-			a.arg.n = rnd() % 4 ? (long long)(1 + rnd() % 12)
-					    : -(long long)(rnd() % 3);
-			break;
-		}
-		/* malformed: random bytes, bad pointers, wrong numbers */
-		if (kind == 0)
-			for (k = 0; k < 512; k++)
-				a.raw[k] = (unsigned char)rnd();
-		else if (kind == 1)
-			arg = (void *)(uintptr_t)bufs[1 + rnd() % 5];
-		else if (kind == 2)
-			cmd = _IOC(rnd() % 4, KSM_REF_IOC_MAGIC, rnd() % 0x30,
-				   rnd() % 600);
-		else if (kind == 3)
-			cmd = (unsigned long)rnd() & 0xffffffffUL;
-		r = -ksml_ref_ioctl(&dev, cmd, arg);
-		nerr[r == 0	   ? 0
-		     : r == EINVAL ? 1
-		     : r == EFAULT ? 2
-		     : r == ENOTTY ? 3
-		     : r == ENOMEM ? 4
-		     : r == ENOSPC ? 5
-				   : 6]++;
-		if (r == 0 &&
-		    (cmd == KSM_REF_IOC_MM_CREATE ||
-		     cmd == KSM_REF_IOC_MM_FORK) &&
-		    kind >= 4) {
-			int id = cmd == KSM_REF_IOC_MM_CREATE
-					 ? (int)a.arg.mm.mm
-					 : (int)a.arg.mm.child;
+/* MMAP, MUNMAP and MREMAP: good and bad ranges and flags */
+static void fuzz_map_args(unsigned long cmd, unsigned int mmid,
+			  union ksml_ref_arg *a)
+{
+	if (_IOC_NR(cmd) == 0x06) {
+		a->arg.mremap.mm = mmid;
+		a->arg.mremap.old_addr = pick_addr();
+		a->arg.mremap.old_len = pick_len();
+		a->arg.mremap.new_len = pick_len();
+		a->arg.mremap.new_addr = pick_addr();
+		return;
+	}
+	a->arg.map.mm = mmid;
+	a->arg.map.addr = pick_addr();
+	a->arg.map.len = pick_len();
+	a->arg.map.flags = rnd() % 4 ? (KSML_MAP_PRIVATE | KSML_MAP_ANONYMOUS |
+					(rnd() % 2 ? KSML_MAP_FIXED : 0))
+				     : (unsigned int)rnd();
+	if (_IOC_NR(cmd) == 0x05 && rnd() % 4)
+		a->arg.map.flags = 0;
+}
 
-			if (nmm < 32)
-				mms[nmm++] = id;
-			else
-				ksml_ref_mm_exit(&dev, id);
-		}
-		/* a pin outlives its mm (like a GUP pin): the frame stays */
-		if (r == 0 && cmd == KSM_REF_IOC_PIN)
-			npins++;
-		if (r == 0 && cmd == KSM_REF_IOC_UNPIN)
-			npins--;
-		if (r == 0 && cmd == KSM_REF_IOC_MM_EXIT && kind >= 4)
-			for (k = 0; k < nmm; k++)
-				if (mms[k] == (int)a.arg.mm.mm)
-					mms[k] = mms[--nmm];
-		if (i % 5000 == 4999) {
-			p = plat();
-			if (p.warn_count)
-				break;
-		}
+/* WRITE and READ: lengths around a page, good and bad buffers */
+static void fuzz_rw_args(const struct fuzz *f, unsigned int mmid,
+			 union ksml_ref_arg *a)
+{
+	a->arg.rw.mm = mmid;
+	a->arg.rw.addr = pick_addr();
+	a->arg.rw.len =
+		rnd() % 3 ? (rnd() % 4) * PG + (rnd() % 2 ? 0 : rnd() % PG)
+			  : pick_len();
+	a->arg.rw.buf = f->bufs[rnd() % 6];
+	a->arg.rw.flags = rnd() % 8 ? 0
+				    : (rnd() % 2 ? KSM_REF_RW_FORCE
+						 : (unsigned int)rnd());
+	/* mostly small, repetitive contents: merges happen */
+	if (a->arg.rw.buf == (uintptr_t)fuzz_ubuf)
+		memset(fuzz_ubuf, (int)(rnd() % 3),
+		       a->arg.rw.len < PG * 4 ? a->arg.rw.len : PG * 4);
+}
+
+/* KNOB_READ and KNOB_WRITE: any name of knob_names, a value of six kinds */
+static void fuzz_knob_args(union ksml_ref_arg *a)
+{
+	char *v = a->arg.knob.value;
+	size_t vsize = sizeof(a->arg.knob.value);
+	int k;
+
+	snprintf(a->arg.knob.name, sizeof(a->arg.knob.name), "%s",
+		 knob_names[rnd() %
+			    (sizeof(knob_names) / sizeof(knob_names[0]))]);
+	switch (rnd() % 6) {
+	case 0:
+		snprintf(v, vsize, "%llu", (unsigned long long)(rnd() % 3));
+		break;
+	case 1:
+		snprintf(v, vsize, "%llu", (unsigned long long)(rnd() % 600));
+		break;
+	case 2:
+		snprintf(v, vsize, "%lld", (long long)rnd());
+		break;
+	case 3:
+		snprintf(v, vsize, "scan-time");
+		break;
+	case 4:
+		for (k = 0; k < 20; k++)
+			v[k] = (char)(rnd() % 255 + 1);
+		break;
+	default:
+		memset(v, 'A', vsize);
+		break;
 	}
-	ksml_ref_fail_nth(&dev, 0);
-	printf("KMODTEST: fuzz seed=%lu proc=%d iters=%ld ok=%ld EINVAL=%ld "
-	       "EFAULT=%ld ENOTTY=%ld ENOMEM=%ld ENOSPC=%ld other=%ld\n",
-	       seed, child < 0 ? 0 : child, i, nerr[0], nerr[1], nerr[2],
-	       nerr[3], nerr[4], nerr[5], nerr[6]);
-	if (child >= 0) {
-		fflush(stdout);
-		_exit(npins < 0 ? 0 : npins > 250 ? 250 : (int)npins);
+	/* keep ksmd's pace sane: it shares 2 CPUs with the fuzzer */
+	if (!strcmp(a->arg.knob.name, "pages_to_scan") ||
+	    !strcmp(a->arg.knob.name, "sleep_millisecs") ||
+	    !strncmp(a->arg.knob.name, "advisor", 7))
+		snprintf(v, vsize, "%llu", (unsigned long long)(rnd() % 200));
+}
+
+/* the arguments of cmd, well-formed or nearly: mostly an mm of ours */
+static void fuzz_args(const struct fuzz *f, unsigned long cmd,
+		      unsigned int mmid, union ksml_ref_arg *a)
+{
+	switch (_IOC_NR(cmd)) {
+	case 0x04:
+	case 0x05:
+	case 0x06:
+		fuzz_map_args(cmd, mmid, a);
+		break;
+	case 0x07:
+	case 0x08:
+		fuzz_rw_args(f, mmid, a);
+		break;
+	case 0x09:
+		a->arg.madvise.mm = mmid;
+		a->arg.madvise.addr = pick_addr();
+		a->arg.madvise.len = pick_len();
+		a->arg.madvise.advice =
+			rnd() % 4 ? (rnd() % 2 ? KSML_MADV_MERGEABLE
+					       : KSML_MADV_UNMERGEABLE)
+				  : (int)rnd() % 20;
+		break;
+	case 0x0a:
+		a->arg.prctl.mm = mmid;
+		a->arg.prctl.set = rnd() % 3;
+		a->arg.prctl.arg = rnd() % 4 ? rnd() % 2 : rnd();
+		break;
+	case 0x0b:
+	case 0x0c:
+	case 0x0d:
+		a->arg.page.mm = mmid;
+		a->arg.page.addr = pick_addr();
+		a->arg.page.nid = _IOC_NR(cmd) == 0x0d ? (int)(rnd() % 4) - 1
+						       : (rnd() % 8 ? 0 : 1);
+		break;
+	case 0x0e:
+	case 0x0f:
+		a->arg.page_info.mm = mmid;
+		a->arg.page_info.addr = pick_addr();
+		break;
+	case 0x02:
+	case 0x03:
+		a->arg.mm.mm = mmid;
+		a->arg.mm.child = rnd() % 8 ? 0 : (unsigned int)rnd();
+		break;
+	case 0x11:
+	case 0x12:
+		fuzz_knob_args(a);
+		break;
+	case 0x13:
+		a->arg.scan.nr_pages = rnd() % 16 ? rnd() % 300 : rnd();
+		break;
+	case 0x14:
+		a->arg.scan.nr_scans = rnd() % 3;
+		a->arg.scan.max_batches = rnd() % 8 ? 1 + rnd() % 20 : rnd();
+		break;
+	case 0x17:
+		/* a failure injected a few allocations ahead */
+		a->arg.n = rnd() % 4 ? (long long)(1 + rnd() % 12)
+				     : -(long long)(rnd() % 3);
+		break;
 	}
-	for (k = 1; k < nproc && k < 8; k++) {
+}
+
+/* malformed (kind 0-3): random bytes, bad pointers, wrong numbers */
+static void fuzz_malform(const struct fuzz *f, unsigned int kind,
+			 unsigned long *cmd, void **arg, union ksml_ref_arg *a)
+{
+	int k;
+
+	if (kind == 0)
+		for (k = 0; k < 512; k++)
+			a->raw[k] = (unsigned char)rnd();
+	else if (kind == 1)
+		*arg = (void *)(uintptr_t)f->bufs[1 + rnd() % 5];
+	else if (kind == 2)
+		*cmd = _IOC(rnd() % 4, KSM_REF_IOC_MAGIC, rnd() % 0x30,
+			    rnd() % 600);
+	else if (kind == 3)
+		*cmd = (unsigned long)rnd() & 0xffffffffUL;
+}
+
+/* count the errno; keep track of the mms made and exited, and the pins */
+static void fuzz_account(struct fuzz *f, unsigned long cmd, unsigned int kind,
+			 int r, const union ksml_ref_arg *a)
+{
+	int k;
+
+	f->nerr[r == 0	      ? 0
+		: r == EINVAL ? 1
+		: r == EFAULT ? 2
+		: r == ENOTTY ? 3
+		: r == ENOMEM ? 4
+		: r == ENOSPC ? 5
+			      : 6]++;
+	if (r == 0 &&
+	    (cmd == KSM_REF_IOC_MM_CREATE || cmd == KSM_REF_IOC_MM_FORK) &&
+	    kind >= 4) {
+		int id = cmd == KSM_REF_IOC_MM_CREATE ? (int)a->arg.mm.mm
+						      : (int)a->arg.mm.child;
+
+		if (f->nmm < 32)
+			f->mms[f->nmm++] = id;
+		else
+			ksml_ref_mm_exit(&dev, id);
+	}
+	/* a pin outlives its mm (like a GUP pin): the frame stays */
+	if (r == 0 && cmd == KSM_REF_IOC_PIN)
+		f->npins++;
+	if (r == 0 && cmd == KSM_REF_IOC_UNPIN)
+		f->npins--;
+	if (r == 0 && cmd == KSM_REF_IOC_MM_EXIT && kind >= 4)
+		for (k = 0; k < f->nmm; k++)
+			if (f->mms[k] == (int)a->arg.mm.mm)
+				f->mms[k] = f->mms[--f->nmm];
+}
+
+/* one random ioctl: a command, an mm, how to malform it, its arguments */
+static void fuzz_one(struct fuzz *f)
+{
+	union ksml_ref_arg a;
+	unsigned long cmd =
+		fuzz_cmds[rnd() % (sizeof(fuzz_cmds) / sizeof(fuzz_cmds[0]))];
+	unsigned int mmid = f->nmm && rnd() % 8
+				    ? (unsigned int)f->mms[rnd() % f->nmm]
+				    : (unsigned int)rnd() % 40;
+	unsigned int kind = rnd() % 16;
+	void *arg = &a;
+	int r;
+
+	memset(&a, 0, sizeof(a));
+	if (f->nproc > 1 && cmd == KSM_REF_IOC_CHECK)
+		cmd = KSM_REF_IOC_VERSION;
+	fuzz_args(f, cmd, mmid, &a);
+	fuzz_malform(f, kind, &cmd, &arg, &a);
+	r = -ksml_ref_ioctl(&dev, cmd, arg);
+	fuzz_account(f, cmd, kind, r, &a);
+}
+
+/* the parent: wait for the other processes, add up the pins they left */
+static void fuzz_reap(struct fuzz *f, const pid_t *pids)
+{
+	int k;
+
+	for (k = 1; k < f->nproc && k < 8; k++) {
 		int st = 0;
 
 		waitpid(pids[k], &st, 0);
 		if (WIFEXITED(st)) {
-			npins += WEXITSTATUS(st);
+			f->npins += WEXITSTATUS(st);
 		} else {
 			char nm[32];
 
@@ -2044,6 +2087,18 @@ static int cmd_fuzz(long iters, unsigned long seed, int nproc)
 			report(false, nm, "killed by signal %d", WTERMSIG(st));
 		}
 	}
+}
+
+/*
+ * After the fuzzing: the invariants hold, no KSML_WARN_ON fired, and
+ * closing the file gave back every frame but the pinned ones.
+ */
+static void fuzz_check_after(const struct fuzz *f, unsigned long long frames0)
+{
+	struct ksm_ref_plat p;
+	char msg[KSM_REF_MSG_LEN];
+	int r;
+
 	knob("run", "0");
 	r = ksml_ref_check(&dev, msg, sizeof(msg));
 	report(r == 0, "invariants_after_fuzz", "%d %s", r, msg);
@@ -2058,12 +2113,54 @@ static int cmd_fuzz(long iters, unsigned long seed, int nproc)
 	knob_default("sleep_millisecs");
 	knob_default("pages_to_scan");
 	p = plat();
-	report(p.frames_in_use <= frames0 + (npins > 0 ? npins : 0),
+	report(p.frames_in_use <= frames0 + (f->npins > 0 ? f->npins : 0),
 	       "frames_released_on_close",
 	       "frames_in_use %llu -> %llu, live_pages=%lld, pins left=%ld",
 	       frames0, (unsigned long long)p.frames_in_use,
-	       (long long)p.live_pages, npins);
+	       (long long)p.live_pages, f->npins);
 	ksml_ref_close(&dev);
+}
+
+/*
+ * With nproc > 1, nproc processes (each with its own open file) fuzz at
+ * the same time on the guest's 2 CPUs; KSM_REF_IOC_CHECK, which needs a
+ * quiescent instance, is then left to the end.
+ */
+static int cmd_fuzz(long iters, unsigned long seed, int nproc)
+{
+	struct fuzz f;
+	pid_t pids[8] = {0};
+	unsigned long long frames0;
+	long i;
+	int child;
+
+	group = "fuzz.";
+	rng = seed * 0x9e3779b97f4a7c15ULL + 1;
+	dev_open();
+	fuzz_init(&f, nproc);
+	frames0 = plat().frames_in_use;
+	/* not the defaults: ksmd busy all the time, in small batches */
+	knob("sleep_millisecs", "0");
+	knob("pages_to_scan", "50");
+	knob("run", "1");
+
+	child = fuzz_fork(seed, nproc, pids);
+	for (i = 0; i < iters; i++) {
+		fuzz_one(&f);
+		if (i % 5000 == 4999 && plat().warn_count)
+			break;
+	}
+	ksml_ref_fail_nth(&dev, 0);
+	printf("KMODTEST: fuzz seed=%lu proc=%d iters=%ld ok=%ld EINVAL=%ld "
+	       "EFAULT=%ld ENOTTY=%ld ENOMEM=%ld ENOSPC=%ld other=%ld\n",
+	       seed, child < 0 ? 0 : child, i, f.nerr[0], f.nerr[1], f.nerr[2],
+	       f.nerr[3], f.nerr[4], f.nerr[5], f.nerr[6]);
+	if (child >= 0) {
+		fflush(stdout);
+		_exit(f.npins < 0 ? 0 : f.npins > 250 ? 250 : (int)f.npins);
+	}
+	fuzz_reap(&f, pids);
+	fuzz_check_after(&f, frames0);
 	return nfail;
 }
 
@@ -2207,24 +2304,16 @@ static int ref_run(int mac, struct det *out, char *why, size_t whysize)
 
 	for (i = 0; i < CMP_PAGES; i++)
 		seeds[i] = cmp_seed(i);
-	err = reset(mac ? "1" : "0", "256", "0");
+	err = reset(mac ? "1" : "0", NULL, NULL);
 	/* the guest kernel (6.1) predates smart_scan: compare without it */
 	err = err ?: knob("smart_scan", "0");
 	mm = ksml_ref_mm_create(&dev);
-	err = err
-		      ?: (mm < 0 ? mm
-				 : ksml_ref_mmap(&dev, mm, BASE, CMP_PAGES * PG,
-						 KSML_MAP_PRIVATE |
-							 KSML_MAP_ANONYMOUS |
-							 KSML_MAP_FIXED,
-						 NULL));
+	err = err ?: map_base(mm, CMP_PAGES);
 	err = err ?: write_pages(mm, BASE, seeds, CMP_PAGES);
 	for (i = 0; i < CMP_PAGES && !err; i++)
 		err = ksml_ref_page(&dev, KSM_REF_IOC_MIGRATE, mm,
 				    BASE + i * PG, cmp_node(i));
-	err = err
-		      ?: ksml_ref_madvise(&dev, mm, BASE, CMP_PAGES * PG,
-					  KSML_MADV_MERGEABLE);
+	err = err ?: madvise_base(mm, CMP_PAGES);
 	err = err ?: converge(&c);
 	err = err ?: verify_pages(mm, BASE, seeds, CMP_PAGES);
 	out->shared = c.pages_shared;
@@ -2240,8 +2329,8 @@ static int ref_run(int mac, struct det *out, char *why, size_t whysize)
 				       : st.ksm_merging_pages;
 	}
 	ksml_ref_mm_exit(&dev, mm);
-	reset("1", "256", "0");
-	knob("smart_scan", "1");
+	reset_defaults();
+	knob_default("smart_scan");
 	knob("run", "0");
 	if (err)
 		snprintf(why, whysize, "ksm_ref: %d", err);
