@@ -9,6 +9,8 @@
  * closed form of ksm-spec §4.6 summed over each (content, tree) group;
  * per-mm merging pages not adding up; run=2 not zeroing the counters;
  * broken invariants, a KSML_WARN_ON, a page not reading back, a leak.
+ * Then, in an instance of its own, a chain of full dups goes stale under
+ * a search (stale_chain): a frame freed twice, a page not reading back.
  */
 #include "fuzz_world.h"
 
@@ -184,6 +186,125 @@ static void knob(struct ksml *ksm, const char *name, unsigned long v)
 	rc = ksml_knob_write(ksm, name, s, strlen(s));
 	if (rc < 0)
 		fw_fail("knob %s=%s refused: %d", name, s, rc);
+}
+
+/*
+ * A chain whose dups are all full goes stale under a page that looks for
+ * it.  mm "a" (scanned first) holds the chain's content since the last
+ * pass; then the pages of every dup, all in mm "b", are unmapped.  At a's
+ * next visit, before b's stale items are reached, the chain has no dup
+ * with room and its dups' frames went since its last full walk: a dup
+ * taken without its keyhole check (the hash index's chain skip,
+ * CHAIN_SKIP_MISSES_STALE) is a reference taken and dropped on a free
+ * frame, which frees it twice.  Then mm "c", which KSM never sees, writes
+ * a content of its own into each of a few new pages (the dups' frames
+ * among them): every page, a's and c's, must read back, and the stale
+ * dups go.
+ */
+static void stale_chain(const struct ksml_config *cfg, struct ksml_fuzz_data *fd,
+			uint8_t *buf, uint8_t *want)
+{
+	unsigned long m = ksml_fuzz_range(fd, 2, 3), k = ksml_fuzz_range(fd, 2, 3);
+	unsigned long base = 0x400000000ul, n = k * m, out, p;
+	struct ksml_mm *a = NULL, *b = NULL, *c = NULL;
+	struct ksml_counters cn;
+	struct ksml *ksm;
+	long warns = ksml_warn_count();
+	unsigned long frames0;
+
+	/* an instance of its own: the other scenarios' pages would merge too */
+	if (ksml_init(&ksm, cfg) != 0)
+		fw_fail("stale chain: ksml_init failed");
+	knob(ksm, "smart_scan", 0);
+	knob(ksm, "pages_to_scan", 1000);
+	knob(ksm, "max_page_sharing", m);
+	frames0 = ksml_vm_frames_in_use(ksm);
+	if (ksml_mm_create(ksm, &a) != 0 || ksml_mm_create(ksm, &b) != 0 ||
+	    ksml_mm_create(ksm, &c) != 0 ||
+	    ksml_vm_mmap(a, base, KSML_PAGE_SIZE,
+			 KSML_MAP_PRIVATE | KSML_MAP_ANONYMOUS | KSML_MAP_FIXED, &out) != 0 ||
+	    ksml_vm_mmap(b, base, n * KSML_PAGE_SIZE,
+			 KSML_MAP_PRIVATE | KSML_MAP_ANONYMOUS | KSML_MAP_FIXED, &out) != 0 ||
+	    ksml_vm_mmap(c, base, 2 * k * KSML_PAGE_SIZE,
+			 KSML_MAP_PRIVATE | KSML_MAP_ANONYMOUS | KSML_MAP_FIXED, &out) != 0 ||
+	    ksml_vm_madvise(a, base, KSML_PAGE_SIZE, KSML_MADV_MERGEABLE) != 0 ||
+	    ksml_vm_madvise(b, base, n * KSML_PAGE_SIZE, KSML_MADV_MERGEABLE) != 0)
+		fw_fail("stale chain: mm_create/mmap/madvise failed");
+	fw_fill(buf, 202, false, 0); /* a's own content for now */
+	if (ksml_vm_write(a, base, buf, KSML_PAGE_SIZE) != 0)
+		fw_fail("write failed");
+	fw_fill(buf, 201, false, 0); /* the chain's content */
+	for (p = 0; p < n; p++)
+		if (ksml_vm_write(b, base + p * KSML_PAGE_SIZE, buf, KSML_PAGE_SIZE) != 0)
+			fw_fail("write failed");
+	knob(ksm, "run", 1);
+	if (ksml_scan_full(ksm, 3, 0) != 0)
+		fw_fail("stale chain: the merging passes did not complete");
+	ksml_get_counters(ksm, &cn);
+	if (cn.stable_node_chains != 1 || cn.stable_node_dups != k || cn.pages_shared != k ||
+	    cn.pages_sharing != n - k)
+		fw_fail("stale chain: %lu pages of one content, max_page_sharing %lu: "
+			"chains/dups/shared/sharing %lu/%lu/%lu/%lu, expected 1/%lu/%lu/%lu",
+			n, m, cn.stable_node_chains, cn.stable_node_dups, cn.pages_shared,
+			cn.pages_sharing, k, k, n - k);
+	/* a's page gets the content; this pass records its checksum */
+	if (ksml_vm_write(a, base, buf, KSML_PAGE_SIZE) != 0)
+		fw_fail("write failed");
+	if (ksml_scan_full(ksm, 1, 0) != 0)
+		fw_fail("stale chain: a pass did not complete");
+	if (ksml_vm_munmap(b, base, n * KSML_PAGE_SIZE) != 0)
+		fw_fail("stale chain: munmap failed");
+	if (ksml_scan_full(ksm, 1, 0) != 0)
+		fw_fail("stale chain: the pass after munmap did not complete");
+	fw_check_core(ksm, warns, "a chain's dups went stale under a search");
+	/* the dups' frames, free again, each go to one new page of c's */
+	for (p = 0; p < 2 * k; p++) {
+		fw_fill(buf, (unsigned)(210 + p), false, 0);
+		if (ksml_vm_write(c, base + p * KSML_PAGE_SIZE, buf, KSML_PAGE_SIZE) != 0)
+			fw_fail("write failed");
+	}
+	for (p = 0; p < 2 * k; p++) {
+		if (ksml_vm_read(c, base + p * KSML_PAGE_SIZE, buf, KSML_PAGE_SIZE) != 0)
+			fw_fail("read failed");
+		fw_fill(want, (unsigned)(210 + p), false, 0);
+		if (memcmp(buf, want, KSML_PAGE_SIZE) != 0)
+			fw_fail("stale chain: page %lu of an mm KSM never saw does not read "
+				"back its last write (pattern %lu) after a chain's dups went "
+				"stale",
+				p, 210 + p);
+	}
+	if (ksml_vm_read(a, base, buf, KSML_PAGE_SIZE) != 0)
+		fw_fail("read failed");
+	fw_fill(want, 201, false, 0);
+	if (memcmp(buf, want, KSML_PAGE_SIZE) != 0)
+		fw_fail("stale chain: a's page does not read back its last write "
+			"(pattern 201) after its chain's dups went stale");
+	/* a frame freed twice is counted out twice (and handed out twice) */
+	if (ksml_vm_frames_in_use(ksm) != frames0 + 1 + 2 * k)
+		fw_fail("stale chain: %lu frames in use for the %lu private pages of a and c "
+			"(and %lu before any), a frame was freed twice",
+			ksml_vm_frames_in_use(ksm), 1 + 2 * k, frames0);
+	if (ksml_scan_full(ksm, 1, 0) != 0)
+		fw_fail("stale chain: the last pass did not complete");
+	fw_check_core(ksm, warns, "after a chain went stale");
+	ksml_get_counters(ksm, &cn);
+	if (fw_tracing())
+		fprintf(stderr,
+			"stale chain: m=%lu k=%lu index=%d: at the end "
+			"shared/sharing/unshared/chains/dups %lu/%lu/%lu/%lu/%lu\n",
+			m, k, cfg->index_mode, cn.pages_shared, cn.pages_sharing,
+			cn.pages_unshared, cn.stable_node_chains, cn.stable_node_dups);
+	if (cn.pages_shared || cn.pages_sharing || cn.stable_node_chains ||
+	    cn.stable_node_dups || cn.pages_unshared != 1)
+		fw_fail("stale chain: after the dups' pages were unmapped, "
+			"shared/sharing/chains/dups/unshared %lu/%lu/%lu/%lu/%lu, expected "
+			"0/0/0/0/1",
+			cn.pages_shared, cn.pages_sharing, cn.stable_node_chains,
+			cn.stable_node_dups, cn.pages_unshared);
+	ksml_mm_exit(c);
+	ksml_mm_exit(b);
+	ksml_mm_exit(a);
+	ksml_destroy(ksm);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -449,6 +570,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			fw_fail("the pass after the child exited did not complete");
 		fw_check_core(ksm, warns, "after the child exited");
 	}
+
+	stale_chain(&cfg, &fd, buf, want);
 
 	/*
 	 * Sometimes the first mm stays alive into ksml_destroy, as a process
