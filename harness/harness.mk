@@ -97,8 +97,9 @@ conformance: deps $(KSMLAB_BIN)
 	@harness/conformance.sh
 
 # the THP probe: measures the host kernel's KSM on huge pages (harness/THP.md)
-$(B)/harness/thp_probe: $(B)/harness/thp_probe.o $(B)/harness/live.o
-	$(CC_USER) -o $@ $^
+# (the core's library only for the knob table's defaults)
+$(B)/harness/thp_probe: $(B)/harness/thp_probe.o $(B)/harness/live.o $(LIB_A)
+	$(CC_USER) -o $@ $^ $(PKG_LIBS)
 harness: $(B)/harness/thp_probe
 
 # kselftest's entry point name (tools/testing/selftests: make run_tests):

@@ -84,8 +84,10 @@ int main(int argc, char **argv)
 		return 77;
 	}
 	/* knobs */
-	CHECK(!ksml_drv_knob_read(&d, "max_page_sharing", v, sizeof(v)) && !strcmp(v, "256"),
-	      "max_page_sharing default '%s'", v);
+	CHECK(!ksml_drv_knob_read(&d, "max_page_sharing", v, sizeof(v)) &&
+		      !strcmp(v, ksml_knob_default("max_page_sharing")),
+	      "max_page_sharing default '%s', the knob table says '%s'", v,
+	      ksml_knob_default("max_page_sharing"));
 	CHECK(!ksml_drv_knob_write(&d, "max_page_sharing", "16"), "set mps: %s",
 	      ksml_drv_error(&d));
 	ret = ksml_drv_knob_write(&d, "max_page_sharing", "1");

@@ -14,6 +14,7 @@
  *
  *   thp_probe [scenario...]    (no argument: all)
  */
+#include "ksml.h"
 #include "live.h"
 
 #include <errno.h>
@@ -525,8 +526,8 @@ int main(int argc, char **argv)
 		close(fd);
 	}
 	ksml_live_write("run", "2");
-	ksml_live_write("max_page_sharing", "256");
-	ksml_live_write("merge_across_nodes", "1");
+	ksml_live_write("max_page_sharing", ksml_knob_default("max_page_sharing"));
+	ksml_live_write("merge_across_nodes", ksml_knob_default("merge_across_nodes"));
 	ksml_live_write("advisor_mode", "none");
 	ksml_live_write("smart_scan", "0");
 	ksml_live_write("pages_to_scan", "4000000");
