@@ -84,7 +84,10 @@ for c in configs:
         except ValueError:
             rows = []
         for r in rows:
-            name = r["workload"]
+            # a workload the diff could not load is named by its path
+            name = os.path.basename(r["workload"])
+            if name.endswith(".wl"):
+                name = name[:-3]
             seen.add(name)
             # the oracle's verdict (harness/oracle.c); a random workload
             # has no expect-different mark, so "expected" is a difference
@@ -97,7 +100,8 @@ for c in configs:
             if v != "equal":
                 d = f"{out}/{v}/{c}"
                 os.makedirs(d, exist_ok=True)
-                shutil.copy(f"{out}/wl/{name}.wl", d)
+                if os.path.exists(f"{out}/wl/{name}.wl"):
+                    shutil.copy(f"{out}/wl/{name}.wl", d)
                 with open(f"{d}/{name}.why", "w") as f:
                     f.write(json.dumps(r) + "\n")
     # a workload the diff never reported (it stopped early) is an error
