@@ -45,6 +45,7 @@ lock="-o DPkg::Lock::Timeout=600"
 # apt run (a parallel make, the debug-kernel build) fails it at once, so
 # ksmlab's own apt runs queue on one lock and a foreign holder is waited
 # for, up to 10 minutes
+mkdir -p /run/lock
 exec 9>/run/lock/ksmlab-apt.lock
 flock -w 1200 9 || echo "ksmlab: waited 20 min for another ksmlab apt run; going on" >&2
 tries=0
