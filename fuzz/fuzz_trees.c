@@ -257,7 +257,7 @@ static void stale_chain(const struct ksml_config *cfg, struct ksml_fuzz_data *fd
 	if (ksml_scan_full(ksm, 1, 0) != 0)
 		fw_fail("stale chain: the pass after munmap did not complete");
 	fw_check_core(ksm, warns, "a chain's dups went stale under a search");
-	/* the dups' frames, free again, each go to one new page of c's */
+	/* new pages for c, the dups' free frames among them */
 	for (p = 0; p < 2 * k; p++) {
 		fw_fill(buf, (unsigned)(210 + p), false, 0);
 		if (ksml_vm_write(c, base + p * KSML_PAGE_SIZE, buf, KSML_PAGE_SIZE) != 0)
@@ -279,7 +279,7 @@ static void stale_chain(const struct ksml_config *cfg, struct ksml_fuzz_data *fd
 	if (memcmp(buf, want, KSML_PAGE_SIZE) != 0)
 		fw_fail("stale chain: a's page does not read back its last write "
 			"(pattern 201) after its chain's dups went stale");
-	/* a frame freed twice is counted out twice (and handed out twice) */
+	/* a frame freed twice leaves the count of frames in use one short */
 	if (ksml_vm_frames_in_use(ksm) != frames0 + 1 + 2 * k)
 		fw_fail("stale chain: %lu frames in use for the %lu private pages of a and c "
 			"(and %lu before any), a frame was freed twice",
