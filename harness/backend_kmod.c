@@ -146,12 +146,8 @@ static int kmod_open(struct ksml_drv *d)
 			continue;
 		ret = kmod_knob_write(d, k ? k->name : "run",
 				      k ? k->kernel_default : "2");
-		if (ret) {
-			ksml_ref_close(&kp->ref);
-			free(kp);
-			d->priv = NULL;
-			return ret;
-		}
+		if (ret)
+			goto fail;
 	}
 	/* the THP mode too outlives a run: back to vmem's default */
 	if (d->caps & KSML_CAP_ANON_HUGE) {
@@ -160,10 +156,7 @@ static int kmod_open(struct ksml_drv *d)
 		if (ret) {
 			ksml_drv_seterr(d, ret, "kmod: THP mode madvise: %s",
 					strerror(-ret));
-			ksml_ref_close(&kp->ref);
-			free(kp);
-			d->priv = NULL;
-			return ret;
+			goto fail;
 		}
 	}
 	ksmd = fopen("/sys/module/ksm_ref/parameters/ksmd", "r");
@@ -177,6 +170,11 @@ static int kmod_open(struct ksml_drv *d)
 		fclose(ksmd);
 	}
 	return 0;
+fail:
+	ksml_ref_close(&kp->ref);
+	free(kp);
+	d->priv = NULL;
+	return ret;
 }
 
 /* exit what is left, unmerge and free their slots, leave the module idle */
@@ -522,28 +520,22 @@ static int kmod_counters(struct ksml_drv *d, struct ksml_counters *c)
 
 /*
  * The module's vmem THP mode (KSM_REF_IOC_THP, ABI 1.2), the instance's
- * until the next open resets it.  defrag must be one of the kernel's five
- * values; vmem does not model it (ksm_ref_ioctl.h), as on ref.  A module
+ * until the next open resets it.  ksml_drv_thp checked both names; vmem
+ * does not model defrag (ksm_ref_ioctl.h), as on ref.  A module
  * before 1.2 has only its default, madvise.
  */
 static int kmod_thp(struct ksml_drv *d, const char *mode, const char *defrag)
 {
-	int m = ksml_ref_thp_mode_of(mode);
-	int df = ksml_ref_thp_defrag_of(defrag ? defrag : "madvise");
+	int m = ksml_drv_thp_mode_of(mode);
 	int ret;
 
-	if (m < 0)
-		return ksml_drv_seterr(d, -EINVAL,
-				       "kmod: unknown THP mode '%s' (expected "
-				       "always, madvise or never)",
-				       mode);
-	if (df < 0)
-		return ksml_drv_seterr(
-			d, -EINVAL,
-			"kmod: unknown THP defrag '%s' (expected "
-			"always, defer, defer+madvise, madvise "
-			"or never)",
-			defrag);
+	/* the driver's defrag order is the ABI's */
+	_Static_assert(KSM_REF_THP_DEFRAG_ALWAYS == 0 &&
+			       KSM_REF_THP_DEFRAG_DEFER == 1 &&
+			       KSM_REF_THP_DEFRAG_DEFER_MADVISE == 2 &&
+			       KSM_REF_THP_DEFRAG_MADVISE == 3 &&
+			       KSM_REF_THP_DEFRAG_NEVER == 4,
+		       "KSM_REF_THP_DEFRAG_* as ksml_drv_thp_defrag_of");
 	if (!(d->caps & KSML_CAP_ANON_HUGE)) {
 		if (m == KSML_THP_MADVISE)
 			return 0;
@@ -554,11 +546,10 @@ static int kmod_thp(struct ksml_drv *d, const char *mode, const char *defrag)
 			"can run, not '%s'",
 			K(d)->ref.version.abi_version, mode);
 	}
-	ret = ksml_ref_thp_set(&K(d)->ref, m, df);
+	ret = ksml_ref_thp_set(&K(d)->ref, m, ksml_drv_thp_defrag_of(defrag));
 	if (ret)
-		return ksml_drv_seterr(
-			d, ret, "kmod: THP mode %s defrag %s: %s", mode,
-			defrag ? defrag : "madvise", strerror(-ret));
+		return ksml_drv_seterr(d, ret, "kmod: THP mode %s defrag %s: %s",
+				       mode, defrag, strerror(-ret));
 	return 0;
 }
 

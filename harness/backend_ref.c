@@ -162,22 +162,10 @@ static int ref_knob_read(struct ksml_drv *d, const char *name, char *buf,
  */
 static int ref_thp(struct ksml_drv *d, const char *mode, const char *defrag)
 {
-	static const char *const modes[] = {
-		[KSML_THP_NEVER] = "never",
-		[KSML_THP_MADVISE] = "madvise",
-		[KSML_THP_ALWAYS] = "always",
-	};
-	int i;
-
 	(void)defrag;
-	for (i = 0; i < (int)(sizeof(modes) / sizeof(modes[0])); i++)
-		if (!strcmp(mode, modes[i]))
-			return err_of(d, ksml_vm_set_thp_mode(R(d)->ksm, i),
-				      "ksml_vm_set_thp_mode");
-	return ksml_drv_seterr(d, -EINVAL,
-			       "ref: unknown THP mode '%s' (expected always, "
-			       "madvise or never)",
-			       mode);
+	return err_of(d,
+		      ksml_vm_set_thp_mode(R(d)->ksm, ksml_drv_thp_mode_of(mode)),
+		      "ksml_vm_set_thp_mode");
 }
 
 static struct ksml_mm *mm_of(struct ksml_drv *d, int id)

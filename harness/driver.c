@@ -167,8 +167,54 @@ int ksml_drv_knob_read(struct ksml_drv *d, const char *name, char *buf,
 	DISPATCH(knob_read, name, buf, size);
 }
 
+/* /sys/kernel/mm/transparent_hugepage/enabled's values, as vmem numbers them */
+static const char *const thp_modes[] = {
+	[KSML_THP_NEVER] = "never",
+	[KSML_THP_MADVISE] = "madvise",
+	[KSML_THP_ALWAYS] = "always",
+};
+/* .../defrag's values, in the kernel's order (the module's ABI numbers) */
+static const char *const thp_defrags[] = {"always", "defer", "defer+madvise",
+					  "madvise", "never"};
+
+static int name_index(const char *const *names, int n, const char *name)
+{
+	int i;
+
+	for (i = 0; name && i < n; i++)
+		if (!strcmp(name, names[i]))
+			return i;
+	return -EINVAL;
+}
+
+int ksml_drv_thp_mode_of(const char *name)
+{
+	return name_index(thp_modes, (int)(sizeof(thp_modes) / sizeof(*thp_modes)),
+			  name);
+}
+
+int ksml_drv_thp_defrag_of(const char *name)
+{
+	return name_index(thp_defrags,
+			  (int)(sizeof(thp_defrags) / sizeof(*thp_defrags)), name);
+}
+
+/* the names are checked here once: every backend gets a valid pair */
 int ksml_drv_thp(struct ksml_drv *d, const char *mode, const char *defrag)
 {
+	if (!defrag)
+		defrag = "madvise"; /* the kernel's default */
+	if (ksml_drv_thp_mode_of(mode) < 0)
+		return ksml_drv_seterr(d, -EINVAL,
+				       "%s: unknown THP mode '%s' (expected "
+				       "always, madvise or never)",
+				       d->ops->name, mode ? mode : "");
+	if (ksml_drv_thp_defrag_of(defrag) < 0)
+		return ksml_drv_seterr(d, -EINVAL,
+				       "%s: unknown THP defrag '%s' (expected "
+				       "always, defer, defer+madvise, madvise "
+				       "or never)",
+				       d->ops->name, defrag);
 	DISPATCH(thp, mode, defrag);
 }
 

@@ -47,7 +47,8 @@ struct ksml_backend_ops {
 	/*
 	 * transparent huge pages for the run, called before the first
 	 * mm_create: mode as /sys/kernel/mm/transparent_hugepage/enabled
-	 * ("always", "madvise", "never"), defrag as .../defrag.  Without
+	 * ("always", "madvise", "never"), defrag as .../defrag, both
+	 * checked by ksml_drv_thp (a NULL defrag is "madvise").  Without
 	 * this call no mapping gets a THP (the linux worker maps everything
 	 * MADV_NOHUGEPAGE); with it, mappings follow the mode and the
 	 * workload's MADV_HUGEPAGE / MADV_NOHUGEPAGE (madvise advice 14/15).
@@ -222,13 +223,20 @@ int ksml_drv_seterr(struct ksml_drv *d, int err, const char *fmt, ...)
 void ksml_drv_note(struct ksml_drv *d, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 /*
+ * A THP mode's name as vmem.h's KSML_THP_*, a defrag value's as its
+ * place in the kernel's list (always, defer, defer+madvise, madvise,
+ * never: the module's KSM_REF_THP_DEFRAG_*); -EINVAL for any other name
+ */
+int ksml_drv_thp_mode_of(const char *name);
+int ksml_drv_thp_defrag_of(const char *name);
+/* this process's CPU time in ns: what ref's and kmod's scans cost */
+uint64_t ksml_drv_cpu_now(void);
+/*
  * For the backends over the model (ref, kmod): the vmem.h flags of a
  * KSML_DRV_MAP_* request (anonymous, fixed), and the check of the mmap's
  * result: 0, or the error (ret, or -EFAULT if it mapped elsewhere) set
  * in the backend's name.
  */
-/* this process's CPU time in ns: what ref's and kmod's scans cost */
-uint64_t ksml_drv_cpu_now(void);
 unsigned int ksml_drv_model_map_flags(unsigned int flags);
 int ksml_drv_model_mmap_result(struct ksml_drv *d, int ret, unsigned long addr,
 			       unsigned long len, unsigned long out);

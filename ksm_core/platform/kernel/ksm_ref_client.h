@@ -233,39 +233,6 @@ static inline int ksml_ref_counters(const struct ksml_ref *r,
 			      c);
 }
 
-/*
- * THP (ABI 1.2): the names of /sys/kernel/mm/transparent_hugepage's
- * enabled and defrag as the ABI's numbers (vmem.h's KSML_THP_* order,
- * KSM_REF_THP_DEFRAG_*), -EINVAL for any other name
- */
-static inline int ksml_ref_thp_mode_of(const char *name)
-{
-	static const char *const modes[] = {"never", "madvise", "always"};
-	int i;
-
-	for (i = 0; i < (int)(sizeof(modes) / sizeof(modes[0])); i++)
-		if (!strcmp(name, modes[i]))
-			return i;
-	return -EINVAL;
-}
-
-static inline int ksml_ref_thp_defrag_of(const char *name)
-{
-	static const char *const defrags[] = {
-		[KSM_REF_THP_DEFRAG_ALWAYS] = "always",
-		[KSM_REF_THP_DEFRAG_DEFER] = "defer",
-		[KSM_REF_THP_DEFRAG_DEFER_MADVISE] = "defer+madvise",
-		[KSM_REF_THP_DEFRAG_MADVISE] = "madvise",
-		[KSM_REF_THP_DEFRAG_NEVER] = "never",
-	};
-	int i;
-
-	for (i = 0; i < (int)(sizeof(defrags) / sizeof(defrags[0])); i++)
-		if (!strcmp(name, defrags[i]))
-			return i;
-	return -EINVAL;
-}
-
 /* the instance's THP mode and defrag (numbers as the ABI's) */
 static inline int ksml_ref_thp_set(const struct ksml_ref *r, int mode,
 				   int defrag)
