@@ -868,6 +868,17 @@ unsigned int ksml_linux_probe(char *release, size_t size)
 	 */
 	if (major > 6 || (major == 6 && minor >= 12))
 		caps |= KSML_CAP_SPLIT_ZERO_REMAP;
+	/*
+	 * Nor the write fault's rule for a subpage of a large folio.  From
+	 * the kernel's history, measured on 6.18 only (thp-cow-reuse,
+	 * thp-cow-sticky, found-3100669): 6.10 stopped reusing such
+	 * subpages, 6.15 reuses them again where the per-MM tracking shows
+	 * the folio this mm's alone.
+	 */
+	if (major > 6 || (major == 6 && minor >= 10))
+		caps |= KSML_CAP_LARGE_WP_COPIES;
+	if (major > 6 || (major == 6 && minor >= 15))
+		caps |= KSML_CAP_LARGE_WP_MM_ID;
 	return caps;
 }
 

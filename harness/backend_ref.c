@@ -101,6 +101,11 @@ static int ref_open(struct ksml_drv *d)
 		d->opts.emulate_missing & KSML_CAP_CHECKSUM_FIRST;
 	cfg.split_keeps_zero_subpages =
 		d->opts.emulate_missing & KSML_CAP_SPLIT_ZERO_REMAP;
+	if (d->opts.emulate_missing & KSML_CAP_LARGE_WP_MM_ID)
+		cfg.large_folio_wp =
+			d->opts.emulate_missing & KSML_CAP_LARGE_WP_COPIES
+				? KSML_LARGE_WP_SOLE_REF
+				: KSML_LARGE_WP_NEVER;
 	ret = ksml_init(&rp->ksm, &cfg);
 	if (ret) {
 		free(rp);

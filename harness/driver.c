@@ -31,6 +31,8 @@ const char *ksml_cap_name(unsigned int cap)
 		"AnonHugePages",
 		"checksum before the stable tree search",
 		"THP split maps zero subpages to the zero page",
+		"write fault copies a subpage of a lone large folio",
+		"write fault reuses a large folio one mm maps",
 	};
 	unsigned int i;
 

@@ -192,7 +192,20 @@ enum ksml_cap {
 	 * with split_keeps_zero_subpages
 	 */
 	KSML_CAP_SPLIT_ZERO_REMAP = 1u << 10,
-	KSML_CAP_ALL = (1u << 11) - 1,
+	/*
+	 * a write fault copies a subpage of a large folio that is not marked
+	 * exclusive even when the folio has no other reference (6.10, "don't
+	 * reuse subpages of large folios"); without it (and without the
+	 * next) ref runs with large_folio_wp KSML_LARGE_WP_SOLE_REF
+	 */
+	KSML_CAP_LARGE_WP_COPIES = 1u << 11,
+	/*
+	 * it reuses one when the folio's per-MM tracking says this mm maps
+	 * it alone (6.15, CONFIG_MM_ID); without it, with the one above, ref
+	 * runs with KSML_LARGE_WP_NEVER
+	 */
+	KSML_CAP_LARGE_WP_MM_ID = 1u << 12,
+	KSML_CAP_ALL = (1u << 13) - 1,
 };
 
 /* "cow_ksm", "smart_scan", ... : the name of one cap bit */

@@ -414,10 +414,11 @@ int ksml_oracle_diff(const struct ksml_oracle_opts *o, const char *other,
 			~caps &
 			(KSML_CAP_SMART_SCAN | KSML_CAP_FORK_RESETS_COUNTERS |
 			 KSML_CAP_ZERO_PAGES | KSML_CAP_CHECKSUM_FIRST |
-			 KSML_CAP_SPLIT_ZERO_REMAP);
+			 KSML_CAP_SPLIT_ZERO_REMAP | KSML_CAP_LARGE_WP_COPIES |
+			 KSML_CAP_LARGE_WP_MM_ID);
 		if (oe.emulate_missing)
 			snprintf(row->emulated, sizeof(row->emulated),
-				 "ref as linux %s:%s%s%s%s%s", rel,
+				 "ref as linux %s:%s%s%s%s%s%s", rel,
 				 oe.emulate_missing & KSML_CAP_SMART_SCAN
 					 ? " smart_scan=0 (no smart_scan knob)"
 					 : "",
@@ -436,7 +437,12 @@ int ksml_oracle_diff(const struct ksml_oracle_opts *o, const char *other,
 				 oe.emulate_missing & KSML_CAP_SPLIT_ZERO_REMAP
 					 ? " split_keeps_zero_subpages (before "
 					   "6.12)"
-					 : "");
+					 : "",
+				 !(oe.emulate_missing & KSML_CAP_LARGE_WP_MM_ID)
+					 ? ""
+				 : oe.emulate_missing & KSML_CAP_LARGE_WP_COPIES
+					 ? " large_folio_wp sole-ref (before 6.10)"
+					 : " large_folio_wp never (6.10-6.14)");
 	}
 	o = &oe;
 	ret = ksml_oracle_run(o, "ref", wl, 0, rr, err, errsz);

@@ -354,6 +354,35 @@ static void check_huge_pmd(struct report *r, struct ksml_mm *mm,
 }
 
 /*
+ * The per-MM tracking (struct ksml_folio): its total is the subpages'
+ * mapcounts (each checked against the page tables), the slots hold no
+ * more than that, and a folio not "maybe shared" has every mapping in
+ * one slot's MM -- the promise the write fault's reuse relies on.
+ */
+static void check_folio_mapcount(struct report *r, struct ksml_folio *folio)
+{
+	long long maps = 0;
+	unsigned int i;
+
+	for (i = 0; i < KSML_HPAGE_PMD_NR; i++)
+		if (folio->page[i])
+			maps += ksml_atomic_read(&folio->page[i]->mapcount);
+	expect(r, "a folio's large mapcount is its subpages' mapcounts",
+	       folio->large_mapcount, maps);
+	expect(r, "a folio's MM slots hold at most its mappings",
+	       folio->mm_id_mapcount[0] + folio->mm_id_mapcount[1] <= maps,
+	       1);
+	for (i = 0; i < 2; i++)
+		expect(r, "a free MM slot counts no mappings",
+		       !folio->mm_id[i] && folio->mm_id_mapcount[i], 0);
+	if (!folio->maybe_mapped_shared)
+		expect(r, "an exclusive folio's mappings are one slot's",
+		       maps == 0 || folio->mm_id_mapcount[0] == maps ||
+			       folio->mm_id_mapcount[1] == maps,
+		       1);
+}
+
+/*
  * A subpage of a large folio: at its index in the folio, never a KSM
  * page (a merge splits the folio first); the folio's nr_pages counts its
  * subpages not yet freed (checked at the first of them).
@@ -378,6 +407,7 @@ static void check_folio_page(struct report *r, struct ksml_frame *f,
 	for (i = 0; i < KSML_HPAGE_PMD_NR; i++)
 		n += folio->page[i] && folio->page[i]->folio == folio;
 	expect(r, "a folio's nr_pages counts its subpages", folio->nr_pages, n);
+	check_folio_mapcount(r, folio);
 }
 
 /* mapcount of every frame and the KSM zero PTEs, from the page tables */

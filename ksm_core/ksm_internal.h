@@ -94,6 +94,23 @@ struct ksml_folio {
 	unsigned long addr;
 	unsigned int nr_pages;
 	struct ksml_frame *page[KSML_HPAGE_PMD_NR];
+	/*
+	 * The kernel's per-MM tracking of a large folio's mappings
+	 * (CONFIG_MM_ID, 6.15): two MM slots with their mapping counts, the
+	 * total, and a bit set when a second MM maps the folio and cleared
+	 * only when an MM leaves and one slot's MM holds every mapping, so
+	 * it may stay set while one MM maps the folio ("maybe mapped
+	 * shared": a third MM has no slot).  The write fault's reuse test
+	 * reads it.  Counted in subpage mappings (a PMD mapping is 512 where
+	 * the kernel counts 1; the comparisons made come out the same).
+	 * mapcount_lock nests inside the page-table lock: the page-table
+	 * locks of two MMs do not serialise their mappings of one folio.
+	 */
+	struct ksml_spinlock mapcount_lock;
+	const struct ksml_mm *mm_id[2];
+	long mm_id_mapcount[2];
+	long large_mapcount;
+	bool maybe_mapped_shared;
 };
 
 static inline bool folio_test_large(const struct ksml_frame *f)
@@ -564,6 +581,22 @@ void ksml_split_huge_pmd(struct ksml_mm *mm, unsigned long addr);
 int ksml_split_folio(struct ksml *ksm, struct ksml_frame *page);
 int ksml_unshare_pte(struct ksml_mm *mm, struct ksml_vma *vma,
 		     unsigned long addr, struct ksml_pte *pte);
+/*
+ * a new large folio (not yet visible) and its end; its first mapping is
+ * nr subpage mappings by mm (folio_set_large_mapcount)
+ */
+void ksml_folio_init(struct ksml_folio *folio, const struct ksml_mm *mm,
+		     long nr);
+void ksml_folio_free(struct ksml_folio *folio);
+/* nr more or fewer subpage mappings of folio by mm; page table lock held */
+void ksml_folio_add_mapcount(struct ksml_folio *folio,
+			     const struct ksml_mm *mm, long nr);
+void ksml_folio_sub_mapcount(struct ksml_folio *folio,
+			     const struct ksml_mm *mm, long nr);
+/* folio_ref_count: every reference to any of its subpages */
+long ksml_folio_ref_count(const struct ksml_folio *folio);
+/* folio_maybe_dma_pinned: a pin on any of its subpages */
+bool ksml_folio_maybe_pinned(const struct ksml_folio *folio);
 
 /* vmem_mm.c: VMAs */
 struct ksml_vma *ksml_find_vma(struct ksml_mm *mm, unsigned long addr);

@@ -49,6 +49,24 @@ enum ksml_index_mode {
  *             (an unwritten page is not read again) and content names (a
  *             merge needs no compare): what ksmd does not know.
  */
+/*
+ * How a write fault on a subpage of a large anonymous folio, not marked
+ * exclusive, decides between reusing it in place and copying it
+ * (do_wp_page's wp_can_reuse_anon_folio).
+ */
+enum ksml_large_wp {
+	/*
+	 * 6.15+ (CONFIG_MM_ID): reuse when the folio is mapped by this mm
+	 * alone as its per-MM tracking says, every reference is a mapping,
+	 * and it is not the folio's last mapped page
+	 */
+	KSML_LARGE_WP_MM_ID = 0,
+	/* 6.10-6.14: always copy ("give back a large folio a bit sooner") */
+	KSML_LARGE_WP_NEVER = 1,
+	/* before 6.10: the small-folio test on the folio: one reference */
+	KSML_LARGE_WP_SOLE_REF = 2,
+};
+
 enum ksml_profile {
 	KSML_PROFILE_FAITHFUL = 0,
 	KSML_PROFILE_PORTABLE = 1,
@@ -112,6 +130,8 @@ struct ksml_config {
 	 * (harness/THP.md point 5).
 	 */
 	bool split_keeps_zero_subpages;
+	/* the kernel's rule for a write to a shared large folio's subpage */
+	enum ksml_large_wp large_folio_wp;
 };
 
 /* set cfg's index and options to a named configuration (the rest stays) */

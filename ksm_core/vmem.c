@@ -175,7 +175,7 @@ void ksml_frame_put(struct ksml *ksm, struct ksml_frame *f)
 	ksml_plat_spin_lock(&vm->lock);
 	/* a subpage freed while its folio is whole (partial munmap) */
 	if (f->folio) {
-		f->folio->page[f->folio_idx] = NULL;
+		KSML_WRITE_ONCE(f->folio->page[f->folio_idx], NULL);
 		if (!--f->folio->nr_pages)
 			gone = f->folio;
 		f->folio = NULL;
@@ -184,7 +184,8 @@ void ksml_frame_put(struct ksml *ksm, struct ksml_frame *f)
 	vm->free_list[f->nid] = f;
 	vm->frames_in_use--;
 	ksml_plat_spin_unlock(&vm->lock);
-	ksml_plat_free(gone);
+	if (gone)
+		ksml_folio_free(gone);
 }
 
 void ksml_frame_zero(struct ksml_frame *f)
@@ -427,11 +428,109 @@ void ksml_zap_pte(struct ksml_mm *mm, struct ksml_pte *pte)
 			ksm_zero_pte_gone(mm);
 		return;
 	}
+	if (f->folio)
+		ksml_folio_sub_mapcount(f->folio, mm, 1);
 	ksml_atomic_sub(&f->mapcount, 1);
 	ksml_frame_put(mm->ksm, f);
 }
 
 /* ------------------------------------------------- transparent huge pages */
+
+void ksml_folio_init(struct ksml_folio *folio, const struct ksml_mm *mm,
+		     long nr)
+{
+	ksml_plat_spin_init(&folio->mapcount_lock);
+	folio->mm_id[0] = mm;
+	folio->mm_id_mapcount[0] = nr;
+	folio->large_mapcount = nr;
+}
+
+void ksml_folio_free(struct ksml_folio *folio)
+{
+	ksml_plat_spin_destroy(&folio->mapcount_lock);
+	ksml_plat_free(folio);
+}
+
+void ksml_folio_add_mapcount(struct ksml_folio *folio,
+			     const struct ksml_mm *mm, long nr)
+{
+	ksml_plat_spin_lock(&folio->mapcount_lock);
+	folio->large_mapcount += nr;
+	if (folio->mm_id[0] == mm) {
+		folio->mm_id_mapcount[0] += nr;
+	} else if (folio->mm_id[1] == mm) {
+		folio->mm_id_mapcount[1] += nr;
+	} else if (!folio->mm_id[0]) {
+		folio->mm_id[0] = mm;
+		folio->mm_id_mapcount[0] = nr;
+		/* slot 1's MM, or one with no slot, maps it already */
+		if (folio->large_mapcount != nr)
+			folio->maybe_mapped_shared = true;
+	} else {
+		if (!folio->mm_id[1]) {
+			folio->mm_id[1] = mm;
+			folio->mm_id_mapcount[1] = nr;
+		}
+		folio->maybe_mapped_shared = true;
+	}
+	ksml_plat_spin_unlock(&folio->mapcount_lock);
+}
+
+void ksml_folio_sub_mapcount(struct ksml_folio *folio,
+			     const struct ksml_mm *mm, long nr)
+{
+	int i;
+
+	ksml_plat_spin_lock(&folio->mapcount_lock);
+	folio->large_mapcount -= nr;
+	for (i = 0; i < 2; i++)
+		if (folio->mm_id[i] == mm)
+			break;
+	if (i < 2) {
+		folio->mm_id_mapcount[i] -= nr;
+		if (folio->mm_id_mapcount[i] > 0)
+			goto out;
+		folio->mm_id[i] = NULL;
+		folio->mm_id_mapcount[i] = 0;
+	}
+	/* an MM is gone: exclusive again if one slot holds every mapping */
+	if (folio->mm_id_mapcount[0] == folio->large_mapcount ||
+	    folio->mm_id_mapcount[1] == folio->large_mapcount)
+		folio->maybe_mapped_shared = false;
+out:
+	ksml_plat_spin_unlock(&folio->mapcount_lock);
+}
+
+/*
+ * The model counts per subpage what the kernel counts per folio; a subpage
+ * freed meanwhile (partial munmap) has no references left to count.
+ */
+long ksml_folio_ref_count(const struct ksml_folio *folio)
+{
+	long refs = 0;
+	unsigned int i;
+
+	for (i = 0; i < KSML_HPAGE_PMD_NR; i++) {
+		const struct ksml_frame *f = KSML_READ_ONCE(folio->page[i]);
+
+		if (f)
+			refs += ksml_atomic_read(&f->refcount);
+	}
+	return refs;
+}
+
+bool ksml_folio_maybe_pinned(const struct ksml_folio *folio)
+{
+	unsigned int i;
+
+	for (i = 0; i < KSML_HPAGE_PMD_NR; i++) {
+		const struct ksml_frame *f = KSML_READ_ONCE(folio->page[i]);
+
+		if (f && ksml_atomic_read(&f->pincount))
+			return true;
+	}
+	return false;
+}
 
 static struct ksml_pte *pte_table_of(struct ksml_mm *mm, unsigned long addr)
 {
@@ -530,7 +629,7 @@ int ksml_split_folio(struct ksml *ksm, struct ksml_frame *page)
 			}
 		}
 	}
-	ksml_plat_free(folio);
+	ksml_folio_free(folio);
 out:
 	for (pos = vm->mm_list.prev; pos != &vm->mm_list; pos = pos->prev)
 		ksml_plat_spin_unlock(
@@ -583,6 +682,8 @@ int ksml_unshare_pte(struct ksml_mm *mm, struct ksml_vma *vma,
 		/* do_wp_page counts every copy of a KSM folio */
 		if (KSML_READ_ONCE(old->ksm))
 			ksml_atomic_add(&mm->ksm->ksm_cow_ksm, 1);
+		if (old->folio)
+			ksml_folio_sub_mapcount(old->folio, mm, 1);
 		ksml_atomic_sub(&old->mapcount, 1);
 		ksml_frame_put(mm->ksm, old);
 	}

@@ -430,6 +430,7 @@ static int do_huge_pmd_anonymous_page(struct ksml_mm *mm, struct ksml_vma *vma,
 	folio = ksml_plat_zalloc(sizeof(*folio));
 	if (!folio)
 		return 0;
+	ksml_folio_init(folio, mm, KSML_HPAGE_PMD_NR);
 	folio->addr = haddr;
 	for (i = 0; i < KSML_HPAGE_PMD_NR; i++) {
 		struct ksml_frame *f = ksml_frame_alloc(mm->ksm, nid);
@@ -444,7 +445,7 @@ static int do_huge_pmd_anonymous_page(struct ksml_mm *mm, struct ksml_vma *vma,
 	if (i < KSML_HPAGE_PMD_NR) {
 		while (i--)
 			ksml_frame_put(mm->ksm, folio->page[i]);
-		ksml_plat_free(folio);
+		ksml_folio_free(folio);
 		return 0;
 	}
 	folio->nr_pages = KSML_HPAGE_PMD_NR;
@@ -493,6 +494,40 @@ static int do_huge_pmd_wp_page(struct ksml_mm *mm, struct ksml_vma *vma,
 }
 
 /*
+ * wp_can_reuse_anon_folio for a subpage of a large folio that is not
+ * marked exclusive: may mm write to it in place?  The kernel's answer
+ * changed twice (enum ksml_large_wp).  The page is mm's and mapped, so
+ * its folio stays large while the page table lock is held.
+ */
+static bool wp_can_reuse_large_anon_folio(struct ksml_mm *mm,
+					  struct ksml_frame *f)
+{
+	struct ksml_folio *folio = f->folio;
+	bool reuse = false;
+
+	switch (mm->ksm->cfg.large_folio_wp) {
+	case KSML_LARGE_WP_NEVER:
+		return false;
+	case KSML_LARGE_WP_SOLE_REF:
+		/* the small folio's test: its lock, and one reference */
+		if (!ksml_bit_trylock(&f->lock))
+			return false;
+		reuse = ksml_folio_ref_count(folio) == 1;
+		ksml_bit_unlock(&f->lock);
+		return reuse;
+	case KSML_LARGE_WP_MM_ID:
+		break;
+	}
+	ksml_plat_spin_lock(&folio->mapcount_lock);
+	/* the folio's last mapped page is copied, to free the folio */
+	if (folio->large_mapcount > 1 && !folio->maybe_mapped_shared &&
+	    folio->large_mapcount == ksml_folio_ref_count(folio))
+		reuse = true;
+	ksml_plat_spin_unlock(&folio->mapcount_lock);
+	return reuse;
+}
+
+/*
  * Make the PTE at addr present and writable by this mm alone (the write
  * fault, and with force the KSML_FOLL_FORCE write of ptrace that unshares but
  * leaves a read-only mapping read-only).  Page table lock held.
@@ -538,7 +573,13 @@ static int handle_write_fault(struct ksml_mm *mm, struct ksml_vma *vma,
 				KSML_WRITE_ONCE(pte->flags, fl | wr);
 				return 0;
 			}
-			if (ksml_bit_trylock(&f->lock)) {
+			if (folio_test_large(f)) {
+				if (wp_can_reuse_large_anon_folio(mm, f)) {
+					KSML_WRITE_ONCE(pte->flags,
+							fl | KSML_PTE_EXCL | wr);
+					return 0;
+				}
+			} else if (ksml_bit_trylock(&f->lock)) {
 				bool reuse = ksml_atomic_read(&f->refcount) == 1 &&
 					     ksml_atomic_read(&f->mapcount) == 1 &&
 					     !KSML_READ_ONCE(f->ksm);
@@ -986,8 +1027,8 @@ static int copy_page_range(struct ksml_mm *dst, struct ksml_mm *src,
 			return -KSML_ENOMEM;
 		/*
 		 * copy_huge_pmd shares the PMD write-protected, unless the
-		 * folio may be pinned: then it splits the PMD and copies the
-		 * pinned subpages as the PTE path does.
+		 * folio may be pinned: then it splits the PMD and leaves the
+		 * subpages to the PTE path, which copies them.
 		 */
 		if ((s->flags & KSML_PTE_HUGE) && !(a & ~KSML_HPAGE_PMD_MASK) &&
 		    !(vma->vm_flags & KSML_VM_SHARED)) {
@@ -1009,8 +1050,13 @@ static int copy_page_range(struct ksml_mm *dst, struct ksml_mm *src,
 		if (vma->vm_flags & KSML_VM_SHARED) {
 			*d = *s;
 		} else if ((s->flags & KSML_PTE_EXCL) &&
-			   ksml_atomic_read(&f->pincount) > 0) {
-			/* a maybe-pinned exclusive page is copied at fork */
+			   (f->folio ? ksml_folio_maybe_pinned(f->folio)
+				     : ksml_atomic_read(&f->pincount) > 0)) {
+			/*
+			 * a maybe-pinned exclusive page is copied at fork; a
+			 * large folio is pinned as a whole, so each of its
+			 * exclusive subpages is
+			 */
 			struct ksml_frame *n = ksml_frame_alloc(dst->ksm, f->nid);
 
 			if (!n)
@@ -1025,6 +1071,8 @@ static int copy_page_range(struct ksml_mm *dst, struct ksml_mm *src,
 					s->flags & ~(KSML_PTE_WRITE | KSML_PTE_EXCL));
 			*d = *s;
 		}
+		if (f->folio)
+			ksml_folio_add_mapcount(f->folio, dst, 1);
 		ksml_atomic_add(&f->mapcount, 1);
 		ksml_frame_get(f);
 	}

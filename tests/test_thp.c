@@ -376,6 +376,127 @@ static void test_thp_fork_and_cow(void **state)
 	ksml_destroy(ksm);
 }
 
+/* did the write reuse the subpage in place (same frame, still large)? */
+static bool write_reuses(struct ksml_mm *mm, unsigned long addr,
+			 unsigned long seed)
+{
+	struct ksml_page_info before = info(mm, addr), after;
+
+	write_page(mm, addr, seed);
+	after = info(mm, addr);
+	assert_true(after.present && after.writable);
+	if (after.pfn == before.pfn) {
+		assert_true(after.thp);
+		return true;
+	}
+	assert_false(after.thp);
+	return false;
+}
+
+/*
+ * do_wp_page on a subpage of a large folio not marked exclusive, under
+ * each kernel's rule (enum ksml_large_wp): shared with a child; mapped
+ * by this mm alone after the child's exit; the folio's last mapped page;
+ * and mapped by one mm whose per-MM tracking still says "maybe shared"
+ * (workloads/thp-cow-sticky.wl, the live kernel's verdict).
+ */
+static void test_thp_cow_reuse_rules(void **state)
+{
+	static const struct {
+		enum ksml_large_wp rule;
+		bool alone, last, sticky;
+	} want[] = {
+		{KSML_LARGE_WP_MM_ID, true, false, false},
+		{KSML_LARGE_WP_NEVER, false, false, false},
+		{KSML_LARGE_WP_SOLE_REF, false, true, false},
+	};
+	unsigned int k;
+
+	(void)state;
+	for (k = 0; k < sizeof(want) / sizeof(want[0]); k++) {
+		struct ksml_config cfg = {0};
+		struct ksml *ksm = NULL;
+		struct ksml_mm *mm, *c1, *c2;
+		unsigned long seed[512], s2[512];
+
+		test_config(&cfg);
+		cfg.large_folio_wp = want[k].rule;
+		assert_int_equal(ksml_init(&ksm, &cfg), 0);
+		mm = thp_mm(ksm, 1, false);
+		fill_thp(mm, BASE, seed, 0, 0, 512);
+		assert_int_equal(ksml_mm_fork(mm, &c1), 0);
+		/* the child's write splits its PMD and copies */
+		assert_false(write_reuses(c1, BASE + 300 * PAGE, 5));
+		/* shared with the child: every kernel copies */
+		assert_false(write_reuses(mm, BASE + 10 * PAGE, 6));
+		seed[10] = 6;
+		ksml_mm_exit(c1);
+		assert_int_equal(write_reuses(mm, BASE + 20 * PAGE, 7),
+				 want[k].alone);
+		seed[20] = 7;
+		check_pages(mm, BASE, seed, 512);
+		/* one subpage left mapped: 6.15+ frees the folio instead */
+		assert_int_equal(ksml_vm_munmap(mm, BASE, 511 * PAGE), 0);
+		assert_int_equal(write_reuses(mm, BASE + 511 * PAGE, 8),
+				 want[k].last);
+		check_page(mm, BASE + 511 * PAGE, 8);
+		assert_invariants(ksm);
+		ksml_mm_exit(mm);
+
+		/* slots: mm, then c1 at fork; c2 none; mm and c1 exit */
+		mm = thp_mm(ksm, 1, false);
+		fill_thp(mm, BASE, seed, 0, 0, 512);
+		assert_int_equal(ksml_mm_fork(mm, &c1), 0);
+		assert_false(write_reuses(mm, BASE, 9));
+		assert_int_equal(ksml_mm_fork(mm, &c2), 0);
+		memcpy(s2, seed, sizeof(s2));
+		s2[0] = 9;
+		ksml_mm_exit(mm);
+		ksml_mm_exit(c1);
+		assert_int_equal(write_reuses(c2, BASE + 248 * PAGE, 10),
+				 want[k].sticky);
+		s2[248] = 10;
+		check_pages(c2, BASE, s2, 512);
+		assert_invariants(ksm);
+		ksml_mm_exit(c2);
+		assert_int_equal(ksml_vm_frames_in_use(ksm), 1);
+		ksml_destroy(ksm);
+	}
+}
+
+/*
+ * A pin on one subpage pins the folio (folio_maybe_dma_pinned): fork
+ * splits the PMD and copies every exclusive subpage, not only the pinned
+ * one, so the child shares no frame with the parent.
+ */
+static void test_thp_pinned_fork_copies(void **state)
+{
+	struct ksml *ksm = new_ksm();
+	struct ksml_mm *mm = thp_mm(ksm, 1, false), *child;
+	unsigned long seed[512];
+	unsigned int i;
+
+	(void)state;
+	fill_thp(mm, BASE, seed, 0, 0, 512);
+	assert_int_equal(ksml_vm_pin(mm, BASE + 3 * PAGE), 0);
+	assert_int_equal(ksml_mm_fork(mm, &child), 0);
+	for (i = 0; i < 512; i++) {
+		struct ksml_page_info p = info(mm, BASE + i * PAGE);
+		struct ksml_page_info c = info(child, BASE + i * PAGE);
+
+		assert_true(p.present && c.present);
+		assert_int_not_equal(p.pfn, c.pfn);
+		assert_false(c.thp);
+	}
+	check_pages(child, BASE, seed, 512);
+	check_pages(mm, BASE, seed, 512);
+	assert_invariants(ksm);
+	assert_int_equal(ksml_vm_unpin(mm, BASE + 3 * PAGE), 0);
+	ksml_mm_exit(child);
+	ksml_mm_exit(mm);
+	ksml_destroy(ksm);
+}
+
 /* THP.md 7: duplicates in a forked THP split it for both mms */
 static void test_thp_fork_dups(void **state)
 {
@@ -503,6 +624,8 @@ int main(void)
 		cmocka_unit_test(test_thp_untouched_and_mixed),
 		cmocka_unit_test(test_thp_fork_and_cow),
 		cmocka_unit_test(test_thp_fork_dups),
+		cmocka_unit_test(test_thp_cow_reuse_rules),
+		cmocka_unit_test(test_thp_pinned_fork_copies),
 		cmocka_unit_test(test_thp_partial_split),
 		cmocka_unit_test(test_thp_cross_mremap),
 	};
