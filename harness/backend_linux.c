@@ -5,7 +5,7 @@
  * Each address space is a small worker process, controlled over a
  * SOCK_SEQPACKET socketpair: the harness sends one request, the worker
  * does the syscall (mmap at a fixed address, write, madvise, prctl,
- * vmsplice-pin, fork, exit) and answers.  A fork request makes the worker
+ * io_uring pin, fork, exit) and answers.  A fork request makes the worker
  * fork(); the child becomes a new worker and its control socket is sent
  * back to the harness with SCM_RIGHTS.  A worker exits when its control
  * socket closes, so no worker outlives the harness.
@@ -42,6 +42,7 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#include <linux/io_uring.h>
 #include <linux/userfaultfd.h>
 
 #ifndef PR_SET_MEMORY_MERGE
@@ -181,7 +182,7 @@ static long vmstat_read(const char *name)
 
 struct pin {
 	unsigned long addr;
-	int pfd[2];
+	int ring; /* an io_uring whose one fixed buffer is the page */
 };
 
 static struct pin pins[MAX_PINS];
@@ -262,53 +263,52 @@ static void unmerge_foreign_vmas(void)
 static int do_pin(unsigned long addr)
 {
 	struct iovec iov = { (void *)addr, 4096 };
+	struct io_uring_params params;
 	struct pin *p;
+	int ring;
 
 	if (nr_pins >= MAX_PINS)
 		return -ENOSPC;
 	/*
-	 * A long-term pin for DMA (io_uring fixed buffers, RDMA, VFIO:
-	 * FOLL_WRITE|FOLL_LONGTERM) first makes the page exclusive: a KSM or
-	 * COW-shared page is copied.  Rewriting one byte with its own value
-	 * does the same write fault, without changing the contents.
+	 * A long-term pin for DMA, as the kernel takes one: registering the
+	 * page as an io_uring fixed buffer is pin_user_pages(FOLL_WRITE |
+	 * FOLL_LONGTERM), which first makes the page exclusive (a KSM or
+	 * COW-shared page is copied) and then pins its folio, a THP as a
+	 * whole (folio_maybe_dma_pinned: fork copies its exclusive pages,
+	 * and KSM's write_protect_page refuses it).  A plain reference
+	 * (vmsplice's) would be neither seen by fork nor pin a THP.
 	 */
-	{
-		volatile unsigned char *c = (volatile unsigned char *)addr;
-
-		*c = *c;
-	}
-	p = &pins[nr_pins];
-	if (pipe2(p->pfd, O_CLOEXEC))
+	memset(&params, 0, sizeof(params));
+	ring = (int)syscall(__NR_io_uring_setup, 1, &params);
+	if (ring < 0)
 		return -errno;
-	/*
-	 * vmsplice without SPLICE_F_GIFT takes a reference on the (now
-	 * exclusive) page and keeps it while the pipe holds it: an extra
-	 * reference is what makes KSM's write_protect_page refuse the page,
-	 * as a GUP pin does.
-	 */
-	if (vmsplice(p->pfd[1], &iov, 1, 0) != 4096) {
+	if (syscall(__NR_io_uring_register, ring, IORING_REGISTER_BUFFERS, &iov,
+		    1) < 0) {
 		int e = -errno;
 
-		close(p->pfd[0]);
-		close(p->pfd[1]);
-		return e ? e : -EIO;
+		close(ring);
+		return e;
 	}
+	p = &pins[nr_pins++];
 	p->addr = addr;
-	nr_pins++;
+	p->ring = ring;
 	return 0;
 }
 
+/* the unpin is done when the unregister returns (a close defers it) */
 static int do_unpin(unsigned long addr)
 {
-	int i;
+	int i, ret = 0;
 
 	for (i = 0; i < nr_pins; i++) {
 		if (pins[i].addr != addr)
 			continue;
-		close(pins[i].pfd[0]);
-		close(pins[i].pfd[1]);
+		if (syscall(__NR_io_uring_register, pins[i].ring,
+			    IORING_UNREGISTER_BUFFERS, NULL, 0) < 0)
+			ret = -errno;
+		close(pins[i].ring);
 		pins[i] = pins[--nr_pins];
-		return 0;
+		return ret;
 	}
 	return -ENOENT;
 }
@@ -587,10 +587,8 @@ static void worker_loop(int fd)
 				 * Pins are not inherited (the kernel gives
 				 * the child its own copy of a pinned page).
 				 */
-				for (i = 0; i < nr_pins; i++) {
-					close(pins[i].pfd[0]);
-					close(pins[i].pfd[1]);
-				}
+				for (i = 0; i < nr_pins; i++)
+					close(pins[i].ring);
 				nr_pins = 0;
 				/* nor the parent's userfaultfds */
 				for (i = 0; i < nr_uffds; i++)
@@ -1447,7 +1445,7 @@ static int linux_foreign(struct ksml_drv *d, char *list, size_t size)
 
 static int linux_pin(struct ksml_drv *d, int id, unsigned long addr)
 {
-	return simple(d, id, W_PIN, addr, 4096, 0, "pin (vmsplice)");
+	return simple(d, id, W_PIN, addr, 4096, 0, "pin (io_uring fixed buffer)");
 }
 
 static int linux_unpin(struct ksml_drv *d, int id, unsigned long addr)
