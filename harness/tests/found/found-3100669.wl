@@ -1,10 +1,9 @@
 # found-3100669: minimized from `ksmlab gen 3100669` (make conformance
 # CONF_SEEDS=3100600-3101999: 1399 of 1400 equal in every configuration,
 # this one different in all three; the kernel repeated it on a second run).
-# Open: see harness/tests/found/README.md.
+# Fixed: see harness/tests/found/README.md.
 workload found-3100669
 description a THP shared by fork; the child COWs three subpages, then the parent writes two equal pages over two of them
-expect-different open: Linux 6.18 merges the two equal pages a scan before ref; ref reuses a lone subpage of a shared THP on a write fault where the kernel copies it (README.md)
 seed 3100669
 knob smart_scan 0
 thp always defrag always
